@@ -1,0 +1,531 @@
+//! `/api/events`: list (with every filter, cursors and formats), get, create, patch, delete,
+//! history and histogram.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::caller::Caller;
+use super::error::ApiError;
+use super::extract::{JsonBody, Pairs, event_id};
+use super::{AppState, resolve};
+use crate::domain::event::{EventData, merge_patch};
+use crate::domain::filter::{self, Bucket, Format, ListQuery, Near, PageRequest, PlaceFilter};
+use crate::domain::time::format_rfc3339;
+use crate::domain::{Cursor, Event, EventFilter, EventInput};
+use crate::formats::{CollectionTail, Writer};
+use crate::gazetteer::SearchOptions;
+use crate::store::{Lookup, Role, StoreError, all_rows};
+
+/// The address clients reach this server at, for links.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+/// Turns `place=` (a name or a gazetteer id) and `radius_km` into a [`PlaceFilter`].
+pub fn place_filter(state: &AppState, place: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ApiError> {
+    let radius_km = radius_km.unwrap_or(25.0);
+    let info = if place.contains(':') {
+        state.gazetteer.get(place).map(|(i, _)| i)
+    } else {
+        let cands = state.gazetteer.search(place, &SearchOptions { limit: 5, ..Default::default() });
+        match resolve::pick(&cands) {
+            Some(c) => Some(c.place.clone()),
+            None if cands.is_empty() => None,
+            None => {
+                let ids: Vec<String> = cands
+                    .iter()
+                    .take(4)
+                    .map(|c| {
+                        format!(
+                            "{} ({}, {})",
+                            c.place.gazetteer_id,
+                            c.place.name,
+                            c.place.country.clone().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                return Err(ApiError::InvalidRequest {
+                    detail: format!("`{place}` could be several places: use a gazetteer id such as {}", ids.join(", ")),
+                    errors: vec![crate::domain::FieldError { field: "place".into(), message: "is ambiguous".into() }],
+                });
+            }
+        }
+    };
+    let info = info.ok_or_else(|| ApiError::InvalidRequest {
+        detail: format!("the gazetteer knows no place `{place}`"),
+        errors: vec![crate::domain::FieldError { field: "place".into(), message: "is unknown".into() }],
+    })?;
+    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km } })
+}
+
+/// Parses list query pairs, resolving `place=`.
+pub fn list_query(state: &AppState, pairs: &[(String, String)], extra: &[&str]) -> Result<ListQuery, ApiError> {
+    let mut q = filter::parse_query(pairs, &state.vocab, extra).map_err(ApiError::bad_parameters)?;
+    if let Some(place) = q.place.clone() {
+        q.filter.place = Some(place_filter(state, &place, q.radius_km)?);
+    }
+    Ok(q)
+}
+
+fn url_with(base: &str, path: &str, pairs: &[(String, String)], set: &[(&str, String)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !set.iter().any(|(s, _)| s == k) {
+            ser.append_pair(k, v);
+        }
+    }
+    for (k, v) in set {
+        ser.append_pair(k, v);
+    }
+    let q = ser.finish();
+    if q.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{q}") }
+}
+
+/// Where list links point and what they carry.
+pub struct LinkContext {
+    pub base: String,
+    pub path: String,
+    pub pairs: Vec<(String, String)>,
+    /// Extra links for the collection (OGC `collection`).
+    pub extra: Vec<Value>,
+    pub media_type: &'static str,
+}
+
+/// Streams a list response in any format. GeoJSON answers one page with `numberMatched`,
+/// `numberReturned` and a `next` link; the download formats give every match (or `limit`).
+pub async fn respond_list(
+    state: &AppState,
+    filter: EventFilter,
+    page: PageRequest,
+    format: Format,
+    explicit_limit: bool,
+    links: LinkContext,
+) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let page_mode = format == Format::Geojson || explicit_limit;
+    let mut rows =
+        if page_mode { store.list(&filter, &page) } else { all_rows(store.clone(), filter.clone(), page.sort, 5000) };
+    // Wait for the first row so that a database failure is a proper problem, not a cut stream.
+    let first = rows.next().await;
+    if let Some(Err(e)) = first {
+        return Err(e.into());
+    }
+    let mut writer = Writer::new(format);
+    let content_type = if format == Format::Geojson { links.media_type } else { writer.content_type() };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    let limit = page.limit as usize;
+    let span = tracing::Span::current();
+    tokio::spawn(
+        async move {
+            let mut buf = Vec::with_capacity(64 * 1024);
+            writer.head(&mut buf);
+            let mut returned = 0usize;
+            let mut last: Option<(i64, i64)> = None;
+            let mut has_more = false;
+            let mut counted: Option<u64> = None;
+            let mut next_row = first;
+            while let Some(item) = next_row {
+                match item {
+                    Ok(row) => {
+                        if page_mode && returned == limit {
+                            has_more = true;
+                            break;
+                        }
+                        counted = counted.or(row.matched);
+                        writer.row(&row, &mut buf);
+                        returned += 1;
+                        last = Some((row.key, row.seq));
+                        if buf.len() >= 64 * 1024 {
+                            let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(64 * 1024)));
+                            if tx.send(Ok(chunk)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(cause = %e, "list stream failed midway");
+                        let _ = tx.send(Err(std::io::Error::other("database error"))).await;
+                        return;
+                    }
+                }
+                next_row = rows.next().await;
+            }
+            drop(rows);
+            let mut tail = CollectionTail { number_returned: returned as u64, ..Default::default() };
+            if format == Format::Geojson {
+                tail.time_stamp = Some(format_rfc3339(chrono::Utc::now()));
+                tail.number_matched = match page.cursor {
+                    Some(c) => c.matched,
+                    None if !has_more => Some(returned as u64),
+                    None if counted.is_some() => counted,
+                    None => match store.count(&filter).await {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            tracing::warn!(cause = %e, "counting matches failed; numberMatched left out");
+                            None
+                        }
+                    },
+                };
+                let mut l = vec![json!({"href": url_with(&links.base, &links.path, &links.pairs, &[]), "rel": "self", "type": links.media_type})];
+                if let (true, Some((key, seq))) = (has_more, last) {
+                    let c = Cursor { key, seq, matched: tail.number_matched };
+                    l.push(json!({"href": url_with(&links.base, &links.path, &links.pairs, &[("cursor", c.encode())]), "rel": "next", "type": links.media_type}));
+                }
+                l.extend(links.extra);
+                tail.links = l;
+            }
+            writer.tail(&tail, &mut buf);
+            let _ = tx.send(Ok(Bytes::from(buf))).await;
+        }
+        .instrument(span),
+    );
+    let mut resp = Response::new(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if format != Format::Geojson {
+        let cd = format!("attachment; filename=\"events.{}\"", writer.extension());
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&cd).expect("ascii"));
+    }
+    Ok(resp)
+}
+
+/// `GET /api/events`
+#[utoipa::path(get, path = "/api/events", tag = "events",
+    params(ListParams),
+    responses((status = 200, description = "A GeoJSON FeatureCollection (or CSV, NDJSON, KML with `format=`)", content_type = "application/geo+json"),
+              (status = 400, description = "Bad query parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Pairs(pairs): Pairs,
+) -> Result<Response, ApiError> {
+    let q = list_query(&state, &pairs, &[])?;
+    let explicit_limit = pairs.iter().any(|(k, _)| k == "limit");
+    let links = LinkContext {
+        base: base_url(&state, &headers),
+        path: "/api/events".into(),
+        pairs: pairs.into_iter().filter(|(k, _)| k != "cursor").collect(),
+        extra: Vec::new(),
+        media_type: "application/geo+json",
+    };
+    respond_list(&state, q.filter, q.page, q.format, explicit_limit, links).await
+}
+
+/// The query parameters of the events list (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Keep events whose interval overlaps one starting here: a date (`2025-02-10`) or RFC 3339 date-time.
+    start: Option<String>,
+    /// Keep events whose interval overlaps one ending here (a date means the end of that day).
+    end: Option<String>,
+    /// `minLon,minLat,maxLon,maxLat`; minLon > maxLon crosses the antimeridian.
+    bbox: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    /// Radius for `lat`/`lon` and `place` (default 25).
+    radius_km: Option<f64>,
+    /// A place name or gazetteer id: events referencing it or within `radius_km` of it.
+    place: Option<String>,
+    /// ISO 3166-1 alpha-2 of any of the event's places; repeat or comma-separate for any of several.
+    country: Option<String>,
+    category: Option<String>,
+    tag: Option<String>,
+    actor: Option<String>,
+    /// reported, corroborated, verified, disputed, retracted.
+    status: Option<String>,
+    /// Full-text search over title, description, places, actors, tags, source titles and excerpts; `word*` for a prefix.
+    q: Option<String>,
+    /// A source's domain (`uawire.org`).
+    source: Option<String>,
+    /// Changed after this instant.
+    updated_since: Option<String>,
+    /// With `true`, deleted events come back as tombstones.
+    include_deleted: Option<bool>,
+    /// Page size, 1 to 10,000 (default 500). Download formats give every match unless set.
+    limit: Option<u32>,
+    /// Opaque, from a `next` link.
+    cursor: Option<String>,
+    /// `start`, `-start` (default), `updated_at`, `-updated_at`.
+    sort: Option<String>,
+    /// `geojson` (default), `csv`, `ndjson`, `kml`.
+    format: Option<String>,
+}
+
+fn feature_response(status: StatusCode, ev: &Event) -> Response {
+    let mut resp = (status, ev.to_feature_json()).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    h.insert(header::ETAG, HeaderValue::from_str(&format!("\"{}\"", ev.revision)).expect("digits"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+fn gone(t: &crate::store::Tombstone) -> ApiError {
+    ApiError::Gone {
+        detail: format!("event {} was deleted on {}", t.id, format_rfc3339(t.deleted_at)),
+        extra: json!({"deleted_at": format_rfc3339(t.deleted_at), "reason": t.reason, "revision": t.revision,
+                      "history": format!("/api/events/{}/history", t.id)}),
+    }
+}
+
+/// `GET /api/events/{id}`
+#[utoipa::path(get, path = "/api/events/{id}", tag = "events", params(("id" = String, Path, description = "Event id (UUIDv7)")),
+    responses((status = 200, description = "The event as a GeoJSON Feature; `ETag` is its revision", content_type = "application/geo+json"),
+              (status = 304, description = "Not modified since the `If-None-Match` revision"),
+              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = event_id(&id)?;
+    match state.store.get(id).await? {
+        Lookup::Live(ev) => {
+            let etag = format!("\"{}\"", ev.revision);
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+            {
+                let mut r = StatusCode::NOT_MODIFIED.into_response();
+                r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("digits"));
+                return Ok(r);
+            }
+            Ok(feature_response(StatusCode::OK, &ev))
+        }
+        Lookup::Deleted(t) => Err(gone(&t)),
+        Lookup::Missing => Err(ApiError::NotFound(format!("no event with id {id}"))),
+    }
+}
+
+/// Validates an input into event fields, completing its places through the gazetteer.
+pub fn prepare_input(state: &AppState, mut input: EventInput) -> Result<EventData, ApiError> {
+    if let Some(places) = input.places.as_mut() {
+        resolve::complete_places(&state.gazetteer, places, None)?;
+    }
+    Ok(input.validate(&state.vocab)?)
+}
+
+/// `POST /api/events`
+#[utoipa::path(post, path = "/api/events", tag = "events", request_body(content = EventInput, description = "The plain form, or a GeoJSON Feature whose properties are these fields"),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created; `Location` names it", content_type = "application/geo+json"),
+              (status = 400, description = "Malformed JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Token role too weak", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 413, description = "Body too large", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 415, description = "Not JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Invalid fields, or a place name unknown or ambiguous (with candidates)", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    let input = EventInput::from_json(body)?;
+    input.refuse_read_only()?;
+    let data = prepare_input(&state, input)?;
+    let ev = state.store.create(Uuid::now_v7(), data, &caller.actor()).await?;
+    let mut resp = feature_response(StatusCode::CREATED, &ev);
+    resp.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&format!("/api/events/{}", ev.id)).expect("ascii"));
+    Ok(resp)
+}
+
+/// Reads `If-Match`: `None` when absent or `*`.
+fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    let s = s.trim_start_matches("W/").trim_matches('"');
+    s.parse::<u32>().map(Some).map_err(|_| ApiError::invalid(format!("If-Match `{s}` is not a revision such as \"3\"")))
+}
+
+fn reason(pairs: &Pairs, headers: &HeaderMap) -> Option<String> {
+    pairs
+        .get("reason")
+        .map(str::to_string)
+        .or_else(|| headers.get("x-reason").and_then(|v| v.to_str().ok()).map(str::to_string))
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+}
+
+/// `PATCH /api/events/{id}`
+#[utoipa::path(patch, path = "/api/events/{id}", tag = "events", params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The revision the patch was written against, e.g. \"3\""), ("reason" = Option<String>, Query, description = "Why, for the history")),
+    request_body(content = Object, description = "A JSON merge patch (RFC 7386) of the plain form", content_type = "application/merge-patch+json"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The updated event", content_type = "application/geo+json"),
+              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 412, description = "Stale If-Match", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    pairs: Pairs,
+    JsonBody(patch): JsonBody,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    pairs.only(&["reason"])?;
+    let id = event_id(&id)?;
+    let expected = if_match(&headers)?;
+    let Value::Object(ref p) = patch else { return Err(ApiError::invalid("a merge patch must be a JSON object")) };
+    let mut read_only = crate::domain::ValidationErrors::new();
+    for k in ["id", "created_at", "updated_at", "revision", "reported_at"] {
+        if p.contains_key(k) {
+            read_only.add(k, "is set by the server and cannot be written");
+        }
+    }
+    if !read_only.is_empty() {
+        return Err(read_only.into());
+    }
+    let reason = reason(&pairs, &headers);
+    // Without If-Match, a concurrent edit between our read and write is retried on the new state.
+    for _ in 0..3 {
+        let current = match state.store.get(id).await? {
+            Lookup::Live(ev) => ev,
+            Lookup::Deleted(t) => return Err(gone(&t)),
+            Lookup::Missing => return Err(ApiError::NotFound(format!("no event with id {id}"))),
+        };
+        if let Some(exp) = expected {
+            if exp != current.revision {
+                return Err(StoreError::RevisionMismatch { expected: exp, current: current.revision }.into());
+            }
+        }
+        let mut doc = serde_json::to_value(current.data.to_input()).expect("serialisable");
+        merge_patch(&mut doc, &patch);
+        let data = prepare_input(&state, EventInput::from_json(doc)?)?;
+        match state.store.update(id, Some(current.revision), data, &caller.actor(), reason.as_deref()).await {
+            Ok(ev) => return Ok(feature_response(StatusCode::OK, &ev)),
+            Err(StoreError::RevisionMismatch { .. }) if expected.is_none() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict("the event kept changing while this edit was applied; try again".into()))
+}
+
+/// `DELETE /api/events/{id}`
+#[utoipa::path(delete, path = "/api/events/{id}", tag = "events", params(("id" = String, Path), ("reason" = Option<String>, Query, description = "Why (required here or as `{\"reason\"}` in the body)"), ("If-Match" = Option<String>, Header)),
+    request_body(content = Option<serde_json::Value>, description = "Optional `{\"reason\": \"...\"}`", content_type = "application/json"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The tombstone", content_type = "application/geo+json"),
+              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Already deleted", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 412, description = "Stale If-Match", body = super::openapi::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "No reason given", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    pairs: Pairs,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Editor)?;
+    pairs.only(&["reason"])?;
+    let id = event_id(&id)?;
+    let expected = if_match(&headers)?;
+    let mut why = reason(&pairs, &headers);
+    if !body.is_empty() {
+        let v: Value =
+            serde_json::from_slice(&body).map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))?;
+        match v.get("reason").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()) {
+            Some(r) => why = Some(r.to_string()),
+            None if v.get("reason").is_some() => {}
+            None => {}
+        }
+        if v.as_object().is_some_and(|o| o.keys().any(|k| k != "reason")) {
+            return Err(crate::domain::ValidationErrors::one("", "the body may only hold `reason`").into());
+        }
+    }
+    let why = why.ok_or_else(|| {
+        crate::domain::ValidationErrors::one("reason", "a deletion needs a reason (`?reason=` or `{\"reason\": ...}`)")
+    })?;
+    if why.chars().count() > 1000 {
+        return Err(crate::domain::ValidationErrors::one("reason", "must be at most 1000 characters").into());
+    }
+    let t = state.store.delete(id, expected, &caller.actor(), &why).await?;
+    let mut resp = (
+        StatusCode::OK,
+        json!({"type": "Feature", "id": t.id, "geometry": null, "properties": {
+        "deleted": true, "deleted_at": format_rfc3339(t.deleted_at), "reason": t.reason, "revision": t.revision}})
+        .to_string(),
+    )
+        .into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    Ok(resp)
+}
+
+/// `GET /api/events/{id}/history`
+#[utoipa::path(get, path = "/api/events/{id}/history", tag = "events", params(("id" = String, Path)),
+    responses((status = 200, description = "Every revision, oldest first", body = History),
+              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn history(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = event_id(&id)?;
+    let revs = state.store.history(id).await?;
+    if revs.is_empty() {
+        return Err(ApiError::NotFound(format!("no event with id {id}")));
+    }
+    Ok(Json(json!({"id": id, "revisions": revs})))
+}
+
+/// The history of an event (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct History {
+    id: String,
+    revisions: Vec<crate::domain::Revision>,
+}
+
+/// `GET /api/events/histogram`
+#[utoipa::path(get, path = "/api/events/histogram", tag = "events",
+    params(("bucket" = Option<String>, Query, description = "hour, day (default), week (from Monday), month, year; UTC"), ListParams),
+    responses((status = 200, description = "Counts of matching events by the bucket their start falls in", body = Histogram),
+              (status = 400, description = "Bad query parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+pub async fn histogram(State(state): State<AppState>, Pairs(pairs): Pairs) -> Result<Json<Value>, ApiError> {
+    let q = list_query(&state, &pairs, &["bucket"])?;
+    let bucket = match pairs.iter().rev().find(|(k, _)| k == "bucket") {
+        Some((_, b)) => Bucket::parse(b).ok_or_else(|| {
+            ApiError::bad_parameters(crate::domain::ValidationErrors::one(
+                "bucket",
+                "must be hour, day, week, month or year",
+            ))
+        })?,
+        None => Bucket::Day,
+    };
+    let rows = state.store.histogram(&q.filter, bucket).await?;
+    let total: u64 = rows.iter().map(|(_, n)| n).sum();
+    let buckets: Vec<Value> = rows.iter().map(|(t, n)| json!({"start": format_rfc3339(*t), "count": n})).collect();
+    Ok(Json(json!({"bucket": bucket, "total": total, "buckets": buckets})))
+}
+
+/// A histogram (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Histogram {
+    bucket: Bucket,
+    total: u64,
+    /// `{"start": RFC 3339, "count": n}`, oldest first; empty buckets are left out.
+    #[schema(value_type = Vec<Object>)]
+    buckets: Vec<Value>,
+}

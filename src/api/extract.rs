@@ -1,0 +1,77 @@
+//! Request extractors whose rejections are our own problems: a JSON body (with its media type
+//! checked and syntax errors located), query pairs, and event ids.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// A JSON request body as a value.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let ct =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim().to_string();
+        if !matches!(essence.as_str(), "application/json" | "application/geo+json" | "application/merge-patch+json") {
+            return Err(ApiError::UnsupportedMediaType(if essence.is_empty() {
+                "send the body as JSON with `Content-Type: application/json`".into()
+            } else {
+                format!("`{essence}` is not accepted; send JSON with `Content-Type: application/json`")
+            }));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(e.body_text())
+            } else {
+                ApiError::invalid(format!("could not read the request body: {}", e.body_text()))
+            }
+        })?;
+        let v = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::invalid(format!("the body is not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
+        })?;
+        Ok(Self(v))
+    }
+}
+
+/// The query string as decoded `(key, value)` pairs, repeats kept in order.
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Pairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(Self(url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+    }
+}
+
+impl Pairs {
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Refuses keys other than `allowed`.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
+        let mut e = crate::domain::ValidationErrors::new();
+        for (k, _) in &self.0 {
+            if !allowed.contains(&k.as_str()) {
+                e.add(k.clone(), "is not a known parameter");
+            }
+        }
+        if e.is_empty() { Ok(()) } else { Err(ApiError::bad_parameters(e)) }
+    }
+}
+
+/// Parses an event id from a path; anything that is not a UUID names no event.
+pub fn event_id(s: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(s).map_err(|_| ApiError::NotFound(format!("no event with id `{s}`")))
+}

@@ -1,0 +1,93 @@
+//! Middleware around every request: a request id on every log line and in the `X-Request-Id`
+//! header, one log line per request (with the cause of any 5xx), metrics, security headers,
+//! and a time limit that answers with a problem.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::AppState;
+use super::error::{ApiError, InternalCause};
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request id from the client if it is short and plain, else a new one.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string())
+}
+
+/// Request id, span, access log, metrics.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| {
+        if req.uri().path().starts_with("/assets/") { "/assets/{file}".into() } else { "unmatched".into() }
+    });
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let started = Instant::now();
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    let took = started.elapsed();
+    let status = resp.status();
+    span.in_scope(|| {
+        if let Some(InternalCause(cause)) = resp.extensions().get::<InternalCause>() {
+            tracing::error!(status = status.as_u16(), cause = %cause, "request failed");
+        }
+        tracing::info!(status = status.as_u16(), ms = took.as_secs_f64() * 1000.0, "request");
+    });
+    state.metrics.record(&method, &route, status.as_u16(), took);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID.clone(), v);
+    }
+    resp
+}
+
+/// Security headers. The Content-Security-Policy allows only this origin (and a team's basemap
+/// host, when one is configured) and no inline script; only `/embed` may be framed, by anyone.
+/// `'wasm-unsafe-eval'` lets the map compile the WebAssembly of the right-to-left text plugin
+/// (Arabic shaping); it does not allow `eval` of JavaScript.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let embed = req.uri().path() == "/embed";
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let extra = state.config.basemap_origin.as_deref().map(|o| format!(" {o}")).unwrap_or_default();
+    let frame = if embed { "*" } else { "'none'" };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:{extra}; \
+         connect-src 'self'{extra}; worker-src 'self' blob:; child-src blob:; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors {frame}"
+    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ascii"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !embed {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    resp
+}
+
+/// Answers a request that takes longer than the configured limit with a 503 problem. A bulk
+/// import (`POST /api/import`) is exempt: a large file takes longer than any page request, and
+/// its answer (the counts) comes only at the end.
+pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path() == "/api/import" {
+        return next.run(req).await;
+    }
+    let limit: Duration = state.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::Timeout(format!("the request took longer than {} s", limit.as_secs())).into_response(),
+    }
+}

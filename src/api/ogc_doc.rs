@@ -1,0 +1,99 @@
+//! The OpenAPI 3.0 description of the OGC API – Features paths (`/ogc/api`), which the OGC
+//! landing page names as its `service-desc`. It is written out here rather than generated,
+//! because the OpenAPI 3.0 conformance class asks for a 3.0 document and the generator of
+//! `/api/openapi.json` writes 3.1; GIS clients read the `limit` bounds from it.
+
+use serde_json::{Value, json};
+
+use super::ogc::{COLLECTION, DEFAULT_LIMIT};
+use crate::domain::filter::MAX_LIMIT;
+
+fn param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema, "style": "form", "explode": false})
+}
+
+fn ok(description: &str, media: &str) -> Value {
+    json!({"description": description, "content": {media: {"schema": {"type": "object"}}}})
+}
+
+fn problem(description: &str) -> Value {
+    json!({"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// The document.
+pub fn document() -> Value {
+    let collection_id = json!({"name": "collectionId", "in": "path", "required": true,
+        "description": "The collection: `events`", "schema": {"type": "string", "enum": [COLLECTION]}});
+    let f = param("f", "The format: json (the only one)", json!({"type": "string", "enum": ["json", "geojson"]}));
+    let items_params = json!([
+        collection_id,
+        param(
+            "bbox",
+            "minLon,minLat,maxLon,maxLat (CRS84); minLon > maxLon crosses the antimeridian",
+            json!({"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}})
+        ),
+        param("bbox-crs", "Only CRS84", json!({"type": "string", "format": "uri"})),
+        param("datetime", "An instant, or an interval start/end with `..` for an open end", json!({"type": "string"})),
+        param(
+            "limit",
+            "Features per page",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
+        ),
+        param("cursor", "From a `next` link", json!({"type": "string"})),
+        param("category", "Category value(s), comma-separated for any of several", json!({"type": "string"})),
+        param("status", "reported, corroborated, verified, disputed, retracted", json!({"type": "string"})),
+        param("country", "ISO 3166-1 alpha-2 of any of the event's places", json!({"type": "string"})),
+        param("tag", "A tag", json!({"type": "string"})),
+        param("actor", "An actor", json!({"type": "string"})),
+        param("source", "A source's domain", json!({"type": "string"})),
+        param("q", "Full-text search", json!({"type": "string"})),
+        f,
+    ]);
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "eventmap – OGC API Features", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "The events of eventmap as an OGC API – Features collection. The rest of the API is described at /api/openapi.json."},
+        "paths": {
+            "/ogc": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
+                "parameters": [f], "responses": {"200": ok("Links to the API description, conformance and collections", "application/json"),
+                "406": problem("No JSON in Accept")}}},
+            "/ogc/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformanceDeclaration", "tags": ["Capabilities"],
+                "parameters": [f], "responses": {"200": ok("conformsTo", "application/json")}}},
+            "/ogc/collections": {"get": {"summary": "Collections", "operationId": "getCollections", "tags": ["Capabilities"],
+                "parameters": [f], "responses": {"200": ok("The events collection", "application/json")}}},
+            "/ogc/collections/{collectionId}": {"get": {"summary": "A collection", "operationId": "describeCollection", "tags": ["Capabilities"],
+                "parameters": [collection_id, f], "responses": {"200": ok("The collection with its extent", "application/json"),
+                "404": problem("No such collection")}}},
+            "/ogc/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "tags": ["Data"],
+                "parameters": items_params, "responses": {"200": ok("A FeatureCollection with numberMatched, numberReturned, timeStamp and links", "application/geo+json"),
+                "400": problem("A bad or unknown parameter"), "404": problem("No such collection")}}},
+            "/ogc/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
+                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f],
+                "responses": {"200": ok("The event as a Feature", "application/geo+json"), "404": problem("Unknown"), "410": problem("Deleted")}}}
+        },
+        "components": {"schemas": {"Problem": {"type": "object", "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}}}}
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_0_with_every_ogc_path() {
+        let d = document();
+        assert_eq!(d["openapi"], "3.0.3");
+        for p in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/{collectionId}/items"] {
+            assert!(d["paths"][p]["get"].is_object(), "{p}");
+        }
+        let limit = d["paths"]["/ogc/collections/{collectionId}/items"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap()
+            .clone();
+        assert_eq!(limit["schema"]["maximum"], 10_000);
+    }
+}

@@ -1,0 +1,68 @@
+//! The OpenAPI 3 description of the API, generated from the handlers and types.
+
+use utoipa::OpenApi;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::{events, health, import, ogc, places, tokens};
+
+/// An RFC 9457 problem (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// `/problems/<slug>`; see `docs/API.md` for every type.
+    r#type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// Fields at fault, for 400 and 422.
+    errors: Option<Vec<crate::domain::FieldError>>,
+    /// For unresolved places: what the gazetteer found.
+    #[schema(value_type = Option<Vec<Object>>)]
+    candidates: Option<Vec<serde_json::Value>>,
+}
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        events::list, events::get_one, events::create, events::patch, events::delete, events::history, events::histogram,
+        places::search, places::reverse, places::labels, places::get_one, places::create,
+        tokens::list, tokens::create, tokens::revoke,
+        health::healthz, health::readyz, health::metrics, health::config, health::categories,
+        import::import,
+        ogc::landing, ogc::conformance, ogc::collections, ogc::collection, ogc::items, ogc::item
+    ),
+    components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
+        crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
+        crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, places::NewPlace, tokens::NewToken,
+        crate::store::Role, crate::store::TokenInfo, events::History, events::Histogram)),
+    modifiers(&Security),
+    tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "operations", description = "Health, metrics, configuration"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))
+)]
+pub struct ApiDoc;
+
+/// The document, extended by the parts of the API that register more paths.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.title = "eventmap".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Reported events, geocoded to real places, with their times and sources. Errors are \
+         application/problem+json (RFC 9457); every problem type is explained at /problems/<slug>."
+            .into(),
+    );
+    doc.info.license = None;
+    doc
+}

@@ -1,0 +1,153 @@
+//! `eventmap import FILE`: bulk import with a progress bar on standard error (rows, bytes and
+//! rate), a one-line summary on standard output, and a non-zero exit with every bad row's line
+//! and reason when the file is refused.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::api::import::GazetteerPlaces;
+use crate::cli::ImportArgs;
+use crate::domain::Vocabulary;
+use crate::import::pipeline::{self, Checker, Progress, Spool};
+use crate::import::{ImportOptions, ImportReport, Mapping};
+use crate::store::Actor;
+
+/// How many rejected rows are printed (all of them go to `--rejects`).
+const SHOWN: usize = 50;
+
+/// A progress bar over the bytes of the file, with rows and rows per second in its message.
+struct Bar {
+    bar: ProgressBar,
+    started: std::sync::Mutex<Instant>,
+}
+
+impl Bar {
+    fn new(quiet: bool) -> Self {
+        let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr_with_hz(4) };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {msg} ({elapsed})")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        Self { bar, started: std::sync::Mutex::new(Instant::now()) }
+    }
+}
+
+impl Progress for Bar {
+    fn phase(&self, name: &str, total_bytes: u64) {
+        *self.started.lock().expect("bar lock") = Instant::now();
+        self.bar.reset();
+        self.bar.set_length(total_bytes);
+        self.bar.set_prefix(name.to_string());
+        self.bar.set_message("0 rows");
+    }
+
+    fn advance(&self, rows: u64, bytes: u64) {
+        let secs = self.started.lock().expect("bar lock").elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_position(bytes);
+        self.bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / secs));
+    }
+
+    fn finish(&self) {
+        self.bar.finish();
+    }
+}
+
+fn summary(r: &ImportReport, took: Duration) -> String {
+    format!(
+        "{} rows ({}) in {:.1} s: {} created, {} updated, {} unchanged, {} skipped, {} rejected",
+        r.rows,
+        r.format.as_str(),
+        took.as_secs_f64(),
+        r.created,
+        r.updated,
+        r.unchanged,
+        r.skipped,
+        r.rejected
+    )
+}
+
+fn print_rejections(r: &ImportReport, rejects: &Option<PathBuf>) {
+    for e in r.rejections.iter().take(SHOWN) {
+        eprintln!("  {e}");
+    }
+    let more = r.rejected.saturating_sub(r.rejections.len().min(SHOWN) as u64);
+    if more > 0 {
+        match rejects {
+            Some(p) => eprintln!("  ... and {more} more (all are in {})", p.display()),
+            None => eprintln!("  ... and {more} more (--rejects FILE lists them all)"),
+        }
+    }
+}
+
+pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
+    let mapping = match &args.mapping {
+        Some(p) => Mapping::from_json(
+            &std::fs::read_to_string(p).with_context(|| format!("could not read the mapping {}", p.display()))?,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        None => Mapping::default(),
+    };
+    let vocab = match &args.categories {
+        Some(list) => Vocabulary::from_list(list).map_err(|e| anyhow::anyhow!("--categories: {e}"))?,
+        None => Vocabulary::default(),
+    };
+    // The file is read twice (check, then import), so standard input is kept in a file first.
+    let mut spool = None;
+    let path = if args.file.as_os_str() == "-" {
+        let (s, mut f) = Spool::create().context("could not create a temporary file for standard input")?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut f).context("could not read standard input")?;
+        f.flush()?;
+        let p = s.path().to_path_buf();
+        spool = Some(s);
+        p
+    } else {
+        anyhow::ensure!(args.file.is_file(), "{} is not a file", args.file.display());
+        args.file.clone()
+    };
+    let rejects: Option<Box<dyn Write + Send>> = match &args.rejects {
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("could not create {}", p.display()))?,
+        ))),
+        None => None,
+    };
+    let store = super::open_store(database).await?;
+    let gazetteer = super::gazetteer_with_places(&store).await?;
+    let checker = Checker { vocab: Arc::new(vocab), places: Arc::new(GazetteerPlaces(gazetteer)) };
+    let opts = ImportOptions {
+        format: args.format,
+        skip_invalid: args.skip_invalid,
+        mapping,
+        batch_size: args.batch_size,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let bar = Arc::new(Bar::new(args.quiet));
+    let report = pipeline::run(store, &path, opts, checker, bar.clone(), rejects, &Actor::new("cli"))
+        .await
+        .with_context(|| format!("importing {}", args.file.display()));
+    bar.bar.finish_and_clear();
+    drop(spool);
+    let report = report?;
+    let took = started.elapsed();
+    if !report.imported {
+        eprintln!("{} rows of {} are invalid:", report.rejected, args.file.display());
+        print_rejections(&report, &args.rejects);
+        anyhow::bail!(
+            "nothing was imported from {}: fix the rows above, or pass --skip-invalid --rejects FILE to import the others",
+            args.file.display()
+        );
+    }
+    if report.rejected > 0 {
+        eprintln!("warning: {} rows were not imported:", report.rejected);
+        print_rejections(&report, &args.rejects);
+    }
+    println!("imported {}: {}", args.file.display(), summary(&report, took));
+    Ok(())
+}

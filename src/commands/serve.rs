@@ -1,0 +1,99 @@
+//! `eventmap serve`: migrate, load the gazetteer, optionally the demo data, and serve until
+//! SIGINT or SIGTERM, finishing requests in flight.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+
+use crate::api::{self, ApiConfig, AppState};
+use crate::cli::ServeArgs;
+use crate::domain::Vocabulary;
+
+/// The origin (`https://tiles.example.org`) of a URL, for the Content-Security-Policy.
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// Builds the application state from the serve options.
+pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState> {
+    let vocab = match &args.categories {
+        Some(list) => Vocabulary::from_list(list).map_err(|e| anyhow::anyhow!("--categories: {e}"))?,
+        None => Vocabulary::default(),
+    };
+    let started = Instant::now();
+    let gaz = tokio::task::spawn_blocking(super::load_gazetteer);
+    let store = super::open_store(database).await?;
+    let gazetteer = gaz.await??;
+    gazetteer.set_custom(store.custom_places().await?);
+    tracing::info!(
+        places = gazetteer.len(),
+        custom = gazetteer.custom_len(),
+        ms = started.elapsed().as_millis() as u64,
+        "gazetteer and database ready"
+    );
+    if args.demo {
+        let n = crate::demo::load(&store, &gazetteer, &vocab).await.context("loading the demonstration data")?;
+        if n > 0 {
+            tracing::info!(events = n, "demonstration data loaded");
+        }
+    }
+    let config = ApiConfig {
+        private: args.private,
+        public_url: args.public_url.clone(),
+        basemap_origin: args.basemap_style.as_deref().and_then(origin),
+        basemap_style: args.basemap_style.clone(),
+        cors_origins: args.cors_origins.clone(),
+        body_limit: args.body_limit,
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+    };
+    Ok(AppState::new(store, gazetteer, vocab, config))
+}
+
+/// Resolves when the process is asked to stop.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let state = state(database, &args).await?;
+    if state.store.tokens().await?.is_empty() {
+        tracing::warn!(
+            "no API tokens exist yet: reads work, writes need one; make it with `eventmap token create --name NAME --role editor`"
+        );
+    }
+    let app = api::router(state);
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| {
+        format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
+    })?;
+    let addr = listener.local_addr()?;
+    // Responses are streamed in several writes: without TCP_NODELAY, Nagle's algorithm and
+    // delayed ACKs add 40 ms to many of them.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "eventmap is serving the map at http://{addr}/");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    Ok(())
+}

@@ -1,0 +1,678 @@
+//! The event: what happened, where, when, according to whom; and how it is validated.
+//!
+//! [`EventInput`] is the plain form a client sends (every field optional so that one pass can
+//! report every fault). [`EventInput::validate`] turns it into [`EventData`], the fields a client
+//! controls; [`Event`] adds the bookkeeping the store keeps (id, times, revision). An event is
+//! served as a GeoJSON Feature whose `properties` hold every field but the geometry.
+
+use chrono::{DateTime, Utc};
+use geojson::Geometry;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::place::check_country;
+use super::source::{opt_rfc3339, rfc3339};
+use super::{
+    Place, PlaceInput, Source, SourceInput, TimePrecision, TimeRange, ValidationErrors, Vocabulary, geometry, text,
+    time,
+};
+
+/// How far an event has been checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Reported,
+    Corroborated,
+    Verified,
+    Disputed,
+    Retracted,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Self::Reported, Self::Corroborated, Self::Verified, Self::Disputed, Self::Retracted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Corroborated => "corroborated",
+            Self::Verified => "verified",
+            Self::Disputed => "disputed",
+            Self::Retracted => "retracted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// Limits on free fields.
+pub const MAX_TITLE: usize = 300;
+pub const MAX_DESCRIPTION: usize = 20_000;
+pub const MAX_PLACES: usize = 100;
+pub const MAX_SOURCES: usize = 200;
+pub const MAX_PROPERTIES_BYTES: usize = 65_536;
+
+/// The plain form of an event as a client sends it (and as a merge patch is applied to).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actors: Option<Vec<String>>,
+    /// RFC 3339 date-time or a date (`2025-02-10`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_precision: Option<TimePrecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub places: Option<Vec<PlaceInput>>,
+    /// An explicit GeoJSON geometry; derived from the places when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<Geometry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<SourceInput>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fatalities: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub properties: Option<Map<String, Value>>,
+    // Bookkeeping fields appear in our own exports. They are accepted by imports (which keep the
+    // id) and refused by the create and patch endpoints, which own them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub id: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub reported_at: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub created_at: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub updated_at: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub revision: Option<Value>,
+}
+
+/// The fields of an event that its editors control, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventData {
+    pub title: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub actors: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub time_precision: TimePrecision,
+    pub places: Vec<Place>,
+    pub geometry: Geometry,
+    /// Whether `geometry` was given rather than derived from the places.
+    pub geometry_explicit: bool,
+    pub sources: Vec<Source>,
+    pub status: Status,
+    pub fatalities: Option<u32>,
+    pub properties: Map<String, Value>,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Uuid,
+    pub data: EventData,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub revision: u32,
+}
+
+impl EventInput {
+    /// Reads the body of a create request: a GeoJSON Feature or the plain form.
+    pub fn from_json(value: Value) -> Result<Self, ValidationErrors> {
+        let is_feature = value.get("type").and_then(Value::as_str) == Some("Feature");
+        if !is_feature {
+            return deserialize_fields(value, "");
+        }
+        let Value::Object(mut obj) = value else { unreachable!("checked above") };
+        let mut errors = ValidationErrors::new();
+        for k in obj.keys() {
+            if !matches!(k.as_str(), "type" | "id" | "geometry" | "properties" | "bbox") {
+                errors.add(k.clone(), "unknown member of a GeoJSON Feature");
+            }
+        }
+        errors.into_result(())?;
+        let mut props = match obj.remove("properties") {
+            Some(Value::Object(m)) => m,
+            Some(Value::Null) | None => Map::new(),
+            Some(_) => return Err(ValidationErrors::one("properties", "must be an object")),
+        };
+        if let Some(id) = obj.remove("id") {
+            props.insert("id".into(), id);
+        }
+        match obj.remove("geometry") {
+            Some(Value::Null) | None => {}
+            Some(g) => {
+                props.insert("geometry".into(), g);
+            }
+        }
+        deserialize_fields(Value::Object(props), "")
+    }
+
+    /// Names of bookkeeping fields present in the input.
+    pub fn read_only_fields(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.id.is_some() {
+            v.push("id");
+        }
+        if self.reported_at.is_some() {
+            v.push("reported_at");
+        }
+        if self.created_at.is_some() {
+            v.push("created_at");
+        }
+        if self.updated_at.is_some() {
+            v.push("updated_at");
+        }
+        if self.revision.is_some() {
+            v.push("revision");
+        }
+        v
+    }
+
+    /// Refuses bookkeeping fields, which the server owns.
+    pub fn refuse_read_only(&self) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        for f in self.read_only_fields() {
+            e.add(f, "is set by the server and cannot be written");
+        }
+        e.into_result(())
+    }
+
+    /// Validates every field, reporting all faults at once. Places must already carry coordinates
+    /// (the API completes them through the gazetteer first). Sources keep the id they were given
+    /// or get a fresh one; the store replaces it with the id of a stored source with the same URL.
+    pub fn validate(&self, vocabulary: &Vocabulary) -> Result<EventData, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let title = match &self.title {
+            Some(t) => text::check_required("title", t, MAX_TITLE, &mut e),
+            None => {
+                e.add("title", "is required");
+                String::new()
+            }
+        };
+        let description = self
+            .description
+            .as_deref()
+            .map(|d| text::check_text("description", d, MAX_DESCRIPTION, &mut e))
+            .filter(|d| !d.is_empty());
+        let category = match self.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => match vocabulary.resolve(c) {
+                Some(v) => v.to_string(),
+                None => {
+                    let all: Vec<_> = vocabulary.values().collect();
+                    e.add("category", format!("`{c}` is not a category; use one of: {}", all.join(", ")));
+                    String::new()
+                }
+            },
+            None => vocabulary.fallback().to_string(),
+        };
+        let tags = text::check_labels("tags", self.tags.as_deref().unwrap_or_default(), 100, 50, &mut e);
+        let actors = text::check_labels("actors", self.actors.as_deref().unwrap_or_default(), 200, 50, &mut e);
+
+        let start = match self.start.as_deref() {
+            Some(s) => match time::parse_instant(s) {
+                Ok(p) => Some(p),
+                Err(m) => {
+                    e.add("start", m);
+                    None
+                }
+            },
+            None => {
+                e.add("start", "is required");
+                None
+            }
+        };
+        let end = match self.end.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => match time::parse_instant(s) {
+                // An end written as a date means the end of that day.
+                Ok(p) if p.date_only => Some(TimePrecision::Day.period_end(p.at)),
+                Ok(p) => Some(p.at),
+                Err(m) => {
+                    e.add("end", m);
+                    None
+                }
+            },
+            None => None,
+        };
+        let time_precision = self.time_precision.unwrap_or(match start {
+            Some(p) if p.date_only => TimePrecision::Day,
+            _ => TimePrecision::Exact,
+        });
+        if let (Some(s), Some(en)) = (start, end) {
+            if en < s.at {
+                e.add(
+                    "end",
+                    format!("is before start ({} < {})", time::format_rfc3339(en), time::format_rfc3339(s.at)),
+                );
+            }
+        }
+
+        let place_inputs = self.places.as_deref().unwrap_or_default();
+        if place_inputs.len() > MAX_PLACES {
+            e.add("places", format!("must have at most {MAX_PLACES} places"));
+        }
+        let mut places = Vec::with_capacity(place_inputs.len());
+        for (i, p) in place_inputs.iter().enumerate() {
+            match p.validate() {
+                Ok(p) => places.push(p),
+                Err(pe) => e.extend_prefixed(&format!("places[{i}]"), pe),
+            }
+        }
+        let (geometry, geometry_explicit) = match &self.geometry {
+            Some(g) => {
+                if let Err(ge) = geometry::validate("geometry", g) {
+                    e.errors.extend(ge.errors);
+                }
+                (Some(g.clone()), true)
+            }
+            None => (geometry::derive(&places), false),
+        };
+        if geometry.is_none() && place_inputs.is_empty() {
+            e.add("places", "an event needs at least one place, or an explicit geometry");
+        }
+
+        let source_inputs = self.sources.as_deref().unwrap_or_default();
+        if source_inputs.len() > MAX_SOURCES {
+            e.add("sources", format!("must have at most {MAX_SOURCES} sources"));
+        }
+        let mut sources: Vec<Source> = Vec::with_capacity(source_inputs.len());
+        for (i, s) in source_inputs.iter().enumerate() {
+            let id = s.id.as_deref().and_then(|i| Uuid::parse_str(i).ok()).unwrap_or_else(Uuid::now_v7);
+            match s.validate(id) {
+                Ok(s) if sources.iter().any(|o| o.url == s.url) => {
+                    e.add(format!("sources[{i}].url"), "is listed twice");
+                }
+                Ok(s) => sources.push(s),
+                Err(se) => e.extend_prefixed(&format!("sources[{i}]"), se),
+            }
+        }
+
+        let fatalities = match self.fatalities {
+            Some(f) if !(0..=10_000_000).contains(&f) => {
+                e.add("fatalities", "must be a whole number from 0 to 10,000,000");
+                None
+            }
+            f => f.map(|f| f as u32),
+        };
+        let properties = self.properties.clone().unwrap_or_default();
+        let size = serde_json::to_vec(&properties).map(|v| v.len()).unwrap_or(usize::MAX);
+        if size > MAX_PROPERTIES_BYTES {
+            e.add("properties", format!("must be at most {MAX_PROPERTIES_BYTES} bytes of JSON"));
+        }
+
+        e.into_result(())?;
+        Ok(EventData {
+            title,
+            description,
+            category,
+            tags,
+            actors,
+            start: start.expect("checked").at,
+            end,
+            time_precision,
+            places,
+            geometry: geometry.expect("checked"),
+            geometry_explicit,
+            sources,
+            status: self.status.unwrap_or_default(),
+            fatalities,
+            properties,
+        })
+    }
+}
+
+/// Deserialises the plain form, turning type errors into a field error with the path at fault.
+fn deserialize_fields(value: Value, prefix: &str) -> Result<EventInput, ValidationErrors> {
+    if !value.is_object() {
+        return Err(ValidationErrors::one(prefix, "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." { prefix.to_string() } else { format!("{prefix}{path}") };
+        ValidationErrors::one(field, err.into_inner().to_string())
+    })
+}
+
+/// Applies a JSON merge patch (RFC 7386) to `target`.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            let t = target.as_object_mut().expect("made an object");
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+impl EventData {
+    /// The earliest publication time among the sources: when the event was first reported.
+    pub fn reported_at(&self) -> Option<DateTime<Utc>> {
+        self.sources.iter().filter_map(|s| s.published_at).min()
+    }
+
+    /// The interval the event covers (see [`TimeRange::of_event`]).
+    pub fn time_range(&self) -> TimeRange {
+        TimeRange::of_event(self.start, self.end, self.time_precision)
+    }
+
+    /// Country codes of all places, without repeats.
+    pub fn countries(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.places.iter().filter_map(|p| p.country.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The plain form that validates back into these fields (used for merge patches).
+    pub fn to_input(&self) -> EventInput {
+        EventInput {
+            title: Some(self.title.clone()),
+            description: self.description.clone(),
+            category: Some(self.category.clone()),
+            tags: Some(self.tags.clone()),
+            actors: Some(self.actors.clone()),
+            start: Some(time::format_rfc3339(self.start)),
+            end: self.end.map(time::format_rfc3339),
+            time_precision: Some(self.time_precision),
+            places: Some(self.places.iter().map(PlaceInput::from).collect()),
+            geometry: self.geometry_explicit.then(|| self.geometry.clone()),
+            sources: Some(self.sources.iter().map(SourceInput::from).collect()),
+            status: Some(self.status),
+            fatalities: self.fatalities.map(i64::from),
+            properties: Some(self.properties.clone()),
+            ..Default::default()
+        }
+    }
+}
+
+/// The `properties` of an event's Feature, borrowed for serialisation.
+#[derive(Serialize)]
+struct PropsRef<'a> {
+    title: &'a str,
+    description: &'a Option<String>,
+    category: &'a str,
+    tags: &'a [String],
+    actors: &'a [String],
+    #[serde(with = "rfc3339")]
+    start: &'a DateTime<Utc>,
+    #[serde(with = "opt_rfc3339_ref")]
+    end: &'a Option<DateTime<Utc>>,
+    time_precision: TimePrecision,
+    places: &'a [Place],
+    sources: &'a [Source],
+    status: Status,
+    fatalities: Option<u32>,
+    properties: &'a Map<String, Value>,
+    #[serde(with = "opt_rfc3339")]
+    reported_at: Option<DateTime<Utc>>,
+    #[serde(with = "rfc3339")]
+    created_at: &'a DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    updated_at: &'a DateTime<Utc>,
+    revision: u32,
+}
+
+mod opt_rfc3339_ref {
+    use chrono::{DateTime, Utc};
+    pub fn serialize<S: serde::Serializer>(v: &&Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        super::opt_rfc3339::serialize(v, s)
+    }
+}
+
+#[derive(Serialize)]
+struct FeatureRef<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a Uuid,
+    geometry: &'a Geometry,
+    properties: PropsRef<'a>,
+}
+
+/// The owned mirror of [`FeatureRef`], for reading stored or exported features back.
+#[derive(Deserialize)]
+struct FeatureOwned {
+    id: Uuid,
+    geometry: Geometry,
+    properties: PropsOwned,
+}
+
+#[derive(Deserialize)]
+struct PropsOwned {
+    title: String,
+    description: Option<String>,
+    category: String,
+    tags: Vec<String>,
+    actors: Vec<String>,
+    #[serde(with = "rfc3339")]
+    start: DateTime<Utc>,
+    #[serde(with = "opt_rfc3339", default)]
+    end: Option<DateTime<Utc>>,
+    time_precision: TimePrecision,
+    places: Vec<Place>,
+    sources: Vec<Source>,
+    status: Status,
+    fatalities: Option<u32>,
+    properties: Map<String, Value>,
+    #[serde(with = "rfc3339")]
+    created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    updated_at: DateTime<Utc>,
+    revision: u32,
+}
+
+impl Event {
+    /// A new event at revision 1.
+    pub fn new(id: Uuid, data: EventData, now: DateTime<Utc>) -> Self {
+        Self { id, data, created_at: now, updated_at: now, revision: 1 }
+    }
+
+    /// The event as a GeoJSON Feature (RFC 7946), as the API serves it.
+    pub fn to_feature_json(&self) -> String {
+        serde_json::to_string(&self.feature_ref()).expect("an event always serialises")
+    }
+
+    /// The event as a GeoJSON Feature value.
+    pub fn to_feature_value(&self) -> Value {
+        serde_json::to_value(self.feature_ref()).expect("an event always serialises")
+    }
+
+    fn feature_ref(&self) -> FeatureRef<'_> {
+        let d = &self.data;
+        FeatureRef {
+            kind: "Feature",
+            id: &self.id,
+            geometry: &d.geometry,
+            properties: PropsRef {
+                title: &d.title,
+                description: &d.description,
+                category: &d.category,
+                tags: &d.tags,
+                actors: &d.actors,
+                start: &d.start,
+                end: &d.end,
+                time_precision: d.time_precision,
+                places: &d.places,
+                sources: &d.sources,
+                status: d.status,
+                fatalities: d.fatalities,
+                properties: &d.properties,
+                reported_at: d.reported_at(),
+                created_at: &self.created_at,
+                updated_at: &self.updated_at,
+                revision: self.revision,
+            },
+        }
+    }
+
+    /// Reads an event back from its Feature JSON (as stored, or as exported by eventmap).
+    /// `geometry_explicit` is not part of the Feature and must be supplied by the caller.
+    pub fn from_feature_json(json: &str, geometry_explicit: bool) -> Result<Self, serde_json::Error> {
+        let f: FeatureOwned = serde_json::from_str(json)?;
+        let p = f.properties;
+        Ok(Self {
+            id: f.id,
+            data: EventData {
+                title: p.title,
+                description: p.description,
+                category: p.category,
+                tags: p.tags,
+                actors: p.actors,
+                start: p.start,
+                end: p.end,
+                time_precision: p.time_precision,
+                places: p.places,
+                geometry: f.geometry,
+                geometry_explicit,
+                sources: p.sources,
+                status: p.status,
+                fatalities: p.fatalities,
+                properties: p.properties,
+            },
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            revision: p.revision,
+        })
+    }
+}
+
+/// Validates a country filter or hint (ISO alpha-2).
+pub fn parse_country(s: &str) -> Result<String, String> {
+    let mut e = ValidationErrors::new();
+    let c = check_country("country", s, &mut e);
+    if e.is_empty() { Ok(c) } else { Err(e.summary()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vocab() -> Vocabulary {
+        Vocabulary::default()
+    }
+
+    fn convoy() -> Value {
+        json!({
+            "title": "Russian convoy leaves Hmeimim for Tartus",
+            "category": "military movement",
+            "start": "2025-02-10",
+            "places": [
+                {"name": "Hmeimim", "role": "origin", "lon": 35.9486, "lat": 35.4011},
+                {"name": "Tartus", "role": "destination", "lon": 35.8867, "lat": 34.8890}
+            ],
+            "sources": [{"url": "https://uawire.org/a", "published_at": "2025-02-11T09:00:00Z"},
+                        {"url": "https://metbuat.az/b", "published_at": "2025-02-10T20:00:00Z"}]
+        })
+    }
+
+    #[test]
+    fn the_plain_form_validates_into_a_movement_known_to_the_day() {
+        let d = EventInput::from_json(convoy()).unwrap().validate(&vocab()).unwrap();
+        assert_eq!(d.category, "military_movement");
+        assert_eq!(d.time_precision, TimePrecision::Day);
+        assert!(matches!(d.geometry.value, geojson::Value::LineString(_)));
+        assert_eq!(time::format_rfc3339(d.reported_at().unwrap()), "2025-02-10T20:00:00Z");
+    }
+
+    #[test]
+    fn a_geojson_feature_is_accepted_as_input() {
+        let f = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [35.88, 34.88]},
+                       "properties": {"title": "Checkpoint", "start": "2025-02-10T08:00:00Z"}});
+        let d = EventInput::from_json(f).unwrap().validate(&vocab()).unwrap();
+        assert!(d.geometry_explicit);
+        assert!(d.places.is_empty());
+        assert_eq!(d.category, "other");
+    }
+
+    #[test]
+    fn every_fault_is_reported_at_once_with_its_field() {
+        let bad = json!({"title": "", "start": "yesterday", "end": "2020-01-01", "category": "picnic",
+                         "places": [{"name": "X", "lon": 500, "lat": 0}], "fatalities": -1,
+                         "sources": [{"url": "javascript:alert(1)"}]});
+        let e = EventInput::from_json(bad).unwrap().validate(&vocab()).unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "category", "start", "places[0].lon", "sources[0].url", "fatalities"]);
+    }
+
+    #[test]
+    fn end_before_start_is_refused() {
+        let mut v = convoy();
+        v["start"] = json!("2025-02-10T10:00:00Z");
+        v["end"] = json!("2025-02-10T09:00:00Z");
+        let e = EventInput::from_json(v).unwrap().validate(&vocab()).unwrap_err();
+        assert_eq!(e.errors[0].field, "end");
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_name_the_field() {
+        let e = EventInput::from_json(json!({"title": "x", "colour": "red"})).unwrap_err();
+        assert!(e.errors[0].message.contains("unknown field `colour`"), "{e}");
+        let e = EventInput::from_json(json!({"title": 3})).unwrap_err();
+        assert_eq!(e.errors[0].field, "title");
+        let e = EventInput::from_json(json!({"places": [{"lat": "north"}]})).unwrap_err();
+        assert_eq!(e.errors[0].field, "places[0].lat");
+        assert!(EventInput::from_json(json!([1, 2])).is_err());
+    }
+
+    #[test]
+    fn a_feature_round_trips_through_its_json() {
+        let d = EventInput::from_json(convoy()).unwrap().validate(&vocab()).unwrap();
+        let now = time::parse_instant("2025-02-12T00:00:00Z").unwrap().at;
+        let ev = Event::new(Uuid::now_v7(), d, now);
+        let json = ev.to_feature_json();
+        let back = Event::from_feature_json(&json, false).unwrap();
+        assert_eq!(back, ev);
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["properties"]["reported_at"], "2025-02-10T20:00:00Z");
+        assert_eq!(v["properties"]["end"], Value::Null);
+        assert!(v["properties"].get("geometry").is_none());
+    }
+
+    #[test]
+    fn a_merge_patch_sets_replaces_and_removes() {
+        let mut t = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]});
+        merge_patch(&mut t, &json!({"a": null, "b": {"c": 5}, "e": [2], "f": "new"}));
+        assert_eq!(t, json!({"b": {"c": 5, "d": 3}, "e": [2], "f": "new"}));
+    }
+
+    #[test]
+    fn to_input_validates_back_into_the_same_fields() {
+        let d = EventInput::from_json(convoy()).unwrap().validate(&vocab()).unwrap();
+        let again = d.to_input().validate(&vocab()).unwrap();
+        assert_eq!(again, d);
+    }
+}

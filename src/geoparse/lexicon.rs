@@ -1,0 +1,217 @@
+//! The word lists the geoparser consults: everyday English words that are also place names,
+//! demonyms, given names, person titles, calendar words, and the lower-case words allowed inside
+//! multi-word names. The lists live in `data/geoparse/`; see `data/README.md`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::fold;
+
+const COMMON: &str = include_str!("../../data/geoparse/common-words.txt");
+const DEMONYMS: &str = include_str!("../../data/geoparse/demonyms.tsv");
+const FIRST_NAMES: &str = include_str!("../../data/geoparse/first-names.txt");
+const NOT_PLACES: &str = include_str!("../../data/geoparse/not-places.txt");
+
+/// Verbs of saying: a bare name right before one is a person ("Jones said").
+pub const SAYING: [&str; 14] = [
+    "said",
+    "says",
+    "told",
+    "added",
+    "explained",
+    "noted",
+    "wrote",
+    "asked",
+    "stated",
+    "testified",
+    "recalled",
+    "agreed",
+    "argued",
+    "insisted",
+];
+
+/// Titles and roles that put a person's name after them ("Gov. Perdue", "President Jackson").
+const TITLES: [&str; 44] = [
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "sen",
+    "senator",
+    "rep",
+    "gov",
+    "governor",
+    "president",
+    "judge",
+    "justice",
+    "sheriff",
+    "officer",
+    "sgt",
+    "sergeant",
+    "lt",
+    "lieutenant",
+    "gen",
+    "general",
+    "col",
+    "colonel",
+    "capt",
+    "captain",
+    "maj",
+    "major",
+    "rev",
+    "reverend",
+    "father",
+    "coach",
+    "secretary",
+    "minister",
+    "prince",
+    "king",
+    "queen",
+    "lord",
+    "lady",
+    "sir",
+    "mayor",
+    "chief",
+    "pastor",
+    "bishop",
+    "deputy",
+];
+
+/// Words that never start a place name on their own in running text, whatever the gazetteer
+/// holds: calendar words and the commonest sentence openers.
+const NEVER_ALONE: [&str; 70] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "but",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "god",
+    "police",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "university",
+    "miss",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "middle",
+    "upper",
+    "lower",
+    "big",
+    "little",
+    "great",
+    "main",
+    "metro",
+    "human",
+    "leader",
+];
+
+/// Lower-case words that may stand inside a multi-word name ("Bay of Pigs", "Rio de Janeiro").
+pub const CONNECTORS: [&str; 28] = [
+    "of", "de", "del", "della", "la", "le", "les", "los", "las", "du", "des", "da", "do", "dos", "das", "upon", "on",
+    "am", "an", "der", "al", "el", "en", "sur", "the", "and", "y", "e",
+];
+
+pub struct Lexicon {
+    pub common: HashSet<String>,
+    /// Folded demonym → ISO country code.
+    pub demonyms: HashMap<String, String>,
+    /// The longest demonym in words.
+    pub demonym_words: usize,
+    pub first_names: HashSet<String>,
+    /// Folded names that are not places in running text ("Christmas", "White House").
+    pub not_places: HashSet<String>,
+    pub titles: HashSet<&'static str>,
+    pub never_alone: HashSet<&'static str>,
+}
+
+/// The lexicon, read once.
+pub fn lexicon() -> &'static Lexicon {
+    static L: OnceLock<Lexicon> = OnceLock::new();
+    L.get_or_init(|| {
+        let lines = |s: &'static str| s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let mut demonyms = HashMap::new();
+        let mut demonym_words = 1;
+        for l in lines(DEMONYMS) {
+            if let Some((cc, forms)) = l.split_once('\t') {
+                for f in forms.split('|') {
+                    let folded = fold::fold(f);
+                    demonym_words = demonym_words.max(folded.split(' ').count());
+                    demonyms.insert(folded, cc.trim().to_string());
+                }
+            }
+        }
+        Lexicon {
+            common: lines(COMMON).map(str::to_string).collect(),
+            demonyms,
+            demonym_words,
+            first_names: lines(FIRST_NAMES).flat_map(|l| l.split_whitespace()).map(fold::fold).collect(),
+            not_places: lines(NOT_PLACES).map(fold::fold).collect(),
+            titles: TITLES.into_iter().collect(),
+            never_alone: NEVER_ALONE.into_iter().collect(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lists_load() {
+        let l = lexicon();
+        assert!(l.common.contains("reading") && l.common.contains("mobile") && l.common.contains("nice"));
+        assert!(!l.common.contains("paris"));
+        assert_eq!(l.demonyms.get("russian").map(String::as_str), Some("RU"));
+        assert_eq!(l.demonyms.get("sri lankan").map(String::as_str), Some("LK"));
+        assert!(l.first_names.contains("george"));
+        assert_eq!(l.demonym_words, 3);
+    }
+}

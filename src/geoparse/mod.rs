@@ -1,0 +1,231 @@
+//! Geoparsing: text in, place mentions out. A pure module: no I/O, the gazetteer is handed in.
+//!
+//! [`geoparse`] folds the text (keeping a map back to character offsets), spots every gazetteer
+//! name and demonym on word boundaries (`spot`), gathers each spot's candidates, and resolves them
+//! with evidence from the whole text (`resolve`). Offsets are in Unicode code points, end exclusive.
+
+pub mod eval;
+mod lexicon;
+pub mod report;
+mod resolve;
+mod spot;
+
+use serde::Serialize;
+
+use crate::gazetteer::{Gazetteer, Kind, PlaceInfo};
+
+/// What the caller knows about the text.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// ISO alpha-2 code of the country the text is most likely about.
+    pub country_hint: Option<String>,
+    /// BCP 47 language of the text (`ru`, `tr`), when known.
+    pub language: Option<String>,
+}
+
+/// A runner-up reading of a mention.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Alternative {
+    pub gazetteer_id: String,
+    pub name: String,
+    pub kind: Kind,
+    pub country: Option<String>,
+    pub admin1: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub score: f64,
+}
+
+/// A place mentioned in a text.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Mention {
+    /// Code-point offsets in the text, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// The text of the mention.
+    pub text: String,
+    /// The place it most likely means.
+    pub place: PlaceInfo,
+    /// How sure the resolution is, 0 to 1.
+    pub confidence: f64,
+    /// A demonym ("Russian") names its country, but not as where something happened.
+    pub demonym: bool,
+    /// Other readings, best first.
+    pub candidates: Vec<Alternative>,
+}
+
+/// How many candidates a spot may have (a "Springfield" has dozens).
+const MAX_CANDIDATES: usize = 48;
+/// Everyday words ("Reading") are kept only with this much support, or a large place.
+const WEAK_MIN_POPULATION: u64 = 50_000;
+/// A one-word name of a place smaller than this needs support from the rest of the text.
+const LONE_MIN_POPULATION: u64 = 5_000;
+const LONE_MIN_SUPPORT: f64 = 0.05;
+/// A word also used as a surname in the text is kept as a place only this big, or in "X, Y".
+const SURNAME_MIN_POPULATION: u64 = 50_000;
+
+/// The words between two spots that make the second contain the first.
+fn is_container_link(between: &str) -> bool {
+    let b = between.trim().to_lowercase();
+    matches!(b.as_str(), "," | "in" | "(" | ", in" | "near" | "outside" | "in the" | "of" | "-" | "–")
+}
+
+/// Finds and resolves every place mention in `text`.
+pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
+    let folded = crate::fold::fold_mapped(text);
+    let src = spot::Source { chars: text.chars().collect(), folded: &folded };
+    let lex = lexicon::lexicon();
+    let turkic = spot::looks_turkic(text, opts.language.as_deref());
+    let spots = spot::spot(g, &src, lex, turkic);
+    let mut items: Vec<resolve::Item> = Vec::with_capacity(spots.len());
+    let mut kept: Vec<&spot::Spot> = Vec::with_capacity(spots.len());
+    for s in &spots {
+        let cands = match &s.demonym {
+            Some(cc) => g
+                .country(cc)
+                .map(|p| {
+                    vec![crate::gazetteer::Candidate {
+                        matched_name: src.surface(s.start, s.end),
+                        match_type: crate::gazetteer::MatchType::AlternateName,
+                        score: 1.0,
+                        place: p,
+                    }]
+                })
+                .unwrap_or_default(),
+            None => g.candidates(&s.names, MAX_CANDIDATES),
+        };
+        if cands.is_empty() {
+            continue;
+        }
+        items.push(resolve::Item {
+            key: s.key.clone(),
+            cands,
+            container: None,
+            scores: Vec::new(),
+            confidence: 0.0,
+            support: 0.0,
+        });
+        kept.push(s);
+    }
+    for i in 0..items.len().saturating_sub(1) {
+        let between = src.surface(kept[i].end, kept[i + 1].start);
+        if kept[i].demonym.is_none() && kept[i + 1].demonym.is_none() && is_container_link(&between) {
+            items[i].container = Some(i + 1);
+        }
+    }
+    resolve::resolve(&mut items, opts.country_hint.as_deref());
+    let mut out = Vec::with_capacity(items.len());
+    for (s, it) in kept.iter().zip(items) {
+        let Some(best) = it.cands.first() else { continue };
+        // Abbreviations keep their final dot ("Kan.", "U.S."), which folding dropped.
+        let mut end = s.end;
+        if src.chars.get(end) == Some(&'.') && it.cands.iter().any(|c| c.matched_name.ends_with('.')) {
+            end += 1;
+        }
+        let big = best.place.population >= WEAK_MIN_POPULATION;
+        if s.weak && !big && (s.leads_name || (it.container.is_none() && it.support < 0.1)) {
+            continue;
+        }
+        // An abbreviation written with a dot ("Miss.", "Kan.") needs its dot.
+        if it.cands.iter().all(|c| c.matched_name.ends_with('.')) && src.chars.get(s.end) != Some(&'.') {
+            continue;
+        }
+        if s.surname && best.place.population < SURNAME_MIN_POPULATION && it.container.is_none() {
+            continue;
+        }
+        // A lone word naming only a hamlet far from everything else the text mentions is more
+        // likely a surname or a brand than that hamlet.
+        let lone = !s.key.contains(' ') && s.demonym.is_none() && it.container.is_none();
+        if lone && best.place.population < LONE_MIN_POPULATION && it.support < LONE_MIN_SUPPORT {
+            continue;
+        }
+        out.push(Mention {
+            start: s.start,
+            end,
+            text: src.surface(s.start, end),
+            place: best.place.clone(),
+            confidence: (it.confidence * 1000.0).round() / 1000.0,
+            demonym: s.demonym.is_some(),
+            candidates: it
+                .cands
+                .iter()
+                .zip(&it.scores)
+                .skip(1)
+                .take(4)
+                .map(|(c, sc)| Alternative {
+                    gazetteer_id: c.place.gazetteer_id.clone(),
+                    name: c.place.name.clone(),
+                    kind: c.place.kind,
+                    country: c.place.country.clone(),
+                    admin1: c.place.admin1.clone(),
+                    lon: c.place.lon,
+                    lat: c.place.lat,
+                    score: (sc * 1000.0).round() / 1000.0,
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gazetteer::tests::gazetteer;
+
+    fn ids(text: &str) -> Vec<(String, String)> {
+        geoparse(gazetteer(), text, &Options::default()).into_iter().map(|m| (m.text, m.place.gazetteer_id)).collect()
+    }
+
+    const TARTUS: &str = "geonames:163345";
+    const LATAKIA: &str = "geonames:173576";
+    const JABLEH: &str = "geonames:169304";
+
+    #[test]
+    fn an_english_report_names_tartus_latakia_and_jableh() {
+        let m = ids("A Russian convoy left Latakia for Tartus on Monday after stopping near Jableh.");
+        assert!(m.contains(&("Latakia".into(), LATAKIA.into())), "{m:?}");
+        assert!(m.contains(&("Tartus".into(), TARTUS.into())), "{m:?}");
+        assert!(m.contains(&("Jableh".into(), JABLEH.into())), "{m:?}");
+        assert!(m.iter().any(|(t, id)| t == "Russian" && id == "geonames:2017370"), "{m:?}");
+        assert!(!m.iter().any(|(t, _)| t == "Monday"), "{m:?}");
+    }
+
+    #[test]
+    fn inflected_russian_turkish_and_arabic_forms_resolve() {
+        let ru = ids("Колонна вышла из Латакии и направилась к Тартусу, но в Тартусе её остановили.");
+        assert!(ru.iter().filter(|(_, id)| id == TARTUS).count() == 2, "{ru:?}");
+        assert!(ru.iter().any(|(_, id)| id == LATAKIA), "{ru:?}");
+        let tr = ids("Rus konvoyu Lazkiye'den Tartus'a gitti ve Tartus'taki üssün girişinde bekletildi.");
+        assert_eq!(tr.iter().filter(|(_, id)| id == TARTUS).count(), 2, "{tr:?}");
+        assert!(tr.iter().any(|(t, id)| t == "Lazkiye" && id == LATAKIA), "{tr:?}");
+        let ar = ids("انطلقت القافلة من اللاذقية باتجاه طرطوس، وتوقفت بطرطوس ثماني ساعات");
+        assert_eq!(ar.iter().filter(|(_, id)| id == TARTUS).count(), 2, "{ar:?}");
+        assert!(ar.iter().any(|(_, id)| id == LATAKIA), "{ar:?}");
+    }
+
+    #[test]
+    fn offsets_are_code_points_of_the_original_text() {
+        let text = "Ţarţūs — a port. Then Латакии.";
+        for m in geoparse(gazetteer(), text, &Options::default()) {
+            let s: String = text.chars().skip(m.start).take(m.end - m.start).collect();
+            assert_eq!(s, m.text);
+        }
+    }
+
+    #[test]
+    fn everyday_words_persons_and_lower_case_are_not_places() {
+        let m = ids("Reading the report, George Washington said the police in us were nice. Of course.");
+        assert!(m.is_empty(), "{m:?}");
+    }
+
+    #[test]
+    fn context_picks_the_nearby_namesake() {
+        let m = geoparse(gazetteer(), "Flooding hit Paris, Texas, and nearby Dallas on Sunday.", &Options::default());
+        let paris = m.iter().find(|m| m.text == "Paris").unwrap();
+        assert_eq!(paris.place.country.as_deref(), Some("US"), "{m:?}");
+        let m = geoparse(gazetteer(), "Protesters marched in Paris and Lyon.", &Options::default());
+        assert_eq!(m[0].place.country.as_deref(), Some("FR"), "{m:?}");
+        assert!(m[0].confidence > 0.5);
+    }
+}

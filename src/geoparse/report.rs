@@ -1,0 +1,1 @@
+//! Reports to draft events: placeholder, filled in by the report ingestion work.

@@ -1,0 +1,442 @@
+//! Spotting: finding every gazetteer name in a text, leftmost-longest on word boundaries, in
+//! any script, with inflected forms (Russian case endings, Arabic prefixes, Turkish and
+//! Azerbaijani suffixes), and refusing spans that are not names in this text (lower case, a
+//! person's name, an everyday word opening a sentence).
+
+use std::collections::HashSet;
+
+use crate::fold::Folded;
+use crate::gazetteer::{Gazetteer, NameRef};
+
+use super::lexicon::{CONNECTORS, Lexicon};
+
+/// A span of text that names a place (or a country, by its demonym).
+#[derive(Debug, Clone)]
+pub struct Spot {
+    /// Character offsets in the original text, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// The folded form that matched.
+    pub key: String,
+    pub names: Vec<NameRef>,
+    /// ISO code of the country a demonym names.
+    pub demonym: Option<String>,
+    /// An everyday word ("Reading", "Mobile"): kept only if the text supports it.
+    pub weak: bool,
+    /// An everyday word leading a run of capitalised words ("Oxford Police"): kept only for a
+    /// sizeable place.
+    pub leads_name: bool,
+    /// A word the text also uses as a person's surname ("Sheriff Mike Jones" ... "Jones"), or
+    /// one right after a title ("Gov. Perry"): kept only for a sizeable place.
+    pub surname: bool,
+}
+
+/// The text as characters, with helpers about words and case.
+pub struct Source<'a> {
+    pub chars: Vec<char>,
+    pub folded: &'a Folded,
+}
+
+fn cased(c: char) -> bool {
+    c.is_uppercase() || c.is_lowercase()
+}
+
+impl Source<'_> {
+    pub fn surface(&self, start: usize, end: usize) -> String {
+        self.chars[start..end].iter().collect()
+    }
+
+    /// The original character range of folded bytes `fs..fe`.
+    fn chars_of(&self, fs: usize, fe: usize) -> (usize, usize) {
+        (self.folded.origin[fs] as usize, self.folded.origin[fe - 1] as usize + 1)
+    }
+
+    /// Whether the span starts a sentence: nothing but spaces, quotes or brackets between it
+    /// and the text's start or a sentence mark.
+    pub fn sentence_initial(&self, start: usize) -> bool {
+        let mut i = start;
+        while i > 0 {
+            i -= 1;
+            let c = self.chars[i];
+            if c.is_whitespace()
+                || matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’' | '(' | '[' | '«' | '—' | '-' | '*' | '•')
+            {
+                if c == '\n' && i > 0 && self.chars[i - 1] == '\n' {
+                    return true;
+                }
+                continue;
+            }
+            if matches!(c, '.' | '!' | '?' | ':' | ';') {
+                // "U.S. Army": a dot after a one-letter word is an abbreviation, not a full stop.
+                let one_letter = i >= 2 && self.chars[i - 1].is_alphabetic() && !self.chars[i - 2].is_alphabetic()
+                    || (i >= 1 && self.chars[i - 1].is_uppercase() && (i < 2 || self.chars[i - 2] == '.'));
+                return !one_letter;
+            }
+            return false;
+        }
+        true
+    }
+
+    /// The word before `start` (letters and dots), if any, and whether it is capitalised.
+    pub fn word_before(&self, start: usize) -> Option<(String, bool)> {
+        let mut i = start;
+        while i > 0 && self.chars[i - 1] == ' ' {
+            i -= 1;
+        }
+        if i == start {
+            return None;
+        }
+        let end = i;
+        while i > 0 && (self.chars[i - 1].is_alphanumeric() || self.chars[i - 1] == '.') {
+            i -= 1;
+        }
+        (i < end).then(|| {
+            let w: String = self.chars[i..end].iter().collect();
+            let cap = w.chars().next().is_some_and(char::is_uppercase);
+            (w, cap)
+        })
+    }
+
+    /// The word after `end`, if it follows after spaces only, and whether it is capitalised.
+    pub fn word_after(&self, end: usize) -> Option<(String, bool)> {
+        let mut i = end;
+        while i < self.chars.len() && self.chars[i] == ' ' {
+            i += 1;
+        }
+        if i == end {
+            return None;
+        }
+        let start = i;
+        while i < self.chars.len() && self.chars[i].is_alphanumeric() {
+            i += 1;
+        }
+        (i > start).then(|| {
+            let w: String = self.chars[start..i].iter().collect();
+            let cap = w.chars().next().is_some_and(char::is_uppercase);
+            (w, cap)
+        })
+    }
+
+    /// Whether the span is written as a name: in scripts with case, every word but inner
+    /// connectors ("of", "de") starts with a capital, and a word of one or two letters is all
+    /// capitals ("US", not "Us" or "us").
+    fn written_as_name(&self, start: usize, end: usize) -> bool {
+        let s = self.surface(start, end);
+        let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty()).collect();
+        for (i, w) in words.iter().enumerate() {
+            let Some(first) = w.chars().find(|c| c.is_alphabetic()) else { continue };
+            if !cased(first) {
+                continue;
+            }
+            let lower = w.to_lowercase();
+            if i > 0 && CONNECTORS.contains(&lower.trim_matches('.')) {
+                continue;
+            }
+            if !first.is_uppercase() {
+                return false;
+            }
+        }
+        let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+        if letters.len() <= 2 && letters.iter().any(|c| c.is_lowercase()) {
+            return false;
+        }
+        true
+    }
+}
+
+fn is_cyrillic(w: &str) -> bool {
+    w.chars().all(|c| matches!(c, '\u{0400}'..='\u{04FF}'))
+}
+
+fn is_arabic(w: &str) -> bool {
+    w.chars().all(|c| matches!(c, '\u{0600}'..='\u{06FF}'))
+}
+
+/// Russian case endings, longest first, and what a nominative may end in instead.
+const RU_ENDINGS: [&str; 27] = [
+    "ами", "ями", "ого", "его", "ому", "ему", "ой", "ей", "ом", "ем", "ам", "ям", "ах", "ях", "ов", "ев", "ию", "ии",
+    "ия", "ие", "а", "я", "у", "ю", "е", "и", "ы",
+];
+const RU_NOMINATIVE: [&str; 7] = ["", "а", "я", "ь", "й", "ия", "о"];
+
+/// Arabic proclitics: conjunctions and prepositions written onto the next word.
+const AR_PREFIXES: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك"];
+
+/// Turkish and Azerbaijani case suffixes (folded: ı is i), longest first.
+const TR_SUFFIXES: [&str; 30] = [
+    "daki", "deki", "dəki", "nin", "nun", "nün", "dan", "den", "tan", "ten", "dən", "tən", "da", "de", "ta", "te",
+    "də", "tə", "ya", "ye", "yə", "in", "un", "ün", "a", "e", "ə", "i", "u", "ü",
+];
+
+/// Forms a word may take in the gazetteer when it is inflected in the text.
+pub fn inflection_variants(word: &str, turkic: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let n = word.chars().count();
+    if is_cyrillic(word) && n >= 4 {
+        for e in RU_ENDINGS {
+            if let Some(stem) = word.strip_suffix(e) {
+                if stem.chars().count() >= 3 {
+                    out.extend(RU_NOMINATIVE.iter().map(|nom| format!("{stem}{nom}")));
+                }
+            }
+        }
+    } else if is_arabic(word) && n >= 4 {
+        if word.starts_with("لل") {
+            // li- before al- drops the article's alef: للاذقية is ل + اللاذقية.
+            out.push(format!("ا{word}"));
+        }
+        for p in AR_PREFIXES {
+            if let Some(rest) = word.strip_prefix(p) {
+                if rest.chars().count() >= 3 {
+                    out.push(rest.to_string());
+                }
+            }
+        }
+    } else if turkic && n >= 5 && word.chars().all(|c| c.is_alphabetic()) {
+        for s in TR_SUFFIXES {
+            if let Some(stem) = word.strip_suffix(s) {
+                if stem.chars().count() >= 3 {
+                    out.push(stem.to_string());
+                    // Buffer consonants: Tartus-a, Lazkiye-ye.
+                    if let Some(st) = stem.strip_suffix('y').or_else(|| stem.strip_suffix('n')) {
+                        if st.chars().count() >= 3 {
+                            out.push(st.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.retain(|v| v != word);
+    out.dedup();
+    out
+}
+
+/// Whether the text is Turkish or Azerbaijani (or the caller says so): letters that only they use.
+pub fn looks_turkic(text: &str, language: Option<&str>) -> bool {
+    if let Some(l) = language {
+        return matches!(l.split('-').next().unwrap_or(""), "tr" | "az");
+    }
+    text.chars().filter(|c| matches!(c, 'ı' | 'ğ' | 'ş' | 'ə' | 'İ' | 'Ş' | 'Ğ' | 'Ə')).take(2).count() >= 2
+}
+
+/// Words the text uses as people's surnames, so that a later bare "Jones" is not taken for a
+/// town: the second word of "First Last" where First is a given name, a title with its dot, or
+/// any capitalised word that is neither a place name nor an everyday word ("Kristina Moore",
+/// "Mahmoud Abbas").
+pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let words: Vec<(usize, usize)> = {
+        let mut v = Vec::new();
+        let mut i = 0;
+        let c = &src.chars;
+        while i < c.len() {
+            if c[i].is_alphabetic() {
+                let s = i;
+                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '\'' || c[i] == '’') {
+                    i += 1;
+                }
+                v.push((s, i));
+            } else {
+                i += 1;
+            }
+        }
+        v
+    };
+    for w in words.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let gap: String = src.chars[a.1..b.0].iter().collect();
+        if gap != " " && gap != ". " {
+            continue;
+        }
+        let first = crate::fold::fold(&src.surface(a.0, a.1));
+        let cap_b = src.chars[b.0].is_uppercase();
+        let titled = lex.titles.contains(first.as_str()) && src.chars.get(a.1) == Some(&'.');
+        let cap_a = src.chars[a.0].is_uppercase() && src.chars[a.0 + 1..a.1].iter().any(|c| c.is_lowercase());
+        let given = gap == " "
+            && cap_a
+            && a.1 - a.0 >= 3
+            && !lex.common.contains(&first)
+            && !lex.never_alone.contains(first.as_str())
+            && !lex.titles.contains(first.as_str())
+            && !lex.demonyms.contains_key(&first)
+            && g.name(&first).is_empty();
+        if cap_b && cap_a && (lex.first_names.contains(&first) || titled || given) {
+            let last = src.surface(b.0, b.1);
+            let last = last.trim_end_matches("'s").trim_end_matches("’s");
+            out.insert(crate::fold::fold(last));
+        }
+    }
+    out
+}
+
+/// Finds the spots of a text.
+pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool) -> Vec<Spot> {
+    let persons = person_words(g, src, lex);
+    let text = &src.folded.text;
+    let bytes = text.as_bytes();
+    let mut out: Vec<Spot> = Vec::new();
+    let mut ws = 0;
+    while ws < bytes.len() {
+        let we = bytes[ws..].iter().position(|b| *b == b' ').map_or(bytes.len(), |p| ws + p);
+        // Candidate spans at this word, longest first: (folded end, names, demonym).
+        let mut spans: Vec<(usize, Vec<NameRef>, Option<String>)> = Vec::new();
+        let found = g.names_at(text, ws, &src.folded.soft_ends);
+        let mut ends: Vec<usize> = found.iter().map(|(e, _)| *e).collect();
+        ends.dedup();
+        for e in ends.iter().rev() {
+            spans.push((*e, found.iter().filter(|(x, _)| x == e).map(|(_, n)| *n).collect(), None));
+        }
+        let mut end = we;
+        for _ in 0..lex.demonym_words {
+            if let Some(cc) = lex.demonyms.get(&text[ws..end]) {
+                spans.push((end, Vec::new(), Some(cc.clone())));
+            }
+            if end >= bytes.len() {
+                break;
+            }
+            end = bytes[end + 1..].iter().position(|b| *b == b' ').map_or(bytes.len(), |p| end + 1 + p);
+        }
+        if !spans.iter().any(|(e, _, _)| *e >= we) {
+            for v in inflection_variants(&text[ws..we], turkic) {
+                let names = g.name(&v);
+                if !names.is_empty() {
+                    spans.push((we, names, None));
+                    break;
+                }
+            }
+        }
+        spans.sort_by_key(|(e, _, d)| (std::cmp::Reverse(*e), d.is_none()));
+        // "Dublin City Council": an administrative "X City" that is not itself a town yields to
+        // the town X (the council is Dublin's; "Kansas City" and "Mexico City" are towns).
+        if let [(long, long_names, None), rest @ ..] = &spans[..] {
+            if let Some(core) = text[ws..*long].strip_suffix(" city") {
+                let town =
+                    g.candidates(long_names, 8).iter().any(|c| c.place.kind == crate::gazetteer::Kind::Settlement);
+                if !town && rest.iter().any(|(e, _, _)| *e == ws + core.len()) {
+                    spans.remove(0);
+                }
+            }
+        }
+        let mut accepted = None;
+        for (fe, names, demonym) in spans {
+            if let Some(s) = judge(src, lex, &persons, ws, fe, names, demonym) {
+                accepted = Some(s);
+                break;
+            }
+        }
+        match accepted {
+            Some(s) => {
+                let fe = src.folded.origin.partition_point(|o| (*o as usize) < s.end);
+                out.push(s);
+                // Continue after the spot's last word.
+                ws = bytes[fe.min(bytes.len())..].iter().position(|b| *b == b' ').map_or(bytes.len(), |p| fe + p) + 1;
+            }
+            None => ws = we + 1,
+        }
+    }
+    out
+}
+
+/// Accepts or refuses a candidate span.
+fn judge(
+    src: &Source<'_>,
+    lex: &Lexicon,
+    persons: &HashSet<String>,
+    fs: usize,
+    fe: usize,
+    names: Vec<NameRef>,
+    demonym: Option<String>,
+) -> Option<Spot> {
+    let (start, end) = src.chars_of(fs, fe);
+    let key = src.folded.text[fs..fe].to_string();
+    if !src.written_as_name(start, end) {
+        return None;
+    }
+    let one_word = !key.contains(' ');
+    if one_word && lex.never_alone.contains(key.as_str()) {
+        return None;
+    }
+    if lex.not_places.contains(&key) {
+        return None;
+    }
+    let letters = src.chars[start..end].iter().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 {
+        return None;
+    }
+    // English contractions ("I've", "we'll") are not names with a suffix.
+    // Only a whole contraction counts: the Turkish "Lazkiye'den" goes on with letters.
+    if matches!(src.chars.get(end), Some('\'' | '’')) {
+        let suffix: String =
+            src.chars[end + 1..].iter().take_while(|c| c.is_alphabetic()).collect::<String>().to_lowercase();
+        if ["ve", "ll", "re", "m", "d", "t"].contains(&suffix.as_str()) {
+            return None;
+        }
+    }
+    if one_word && src.word_after(end).is_some_and(|(w, _)| super::lexicon::SAYING.contains(&w.to_lowercase().as_str()))
+    {
+        return None;
+    }
+    let mut after_title = false;
+    if let Some((w, cap)) = src.word_before(start) {
+        let w = crate::fold::fold(&w);
+        after_title = lex.titles.contains(w.as_str());
+        if cap && lex.first_names.contains(&w) && demonym.is_none() {
+            return None;
+        }
+    }
+    // A given name followed by a capitalised word is a person ("George Washington").
+    if one_word && lex.first_names.contains(&key) && src.word_after(end).is_some_and(|(_, cap)| cap) {
+        return None;
+    }
+    let surname = one_word && demonym.is_none() && (persons.contains(&key) || after_title);
+    let mut weak = false;
+    let mut leads_name = false;
+    if one_word && demonym.is_none() && lex.common.contains(&key) {
+        // An everyday word opening a sentence and followed by a lower-case word is that word
+        // ("Reading the report", "Mobile phones"); followed by a name it may be the place
+        // ("Oxford Police said").
+        let initial = src.sentence_initial(start);
+        let cap_after = src.word_after(end).is_some_and(|(_, cap)| cap);
+        if initial && !cap_after {
+            return None;
+        }
+        // Inside or at the end of a run of capitalised words it is part of another name
+        // ("Civic Center", "City Council", "Main Road").
+        if !initial && src.word_before(start).is_some_and(|(_, cap)| cap) {
+            return None;
+        }
+        leads_name = cap_after;
+        weak = true;
+    }
+    Some(Spot { start, end, key, names, demonym, weak, leads_name, surname })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_case_endings_lead_back_to_the_nominative() {
+        assert!(inflection_variants("тартусе", false).contains(&"тартус".to_string()));
+        assert!(inflection_variants("латакии", false).contains(&"латакия".to_string()));
+        assert!(inflection_variants("джеблы", false).contains(&"джебла".to_string()));
+    }
+
+    #[test]
+    fn arabic_proclitics_are_taken_off() {
+        let v = inflection_variants(&crate::fold::fold("بطرطوس"), false);
+        assert!(v.contains(&crate::fold::fold("طرطوس")), "{v:?}");
+        let v = inflection_variants(&crate::fold::fold("للاذقية"), false);
+        assert!(v.contains(&crate::fold::fold("اللاذقية")), "{v:?}");
+    }
+
+    #[test]
+    fn turkish_suffixes_come_off_only_in_turkish_text() {
+        assert!(inflection_variants("lazkiyedeki", true).contains(&"lazkiye".to_string()));
+        assert!(inflection_variants("tartusa", true).contains(&"tartus".to_string()));
+        assert!(inflection_variants("tartusa", false).is_empty());
+        assert!(looks_turkic("Rus askeri konvoyu Lazkiye'den çıktı, üsse girişine izin verilmedi", None));
+        assert!(!looks_turkic("A convoy left Latakia", None));
+    }
+}

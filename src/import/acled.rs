@@ -1,0 +1,323 @@
+//! ACLED exports, read by header name (never by position) so that the current layout
+//! (`event_id_cnty, event_date, ..., disorder_type, ..., civilian_targeting, ..., tags, timestamp`),
+//! the 2020 layout (`data_id, iso, event_id_cnty, event_id_no_cnty, ...`) and the older
+//! upper-case layout (`EVENT_ID_CNTY, EVENT_DATE, EVENT_TYPE, ..., ALLY_ACTOR_1, ...`) all work.
+//!
+//! How ACLED's codebook meets ours (see docs/IMPORT.md for the reasoning):
+//! - key `event_id_cnty`; title `"<sub-event type> in <location>, <country>"`; `notes` the
+//!   description; `fatalities`; actors from `actor1`, `assoc_actor_1` (or `ally_actor_1`),
+//!   `actor2`, `assoc_actor_2`; tags from `tags` and `civilian_targeting`;
+//! - `event_type`/`sub_event_type` to our categories (Battles -> armed clash; Explosions/Remote
+//!   violence by sub-event type -> air or drone strike, shelling or explosion; ...);
+//! - `time_precision` 1/2/3 -> a day, the week centred on the date, the calendar month;
+//! - `geo_precision` 1/2/3 -> settlement/district/region (ACLED's coordinates are those of the
+//!   town or of an administrative centre, never of the exact spot);
+//! - `source` names publishers, not URLs, so it cannot become one of our sources (which need an
+//!   http(s) URL): it stays in `properties.acled.source` with every other non-empty column.
+
+use std::io::BufRead;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde_json::{Map, Value};
+
+use super::csv::{each_record, headers, reader, sniff_delimiter};
+use super::{ParseError, Parsed, Sink, dates, non_empty, shorten, split_list};
+use crate::domain::{EventInput, LocationPrecision, PlaceInput, TimePrecision};
+
+/// Our category for an ACLED event type and sub-event type.
+pub fn category(event_type: &str, sub_event_type: &str) -> &'static str {
+    let t = event_type.trim().to_ascii_lowercase();
+    let s = sub_event_type.trim().to_ascii_lowercase();
+    if t.starts_with("battle") {
+        return "armed_clash";
+    }
+    if t.starts_with("explosions") || t == "remote violence" {
+        return if s.contains("air") || s.contains("drone") {
+            "air_or_drone_strike"
+        } else if s.contains("shelling") || s.contains("artillery") || s.contains("missile") {
+            "shelling"
+        } else {
+            "explosion"
+        };
+    }
+    if t.starts_with("violence against civilians") {
+        return "violence_against_civilians";
+    }
+    if t == "protests" || t == "protest" {
+        return "protest";
+    }
+    if t == "riots" || t == "riot" {
+        return "riot";
+    }
+    if t == "riots/protests" {
+        return if s.contains("riot") || s.contains("violent") { "riot" } else { "protest" };
+    }
+    if t.starts_with("strategic development") {
+        return if s.contains("arrest") { "arrest" } else { "strategic_development" };
+    }
+    if t.starts_with("non-violent transfer") || t.starts_with("headquarters") {
+        return "strategic_development";
+    }
+    "other"
+}
+
+/// Which column holds what, by folded header name; the first name present wins.
+struct Columns {
+    headers: Vec<String>,
+}
+
+impl Columns {
+    fn find(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.headers.iter().position(|h| h == n))
+    }
+}
+
+/// Reads an ACLED export (CSV with a header row).
+pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
+    let delimiter = sniff_delimiter(input)?;
+    let mut r = reader(input, delimiter);
+    let cols = Columns { headers: headers(&mut r)? };
+    let required = [
+        ("event_id_cnty", &["event_id_cnty"][..]),
+        ("event_date", &["event_date"][..]),
+        ("event_type", &["event_type"][..]),
+        ("latitude", &["latitude"][..]),
+        ("longitude", &["longitude"][..]),
+    ];
+    let mut missing = Vec::new();
+    for (name, alts) in required {
+        if cols.find(alts).is_none() {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ParseError::malformed(
+            1,
+            format!("this is not an ACLED export: it has no column {}", missing.join(", ")),
+        ));
+    }
+    let ix = Index::new(&cols);
+    each_record(&mut r, |at, cells| sink(at, cells.and_then(|c| row(&c, &cols.headers, &ix))))
+}
+
+/// Column positions of the fields we map, resolved once from the header.
+struct Index {
+    key: usize,
+    date: usize,
+    event_type: usize,
+    lat: usize,
+    lon: usize,
+    sub_event_type: Option<usize>,
+    time_precision: Option<usize>,
+    geo_precision: Option<usize>,
+    actors: Vec<usize>,
+    location: Option<usize>,
+    country: Option<usize>,
+    iso: Option<usize>,
+    iso3: Option<usize>,
+    admin1: Option<usize>,
+    notes: Option<usize>,
+    fatalities: Option<usize>,
+    tags: Option<usize>,
+    civilian_targeting: Option<usize>,
+}
+
+impl Index {
+    fn new(c: &Columns) -> Self {
+        let actors = [
+            &["actor1"][..],
+            &["assoc_actor_1", "ally_actor_1"][..],
+            &["actor2"][..],
+            &["assoc_actor_2", "ally_actor_2"][..],
+        ]
+        .iter()
+        .filter_map(|n| c.find(n))
+        .collect();
+        Self {
+            key: c.find(&["event_id_cnty"]).expect("checked"),
+            date: c.find(&["event_date"]).expect("checked"),
+            event_type: c.find(&["event_type"]).expect("checked"),
+            lat: c.find(&["latitude"]).expect("checked"),
+            lon: c.find(&["longitude"]).expect("checked"),
+            sub_event_type: c.find(&["sub_event_type"]),
+            time_precision: c.find(&["time_precision"]),
+            geo_precision: c.find(&["geo_precision"]),
+            actors,
+            location: c.find(&["location"]),
+            country: c.find(&["country"]),
+            iso: c.find(&["iso"]),
+            iso3: c.find(&["iso3"]),
+            admin1: c.find(&["admin1"]),
+            notes: c.find(&["notes"]),
+            fatalities: c.find(&["fatalities"]),
+            tags: c.find(&["tags"]),
+            civilian_targeting: c.find(&["civilian_targeting"]),
+        }
+    }
+}
+
+/// The start and precision of an ACLED date with its `time_precision` code: 1 the day; 2 a
+/// week, which we centre on the coded date; 3 a month, the calendar month of the coded date.
+pub fn time(date: NaiveDate, code: &str) -> Result<(NaiveDate, TimePrecision), String> {
+    match code.trim() {
+        "" | "1" => Ok((date, TimePrecision::Day)),
+        "2" => Ok((date - Duration::days(3), TimePrecision::Week)),
+        "3" => Ok((date.with_day(1).expect("the first exists"), TimePrecision::Month)),
+        other => Err(format!("time_precision: `{other}` is not 1, 2 or 3")),
+    }
+}
+
+/// Our location precision for ACLED's `geo_precision` code.
+pub fn location_precision(code: &str) -> Result<LocationPrecision, String> {
+    match code.trim() {
+        "" | "1" => Ok(LocationPrecision::Settlement),
+        "2" => Ok(LocationPrecision::District),
+        "3" => Ok(LocationPrecision::Region),
+        other => Err(format!("geo_precision: `{other}` is not 1, 2 or 3")),
+    }
+}
+
+fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
+    let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+    let opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+    let key = cell(ix.key);
+    if key.is_empty() {
+        return Err("event_id_cnty is empty".into());
+    }
+    // Old ACLED files write days first with slashes (15/01/1997).
+    let date = dates::parse_date(cell(ix.date))
+        .map(dates::When::day)
+        .or_else(|e| NaiveDate::parse_from_str(cell(ix.date), "%d/%m/%Y").map_err(|_| e))
+        .map_err(|e| format!("event_date: {e}"))?;
+    let (start, precision) = time(date, opt(ix.time_precision).unwrap_or(""))?;
+    let lat = super::coordinate(cell(ix.lat)).ok_or_else(|| format!("latitude: `{}` is not a number", cell(ix.lat)))?;
+    let lon =
+        super::coordinate(cell(ix.lon)).ok_or_else(|| format!("longitude: `{}` is not a number", cell(ix.lon)))?;
+    let event_type = cell(ix.event_type);
+    let sub = opt(ix.sub_event_type).unwrap_or("");
+    let location = opt(ix.location);
+    let country_name = opt(ix.country);
+    let what = if sub.is_empty() { event_type } else { sub };
+    let title = match (location, country_name) {
+        (Some(l), Some(c)) => format!("{what} in {l}, {c}"),
+        (Some(l), None) => format!("{what} in {l}"),
+        (None, Some(c)) => format!("{what} in {c}"),
+        (None, None) => what.to_string(),
+    };
+    let country = opt(ix.iso)
+        .and_then(super::countries::from_numeric)
+        .or_else(|| opt(ix.iso3).and_then(super::countries::from_alpha3));
+    let place = PlaceInput {
+        name: location.or(country_name).map(str::to_string),
+        country: country.map(str::to_string),
+        admin1: opt(ix.admin1).map(str::to_string),
+        lon: Some(lon),
+        lat: Some(lat),
+        precision: Some(location_precision(opt(ix.geo_precision).unwrap_or(""))?),
+        ..Default::default()
+    };
+    let mut actors: Vec<String> = Vec::new();
+    for &i in &ix.actors {
+        actors.extend(split_list(cell(i), &[';']));
+    }
+    let mut tags: Vec<String> = opt(ix.tags).map(|t| split_list(t, &[';'])).unwrap_or_default();
+    if let Some(c) = opt(ix.civilian_targeting) {
+        tags.push(c.to_lowercase());
+    }
+    tags.retain(|t| t.chars().count() <= 100);
+    let fatalities = match opt(ix.fatalities) {
+        Some(f) => Some(f.parse::<i64>().map_err(|_| format!("fatalities: `{f}` is not a whole number"))?),
+        None => None,
+    };
+    let mut acled = Map::new();
+    for (i, h) in headers.iter().enumerate() {
+        if i == ix.lat || i == ix.lon || Some(i) == ix.notes || h.is_empty() {
+            continue;
+        }
+        if let Some(v) = cells.get(i).and_then(|c| non_empty(c)) {
+            acled.insert(h.clone(), Value::String(v));
+        }
+    }
+    let mut props = Map::new();
+    props.insert("acled".into(), Value::Object(acled));
+    let mut input = EventInput {
+        title: Some(shorten(&title, 300)),
+        description: opt(ix.notes).map(|n| shorten(n, crate::domain::event::MAX_DESCRIPTION)),
+        category: Some(category(event_type, sub).to_string()),
+        tags: (!tags.is_empty()).then_some(tags),
+        actors: (!actors.is_empty()).then_some(actors),
+        start: Some(start.format("%Y-%m-%d").to_string()),
+        time_precision: Some(precision),
+        places: Some(vec![place]),
+        fatalities,
+        properties: Some(props),
+        ..Default::default()
+    };
+    super::set_key(&mut input, &format!("acled:{key}"));
+    Ok(Some(input))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+
+    use super::*;
+
+    fn rows(text: &str) -> Vec<Parsed> {
+        let mut out = Vec::new();
+        parse(&mut text.as_bytes(), &mut |_, r| {
+            out.push(r);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn event_types_map_to_our_categories() {
+        assert_eq!(category("Battles", "Armed clash"), "armed_clash");
+        assert_eq!(category("Explosions/Remote violence", "Air/drone strike"), "air_or_drone_strike");
+        assert_eq!(category("Explosions/Remote violence", "Shelling/artillery/missile attack"), "shelling");
+        assert_eq!(category("Explosions/Remote violence", "Remote explosive/landmine/IED"), "explosion");
+        assert_eq!(category("Violence against civilians", "Attack"), "violence_against_civilians");
+        assert_eq!(category("Protests", "Peaceful protest"), "protest");
+        assert_eq!(category("Riots", "Mob violence"), "riot");
+        assert_eq!(category("Strategic developments", "Arrests"), "arrest");
+        assert_eq!(category("Strategic developments", "Agreement"), "strategic_development");
+        assert_eq!(category("Battle-No change of territory", ""), "armed_clash");
+        assert_eq!(category("Remote violence", ""), "explosion");
+        assert_eq!(category("Riots/Protests", ""), "protest");
+        assert_eq!(category("Something new", ""), "other");
+    }
+
+    #[test]
+    fn week_and_month_precision_cover_the_coded_date() {
+        let d = NaiveDate::from_ymd_opt(2023, 6, 14).unwrap();
+        assert_eq!(time(d, "2").unwrap(), (NaiveDate::from_ymd_opt(2023, 6, 11).unwrap(), TimePrecision::Week));
+        assert_eq!(time(d, "3").unwrap(), (NaiveDate::from_ymd_opt(2023, 6, 1).unwrap(), TimePrecision::Month));
+        assert!(time(d, "4").is_err());
+    }
+
+    #[test]
+    fn columns_are_found_by_name_whatever_their_order_or_case() {
+        let a = "event_id_cnty,event_date,event_type,sub_event_type,location,country,iso,latitude,longitude,geo_precision,time_precision,fatalities,notes,source\n\
+                 XYZ1,02 June 2023,Protests,Peaceful protest,Alpha,Testland,760,35.5,36.1,1,1,0,A made-up protest.,Made-up Daily\n";
+        let b = "FATALITIES,NOTES,LONGITUDE,LATITUDE,EVENT_TYPE,EVENT_DATE,EVENT_ID_CNTY,LOCATION,COUNTRY,GEO_PRECISION,SOURCE\n\
+                 0,A made-up protest.,36.1,35.5,Riots/Protests,02-Jun-23,XYZ1,Alpha,Testland,1,Made-up Daily\n";
+        let ra = rows(a).remove(0).unwrap().unwrap();
+        let rb = rows(b).remove(0).unwrap().unwrap();
+        assert_eq!(ra.id, rb.id, "the key decides the id");
+        assert_eq!(ra.start, rb.start);
+        assert_eq!(ra.places.as_ref().unwrap()[0].country.as_deref(), Some("SY"));
+        assert_eq!(rb.places.as_ref().unwrap()[0].lat, Some(35.5));
+        assert_eq!(ra.properties.as_ref().unwrap()["acled"]["source"], "Made-up Daily");
+        assert_eq!(rb.properties.as_ref().unwrap()["acled"]["source"], "Made-up Daily");
+    }
+
+    #[test]
+    fn a_file_without_acled_columns_is_refused_whole() {
+        let e =
+            parse(&mut "title,start\nA,2025-01-01\n".as_bytes(), &mut |_, _| ControlFlow::Continue(())).unwrap_err();
+        assert!(e.to_string().contains("not an ACLED export"), "{e}");
+    }
+}

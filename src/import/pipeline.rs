@@ -1,0 +1,485 @@
+//! Running an import: guess the format, parse, complete places, validate, check keys, and write
+//! batches of valid rows through [`EventStore::import`](crate::store::EventStore::import), with memory that does not grow with
+//! the size of rows or file (only with the number of keys: 20 to 30 bytes a row for the
+//! duplicate check).
+//!
+//! **All or nothing, with flat memory.** A file is read twice. The first pass parses and
+//! validates every row, writing nothing, and reports every bad row with its line (and a key that
+//! appears twice). Only when no row is bad does the second pass read the file again and send
+//! batches of [`ImportOptions::batch_size`] valid rows to the store, each batch one transaction,
+//! while the next batch is parsed. Holding a whole file in one transaction would hold all of it
+//! in memory (the store's import takes its batch as a `Vec`) and keep the single SQLite writer
+//! locked for minutes. The price: if the database fails or the process is killed during the
+//! second pass, the batches already committed stay. That is safe to finish by running the same
+//! import again, because ids come from the rows' keys: rows already imported are found identical
+//! and left alone, and the rest are created. A row that turns bad between the passes (the file
+//! changed) stops the second pass with [`ImportError::Changed`].
+//!
+//! With `skip_invalid` there is one pass: good rows are imported, bad ones are counted, listed
+//! (the first [`ImportOptions::max_reported`]) and written to the rejects file when there is one.
+
+use std::collections::HashMap;
+use std::io::{BufReader, Read, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+use super::{Format, Mapping, ParseError, ParseOptions, Parsed, Position, RowError, detect, row_id};
+use crate::domain::{EventInput, PlaceInput, Vocabulary};
+use crate::store::{Actor, DynStore, ImportCounts, ImportItem, StoreError};
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The format; guessed from the content when `None`.
+    pub format: Option<Format>,
+    /// Import the good rows and set the bad ones aside, instead of refusing the file.
+    pub skip_invalid: bool,
+    pub mapping: Mapping,
+    /// Rows per store transaction.
+    pub batch_size: usize,
+    /// How many rejected rows the report lists (all are counted, and all go to a rejects file).
+    pub max_reported: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self { format: None, skip_invalid: false, mapping: Mapping::default(), batch_size: 10_000, max_reported: 1000 }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub format: Format,
+    /// Rows read (records; blank lines not counted).
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Rows left out on purpose (deleted events in our own export).
+    pub skipped: u64,
+    /// Rows that could not be imported.
+    pub rejected: u64,
+    /// The first rejected rows, with line and reason.
+    pub rejections: Vec<RowError>,
+    /// False when the file was refused (all or nothing, and some row was bad).
+    pub imported: bool,
+}
+
+/// What stops an import as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    #[error("could not tell the format of the file; name it (geojson, csv, acled, gdelt or timemap)")]
+    UnknownFormat,
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error(
+        "{0}: this row was valid when the file was checked; the file (or the places it names) changed during the import. \
+         Rows before it were imported; run the import again to finish"
+    )]
+    Changed(RowError),
+    #[error("could not write the rejected rows: {0}")]
+    Rejects(std::io::Error),
+    #[error("the import stopped unexpectedly: {0}")]
+    Task(String),
+}
+
+/// Completes places through the gazetteer (the pipeline does not know where it comes from).
+pub trait PlaceCompleter: Send + Sync {
+    /// Fills in coordinates of places given by name or gazetteer id, and the name, country and
+    /// admin1 of places given by coordinates; says why when a place cannot be resolved.
+    fn complete(&self, place: &mut PlaceInput) -> Result<(), String>;
+}
+
+/// Shows how far an import has come (a progress bar, a log line, or nothing).
+pub trait Progress: Send + Sync {
+    /// A pass begins: `checking` or `importing`, over a file of `total_bytes`.
+    fn phase(&self, _name: &str, _total_bytes: u64) {}
+    /// Rows and bytes read so far in this pass.
+    fn advance(&self, _rows: u64, _bytes: u64) {}
+    /// The pass ended.
+    fn finish(&self) {}
+}
+
+/// No progress shown.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// What turns a parsed row into something the store takes.
+#[derive(Clone)]
+pub struct Checker {
+    pub vocab: Arc<Vocabulary>,
+    pub places: Arc<dyn PlaceCompleter>,
+}
+
+impl Checker {
+    /// Completes, maps and validates one row.
+    pub fn check(&self, format: Format, mut input: EventInput) -> Result<ImportItem, String> {
+        let id = row_id(&input).ok_or("the row has no id")?;
+        if format.maps_categories() {
+            if let Some(c) = &input.category {
+                if self.vocab.resolve(c).is_none() {
+                    input.category = Some(self.vocab.fallback().to_string());
+                }
+            }
+        }
+        if let Some(places) = input.places.as_mut() {
+            for (i, p) in places.iter_mut().enumerate() {
+                let needs =
+                    p.needs_coordinates() || p.name.is_none() || (format.fills_countries() && p.country.is_none());
+                if needs {
+                    self.places.complete(p).map_err(|e| format!("places[{i}]: {e}"))?;
+                }
+            }
+        }
+        let data = input.validate(&self.vocab).map_err(|e| e.summary())?;
+        Ok(ImportItem { id, data })
+    }
+}
+
+/// Counts the bytes read through it, for progress.
+struct Counting<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Everything a pass needs.
+struct Job {
+    path: PathBuf,
+    format: Format,
+    parse: ParseOptions,
+    checker: Checker,
+    progress: Arc<dyn Progress>,
+    max_reported: usize,
+    batch_size: usize,
+}
+
+/// What a pass found.
+#[derive(Default)]
+struct PassOutcome {
+    rows: u64,
+    skipped: u64,
+    rejected: u64,
+    rejections: Vec<RowError>,
+    changed: Option<RowError>,
+}
+
+/// How a pass treats rows.
+struct PassMode<'a> {
+    /// Where valid batches go (none: only check).
+    send: Option<&'a tokio::sync::mpsc::Sender<Vec<ImportItem>>>,
+    /// Detect a key that appears twice.
+    dedupe: bool,
+    /// A bad row stops the pass (the second pass of an all-or-nothing import).
+    strict: bool,
+    rejects: Option<&'a mut ::csv::Writer<Box<dyn Write + Send>>>,
+}
+
+fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome, ImportError> {
+    let file = std::fs::File::open(&job.path).map_err(ParseError::Io)?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bytes = Arc::new(AtomicU64::new(0));
+    let mut reader = BufReader::with_capacity(256 * 1024, Counting { inner: file, bytes: bytes.clone() });
+    job.progress.phase(name, total);
+    let mut out = PassOutcome::default();
+    let mut seen: HashMap<u128, u32> = HashMap::new();
+    let mut batch: Vec<ImportItem> = Vec::with_capacity(if mode.send.is_some() { job.batch_size } else { 0 });
+    let mut failure: Option<ImportError> = None;
+    let mut sink = |at: Position, parsed: Parsed| -> ControlFlow<()> {
+        out.rows += 1;
+        if out.rows % 1024 == 0 {
+            job.progress.advance(out.rows, bytes.load(Ordering::Relaxed));
+        }
+        let checked = match parsed {
+            Ok(None) => {
+                out.skipped += 1;
+                return ControlFlow::Continue(());
+            }
+            Ok(Some(input)) => job.checker.check(job.format, input),
+            Err(reason) => Err(reason),
+        };
+        let checked = checked.and_then(|item| {
+            if mode.dedupe {
+                let line = u32::try_from(at.line).unwrap_or(u32::MAX);
+                if let Some(first) = seen.insert(item.id.as_u128(), line) {
+                    seen.insert(item.id.as_u128(), first);
+                    return Err(format!("its key (event id {}) is also the key of the row on line {first}", item.id));
+                }
+            }
+            Ok(item)
+        });
+        match checked {
+            Ok(item) => {
+                if let Some(tx) = mode.send {
+                    batch.push(item);
+                    if batch.len() >= job.batch_size && tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                        // The store side stopped (and will say why).
+                        return ControlFlow::Break(());
+                    }
+                }
+            }
+            Err(reason) => {
+                let e = RowError::new(at, reason);
+                out.rejected += 1;
+                if let Some(w) = mode.rejects.as_deref_mut() {
+                    if let Err(err) = w.serialize((e.line, e.record, &e.reason)) {
+                        failure = Some(ImportError::Rejects(std::io::Error::other(err.to_string())));
+                        return ControlFlow::Break(());
+                    }
+                }
+                if mode.strict {
+                    out.changed = Some(e);
+                    return ControlFlow::Break(());
+                }
+                if out.rejections.len() < job.max_reported {
+                    out.rejections.push(e);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    let parsed = super::parse(job.format, &mut reader, &job.parse, &mut sink);
+    job.progress.advance(out.rows, bytes.load(Ordering::Relaxed));
+    job.progress.finish();
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    parsed?;
+    if out.changed.is_none() && !batch.is_empty() {
+        if let Some(tx) = mode.send {
+            let _ = tx.blocking_send(batch);
+        }
+    }
+    if let Some(w) = mode.rejects {
+        w.flush().map_err(ImportError::Rejects)?;
+    }
+    Ok(out)
+}
+
+/// Reads the first bytes of the file to guess its format.
+pub fn guess_format(path: &Path) -> Result<Format, ImportError> {
+    let mut head = Vec::with_capacity(detect::HEAD);
+    std::fs::File::open(path)
+        .map_err(ParseError::Io)?
+        .take(detect::HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(ParseError::Io)?;
+    detect::guess(&head).ok_or(ImportError::UnknownFormat)
+}
+
+/// Imports the file at `path` (it is read twice unless `skip_invalid`, so it must not be a pipe).
+/// Rejected rows are written to `rejects` as CSV (`line,record,reason`) when it is given.
+pub async fn run(
+    store: DynStore,
+    path: &Path,
+    opts: ImportOptions,
+    checker: Checker,
+    progress: Arc<dyn Progress>,
+    rejects: Option<Box<dyn Write + Send>>,
+    actor: &Actor,
+) -> Result<ImportReport, ImportError> {
+    let format = match opts.format {
+        Some(f) => f,
+        None => {
+            let p = path.to_path_buf();
+            tokio::task::spawn_blocking(move || guess_format(&p))
+                .await
+                .map_err(|e| ImportError::Task(e.to_string()))??
+        }
+    };
+    let job = Arc::new(Job {
+        path: path.to_path_buf(),
+        format,
+        parse: ParseOptions { mapping: opts.mapping.clone() },
+        checker,
+        progress,
+        max_reported: opts.max_reported,
+        batch_size: opts.batch_size.max(1),
+    });
+    let mut report = ImportReport {
+        format,
+        rows: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+        imported: false,
+    };
+    let mut rejects = rejects.map(|w| ::csv::WriterBuilder::new().has_headers(false).from_writer(w));
+    if let Some(w) = rejects.as_mut() {
+        w.write_record(["line", "record", "reason"]).map_err(|e| ImportError::Rejects(std::io::Error::other(e)))?;
+    }
+
+    if !opts.skip_invalid {
+        let j = job.clone();
+        let (checked, rejects_back) = tokio::task::spawn_blocking(move || {
+            let out = run_pass(
+                &j,
+                "checking",
+                PassMode { send: None, dedupe: true, strict: false, rejects: rejects.as_mut() },
+            );
+            (out, rejects)
+        })
+        .await
+        .map_err(|e| ImportError::Task(e.to_string()))?;
+        let checked = checked?;
+        rejects = rejects_back;
+        report.rows = checked.rows;
+        report.skipped = checked.skipped;
+        report.rejected = checked.rejected;
+        report.rejections = checked.rejections;
+        if checked.rejected > 0 {
+            return Ok(report);
+        }
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ImportItem>>(1);
+    let skip_invalid = opts.skip_invalid;
+    let j = job.clone();
+    let producer = tokio::task::spawn_blocking(move || {
+        let mode = PassMode { send: Some(&tx), dedupe: skip_invalid, strict: !skip_invalid, rejects: rejects.as_mut() };
+        run_pass(&j, "importing", mode)
+    });
+    let mut counts = ImportCounts::default();
+    let mut store_error = None;
+    while let Some(batch) = rx.recv().await {
+        match store.import(batch, actor).await {
+            Ok(c) => {
+                counts.created += c.created;
+                counts.updated += c.updated;
+                counts.unchanged += c.unchanged;
+            }
+            Err(e) => {
+                store_error = Some(e);
+                break;
+            }
+        }
+    }
+    drop(rx);
+    let produced = producer.await.map_err(|e| ImportError::Task(e.to_string()))?;
+    if let Some(e) = store_error {
+        return Err(e.into());
+    }
+    let out = produced?;
+    if let Some(e) = out.changed {
+        return Err(ImportError::Changed(e));
+    }
+    report.rows = out.rows;
+    report.skipped = out.skipped;
+    if skip_invalid {
+        report.rejected = out.rejected;
+        report.rejections = out.rejections;
+    }
+    report.created = counts.created;
+    report.updated = counts.updated;
+    report.unchanged = counts.unchanged;
+    report.imported = true;
+    Ok(report)
+}
+
+/// A temporary file that is removed when dropped: where a request body or standard input is
+/// kept so that it can be read twice.
+pub struct Spool {
+    path: PathBuf,
+}
+
+impl Spool {
+    /// Creates an empty file only this user can read, in the temporary directory.
+    pub fn create() -> std::io::Result<(Self, std::fs::File)> {
+        let path = std::env::temp_dir().join(format!("eventmap-import-{}.tmp", uuid::Uuid::now_v7().simple()));
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let file = o.open(&path)?;
+        Ok((Self { path }, file))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoGazetteer;
+    impl PlaceCompleter for NoGazetteer {
+        fn complete(&self, p: &mut PlaceInput) -> Result<(), String> {
+            if p.needs_coordinates() {
+                return Err(format!("the gazetteer knows no place called `{}`", p.name.clone().unwrap_or_default()));
+            }
+            Ok(())
+        }
+    }
+
+    fn checker() -> Checker {
+        Checker { vocab: Arc::new(Vocabulary::default()), places: Arc::new(NoGazetteer) }
+    }
+
+    #[test]
+    fn a_codebook_type_outside_the_vocabulary_falls_back_but_a_user_category_is_an_error() {
+        let mut input = EventInput {
+            title: Some("x".into()),
+            start: Some("2025-02-10".into()),
+            category: Some("Residential".into()),
+            places: Some(vec![PlaceInput {
+                name: Some("A".into()),
+                lon: Some(1.0),
+                lat: Some(2.0),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        super::super::set_key(&mut input, "t:1");
+        assert_eq!(checker().check(Format::Timemap, input.clone()).unwrap().data.category, "other");
+        assert!(checker().check(Format::Csv, input).unwrap_err().contains("category"));
+    }
+
+    #[test]
+    fn an_unresolvable_place_names_its_index() {
+        let mut input = EventInput {
+            title: Some("x".into()),
+            start: Some("2025-02-10".into()),
+            places: Some(vec![PlaceInput { name: Some("Nowhere".into()), ..Default::default() }]),
+            ..Default::default()
+        };
+        super::super::set_key(&mut input, "t:2");
+        assert!(
+            checker().check(Format::Csv, input).unwrap_err().starts_with("places[0]: the gazetteer knows no place")
+        );
+    }
+
+    #[test]
+    fn a_spool_file_disappears_when_dropped() {
+        let (s, mut f) = Spool::create().unwrap();
+        f.write_all(b"x").unwrap();
+        let p = s.path().to_path_buf();
+        assert!(p.exists());
+        drop(s);
+        assert!(!p.exists());
+    }
+}

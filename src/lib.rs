@@ -1,0 +1,33 @@
+//! eventmap maps reported events: it geocodes them to real places, stores them with their times
+//! and sources, and serves them as GeoJSON to a MapLibre map and to GIS clients.
+//!
+//! Dependencies flow one way: `cli -> api -> (geoparse -> gazetteer) -> domain <- store`.
+
+#![forbid(unsafe_code)]
+
+/// The HTTP API.
+pub mod api;
+/// API tokens: creation and constant-time verification.
+pub mod auth;
+/// The command line.
+pub mod cli;
+/// What each command does.
+pub mod commands;
+/// The demonstration data set.
+pub mod demo;
+/// Pure domain types and their validation.
+pub mod domain;
+/// Folding names and text so that spelling variants meet.
+pub mod fold;
+/// Output formats: GeoJSON, CSV, NDJSON, KML.
+pub mod formats;
+/// Place names resolved to real places, offline.
+pub mod gazetteer;
+/// Finding and resolving place mentions in text.
+pub mod geoparse;
+/// Bulk import: GeoJSON, CSV, ACLED, GDELT, TimeMap.
+pub mod import;
+/// Storage of events (SQLite and PostgreSQL).
+pub mod store;
+/// The map, embedded.
+pub mod web;

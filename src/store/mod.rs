@@ -1,0 +1,365 @@
+//! Storage of events behind one trait, [`EventStore`](crate::store::EventStore), with a SQLite and a PostgreSQL backend.
+//!
+//! The trait takes and returns domain values, never rows. Each write is one transaction that also
+//! rewrites every derived index row (spatial, time, text, terms), so a crash leaves either the whole
+//! write or none of it. The store knows nothing of HTTP.
+
+pub mod postgres;
+mod postgres_load;
+mod postgres_write;
+mod prepare;
+mod rules;
+mod sources;
+pub mod sql;
+pub mod sqlite;
+mod sqlite_dump;
+mod sqlite_read;
+mod sqlite_write;
+pub mod transfer;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use uuid::Uuid;
+
+use crate::domain::event::EventData;
+use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::{Event, EventFilter, Revision};
+
+pub use prepare::Prepared;
+
+/// Who makes a write, as recorded in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
+}
+
+/// A deleted event: what remains of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tombstone {
+    pub id: Uuid,
+    pub deleted_at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub revision: u32,
+}
+
+/// The result of looking an event up by id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Live(Box<Event>),
+    Deleted(Tombstone),
+    Missing,
+}
+
+/// One row of a list: the Feature JSON as served, and its position for the next cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub feature: String,
+    /// The sort key (milliseconds of `start`, or the change number for `updated_at` sorts).
+    pub key: i64,
+    pub seq: i64,
+    /// Whether the event has an explicit geometry (needed to read the Feature back into an Event).
+    pub geometry_explicit: bool,
+    /// How many rows match in all, when the query counted them on the way.
+    pub matched: Option<u64>,
+}
+
+impl Row {
+    /// Reads the row back into an event (for CSV, KML and other non-GeoJSON formats).
+    /// Tombstones have no event and give `None`.
+    pub fn event(&self) -> Option<Event> {
+        Event::from_feature_json(&self.feature, self.geometry_explicit).ok()
+    }
+}
+
+/// A stream of list rows; it owns its connection and may outlive the call that made it.
+pub type RowStream = BoxStream<'static, Result<Row, StoreError>>;
+
+/// An event to write in a batch import, keyed by its id.
+#[derive(Debug, Clone)]
+pub struct ImportItem {
+    pub id: Uuid,
+    pub data: EventData,
+}
+
+/// What an import did with each item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// Errors of the store. Messages of `Internal` are for logs, never for clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no event with id {0}")]
+    NotFound(Uuid),
+    #[error("event {0} was deleted")]
+    Gone(Uuid),
+    #[error("the event is at revision {current}, not {expected}")]
+    RevisionMismatch { expected: u32, current: u32 },
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(d)
+                if d.code().is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P03") =>
+            {
+                Self::Unavailable(e.to_string())
+            }
+            _ => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Storage of events. Both backends pass the same behaviour tests (`tests/store_contract.rs`).
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Stores a new event at revision 1.
+    async fn create(&self, id: Uuid, data: EventData, actor: &Actor) -> Result<Event, StoreError>;
+
+    /// Looks an event up by id.
+    async fn get(&self, id: Uuid) -> Result<Lookup, StoreError>;
+
+    /// Replaces an event's fields; with `expected`, only if it is still at that revision.
+    async fn update(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        data: EventData,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<Event, StoreError>;
+
+    /// Deletes an event, leaving a tombstone.
+    async fn delete(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Tombstone, StoreError>;
+
+    /// The rows matching `filter` in `page` order, after `page.cursor`; at most `page.limit + 1`
+    /// rows, so that the caller learns whether there is a next page.
+    fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream;
+
+    /// How many events match `filter`.
+    async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError>;
+
+    /// Counts of matching events by the bucket their start falls in, oldest first.
+    async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError>;
+
+    /// Every revision of an event, oldest first.
+    async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError>;
+
+    /// Writes many events in one transaction: new ids are created, known ids whose fields differ
+    /// get a new revision, and identical ones are left alone. All or nothing.
+    async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The number of live events.
+    async fn live_count(&self) -> Result<u64, StoreError> {
+        self.count(&EventFilter::default()).await
+    }
+}
+
+/// Roles of API tokens, weakest first.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Editor => "editor",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Viewer, Self::Editor, Self::Admin].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A stored token, without its secret.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(with = "crate::domain::source::rfc3339")]
+    #[schema(value_type = String)]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::source::opt_rfc3339")]
+    #[schema(value_type = Option<String>)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::domain::source::opt_rfc3339")]
+    #[schema(value_type = Option<String>)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// SHA-256 of the secret, hex. Never serialised.
+    #[serde(skip)]
+    pub secret_hash: String,
+}
+
+/// Storage of API tokens.
+#[async_trait]
+pub trait TokenStore: Send + Sync + 'static {
+    async fn insert_token(&self, token: &TokenInfo) -> Result<(), StoreError>;
+    async fn token(&self, id: &str) -> Result<Option<TokenInfo>, StoreError>;
+    async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Marks a token revoked; false when there is no such live token.
+    async fn revoke_token(&self, id: &str) -> Result<bool, StoreError>;
+    async fn touch_token(&self, id: &str) -> Result<(), StoreError>;
+}
+
+/// Storage of a team's own places.
+#[async_trait]
+pub trait PlaceStore: Send + Sync + 'static {
+    /// Every stored place.
+    async fn custom_places(&self) -> Result<Vec<crate::gazetteer::CustomPlace>, StoreError>;
+    /// Stores places (replacing any with the same id) in one transaction.
+    async fn put_custom_places(&self, places: &[crate::gazetteer::CustomPlace], by: &Actor) -> Result<(), StoreError>;
+}
+
+/// Everything a backend stores.
+pub trait Store: EventStore + TokenStore + PlaceStore {
+    /// A consistent copy of the database into a new file, where the backend can make one.
+    fn as_sqlite(&self) -> Option<&sqlite::SqliteStore> {
+        None
+    }
+}
+
+/// A shared handle to whichever store the configuration chose.
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store named by a database URL (`sqlite://eventmap.db`, `postgres://...`) and brings
+/// its schema up to date.
+pub async fn connect(url: &str) -> Result<DynStore, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        Err(StoreError::Unavailable(format!(
+            "unsupported database URL `{}`: use sqlite://FILE or postgres://USER@HOST/DB",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A database URL with its password replaced by `***`, safe for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Folds raw histogram rows (days since epoch, or hour starts in ms for hourly buckets) into
+/// buckets, oldest first.
+fn fold_histogram(rows: impl Iterator<Item = (i64, u64)>, bucket: Bucket) -> Vec<(DateTime<Utc>, u64)> {
+    use crate::domain::time::from_millis;
+    let mut out: Vec<(i64, u64)> = Vec::new();
+    for (raw, n) in rows {
+        let start_ms = match bucket {
+            Bucket::Hour => raw,
+            b => b.floor_day(raw) * 86_400_000,
+        };
+        match out.last_mut() {
+            Some((s, c)) if *s == start_ms => *c += n,
+            _ => out.push((start_ms, n)),
+        }
+    }
+    out.into_iter().map(|(s, n)| (from_millis(s), n)).collect()
+}
+
+/// Every row matching `filter`, in `sort` order, fetched page by page in the background so that
+/// any number of rows streams in constant memory.
+pub fn all_rows(store: DynStore, filter: EventFilter, sort: crate::domain::Sort, page_size: u32) -> RowStream {
+    use futures::StreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel(page_size as usize);
+    tokio::spawn(async move {
+        let mut page = PageRequest { limit: page_size, sort, cursor: None };
+        loop {
+            let mut rows = store.list(&filter, &page);
+            let mut n = 0u32;
+            let mut last = None;
+            while let Some(r) = rows.next().await {
+                match r {
+                    Ok(row) if n < page_size => {
+                        n += 1;
+                        last = Some((row.key, row.seq));
+                        if tx.send(Ok(row)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+            match last {
+                Some((key, seq)) if n == page_size => {
+                    page.cursor = Some(crate::domain::Cursor { key, seq, matched: None });
+                }
+                _ => return,
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx).boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_database_urls_we_print() {
+        assert_eq!(redact_url("postgres://ed:s3cret@db:5432/news"), "postgres://ed:***@db:5432/news");
+        assert_eq!(redact_url("sqlite://eventmap.db"), "sqlite://eventmap.db");
+    }
+}

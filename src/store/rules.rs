@@ -1,0 +1,63 @@
+//! The rules of a write that both backends apply the same way: checking the expected revision,
+//! telling an unchanged update from a real one, and what remains of a deleted event. Pure
+//! functions over domain values; the backends only read and write rows.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{StoreError, Tombstone};
+use crate::domain::Event;
+use crate::domain::event::EventData;
+use crate::domain::revision::diff;
+use crate::domain::time::format_rfc3339;
+
+/// The stored state of one event, read inside a write transaction.
+pub struct Current {
+    pub seq: i64,
+    pub revision: u32,
+    pub deleted: bool,
+    pub event: Option<Event>,
+}
+
+/// The live event `cur` holds, if it may be changed by a writer that expects `expected`.
+pub fn check_revision(cur: &Current, id: Uuid, expected: Option<u32>) -> Result<Event, StoreError> {
+    if cur.deleted {
+        return Err(StoreError::Gone(id));
+    }
+    if let Some(exp) = expected {
+        if exp != cur.revision {
+            return Err(StoreError::RevisionMismatch { expected: exp, current: cur.revision });
+        }
+    }
+    cur.event.clone().ok_or_else(|| StoreError::Internal(format!("stored feature of {id} unreadable")))
+}
+
+/// Whether two states of an event's fields are the same as far as the history is concerned.
+pub fn same_fields(before: &EventData, after: &EventData) -> bool {
+    diff(Some(before), Some(after)).as_object().is_some_and(|m| m.is_empty())
+}
+
+/// The Feature a deleted event is served as.
+pub fn tombstone_feature(before: &Event, revision: u32, at: DateTime<Utc>, reason: &str) -> String {
+    json!({"type": "Feature", "id": before.id, "geometry": null, "properties": {
+        "deleted": true, "deleted_at": format_rfc3339(at), "reason": reason,
+        "updated_at": format_rfc3339(at), "revision": revision}})
+    .to_string()
+}
+
+/// Reads a tombstone back from its stored Feature.
+pub fn tombstone_from_json(id: Uuid, feature: &str) -> Tombstone {
+    let v: serde_json::Value = serde_json::from_str(feature).unwrap_or_default();
+    let p = &v["properties"];
+    Tombstone {
+        id,
+        deleted_at: p["deleted_at"]
+            .as_str()
+            .and_then(|s| crate::domain::time::parse_instant(s).ok())
+            .map(|p| p.at)
+            .unwrap_or_default(),
+        reason: p["reason"].as_str().map(str::to_string),
+        revision: p["revision"].as_u64().unwrap_or_default() as u32,
+    }
+}

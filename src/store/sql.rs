@@ -1,0 +1,647 @@
+//! SQL for the read side, written once for both backends: filters, sort orders, cursors, counts
+//! and histograms. Every user-supplied value is bound, never formatted into the SQL text.
+//!
+//! Both backends keep the same derived columns and tables (`t_start`, `t_max`, envelope columns,
+//! `event_terms`, `event_points`), so a filter means exactly the same thing on each. They differ in
+//! placeholders, in text search (FTS5 or `tsvector`) and in how candidates are found: SQLite is
+//! told which index to start from (its planner, given a B-tree on time next to the R*Tree, may
+//! otherwise scan the time index for a box query), PostgreSQL plans for itself.
+
+use crate::domain::filter::{BBox, Bucket, Near, PageRequest, Sort, unit_vector};
+use crate::domain::{EventFilter, Status};
+
+use super::prepare::{self, search_terms};
+
+/// Which SQL dialect to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bind {
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Null,
+}
+
+impl Bind {
+    /// Text, or NULL for `None`.
+    pub fn opt_text(v: &Option<String>) -> Self {
+        v.as_ref().map_or(Self::Null, |s| Self::Text(s.clone()))
+    }
+}
+
+/// SQL text with its bound values, in placeholder order.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    pub dialect: Dialect,
+    pub text: String,
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect) -> Self {
+        Self { dialect, text: String::with_capacity(512), binds: Vec::new() }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a placeholder bound to `b`.
+    pub fn bind(&mut self, b: Bind) -> &mut Self {
+        self.binds.push(b);
+        match self.dialect {
+            Dialect::Sqlite => self.text.push('?'),
+            Dialect::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.binds.len().to_string());
+            }
+        }
+        self
+    }
+
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        self.bind(Bind::Int(v))
+    }
+
+    pub fn real(&mut self, v: f64) -> &mut Self {
+        self.bind(Bind::Real(v))
+    }
+
+    pub fn str(&mut self, v: impl Into<String>) -> &mut Self {
+        self.bind(Bind::Text(v.into()))
+    }
+
+    /// `(?, ?, ?)` bound to each text value.
+    fn list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.str(v);
+        }
+        self.push(")")
+    }
+}
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The longest word PostgreSQL keeps as a lexeme (its limit is 2,047 bytes).
+pub const MAX_LEXEME_BYTES: usize = 2046;
+
+/// Appends the condition `e` overlaps `bbox` (envelope overlap, like PostGIS `&&`).
+///
+/// On PostgreSQL each box is also tested, with the time window of `f`, against the space-time
+/// GiST index ([`SPACE_TIME`]), which plays the part of SQLite's R*Tree; the index compares
+/// boxes rounded outwards to single precision, so the exact tests stay and both backends agree
+/// to the last bit.
+fn bbox_condition(sql: &mut Sql, bbox: &BBox, f: &EventFilter) {
+    sql.push(" AND (");
+    for (i, b) in bbox.split().iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("(");
+        if sql.dialect == Dialect::Postgres {
+            space_time_overlaps(sql, b, f);
+            sql.push(" AND ");
+        }
+        sql.push("e.max_lon >= ").real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon).push(")");
+    }
+    sql.push(") AND e.max_lat >= ").real(bbox.min_lat).push(" AND e.min_lat <= ").real(bbox.max_lat);
+}
+
+/// The box of a live event in longitude, latitude and time (days since the epoch), as a 3D
+/// line from corner to corner: PostgreSQL's n-dimensional GiST index
+/// (`migrations/postgres/0001_events.sql`, `events_space_time`) is built on exactly this
+/// expression, so that a box and a time window are answered by one index, as SQLite's R*Tree
+/// answers them.
+pub const SPACE_TIME: &str = "ST_MakeLine(ST_MakePoint(e.min_lon, e.min_lat, e.t_start::float8 / 86400000), \
+     ST_MakePoint(e.max_lon, e.max_lat, e.t_max::float8 / 86400000))";
+
+/// Days far enough in the past and future to stand for an open end of a time window.
+const OPEN_DAYS: f64 = 1.0e9;
+
+/// Appends `SPACE_TIME &&& box` for box `b` (which must not cross the antimeridian) and the
+/// time window of `f` (PostgreSQL only).
+fn space_time_overlaps(sql: &mut Sql, b: &BBox, f: &EventFilter) {
+    let from = f.start.map_or(-OPEN_DAYS, |t| t.timestamp_millis() as f64 / DAY_MS);
+    let to = f.end.map_or(OPEN_DAYS, |t| t.timestamp_millis() as f64 / DAY_MS);
+    sql.push(SPACE_TIME)
+        .push(" &&& ST_MakeLine(ST_MakePoint(")
+        .real(b.min_lon)
+        .push(", ")
+        .real(b.min_lat)
+        .push(", ")
+        .real(from)
+        .push("), ST_MakePoint(")
+        .real(b.max_lon)
+        .push(", ")
+        .real(b.max_lat)
+        .push(", ")
+        .real(to)
+        .push("))");
+}
+
+/// Appends, on PostgreSQL, an index-answerable condition that holds for every event with a
+/// position within the radius: its envelope overlaps the box around the circle within the time
+/// window (the same candidates SQLite takes from its R*Tree). Nothing on SQLite.
+fn near_candidates(sql: &mut Sql, near: &Near, f: &EventFilter) {
+    if sql.dialect != Dialect::Postgres {
+        return;
+    }
+    let b = near.bbox();
+    if b.is_world() {
+        return;
+    }
+    sql.push("(");
+    for (i, b) in b.split().iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        space_time_overlaps(sql, b, f);
+    }
+    sql.push(") AND ");
+}
+
+/// Whether a filter has a place in space, so that the space-time index yields few candidates.
+fn is_spatial(f: &EventFilter) -> bool {
+    f.bbox.as_ref().is_some_and(|b| !b.is_world()) || f.near.is_some() || f.place.is_some()
+}
+
+/// Whether a filter keeps every live event: then PostgreSQL answers counts and histograms by
+/// day from `event_days`, the live events per day kept by every write.
+fn is_everything(f: &EventFilter) -> bool {
+    f.start.is_none()
+        && f.end.is_none()
+        && !is_spatial(f)
+        && f.countries.is_empty()
+        && f.categories.is_empty()
+        && f.tags.is_empty()
+        && f.actors.is_empty()
+        && f.statuses.is_empty()
+        && f.q.as_deref().is_none_or(|q| search_terms(q).is_empty())
+        && f.source_domains.is_empty()
+        && f.updated_since.is_none()
+        && !f.include_deleted
+}
+
+/// Appends `EXISTS` a position of `e` within the radius (exact great-circle test by chords).
+fn near_exists(sql: &mut Sql, near: &Near) {
+    let [x, y, z] = unit_vector(near.lon, near.lat);
+    sql.push("EXISTS (SELECT 1 FROM event_points p WHERE p.seq = e.seq AND (p.x - ")
+        .real(x)
+        .push(") * (p.x - ")
+        .real(x)
+        .push(") + (p.y - ")
+        .real(y)
+        .push(") * (p.y - ")
+        .real(y)
+        .push(") + (p.z - ")
+        .real(z)
+        .push(") * (p.z - ")
+        .real(z)
+        .push(") <= ")
+        .real(near.chord2())
+        .push(")");
+}
+
+fn term_exists(sql: &mut Sql, kind: &str, values: &[String]) {
+    sql.push(" AND EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
+        .str(kind)
+        .push(" AND t.value IN ")
+        .list(values.iter().cloned())
+        .push(")");
+}
+
+/// The text-search condition, or `None` when `q` has no searchable words.
+fn text_condition(sql: &mut Sql, q: &str) -> bool {
+    let terms = search_terms(q);
+    if terms.is_empty() {
+        return false;
+    }
+    match sql.dialect {
+        Dialect::Sqlite => {
+            let m: Vec<String> =
+                terms.iter().map(|(w, p)| if *p { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect();
+            sql.push(" AND e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ").str(m.join(" ")).push(")");
+        }
+        Dialect::Postgres => {
+            // The stored tsvector holds the folded words as lexemes, untouched by any parser
+            // (see `store::postgres_write`), so the query is written as lexemes too: quoted,
+            // and cast rather than parsed by `to_tsquery`.
+            // Words longer than a lexeme may be are not stored, so they match nothing.
+            if terms.iter().any(|(w, _)| w.len() > MAX_LEXEME_BYTES) {
+                sql.push(" AND false");
+                return true;
+            }
+            let lexeme = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+            let m: Vec<String> =
+                terms.iter().map(|(w, p)| if *p { format!("{}:*", lexeme(w)) } else { lexeme(w) }).collect();
+            sql.push(" AND e.search @@ ").str(m.join(" & ")).push("::tsquery");
+        }
+    }
+    true
+}
+
+/// Appends the conditions on live events (every filter but `updated_since`).
+fn live_conditions(sql: &mut Sql, f: &EventFilter) {
+    if let Some(start) = f.start {
+        let ms = start.timestamp_millis();
+        sql.push(" AND e.t_max >= ").int(ms);
+        // No event lasts longer than the longest ever stored: lower bounds on t_day and t_start
+        // let the time index serve the overlap test.
+        sql.push(" AND e.t_day >= (")
+            .int(ms)
+            .push(" - (SELECT value FROM meta WHERE key = 'max_duration_ms')) / 86400000 - 1");
+        sql.push(" AND e.t_start >= ").int(ms).push(" - (SELECT value FROM meta WHERE key = 'max_duration_ms')");
+    }
+    if let Some(end) = f.end {
+        let ms = end.timestamp_millis();
+        sql.push(" AND e.t_day <= ").int(crate::domain::filter::day_of(ms));
+        sql.push(" AND e.t_start <= ").int(ms);
+    }
+    if let Some(b) = &f.bbox {
+        if !b.is_world() {
+            bbox_condition(sql, b, f);
+        }
+    }
+    if let Some(n) = &f.near {
+        sql.push(" AND ");
+        near_candidates(sql, n, f);
+        near_exists(sql, n);
+    }
+    if let Some(p) = &f.place {
+        sql.push(" AND (EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
+            .str(prepare::PLACE)
+            .push(" AND t.value = ")
+            .str(p.gazetteer_id.clone())
+            .push(") OR ");
+        if sql.dialect == Dialect::Postgres {
+            sql.push("(");
+            near_candidates(sql, &p.near, f);
+            near_exists(sql, &p.near);
+            sql.push(")");
+        } else {
+            near_exists(sql, &p.near);
+        }
+        sql.push(")");
+    }
+    if !f.categories.is_empty() {
+        sql.push(" AND e.category IN ").list(f.categories.iter().cloned());
+    }
+    if !f.statuses.is_empty() {
+        sql.push(" AND e.status IN ").list(f.statuses.iter().map(|s| Status::as_str(*s).to_string()));
+    }
+    if !f.countries.is_empty() {
+        term_exists(sql, prepare::COUNTRY, &f.countries);
+    }
+    if !f.tags.is_empty() {
+        term_exists(sql, prepare::TAG, &f.tags);
+    }
+    if !f.actors.is_empty() {
+        term_exists(sql, prepare::ACTOR, &f.actors);
+    }
+    if !f.source_domains.is_empty() {
+        term_exists(sql, prepare::DOMAIN, &f.source_domains);
+    }
+    if let Some(q) = &f.q {
+        text_condition(sql, q);
+    }
+}
+
+/// Appends an R*Tree candidate query for one box and an optional time window (SQLite only).
+fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter) {
+    sql.push("SELECT id FROM events_rtree WHERE max_x >= ")
+        .real(b.min_lon)
+        .push(" AND min_x <= ")
+        .real(b.max_lon)
+        .push(" AND max_y >= ")
+        .real(b.min_lat)
+        .push(" AND min_y <= ")
+        .real(b.max_lat);
+    if let Some(s) = f.start {
+        sql.push(" AND max_t >= ").real(s.timestamp_millis() as f64 / DAY_MS);
+    }
+    if let Some(e) = f.end {
+        sql.push(" AND min_t <= ").real(e.timestamp_millis() as f64 / DAY_MS);
+    }
+}
+
+/// Appends `FROM ...` choosing where SQLite starts: the R*Tree for a place in space, the text
+/// index for a search, a term for a tag, actor, country or source, else the events table itself.
+fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
+    if sql.dialect == Dialect::Postgres || f.include_deleted {
+        sql.push(" FROM events e WHERE ");
+        return false;
+    }
+    let spatial: Option<Vec<BBox>> = match (&f.bbox, &f.near, &f.place) {
+        (Some(b), _, _) if !b.is_world() => Some(b.split()),
+        (_, Some(n), _) => Some(n.bbox().split()),
+        _ => None,
+    };
+    let candidates = |sql: &mut Sql| {
+        if let Some(boxes) = &spatial {
+            for (i, b) in boxes.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ");
+                }
+                rtree_select(sql, b, f);
+            }
+            return true;
+        }
+        if let Some(p) = &f.place {
+            for b in p.near.bbox().split() {
+                rtree_select(sql, &b, f);
+                sql.push(" UNION ");
+            }
+            sql.push("SELECT seq FROM event_terms WHERE kind = ")
+                .str(prepare::PLACE)
+                .push(" AND value = ")
+                .str(p.gazetteer_id.clone());
+            return true;
+        }
+        if f.start.is_some() || f.end.is_some() {
+            // The time index serves time windows better than any term.
+            return false;
+        }
+        // Text search is not a good place to start: a common word matches most events, which
+        // would all be fetched and sorted. Walking the time index and testing membership in the
+        // (materialised) set of matches stops as soon as a page is full.
+        for (kind, values) in [
+            (prepare::TAG, &f.tags),
+            (prepare::ACTOR, &f.actors),
+            (prepare::DOMAIN, &f.source_domains),
+            (prepare::COUNTRY, &f.countries),
+        ] {
+            if !values.is_empty() {
+                sql.push("SELECT DISTINCT seq AS id FROM event_terms WHERE kind = ")
+                    .str(kind)
+                    .push(" AND value IN ")
+                    .list(values.iter().cloned());
+                return true;
+            }
+        }
+        false
+    };
+    let mark = sql.text.len();
+    let nbinds = sql.binds.len();
+    sql.push(" FROM (");
+    if candidates(sql) {
+        sql.push(") r CROSS JOIN events e WHERE e.seq = r.id AND ");
+        true
+    } else {
+        sql.text.truncate(mark);
+        sql.binds.truncate(nbinds);
+        sql.push(" FROM events e WHERE ");
+        false
+    }
+}
+
+/// Appends `e` changed after `t`: its change number is above that of the last write at or
+/// before `t` (change numbers and times rise together, write by write).
+fn updated_since(sql: &mut Sql, t: chrono::DateTime<chrono::Utc>) {
+    sql.push(" AND e.change_seq > (SELECT coalesce(max(last_seq), 0) FROM change_log WHERE at <= ")
+        .int(t.timestamp_millis())
+        .push(")");
+}
+
+/// Appends the whole `WHERE` of a filter (after [`from_clause`]).
+fn where_clause(sql: &mut Sql, f: &EventFilter) {
+    if f.include_deleted {
+        sql.push("((e.deleted = 0");
+        live_conditions(sql, f);
+        if let Some(t) = f.updated_since {
+            updated_since(sql, t);
+        }
+        sql.push(") OR (e.deleted = 1");
+        if let Some(t) = f.updated_since {
+            updated_since(sql, t);
+        }
+        sql.push("))");
+    } else {
+        sql.push("e.deleted = 0");
+        live_conditions(sql, f);
+        if let Some(t) = f.updated_since {
+            updated_since(sql, t);
+        }
+    }
+}
+
+/// The list query: Feature JSON, sort key, sequence number, explicit-geometry flag and, when
+/// it comes for free, the number of matches, for at most `page.limit + 1` rows.
+///
+/// The page is chosen first on `(sort key, seq)` alone and the Feature JSON fetched for the
+/// chosen rows only, so a sort over many candidates never copies their JSON. When every match is
+/// visited anyway (candidates from an index, to be sorted; or PostgreSQL), `count(*) OVER ()`
+/// counts them in the same pass; otherwise the caller counts separately if it needs to.
+pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let key = match page.sort {
+        Sort::StartAsc | Sort::StartDesc => "e.t_start",
+        Sort::UpdatedAsc | Sort::UpdatedDesc => "e.change_seq",
+    };
+    let feature = if dialect == Dialect::Postgres { "x.feature::text" } else { "x.feature" };
+    sql.push(&format!("SELECT {feature}, p.k, p.seq, x.geometry_explicit, p.n FROM (SELECT {key} AS k, e.seq AS seq"));
+    let mark = sql.text.len();
+    sql.push(", NULL AS n");
+    // PostgreSQL counts in the same pass when candidates come from the space-time index (few,
+    // all visited anyway); otherwise it would have to visit every match where an ordered walk
+    // of the time index stops at a page.
+    let driven = from_clause(&mut sql, f) || (dialect == Dialect::Postgres && is_spatial(f));
+    if page.cursor.is_none() && driven {
+        sql.text.replace_range(mark..mark + ", NULL AS n".len(), ", count(*) OVER () AS n");
+    }
+    where_clause(&mut sql, f);
+    let (cmp, dir) = if page.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
+    if let Some(c) = &page.cursor {
+        match page.sort {
+            // The same condition as a row comparison, which PostgreSQL's B-tree on
+            // (t_start, seq) answers as a range: a deep page starts where the last one ended.
+            Sort::StartAsc | Sort::StartDesc if dialect == Dialect::Postgres => {
+                sql.push(&format!(" AND ({key}, e.seq) {cmp} (")).int(c.key).push(", ").int(c.seq).push(")");
+            }
+            Sort::StartAsc | Sort::StartDesc => {
+                sql.push(&format!(" AND ({key} {cmp} "))
+                    .int(c.key)
+                    .push(&format!(" OR ({key} = "))
+                    .int(c.key)
+                    .push(&format!(" AND e.seq {cmp} "))
+                    .int(c.seq)
+                    .push("))");
+            }
+            Sort::UpdatedAsc | Sort::UpdatedDesc => {
+                sql.push(&format!(" AND {key} {cmp} ")).int(c.key);
+            }
+        }
+    }
+    let order = match page.sort {
+        // The same order as (t_start, seq), written so that SQLite sees it in the time index.
+        Sort::StartAsc | Sort::StartDesc if dialect == Dialect::Sqlite => {
+            format!(" ORDER BY e.t_day {dir}, {key} {dir}, e.seq {dir}")
+        }
+        Sort::StartAsc | Sort::StartDesc => format!(" ORDER BY {key} {dir}, e.seq {dir}"),
+        Sort::UpdatedAsc | Sort::UpdatedDesc => format!(" ORDER BY {key} {dir}"),
+    };
+    sql.push(&order);
+    sql.push(" LIMIT ").int(i64::from(page.limit) + 1);
+    sql.push(&format!(") p JOIN events x ON x.seq = p.seq ORDER BY p.k {dir}, p.seq {dir}"));
+    sql
+}
+
+/// Counts the matches of a filter.
+pub fn count(dialect: Dialect, f: &EventFilter) -> Sql {
+    let mut sql = Sql::new(dialect);
+    if dialect == Dialect::Postgres && is_everything(f) {
+        sql.push("SELECT coalesce(sum(n), 0)::bigint FROM event_days");
+        return sql;
+    }
+    sql.push("SELECT count(*)");
+    from_clause(&mut sql, f);
+    where_clause(&mut sql, f);
+    sql
+}
+
+/// Counts by day (days since epoch), or by hour (ms at the start of the hour) for [`Bucket::Hour`].
+pub fn histogram(dialect: Dialect, f: &EventFilter, bucket: Bucket) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let f = EventFilter { include_deleted: false, ..f.clone() };
+    if dialect == Dialect::Postgres && bucket != Bucket::Hour && is_everything(&f) {
+        sql.push("SELECT t_day AS b, n FROM event_days WHERE n > 0 ORDER BY b");
+        return sql;
+    }
+    let expr = match bucket {
+        Bucket::Hour => "(e.t_start - ((e.t_start % 3600000) + 3600000) % 3600000)",
+        _ => "e.t_day",
+    };
+    sql.push(&format!("SELECT {expr} AS b, count(*)"));
+    from_clause(&mut sql, &f);
+    where_clause(&mut sql, &f);
+    sql.push(" GROUP BY b ORDER BY b");
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::filter::{Cursor, Near};
+    use crate::domain::time::parse_instant;
+
+    fn filter() -> EventFilter {
+        EventFilter {
+            start: Some(parse_instant("2025-01-01").unwrap().at),
+            end: Some(parse_instant("2025-12-31").unwrap().at),
+            bbox: Some(BBox::parse("35,34,37,36").unwrap()),
+            tags: vec!["navy".into()],
+            q: Some("convoy'; DROP TABLE events; --".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_box_query_on_sqlite_starts_from_the_rtree_with_the_time_window() {
+        let sql = list(Dialect::Sqlite, &filter(), &PageRequest::default());
+        assert!(
+            sql.text.starts_with(
+                "SELECT x.feature, p.k, p.seq, x.geometry_explicit, p.n FROM (SELECT e.t_start AS k, e.seq AS seq, \
+                 count(*) OVER () AS n FROM (SELECT id FROM events_rtree WHERE"
+            ),
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains("max_t >= ?") && sql.text.contains("CROSS JOIN events e"));
+        assert_eq!(sql.text.matches('?').count(), sql.binds.len());
+    }
+
+    #[test]
+    fn user_values_are_bound_never_formatted_into_sql() {
+        for d in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = list(d, &filter(), &PageRequest::default());
+            assert!(!sql.text.contains("DROP"), "{}", sql.text);
+            assert!(!sql.text.contains("navy"));
+        }
+        let pg = list(Dialect::Postgres, &filter(), &PageRequest::default());
+        assert!(pg.text.contains(&format!("${}", pg.binds.len())));
+        assert!(!pg.text.contains('?'));
+    }
+
+    #[test]
+    fn postgres_finds_candidates_by_gist_and_keeps_the_exact_tests_of_sqlite() {
+        let f = EventFilter {
+            bbox: Some(BBox::parse("170,-20,-170,-10").unwrap()),
+            near: Some(Near { lon: 35.8, lat: 35.5, radius_km: 10.0 }),
+            q: Some("Ţarţūs conv*".into()),
+            ..Default::default()
+        };
+        let pg = count(Dialect::Postgres, &f);
+        assert_eq!(pg.text.matches(" &&& ST_MakeLine(").count(), 3, "two boxes and the circle's: {}", pg.text);
+        assert!(pg.text.contains("e.max_lon >= $") && pg.text.contains("EXISTS (SELECT 1 FROM event_points"));
+        assert!(pg.text.contains("e.search @@ $") && pg.text.contains("::tsquery"), "{}", pg.text);
+        assert!(pg.binds.contains(&Bind::Text("'tartus' & 'conv':*".into())), "{:?}", pg.binds);
+        let sqlite = count(Dialect::Sqlite, &f);
+        assert!(!sqlite.text.contains("ST_") && !sqlite.text.contains("tsquery"));
+    }
+
+    #[test]
+    fn the_space_time_expression_is_the_one_postgres_indexes() {
+        let migration = include_str!("../../migrations/postgres/0001_events.sql");
+        let expr = SPACE_TIME.replace("e.", "");
+        assert!(migration.contains(&format!("(({expr}) gist_geometry_ops_nd)")), "{expr}");
+    }
+
+    #[test]
+    fn postgres_counts_everything_from_the_days_table() {
+        assert!(count(Dialect::Postgres, &EventFilter::default()).text.contains("FROM event_days"));
+        let q = EventFilter { q: Some("***".into()), ..Default::default() };
+        assert!(histogram(Dialect::Postgres, &q, Bucket::Month).text.contains("FROM event_days"));
+        assert!(!histogram(Dialect::Postgres, &q, Bucket::Hour).text.contains("event_days"));
+        let deleted = EventFilter { include_deleted: true, ..Default::default() };
+        assert!(!count(Dialect::Postgres, &deleted).text.contains("event_days"));
+        assert!(!count(Dialect::Sqlite, &EventFilter::default()).text.contains("event_days"));
+    }
+
+    #[test]
+    fn a_box_across_the_antimeridian_unions_two_rtree_lookups() {
+        let f = EventFilter { bbox: Some(BBox::parse("170,-20,-170,-10").unwrap()), ..Default::default() };
+        let sql = count(Dialect::Sqlite, &f);
+        assert_eq!(sql.text.matches("FROM events_rtree").count(), 2);
+        assert!(sql.text.contains(" UNION "));
+    }
+
+    #[test]
+    fn a_cursor_continues_after_the_last_row_in_sort_order() {
+        let page = PageRequest { cursor: Some(Cursor { key: 5, seq: 9, matched: None }), ..Default::default() };
+        let sql = list(Dialect::Sqlite, &EventFilter::default(), &page);
+        assert!(
+            sql.text.contains(
+                "AND (e.t_start < ? OR (e.t_start = ? AND e.seq < ?)) ORDER BY e.t_day DESC, e.t_start DESC, e.seq DESC"
+            ),
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains(", NULL AS n"), "no count after the first page: {}", sql.text);
+    }
+
+    #[test]
+    fn radius_and_text_only_queries_pick_their_own_index() {
+        let f = EventFilter { near: Some(Near { lon: 35.8, lat: 35.5, radius_km: 10.0 }), ..Default::default() };
+        assert!(count(Dialect::Sqlite, &f).text.contains("events_rtree"));
+        let f = EventFilter { q: Some("convoy".into()), ..Default::default() };
+        let sql = list(Dialect::Sqlite, &f, &PageRequest::default());
+        assert!(
+            sql.text.contains(" FROM events e WHERE e.deleted = 0 AND e.seq IN (SELECT rowid FROM events_fts"),
+            "{}",
+            sql.text
+        );
+        assert!(sql.text.contains(", NULL AS n"), "the time index stops early, so it is not counted in the same pass");
+        let f = EventFilter { q: Some("***".into()), ..Default::default() };
+        assert!(!count(Dialect::Sqlite, &f).text.contains("fts"));
+    }
+}

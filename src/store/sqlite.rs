@@ -1,0 +1,529 @@
+//! The SQLite backend: one file in WAL mode with foreign keys on. The schema is brought up to date
+//! by sqlx's embedded migrations at open; reads and writes then go through `rusqlite`
+//! connections used from blocking threads (see `sqlite_read` for why): one writer, each write a
+//! single `BEGIN IMMEDIATE` transaction, and a small pool of read-only connections.
+//!
+//! Spatial and time filters go through an R*Tree over (longitude, latitude, day), text search
+//! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use uuid::Uuid;
+
+use super::rules::{Current, check_revision, same_fields, tombstone_from_json};
+use super::sql::{self, Dialect};
+use super::sqlite_read::Readers;
+use super::sqlite_write as w;
+use super::{Actor, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
+use crate::domain::event::EventData;
+use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::revision::Action;
+use crate::domain::time::from_millis;
+use crate::domain::{Event, EventFilter, Revision};
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Readers,
+}
+
+fn join_error(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Internal(format!("database task failed: {e}"))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL `{url}`: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open `{url}`: {e}")))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Internal(format!("migrating `{url}`: {e}")))?;
+        pool.close().await;
+        let path = opts.get_filename().to_path_buf();
+        let p = path.clone();
+        let (writer, readers) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let c = Connection::open(&p)?;
+            c.busy_timeout(Duration::from_secs(10))?;
+            // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -32768; PRAGMA temp_store = memory;",
+            )?;
+            c.set_prepared_statement_cache_capacity(64);
+            Ok((c, Readers::open(p, 4)?))
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers })
+    }
+
+    /// Runs `f` in one write transaction on a blocking thread; commits when it returns `Ok`.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    /// Runs `f` on a fresh read connection on a blocking thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.readers.run(f).await
+    }
+
+    /// The database file.
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A consistent copy of the whole database into a new file (`VACUUM INTO`), safe while serving.
+    pub async fn backup(&self, path: &str) -> Result<(), StoreError> {
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::Conflict(format!("`{path}` exists; choose a new file name")));
+        }
+        let db = self.path.clone();
+        let target = path.to_string();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let c = Connection::open(db)?;
+            c.busy_timeout(Duration::from_secs(30))?;
+            c.execute("VACUUM INTO ?1", [target])?;
+            Ok(())
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+#[async_trait]
+impl super::EventStore for SqliteStore {
+    async fn create(&self, id: Uuid, data: EventData, actor: &Actor) -> Result<Event, StoreError> {
+        let actor = actor.clone();
+        self.write(move |tx| {
+            if w::load(tx, id)?.is_some() {
+                return Err(StoreError::Conflict(format!("an event with id {id} exists")));
+            }
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let mut ev = Event::new(id, data, now);
+            let filled = w::resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            let seq = w::next_seq(tx)?;
+            let p = Prepared::new(ev);
+            w::insert_event(tx, seq, change, &p)?;
+            w::bump_max_duration(tx, p.t_max - p.t_start)?;
+            w::record_revision(tx, &p.event, &actor, Action::Create, None, None, Some(&p.event.data))?;
+            w::refresh_citing(tx, &filled, &HashSet::from([seq]))?;
+            Ok(p.event)
+        })
+        .await
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Lookup, StoreError> {
+        self.read(move |c| {
+            let r = c
+                .prepare_cached("SELECT deleted, feature, geometry_explicit FROM events WHERE id = ?1")?
+                .query_row([id.to_string()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+                .optional()?;
+            Ok(match r {
+                None => Lookup::Missing,
+                Some((1, feature, _)) => Lookup::Deleted(tombstone_from_json(id, &feature)),
+                Some((_, feature, explicit)) => Lookup::Live(Box::new(
+                    Event::from_feature_json(&feature, explicit != 0)
+                        .map_err(|e| StoreError::Internal(format!("stored feature of {id} unreadable: {e}")))?,
+                )),
+            })
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        data: EventData,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<Event, StoreError> {
+        let (actor, reason) = (actor.clone(), reason.map(str::to_string));
+        self.write(move |tx| {
+            let cur = w::load(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            let before = check_revision(&cur, id, expected)?;
+            let mut ev = Event { data, ..before.clone() };
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let filled = w::resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            if same_fields(&before.data, &ev.data) && filled.is_empty() {
+                // Nothing changed: the transaction is dropped, which rolls it back.
+                return Ok(before);
+            }
+            ev.updated_at = now;
+            ev.revision = before.revision + 1;
+            let p = Prepared::new(ev);
+            w::replace_event(tx, cur.seq, change, &p, &before.data)?;
+            w::record_revision(
+                tx,
+                &p.event,
+                &actor,
+                Action::Update,
+                reason.as_deref(),
+                Some(&before.data),
+                Some(&p.event.data),
+            )?;
+            w::refresh_citing(tx, &filled, &HashSet::from([cur.seq]))?;
+            Ok(p.event)
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Tombstone, StoreError> {
+        let (actor, reason) = (actor.clone(), reason.to_string());
+        self.write(move |tx| {
+            let cur = w::load(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            let before = check_revision(&cur, id, expected)?;
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let revision = w::tombstone(tx, cur.seq, &before, change, now, &reason)?;
+            let gone = Event { updated_at: now, revision, ..before.clone() };
+            w::record_revision(tx, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
+            Ok(Tombstone { id, deleted_at: now, reason: Some(reason), revision })
+        })
+        .await
+    }
+
+    fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {
+        self.readers.rows(sql::list(Dialect::Sqlite, filter, page))
+    }
+
+    async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError> {
+        Ok(self.readers.scalar(sql::count(Dialect::Sqlite, filter)).await? as u64)
+    }
+
+    async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError> {
+        let rows = self.readers.pairs(sql::histogram(Dialect::Sqlite, filter, bucket)).await?;
+        Ok(super::fold_histogram(rows.into_iter().map(|(b, n)| (b, n as u64)), bucket))
+    }
+
+    async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {
+        let current = match self.get(id).await? {
+            Lookup::Live(ev) => Some(ev.data),
+            _ => None,
+        };
+        self.read(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT revision, at, actor, action, reason, changes FROM revisions WHERE event_id = ?1 ORDER BY revision",
+            )?;
+            let rows = st.query_map([id.to_string()], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (revision, at, actor, action, reason, changes) = row?;
+                out.push(Revision {
+                    revision,
+                    at: from_millis(at),
+                    actor,
+                    action: Action::parse(&action).ok_or_else(|| StoreError::Internal("bad action".into()))?,
+                    reason,
+                    changes: crate::domain::revision::decode(&changes).map_err(|e| StoreError::Internal(e.to_string()))?,
+                });
+            }
+            crate::domain::revision::fill_creation(&mut out, current.as_ref());
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
+        let actor = actor.clone();
+        self.write(move |tx| {
+            let mut counts = ImportCounts::default();
+            let mut existing: HashMap<Uuid, Current> = HashMap::new();
+            let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
+            for it in &items {
+                if !seen.insert(it.id) {
+                    return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
+                }
+                if let Some(cur) = w::load(tx, it.id)? {
+                    existing.insert(it.id, cur);
+                }
+            }
+            let (mut change, now) = w::reserve_changes(tx, items.len() as i64)?;
+            let mut events: Vec<Event> = items.into_iter().map(|it| Event::new(it.id, it.data, now)).collect();
+            let filled = {
+                let mut refs: Vec<&mut Event> = events.iter_mut().collect();
+                w::resolve_sources(tx, &mut refs, now.timestamp_millis())?
+            };
+            let mut seq = w::next_seq(tx)?;
+            let mut max_dur = 0i64;
+            let mut touched: HashSet<i64> = HashSet::new();
+            // Rendering and indexing values (JSON, folding, diffs) is CPU work that a second
+            // thread does while this one writes: a bulk import keeps both cores busy.
+            enum Step {
+                New(Box<Prepared>),
+                Changed(Box<Prepared>, i64, Box<EventData>),
+                Unchanged,
+            }
+            let existing = &existing;
+            std::thread::scope(|scope| -> Result<(), StoreError> {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Step>(1024);
+                scope.spawn(move || {
+                    for mut ev in events {
+                        let step = match existing.get(&ev.id) {
+                            // A deletion is an editor's decision: re-importing does not undo it.
+                            Some(cur) if cur.deleted => Step::Unchanged,
+                            Some(cur) => match &cur.event {
+                                Some(before) if !same_fields(&before.data, &ev.data) => {
+                                    ev.created_at = before.created_at;
+                                    ev.revision = cur.revision + 1;
+                                    Step::Changed(Box::new(Prepared::new(ev)), cur.seq, Box::new(before.data.clone()))
+                                }
+                                _ => Step::Unchanged,
+                            },
+                            None => Step::New(Box::new(Prepared::new(ev))),
+                        };
+                        if send.send(step).is_err() {
+                            return;
+                        }
+                    }
+                });
+                for step in receive {
+                    match step {
+                        Step::Unchanged => counts.unchanged += 1,
+                        Step::Changed(p, at, before) => {
+                            w::replace_event(tx, at, change, &p, &before)?;
+                            w::record_revision(
+                                tx,
+                                &p.event,
+                                &actor,
+                                Action::Import,
+                                None,
+                                Some(&before),
+                                Some(&p.event.data),
+                            )?;
+                            touched.insert(at);
+                            change += 1;
+                            counts.updated += 1;
+                        }
+                        Step::New(p) => {
+                            max_dur = max_dur.max(p.t_max - p.t_start);
+                            w::insert_event(tx, seq, change, &p)?;
+                            w::record_revision(tx, &p.event, &actor, Action::Import, None, None, Some(&p.event.data))?;
+                            touched.insert(seq);
+                            seq += 1;
+                            change += 1;
+                            counts.created += 1;
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            w::bump_max_duration(tx, max_dur)?;
+            w::refresh_citing(tx, &filled, &touched)?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?)).await
+    }
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<super::TokenInfo> {
+    let role: String = r.get(2)?;
+    Ok(super::TokenInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: super::Role::parse(&role).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Text,
+                format!("unknown role `{role}`").into(),
+            )
+        })?,
+        secret_hash: r.get(3)?,
+        created_at: from_millis(r.get(4)?),
+        revoked_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
+        last_used_at: r.get::<_, Option<i64>>(6)?.map(from_millis),
+    })
+}
+
+#[async_trait]
+impl super::TokenStore for SqliteStore {
+    async fn insert_token(&self, t: &super::TokenInfo) -> Result<(), StoreError> {
+        let t = t.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO tokens (id, name, role, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![t.id, t.name, t.role.as_str(), t.secret_hash, t.created_at.timestamp_millis()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<super::TokenInfo>, StoreError> {
+        let id = id.to_string();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, name, role, secret_hash, created_at, revoked_at, last_used_at FROM tokens WHERE id = ?1",
+            )?
+            .query_row([id], token_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn tokens(&self) -> Result<Vec<super::TokenInfo>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, name, role, secret_hash, created_at, revoked_at, last_used_at FROM tokens ORDER BY created_at, id",
+            )?;
+            let rows = st.query_map([], token_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                params![Utc::now().timestamp_millis(), id],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn touch_token(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE tokens SET last_used_at = ?1 WHERE id = ?2",
+                params![Utc::now().timestamp_millis(), id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl super::PlaceStore for SqliteStore {
+    async fn custom_places(&self) -> Result<Vec<crate::gazetteer::CustomPlace>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, name, kind, country, admin1, lon, lat, population, names FROM places ORDER BY id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, f64>(5)?,
+                    r.get::<_, f64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, name, kind, country, admin1, lon, lat, population, names) = row?;
+                out.push(crate::gazetteer::CustomPlace {
+                    id,
+                    name,
+                    kind: crate::gazetteer::Kind::parse(&kind)
+                        .ok_or_else(|| StoreError::Internal("bad kind".into()))?,
+                    country,
+                    admin1,
+                    lon,
+                    lat,
+                    population: population as u64,
+                    names: serde_json::from_str(&names).map_err(|e| StoreError::Internal(e.to_string()))?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_custom_places(&self, places: &[crate::gazetteer::CustomPlace], by: &Actor) -> Result<(), StoreError> {
+        let (places, by) = (places.to_vec(), by.clone());
+        self.write(move |tx| {
+            let now = Utc::now().timestamp_millis();
+            let mut st = tx.prepare_cached(
+                "INSERT OR REPLACE INTO places (id, name, kind, country, admin1, lon, lat, population, names, created_at, created_by) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for p in &places {
+                st.execute(params![
+                    p.id,
+                    p.name,
+                    p.kind.as_str(),
+                    p.country,
+                    p.admin1,
+                    p.lon,
+                    p.lat,
+                    p.population as i64,
+                    serde_json::to_string(&p.names).expect("strings serialise"),
+                    now,
+                    by.name
+                ])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl super::Store for SqliteStore {
+    fn as_sqlite(&self) -> Option<&SqliteStore> {
+        Some(self)
+    }
+}

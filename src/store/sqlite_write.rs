@@ -1,0 +1,305 @@
+//! The write side of the SQLite backend: plain functions over one `rusqlite` transaction, run on
+//! a blocking thread by `SqliteStore`. Every write of an event also rewrites its derived rows
+//! (terms, points, R*Tree, FTS, source links) and records a revision, in the same transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use super::prepare::{self, Prepared};
+use super::rules::{Current, tombstone_feature};
+use super::sources;
+use super::{Actor, StoreError};
+use crate::domain::event::EventData;
+use crate::domain::revision::Action;
+use crate::domain::time::from_millis;
+use crate::domain::{Event, Source};
+
+/// Reserves `n` change numbers (the first is returned) and a change time later than every
+/// earlier transaction's. The changes of one transaction share its time: they become visible
+/// together, so a reader of `updated_since` never sees half of them.
+pub fn reserve_changes(tx: &Transaction<'_>, n: i64) -> Result<(i64, DateTime<Utc>), StoreError> {
+    let last_seq: i64 =
+        tx.query_row("UPDATE meta SET value = value + ?1 WHERE key = 'change_seq' RETURNING value", [n], |r| r.get(0))?;
+    let last: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'last_change_ms'", [], |r| r.get(0))?;
+    let now = Utc::now().timestamp_millis().max(last + 1);
+    tx.execute("UPDATE meta SET value = ?1 WHERE key = 'last_change_ms'", [now])?;
+    tx.execute("INSERT INTO change_log (at, last_seq) VALUES (?1, ?2)", [now, last_seq])?;
+    Ok((last_seq - n + 1, from_millis(now)))
+}
+
+pub fn bump_max_duration(tx: &Transaction<'_>, duration_ms: i64) -> Result<(), StoreError> {
+    tx.execute("UPDATE meta SET value = max(value, ?1) WHERE key = 'max_duration_ms'", [duration_ms])?;
+    Ok(())
+}
+
+pub fn next_seq(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+    let max: Option<i64> = tx.query_row("SELECT max(seq) FROM events", [], |r| r.get(0))?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Gives every source of `events` the id of the stored source with the same URL (storing new
+/// ones), fills fields the stored source lacks from the new citation, and makes each citation
+/// show the stored fields with its own excerpt (the rule is `store::sources::resolve`). Returns
+/// the ids of stored sources that gained fields, whose other events must be re-rendered.
+pub fn resolve_sources(tx: &Transaction<'_>, events: &mut [&mut Event], now: i64) -> Result<Vec<Uuid>, StoreError> {
+    let mut stored: HashMap<String, Source> = HashMap::new();
+    {
+        let mut by_url = tx.prepare_cached(
+            "SELECT id, url, title, publisher, published_at, language, archived_url FROM sources WHERE url = ?1",
+        )?;
+        for url in sources::cited_urls(events) {
+            let found = by_url
+                .query_row([&url], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        Source {
+                            id: Uuid::nil(),
+                            url: r.get(1)?,
+                            title: r.get(2)?,
+                            publisher: r.get(3)?,
+                            published_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
+                            language: r.get(5)?,
+                            archived_url: r.get(6)?,
+                            excerpt: None,
+                        },
+                    ))
+                })
+                .optional()?;
+            if let Some((id, mut src)) = found {
+                src.id = Uuid::parse_str(&id).map_err(|e| StoreError::Internal(e.to_string()))?;
+                stored.insert(src.url.clone(), src);
+            }
+        }
+    }
+    let mut taken: HashSet<Uuid> = HashSet::new();
+    {
+        let mut id_taken = tx.prepare_cached("SELECT 1 FROM sources WHERE id = ?1")?;
+        for id in sources::proposed_ids(events, &stored) {
+            if id_taken.exists([id.to_string()])? {
+                taken.insert(id);
+            }
+        }
+    }
+    let r = sources::resolve(events, stored, &taken);
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO sources (id, url, title, publisher, published_at, language, archived_url, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for s in &r.inserts {
+        insert.execute(params![
+            s.id.to_string(),
+            s.url,
+            s.title,
+            s.publisher,
+            s.published_at.map(|t| t.timestamp_millis()),
+            s.language,
+            s.archived_url,
+            now
+        ])?;
+    }
+    let mut update = tx.prepare_cached(
+        "UPDATE sources SET title = ?1, publisher = ?2, published_at = ?3, language = ?4, archived_url = ?5 WHERE id = ?6",
+    )?;
+    for s in &r.filled {
+        update.execute(params![
+            s.title,
+            s.publisher,
+            s.published_at.map(|t| t.timestamp_millis()),
+            s.language,
+            s.archived_url,
+            s.id.to_string()
+        ])?;
+    }
+    Ok(r.filled_ids())
+}
+
+/// Inserts a new event row and its derived rows.
+pub fn insert_event(tx: &Transaction<'_>, seq: i64, change: i64, p: &Prepared) -> Result<(), StoreError> {
+    let e = &p.event;
+    let [a, b, c, d] = p.envelope;
+    tx.prepare_cached(
+        "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, min_lon, min_lat, max_lon, max_lat, \
+         created_at, updated_at, change_seq, revision, geometry_explicit, feature) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        seq,
+        e.id.to_string(),
+        p.t_start,
+        p.t_max,
+        p.t_day,
+        e.data.category,
+        e.data.status.as_str(),
+        a,
+        b,
+        c,
+        d,
+        e.created_at.timestamp_millis(),
+        e.updated_at.timestamp_millis(),
+        change,
+        e.revision,
+        e.data.geometry_explicit,
+        p.feature
+    ])?;
+    insert_index(tx, seq, p)
+}
+
+/// Writes the derived rows of an event.
+fn insert_index(tx: &Transaction<'_>, seq: i64, p: &Prepared) -> Result<(), StoreError> {
+    let mut term = tx.prepare_cached("INSERT INTO event_terms (kind, value, seq) VALUES (?1, ?2, ?3)")?;
+    for (k, v) in &p.terms {
+        term.execute(params![k, v, seq])?;
+    }
+    let mut point = tx.prepare_cached("INSERT INTO event_points (seq, x, y, z) VALUES (?1, ?2, ?3, ?4)")?;
+    for [x, y, z] in &p.points {
+        point.execute(params![seq, x, y, z])?;
+    }
+    let [a, b, c, d] = p.envelope;
+    tx.prepare_cached(
+        "INSERT INTO events_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![seq, a, c, b, d, p.t_start as f64 / 86_400_000.0, p.t_max as f64 / 86_400_000.0])?;
+    tx.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?.execute(params![seq, p.search])?;
+    let mut link =
+        tx.prepare_cached("INSERT INTO event_sources (seq, source_id, position, excerpt) VALUES (?1, ?2, ?3, ?4)")?;
+    for (i, s) in p.event.data.sources.iter().enumerate() {
+        link.execute(params![seq, s.id.to_string(), i as i64, s.excerpt])?;
+    }
+    Ok(())
+}
+
+/// Removes the derived rows of event `seq`, whose stored fields are `old` (its terms are known
+/// from them, so they are deleted by key). Source links are kept for deletions (provenance) and
+/// rewritten on updates.
+fn delete_index(tx: &Transaction<'_>, seq: i64, old: &EventData, links: bool) -> Result<(), StoreError> {
+    let mut term = tx.prepare_cached("DELETE FROM event_terms WHERE kind = ?1 AND value = ?2 AND seq = ?3")?;
+    for (kind, value) in prepare::terms(old) {
+        term.execute(params![kind, value, seq])?;
+    }
+    tx.prepare_cached("DELETE FROM event_points WHERE seq = ?1")?.execute([seq])?;
+    tx.prepare_cached("DELETE FROM events_rtree WHERE id = ?1")?.execute([seq])?;
+    tx.prepare_cached("DELETE FROM events_fts WHERE rowid = ?1")?.execute([seq])?;
+    if links {
+        tx.prepare_cached("DELETE FROM event_sources WHERE seq = ?1")?.execute([seq])?;
+    }
+    Ok(())
+}
+
+/// Replaces a stored event's row and derived rows.
+pub fn replace_event(
+    tx: &Transaction<'_>,
+    seq: i64,
+    change: i64,
+    p: &Prepared,
+    old: &EventData,
+) -> Result<(), StoreError> {
+    let e = &p.event;
+    let [a, b, c, d] = p.envelope;
+    tx.prepare_cached(
+        "UPDATE events SET t_start = ?1, t_max = ?2, t_day = ?3, category = ?4, status = ?5, min_lon = ?6, \
+         min_lat = ?7, max_lon = ?8, max_lat = ?9, updated_at = ?10, change_seq = ?11, revision = ?12, \
+         geometry_explicit = ?13, feature = ?14 WHERE seq = ?15",
+    )?
+    .execute(params![
+        p.t_start,
+        p.t_max,
+        p.t_day,
+        e.data.category,
+        e.data.status.as_str(),
+        a,
+        b,
+        c,
+        d,
+        e.updated_at.timestamp_millis(),
+        change,
+        e.revision,
+        e.data.geometry_explicit,
+        p.feature,
+        seq
+    ])?;
+    delete_index(tx, seq, old, true)?;
+    insert_index(tx, seq, p)?;
+    bump_max_duration(tx, p.t_max - p.t_start)
+}
+
+/// Turns an event into a tombstone.
+pub fn tombstone(
+    tx: &Transaction<'_>,
+    seq: i64,
+    before: &Event,
+    change: i64,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<u32, StoreError> {
+    let revision = before.revision + 1;
+    let feature = tombstone_feature(before, revision, at, reason);
+    tx.execute(
+        "UPDATE events SET deleted = 1, revision = ?1, updated_at = ?2, change_seq = ?3, feature = ?4 WHERE seq = ?5",
+        params![revision, at.timestamp_millis(), change, feature, seq],
+    )?;
+    delete_index(tx, seq, &before.data, false)?;
+    Ok(revision)
+}
+
+/// The revision record of a change: for a creation, the fields as they were written (the
+/// history turns them into `{field: {before: null, after}}`); otherwise the changed fields.
+pub fn record_revision(
+    tx: &Transaction<'_>,
+    e: &Event,
+    actor: &Actor,
+    action: Action,
+    reason: Option<&str>,
+    before: Option<&EventData>,
+    after: Option<&EventData>,
+) -> Result<(), StoreError> {
+    let changes = crate::domain::revision::encode(before, after);
+    tx.prepare_cached(
+        "INSERT INTO revisions (event_id, revision, at, actor, action, reason, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![e.id.to_string(), e.revision, e.updated_at.timestamp_millis(), actor.name, action.as_str(), reason, changes])?;
+    Ok(())
+}
+
+pub fn load(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Current>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT seq, revision, deleted, feature, geometry_explicit FROM events WHERE id = ?1")?
+        .query_row([id.to_string()], |r| {
+            let deleted = r.get::<_, i64>(2)? != 0;
+            let event = if deleted {
+                None
+            } else {
+                Event::from_feature_json(&r.get::<_, String>(3)?, r.get::<_, i64>(4)? != 0).ok()
+            };
+            Ok(Current { seq: r.get(0)?, revision: r.get(1)?, deleted, event })
+        })
+        .optional()?)
+}
+
+/// Re-renders live events that cite sources which gained fields (not a revision: the event's
+/// own fields are unchanged, but its Feature shows the source's fields).
+pub fn refresh_citing(tx: &Transaction<'_>, source_ids: &[Uuid], skip: &HashSet<i64>) -> Result<(), StoreError> {
+    for sid in source_ids {
+        let rows: Vec<(i64, String, bool)> = tx
+            .prepare_cached(
+                "SELECT e.seq, e.feature, e.geometry_explicit FROM event_sources es JOIN events e ON e.seq = es.seq \
+                 WHERE es.source_id = ?1 AND e.deleted = 0 ORDER BY e.seq",
+            )?
+            .query_map([sid.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))?
+            .collect::<Result<_, _>>()?;
+        for (seq, feature, explicit) in rows {
+            if skip.contains(&seq) {
+                continue;
+            }
+            let Ok(mut ev) = Event::from_feature_json(&feature, explicit) else { continue };
+            let old = ev.data.clone();
+            let (change, now) = reserve_changes(tx, 1)?;
+            resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            ev.updated_at = now;
+            replace_event(tx, seq, change, &Prepared::new(ev), &old)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Every class of bad input of PRODUCT.md §8 gets a clear 4xx problem and leaves the stored data
+//! exactly as it was.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends, tartus_event};
+
+/// Posts a raw body and checks the problem and that nothing changed.
+async fn refused(app: &TestApp, body: &str, content_type: &str, status: u16, slug: &str) -> Value {
+    let before = app.snapshot().await;
+    let g = TestApp::got(
+        app.client
+            .post(format!("{}/api/events", app.base))
+            .bearer_auth(&app.editor)
+            .header("Content-Type", content_type)
+            .body(body.to_string()),
+    )
+    .await;
+    let v = g.problem(status, slug);
+    assert_eq!(app.snapshot().await, before, "stored data changed after {body}");
+    v
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_that_says_where() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        app.create(tartus_event("existing")).await;
+        let v = refused(&app, "{\"title\": \"x\",", "application/json", 400, "invalid-request").await;
+        assert!(v["detail"].as_str().unwrap().contains("line 1"), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        refused(&app, "title=x", "application/x-www-form-urlencoded", 415, "unsupported-media-type").await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_types_unknown_fields_bad_values_are_422_with_each_field() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        app.create(tartus_event("existing")).await;
+        let cases: Vec<(Value, &[&str])> = vec![
+            (json!({"title": 5, "start": "2025-02-10"}), &["title"]),
+            (json!({"title": "x", "start": "2025-02-10", "colour": "red"}), &["colour"]),
+            (
+                json!({"title": "x", "start": "2025-02-10", "places": [{"name": "A", "lon": 200, "lat": 95}]}),
+                &["places[0].lon", "places[0].lat"],
+            ),
+            (json!({"title": "x", "start": "2025-02-31", "places": [{"name": "A", "lon": 1, "lat": 1}]}), &["start"]),
+            (
+                json!({"title": "x", "start": "2025-02-10T10:00:00", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["start"],
+            ),
+            (
+                json!({"title": "x", "start": "2025-02-10T10:00:00Z", "end": "2025-02-10T09:00:00Z", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["end"],
+            ),
+            (
+                json!({"title": "x", "start": "2025-02-10", "places": [{"name": "A", "lon": 1, "lat": 1}], "sources": [{"url": "javascript:alert(1)"}]}),
+                &["sources[0].url"],
+            ),
+            (
+                json!({"title": "x", "start": "2025-02-10", "places": [{"name": "A", "lon": 1, "lat": 1}], "sources": [{"url": "file:///etc/passwd"}]}),
+                &["sources[0].url"],
+            ),
+            (
+                json!({"title": "x".repeat(301), "start": "2025-02-10", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["title"],
+            ),
+            (json!({"title": "x", "start": "2025-02-10"}), &["places"]),
+            (
+                json!({"title": "x", "start": "2025-02-10", "category": "picnic", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["category"],
+            ),
+            (
+                json!({"title": "x", "start": "2025-02-10", "status": "rumour", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["status"],
+            ),
+            (
+                json!({"title": "x", "start": "2025-02-10", "fatalities": 1.5, "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["fatalities"],
+            ),
+            (
+                json!({"id": "0193a0b0-0000-7000-8000-000000000000", "title": "x", "start": "2025-02-10", "places": [{"name": "A", "lon": 1, "lat": 1}]}),
+                &["id"],
+            ),
+            (
+                json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}, "properties": {"title": "x", "start": "2025-02-10"}}),
+                &["geometry"],
+            ),
+            (json!([1, 2, 3]), &[""]),
+        ];
+        for (body, fields) in cases {
+            let v = refused(&app, &body.to_string(), "application/json", 422, "validation").await;
+            let got: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert_eq!(got, fields, "{body} -> {v}");
+            assert!(v["errors"].as_array().unwrap().iter().all(|e| !e["message"].as_str().unwrap().is_empty()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_problem() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let mut big = tartus_event("big");
+        big["description"] = json!("x".repeat(3 * 1024 * 1024));
+        refused(&app, &big.to_string(), "application/json", 413, "payload-too-large").await;
+    }
+}
+
+#[tokio::test]
+async fn html_script_and_sql_looking_text_is_stored_verbatim_as_inert_text() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let title = "<img src=x onerror=alert(1)>";
+        let desc = "'; DROP TABLE events; -- <script>alert('x')</script>";
+        let mut body = tartus_event(title);
+        body["description"] = json!(desc);
+        body["tags"] = json!(["1' OR '1'='1"]);
+        let f = app.create(body).await;
+        let got = app.get(&format!("/api/events/{}", f["id"].as_str().unwrap())).await;
+        assert_eq!(got.header("content-type"), "application/geo+json");
+        assert_eq!(got.json()["properties"]["title"], title);
+        assert_eq!(got.json()["properties"]["description"], desc);
+        assert_eq!(app.ids("q=DROP%20TABLE").await, vec![f["id"].as_str().unwrap().to_string()]);
+        assert_eq!(app.ids("tag=1'%20OR%20'1'%3D'1").await.len(), 1);
+        assert_eq!(app.ids("").await.len(), 1, "the table is still there");
+    }
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_400_problems_naming_them() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        for (q, field) in [
+            ("bbox=1,2,3", "bbox"),
+            ("bbox=0,10,1,5", "bbox"),
+            ("start=yesterday", "start"),
+            ("limit=100000", "limit"),
+            ("limit=-1", "limit"),
+            ("lat=91&lon=0", "lat"),
+            ("sort=title", "sort"),
+            ("format=xlsx", "format"),
+            ("catgory=protest", "catgory"),
+            ("status=rumour", "status"),
+            ("country=Syria", "country"),
+        ] {
+            let g = app.get(&format!("/api/events?{q}")).await;
+            g.problem(400, "invalid-request");
+            assert_eq!(g.fields(), [field], "{q}: {g}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_patch_changes_nothing() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let f = app.create(tartus_event("Keep me")).await;
+        let path = format!("/api/events/{}", f["id"].as_str().unwrap());
+        let before = app.snapshot().await;
+        app.send(Method::PATCH, &path, Some(&app.editor), Some(json!({"start": "not a date"})))
+            .await
+            .problem(422, "validation");
+        app.send(Method::PATCH, &path, Some(&app.editor), Some(json!({"revision": 9})))
+            .await
+            .problem(422, "validation");
+        app.send(
+            Method::PATCH,
+            &path,
+            Some(&app.editor),
+            Some(json!({"places": [{"name": "X", "lat": 100, "lon": 0}]})),
+        )
+        .await
+        .problem(422, "validation");
+        app.send(Method::PATCH, &path, Some(&app.editor), Some(json!("title"))).await.problem(400, "invalid-request");
+        assert_eq!(app.snapshot().await, before);
+    }
+}

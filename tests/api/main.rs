@@ -1,0 +1,12 @@
+//! The HTTP integration tests: one binary, the real router, a fresh database per test.
+
+mod helpers;
+
+mod bad_input;
+mod events;
+mod filters;
+mod import;
+mod ogc;
+mod operations;
+mod places;
+mod workflow;

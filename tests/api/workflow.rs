@@ -1,0 +1,76 @@
+//! Tokens and roles: who may read and write.
+
+use eventmap::api::ApiConfig;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{TestApp, backends, tartus_event};
+
+#[tokio::test]
+async fn writes_need_an_editor_token_and_nothing_is_written_otherwise() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let before = app.snapshot().await;
+        let anon = app.send(Method::POST, "/api/events", None, Some(tartus_event("x"))).await;
+        anon.problem(401, "unauthorized");
+        assert!(anon.header("www-authenticate").starts_with("Bearer"));
+        app.send(Method::POST, "/api/events", Some(&app.viewer), Some(tartus_event("x")))
+            .await
+            .problem(403, "forbidden");
+        app.send(Method::POST, "/api/events", Some("emt_000000000000_wrong"), Some(tartus_event("x")))
+            .await
+            .problem(401, "unauthorized");
+        app.send(Method::POST, "/api/events", Some("garbage"), Some(tartus_event("x")))
+            .await
+            .problem(401, "unauthorized");
+        assert_eq!(app.snapshot().await, before);
+        app.send(Method::POST, "/api/events", Some(&app.admin), Some(tartus_event("x"))).await.expect(201);
+    }
+}
+
+#[tokio::test]
+async fn token_management_needs_an_admin_and_a_revoked_token_stops_working() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        app.send(Method::GET, "/api/tokens", Some(&app.editor), None).await.problem(403, "forbidden");
+        let c = app
+            .send(Method::POST, "/api/tokens", Some(&app.admin), Some(json!({"name": "stringer", "role": "editor"})))
+            .await;
+        c.expect(201);
+        let token = c.json()["token"].as_str().unwrap().to_string();
+        let id = c.json()["id"].as_str().unwrap().to_string();
+        app.send(Method::POST, "/api/events", Some(&token), Some(tartus_event("by stringer"))).await.expect(201);
+        let list = app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await;
+        assert!(!list.text.contains(&token[17..]), "secrets are never listed");
+        app.send(Method::DELETE, &format!("/api/tokens/{id}"), Some(&app.admin), None).await.expect(204);
+        app.send(Method::POST, "/api/events", Some(&token), Some(tartus_event("after revoke")))
+            .await
+            .problem(401, "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn repeated_wrong_tokens_are_rate_limited() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        for _ in 0..10 {
+            app.send(Method::POST, "/api/events", Some("emt_000000000000_nope"), Some(tartus_event("x")))
+                .await
+                .expect(401);
+        }
+        let g = app.send(Method::POST, "/api/events", Some("emt_000000000000_nope"), Some(tartus_event("x"))).await;
+        g.problem(429, "too-many-requests");
+        assert!(g.header("retry-after").parse::<u64>().unwrap() >= 1);
+    }
+}
+
+#[tokio::test]
+async fn a_private_instance_needs_a_viewer_token_for_reads() {
+    for backend in backends() {
+        let app = TestApp::on_with(&backend, ApiConfig { private: true, ..Default::default() }).await;
+        app.get("/api/events").await.problem(401, "unauthorized");
+        app.send(Method::GET, "/api/events", Some(&app.viewer), None).await.expect(200);
+        app.get("/healthz").await.expect(200);
+        app.get("/api/config").await.expect(200);
+    }
+}

@@ -1,0 +1,739 @@
+//! The map in a real browser: Debian's Chromium driven through chromedriver, against the real
+//! application on port 0 with the demonstration data in a fresh SQLite database.
+//!
+//! The WebDriver client is the small one at the end of this file, over `reqwest`: chromedriver
+//! speaks plain HTTP on localhost, and the few commands the tests use need no larger library
+//! (`fantoccini`, tried first, brought a second TLS stack whose crypto provider clashed with
+//! reqwest's).
+//!
+//! Without Chromium or chromedriver these tests print `skipped: <why>` and pass, unless
+//! `EVENTMAP_REQUIRE_BROWSER=1` is set (as in CI), when they fail. `EVENTMAP_CHROMIUM` and
+//! `EVENTMAP_CHROMEDRIVER` override the default paths (`/usr/bin/chromium`,
+//! `/usr/bin/chromedriver`). The tests take turns: one Chromium at a time is plenty for a
+//! 2-core machine, and WebGL in software is slow enough as it is.
+//!
+//! Screenshots of the desktop (1280×800) and phone (390×844) layouts are written to
+//! `target/screenshots/`; with `EVENTMAP_UPDATE_SCREENSHOTS=1` also to `docs/screenshot.png` and
+//! `docs/screenshot-phone.png`.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use eventmap::api::{ApiConfig, AppState, router};
+use eventmap::domain::Vocabulary;
+use eventmap::gazetteer::Gazetteer;
+use eventmap::store::{DynStore, Role};
+use serde_json::{Value, json};
+use wd::Client;
+
+#[path = "common/mod.rs"]
+mod common;
+
+// ---- the application ------------------------------------------------------------------------
+
+fn gazetteer() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(|| Gazetteer::load_embedded().expect("gazetteer loads"))
+}
+
+/// The real app with the demo data, on a free port.
+struct App {
+    base: String,
+    editor: String,
+    _store: DynStore,
+    _db: common::TestDb,
+}
+
+impl App {
+    async fn spawn() -> Self {
+        let db = common::TestDb::new().await;
+        let store = db.store().await;
+        let g = Arc::new(gazetteer().fresh());
+        g.set_custom(store.custom_places().await.unwrap());
+        let vocab = Vocabulary::default();
+        let n = eventmap::demo::load(&store, &g, &vocab).await.expect("the demo data loads");
+        assert!(n >= 4, "the demo has its events (got {n})");
+        let state = AppState::new(store.clone(), g, vocab, ApiConfig::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        let (editor, _) = eventmap::auth::create(store.as_ref(), "browser test desk", Role::Editor).await.unwrap();
+        Self { base: format!("http://{addr}"), editor, _store: store, _db: db }
+    }
+
+    /// Creates an event through the API and returns its id.
+    async fn create(&self, body: Value) -> String {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/events", self.base))
+            .bearer_auth(&self.editor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status.as_u16(), 201, "creating the event failed: {text}");
+        serde_json::from_str::<Value>(&text).unwrap()["id"].as_str().unwrap().to_string()
+    }
+}
+
+// ---- the browser ------------------------------------------------------------------------------
+
+/// chromedriver as a child process, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn path_from_env(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default))
+}
+
+/// Whether a missing browser fails the test (CI) or skips it (a laptop without Chromium).
+fn browser_required() -> bool {
+    std::env::var("EVENTMAP_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+fn skip(why: &str) -> Option<(Driver, Client)> {
+    if browser_required() {
+        panic!("EVENTMAP_REQUIRE_BROWSER=1 but {why}");
+    }
+    println!("skipped: {why}");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts chromedriver and a headless Chromium session, or says why it cannot.
+async fn browser() -> Option<(Driver, Client)> {
+    let chromium = path_from_env("EVENTMAP_CHROMIUM", "/usr/bin/chromium");
+    let chromedriver = path_from_env("EVENTMAP_CHROMEDRIVER", "/usr/bin/chromedriver");
+    if !chromium.exists() {
+        return skip(&format!("no Chromium at {} (apt-get install chromium)", chromium.display()));
+    }
+    if !chromedriver.exists() {
+        return skip(&format!("no chromedriver at {} (apt-get install chromium-driver)", chromedriver.display()));
+    }
+    let port = free_port();
+    let child = match Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => return skip(&format!("chromedriver did not start: {e}")),
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}"), _profile: profile };
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{}/status", driver.url)).await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            return skip("chromedriver did not answer within 20 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--enable-unsafe-swiftshader".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--no-first-run".into(),
+        "--window-size=1280,800".into(),
+        format!("--user-data-dir={}", driver._profile.path().display()),
+    ];
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {"binary": chromium.display().to_string(), "args": args},
+        "goog:loggingPrefs": {"browser": "ALL"},
+        "unhandledPromptBehavior": "ignore",
+    });
+    match Client::connect(&driver.url, caps).await {
+        Ok(client) => Some((driver, client)),
+        Err(e) => skip(&format!("Chromium did not start a session: {e}")),
+    }
+}
+
+/// The browser console since the last call: (level, message).
+async fn console(c: &Client) -> Vec<(String, String)> {
+    let v = c.post("se/log", json!({"type": "browser"})).await.expect("browser log");
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (e["level"].as_str().unwrap_or("").to_string(), e["message"].as_str().unwrap_or("").to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts that nothing was logged as an error (uncaught exceptions, failed requests, CSP
+/// violations, console.error) since the last check.
+async fn assert_no_console_errors(c: &Client, when: &str) {
+    let errors: Vec<_> = console(c).await.into_iter().filter(|(level, _)| level == "SEVERE").collect();
+    assert!(errors.is_empty(), "console errors {when}:\n{errors:#?}");
+}
+
+/// Runs `script` (a function body returning a value) until it returns something truthy.
+async fn wait_for(c: &Client, what: &str, script: &str) -> Value {
+    let started = Instant::now();
+    let mut last = Value::Null;
+    while started.elapsed() < Duration::from_secs(30) {
+        match c.execute(script).await {
+            Ok(v) if truthy(&v) => return v,
+            Ok(v) => last = v,
+            Err(e) => last = json!(e.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let logs = console(c).await;
+    panic!("timed out waiting for {what}; last value {last}; console:\n{logs:#?}");
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(_) => true,
+    }
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// Waits until the page has started, loaded its events and drawn them.
+async fn wait_ready(c: &Client) {
+    wait_for(
+        c,
+        "the map to draw the events",
+        "const m = window.eventmap && window.eventmap.map;
+         if (!m || !document.body.classList.contains('ready') || document.body.classList.contains('loading')) return false;
+         if (!m.getLayer('ev-points') || !m.loaded()) return false;
+         return m.queryRenderedFeatures({layers: ['ev-points', 'ev-clusters', 'ev-line']}).length > 0;",
+    )
+    .await;
+}
+
+/// Clicks the viewport at (x, y) with the mouse, as a reader would.
+async fn click_at(c: &Client, x: f64, y: f64) {
+    let actions = json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [
+        {"type": "pointerMove", "duration": 0, "x": x.round() as i64, "y": y.round() as i64, "origin": "viewport"},
+        {"type": "pointerDown", "button": 0}, {"type": "pause", "duration": 50}, {"type": "pointerUp", "button": 0}]}]});
+    c.post("actions", actions).await.expect("click");
+}
+
+/// The viewport position of a longitude/latitude on the map.
+async fn screen_point(c: &Client, lon: f64, lat: f64) -> (f64, f64) {
+    let v = js(
+        c,
+        &format!(
+            "const m = window.eventmap.map; const r = m.getCanvas().getBoundingClientRect();
+             const p = m.project([{lon}, {lat}]); return [r.left + p.x, r.top + p.y];"
+        ),
+    )
+    .await;
+    (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+}
+
+async fn list_titles(c: &Client) -> Vec<String> {
+    let v = js(c, "return [...document.querySelectorAll('#list-items .item-title')].map(e => e.textContent);").await;
+    serde_json::from_value(v).unwrap()
+}
+
+/// Makes the viewport exactly `w`×`h` CSS pixels (the window's frame differs between builds).
+async fn viewport(c: &Client, w: u32, h: u32, mobile: bool) {
+    c.post(
+        "goog/cdp/execute",
+        json!({"cmd": "Emulation.setDeviceMetricsOverride",
+               "params": {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": mobile}}),
+    )
+    .await
+    .expect("viewport size");
+}
+
+/// One browser at a time, across the tests of this binary.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs a test body with the app and a browser. The session is closed even when the body fails,
+/// so that no Chromium outlives the test.
+macro_rules! with_browser {
+    (|$app:ident, $c:ident| $body:block) => {{
+        use futures::FutureExt;
+        let _turn = TURN.lock().await;
+        let Some((_driver, $c)) = browser().await else { return };
+        let $app = App::spawn().await;
+        let outcome = std::panic::AssertUnwindSafe(async { $body }).catch_unwind().await;
+        let _ = $c.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }};
+}
+
+// ---- the tests ----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_loads_with_no_console_error_and_no_request_to_another_host() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        // Let the basemap and the labels arrive too.
+        wait_for(&c, "place labels", "return window.eventmap.map.querySourceFeatures('labels').length > 0;").await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_no_console_errors(&c, "after the page loaded").await;
+        let entries =
+            js(&c, "return [location.href, ...performance.getEntriesByType('resource').map(e => e.name)];").await;
+        let urls: Vec<String> = serde_json::from_value(entries).unwrap();
+        assert!(urls.len() > 5, "the page made its requests: {urls:#?}");
+        for u in &urls {
+            assert!(
+                u.starts_with(&format!("{}/", app.base)) || u.starts_with("data:") || u.starts_with("blob:"),
+                "a request left the server: {u}"
+            );
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_events_are_drawn_clustered_with_right_counts_and_listed() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let titles = list_titles(&c).await;
+        assert!(titles.len() >= 4, "the list shows the demo events: {titles:?}");
+        assert!(titles.iter().any(|t| t.contains("Hmeimim")), "{titles:?}");
+        // Every event is one point on the map: clusters count them right.
+        let count = js(
+            &c,
+            "const m = window.eventmap.map; const seen = new Map();
+             for (const f of m.queryRenderedFeatures({layers: ['ev-points', 'ev-clusters']})) {
+               const key = f.properties.cluster ? 'c' + f.properties.cluster_id : 'p' + f.properties.id;
+               seen.set(key, f.properties.point_count || 1);
+             }
+             return [...seen.values()].reduce((a, b) => a + b, 0);",
+        )
+        .await;
+        let in_view = js(&c, "return document.querySelectorAll('#list-items .item').length;").await;
+        assert_eq!(count, in_view, "the points and clusters on the map count every event in view once");
+        // The movements are lines, with a head at their destination.
+        let lines = js(&c, "return window.eventmap.map.queryRenderedFeatures({layers: ['ev-line']}).length;").await;
+        assert!(lines.as_u64().unwrap() >= 1, "the convoy's movements are drawn as lines");
+        let legend = js(&c, "return document.getElementById('legend-cats').textContent;").await;
+        assert!(legend.as_str().unwrap().contains("Military movement"), "the legend names the categories: {legend}");
+        assert_no_console_errors(&c, "while drawing the events").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicking_an_event_opens_its_panel_with_its_sources_as_safe_links() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        // The airspace decision stands alone at Syria's centre: click its point.
+        let target = js(
+            &c,
+            "const f = window.eventmap.data.all().find(f => f.properties.title.includes('airspace'));
+             return [f.id, f.geometry.coordinates, f.properties.sources.map(s => s.url), f.properties.title];",
+        )
+        .await;
+        let id = target[0].as_str().unwrap().to_string();
+        let (x, y) = screen_point(&c, target[1][0].as_f64().unwrap(), target[1][1].as_f64().unwrap()).await;
+        click_at(&c, x, y).await;
+        let title = wait_for(
+            &c,
+            "the panel",
+            "const t = document.getElementById('panel-title'); return !document.getElementById('panel').hidden && t && t.textContent;",
+        )
+        .await;
+        assert_eq!(title, target[3]);
+        assert!(c.current_url().await.unwrap().contains(&format!("event={id}")), "the URL names the event");
+        let links = js(
+            &c,
+            "return [...document.querySelectorAll('#panel a.source-link')].map(a => [a.href, a.target, a.rel]);",
+        )
+        .await;
+        let links = links.as_array().unwrap();
+        let urls: Vec<&str> = target[2].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        assert_eq!(links.len(), urls.len(), "every source is listed: {links:?}");
+        for l in links {
+            assert!(urls.contains(&l[0].as_str().unwrap()), "{l:?} is one of {urls:?}");
+            assert_eq!(l[1], "_blank", "a source opens in a new tab");
+            let rel = l[2].as_str().unwrap();
+            assert!(rel.contains("noopener") && rel.contains("noreferrer"), "rel is {rel}");
+        }
+        wait_for(&c, "the history", "return document.getElementById('panel-history').textContent.includes('Created');")
+            .await;
+        let text = js(&c, "return document.getElementById('panel').textContent;").await;
+        assert!(text.as_str().unwrap().contains("within about 500 km"), "the precision is said in words");
+        // Escape closes the panel and the URL forgets the event.
+        c.find("#panel-title").await.unwrap().send_keys("\u{E00C}").await.unwrap();
+        wait_for(&c, "the panel to close", "return document.getElementById('panel').hidden;").await;
+        assert!(!c.current_url().await.unwrap().contains("event="));
+        assert_no_console_errors(&c, "while opening an event").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_at_the_same_place_can_be_chosen_one_by_one() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/?map=9/35.0/35.9", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        // Tartus holds the checkpoint event, the convoy's arrival and the start of its return.
+        let (x, y) = screen_point(&c, 35.886_589, 34.889_019).await;
+        click_at(&c, x, y).await;
+        let n = wait_for(&c, "the chooser", "return document.querySelectorAll('.chooser-item').length;").await;
+        assert!(n.as_u64().unwrap() >= 2, "the chooser lists the events at Tartus one by one");
+        let chosen = js(
+            &c,
+            "const b = document.querySelector('.chooser-item'); const t = b.querySelector('.chooser-title').textContent; b.click(); return t;",
+        )
+        .await;
+        let title = wait_for(
+            &c,
+            "the panel",
+            "return !document.getElementById('panel').hidden && document.getElementById('panel-title').textContent;",
+        )
+        .await;
+        assert_eq!(title, chosen);
+        assert_no_console_errors(&c, "while choosing among events").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_change_updates_the_list_and_the_url_and_a_reload_restores_it() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let before = list_titles(&c).await;
+        let q = c.find("#f-q").await.unwrap();
+        q.send_keys("checkpoint\u{E007}").await.unwrap();
+        wait_for(&c, "the URL to carry the search", "return location.search.includes('q=checkpoint');").await;
+        wait_for(
+            &c,
+            "the list to narrow",
+            &format!("return document.querySelectorAll('#list-items .item').length < {};", before.len()),
+        )
+        .await;
+        let after = list_titles(&c).await;
+        assert_eq!(after.len(), 1, "{after:?}");
+        assert!(after[0].contains("checkpoint"), "{after:?}");
+        // A category too, from the form.
+        js(&c, "document.getElementById('more-filters').open = true; return 1;").await;
+        c.find("input[name=category][value=strategic_development]").await.unwrap().click().await.unwrap();
+        wait_for(
+            &c,
+            "the URL to carry the category",
+            "return location.search.includes('category=strategic_development');",
+        )
+        .await;
+        // A reload shows the same view.
+        let url = c.current_url().await.unwrap();
+        c.refresh().await.unwrap();
+        wait_ready(&c).await;
+        assert_eq!(c.current_url().await.unwrap(), url);
+        let restored = js(
+            &c,
+            "return [document.getElementById('f-q').value,
+                     document.querySelector('input[name=category][value=strategic_development]').checked];",
+        )
+        .await;
+        assert_eq!(restored, json!(["checkpoint", true]));
+        assert_eq!(list_titles(&c).await, after, "the reloaded list is the same");
+        // Back goes to the view before the category.
+        c.back().await.unwrap();
+        wait_for(&c, "back to drop the category", "return !location.search.includes('category=');").await;
+        wait_for(
+            &c,
+            "the checkbox to follow",
+            "return !document.querySelector('input[name=category][value=strategic_development]').checked;",
+        )
+        .await;
+        assert_no_console_errors(&c, "while filtering").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embed_view_shows_the_same_view_without_the_page_around_it() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/?q=convoy", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        c.find("#btn-embed").await.unwrap().click().await.unwrap();
+        let code = wait_for(&c, "the embed code", "return document.getElementById('embed-code').value;").await;
+        let code = code.as_str().unwrap().to_string();
+        assert!(code.starts_with("<iframe src=\""), "{code}");
+        assert!(code.contains("/embed?") && code.contains("q=convoy"), "the snippet keeps the view: {code}");
+        let src = code.split('"').nth(1).unwrap().replace("&amp;", "&");
+        c.goto(&src).await.unwrap();
+        wait_ready(&c).await;
+        let shown = js(
+            &c,
+            "const vis = (id) => { const e = document.getElementById(id); return !!e && e.getClientRects().length > 0; };
+             return {topbar: vis('topbar'), filters: vis('filters'), list: vis('list'), map: vis('map'),
+                     timeline: vis('timeline'), open: vis('embed-open'), href: document.getElementById('embed-open').href,
+                     embed: document.body.classList.contains('embed')};",
+        )
+        .await;
+        assert_eq!(shown["embed"], true, "{shown}");
+        assert_eq!(shown["topbar"], false, "no page header in the embed: {shown}");
+        assert_eq!(shown["filters"], false, "{shown}");
+        assert_eq!(shown["list"], false, "{shown}");
+        assert_eq!(shown["map"], true, "{shown}");
+        assert_eq!(shown["timeline"], true, "{shown}");
+        assert_eq!(shown["open"], true, "{shown}");
+        assert!(shown["href"].as_str().unwrap().contains("q=convoy"), "the full-map link keeps the view: {shown}");
+        let events = js(&c, "return window.eventmap.data.all().length;").await;
+        assert!(events.as_u64().unwrap() >= 3, "the embed draws the filtered events");
+        assert_no_console_errors(&c, "in the embed view").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_titled_with_html_shows_as_text_and_runs_nothing() {
+    with_browser!(|app, c| {
+        let title = "<img src=x onerror=alert(1)>";
+        let id = app
+            .create(json!({
+                "title": title,
+                "description": "<script>alert(2)</script><b>bold?</b>",
+                "actors": ["<svg onload=alert(3)>"],
+                "start": "2025-02-11", "category": "protest",
+                "places": [{"name": "Tartus", "lon": 35.8866, "lat": 34.8890}],
+                "sources": [{"url": "https://example.org/report", "title": "<i>javascript:alert(4)</i>"}],
+            }))
+            .await;
+        c.goto(&format!("{}/?event={id}", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let shown = wait_for(
+            &c,
+            "the panel",
+            "return !document.getElementById('panel').hidden && document.getElementById('panel-title').textContent;",
+        )
+        .await;
+        assert_eq!(shown, title, "the title shows as the text it is");
+        wait_for(
+            &c,
+            "the list",
+            &format!(
+                "return [...document.querySelectorAll('#list-items .item-title')].some(e => e.textContent === {});",
+                json!(title)
+            ),
+        )
+        .await;
+        let injected = js(
+            &c,
+            "return {imgs: document.querySelectorAll('img[src=\"x\"], img[onerror], svg[onload], script:not([src])').length,
+                     bold: document.querySelectorAll('#panel b').length,
+                     desc: document.querySelector('#panel .description').textContent};",
+        )
+        .await;
+        assert_eq!(injected["imgs"], 0, "no element was made from the text: {injected}");
+        assert_eq!(injected["bold"], 0, "{injected}");
+        assert!(injected["desc"].as_str().unwrap().contains("<script>alert(2)</script>"), "{injected}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(c.get_alert_text().await.is_err(), "no alert opened");
+        assert_no_console_errors(&c, "with HTML in the text").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_reads_well_on_a_desk_and_on_a_phone() {
+    with_browser!(|app, c| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let update_docs = std::env::var("EVENTMAP_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1");
+        let id = js_id_of_convoy(&app).await;
+
+        viewport(&c, 1280, 800, false).await;
+        c.goto(&format!("{}/?map=8.00/35.1400/36.3000&event={id}", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        wait_for(&c, "the panel", "return !document.getElementById('panel').hidden && !!document.getElementById('panel-history').querySelector('ol');").await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(dir.join("desktop.png"), &png).unwrap();
+        if update_docs {
+            std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshot.png"), &png).unwrap();
+        }
+
+        viewport(&c, 390, 844, true).await;
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let layout = js(
+            &c,
+            "const r = (id) => document.getElementById(id).getBoundingClientRect();
+             return {width: document.documentElement.scrollWidth, handle: r('list-handle').height,
+                     listTop: r('list').top, height: innerHeight, mapHeight: r('map').height};",
+        )
+        .await;
+        assert!(layout["width"].as_f64().unwrap() <= 390.0, "nothing overflows the phone's width: {layout}");
+        assert!(layout["handle"].as_f64().unwrap() > 30.0, "the list is a bottom sheet with a handle: {layout}");
+        assert!(layout["mapHeight"].as_f64().unwrap() > 400.0, "the map fills most of the phone: {layout}");
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(dir.join("phone.png"), &png).unwrap();
+        if update_docs {
+            std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshot-phone.png"), &png).unwrap();
+        }
+        // The list opens as a sheet, and an event as a sheet over the map.
+        c.find("#list-handle").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the list sheet", "return document.getElementById('list').classList.contains('expanded');").await;
+        c.find("#list-items .item-btn").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the panel sheet", "return !document.getElementById('panel').hidden;").await;
+        let sheet = js(&c, "const r = document.getElementById('panel').getBoundingClientRect(); return [r.width, r.bottom, innerHeight];").await;
+        let n = |i: usize| sheet[i].as_f64().unwrap();
+        assert_eq!(n(0), 390.0, "the panel spans the phone: {sheet}");
+        assert!((n(1) - n(2)).abs() < 1.0, "the panel is a bottom sheet: {sheet}");
+        std::fs::write(dir.join("phone-panel.png"), c.screenshot().await.unwrap()).unwrap();
+        assert_no_console_errors(&c, "at desk and phone sizes").await;
+    })
+}
+
+/// The id of the convoy's departure, for a view with its panel open.
+async fn js_id_of_convoy(app: &App) -> String {
+    let v: Value =
+        reqwest::get(format!("{}/api/events?q=Hmeimim&sort=start", app.base)).await.unwrap().json().await.unwrap();
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["title"].as_str().unwrap_or("").contains("leaves"))
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .expect("the convoy's departure is in the demo")
+}
+
+/// The few WebDriver commands these tests use, over plain HTTP to chromedriver.
+mod wd {
+    use serde_json::{Value, json};
+
+    pub struct Client {
+        http: reqwest::Client,
+        session: String,
+    }
+
+    /// A failed command: the WebDriver error, or an unreachable driver.
+    #[derive(Debug)]
+    pub struct Error(pub String);
+
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    pub struct Element<'a> {
+        client: &'a Client,
+        id: String,
+    }
+
+    const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+    async fn send(rb: reqwest::RequestBuilder) -> Result<Value, Error> {
+        let r = rb.send().await.map_err(|e| Error(e.to_string()))?;
+        let status = r.status();
+        let v: Value = r.json().await.map_err(|e| Error(e.to_string()))?;
+        if !status.is_success() {
+            return Err(Error(format!("{} {}", v["value"]["error"], v["value"]["message"])));
+        }
+        Ok(v["value"].clone())
+    }
+
+    impl Client {
+        pub async fn connect(driver: &str, capabilities: Value) -> Result<Self, Error> {
+            let http = reqwest::Client::new();
+            let v = send(
+                http.post(format!("{driver}/session")).json(&json!({"capabilities": {"alwaysMatch": capabilities}})),
+            )
+            .await?;
+            let id = v["sessionId"].as_str().ok_or_else(|| Error(format!("no session id in {v}")))?;
+            Ok(Self { http, session: format!("{driver}/session/{id}") })
+        }
+
+        pub async fn post(&self, path: &str, body: Value) -> Result<Value, Error> {
+            send(self.http.post(format!("{}/{path}", self.session)).json(&body)).await
+        }
+
+        async fn get(&self, path: &str) -> Result<Value, Error> {
+            send(self.http.get(format!("{}/{path}", self.session))).await
+        }
+
+        pub async fn goto(&self, url: &str) -> Result<(), Error> {
+            self.post("url", json!({"url": url})).await.map(|_| ())
+        }
+
+        pub async fn current_url(&self) -> Result<String, Error> {
+            Ok(self.get("url").await?.as_str().unwrap_or_default().to_string())
+        }
+
+        pub async fn refresh(&self) -> Result<(), Error> {
+            self.post("refresh", json!({})).await.map(|_| ())
+        }
+
+        pub async fn back(&self) -> Result<(), Error> {
+            self.post("back", json!({})).await.map(|_| ())
+        }
+
+        /// Runs a function body in the page and returns its result.
+        pub async fn execute(&self, script: &str) -> Result<Value, Error> {
+            self.post("execute/sync", json!({"script": script, "args": []})).await
+        }
+
+        pub async fn find(&self, css: &str) -> Result<Element<'_>, Error> {
+            let v = self.post("element", json!({"using": "css selector", "value": css})).await?;
+            let id = v[ELEMENT].as_str().ok_or_else(|| Error(format!("no element for {css}")))?;
+            Ok(Element { client: self, id: id.to_string() })
+        }
+
+        pub async fn screenshot(&self) -> Result<Vec<u8>, Error> {
+            use base64::Engine;
+            let v = self.get("screenshot").await?;
+            base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap_or_default())
+                .map_err(|e| Error(e.to_string()))
+        }
+
+        pub async fn get_alert_text(&self) -> Result<String, Error> {
+            Ok(self.get("alert/text").await?.as_str().unwrap_or_default().to_string())
+        }
+
+        pub async fn close(&self) -> Result<(), Error> {
+            send(self.http.delete(&self.session)).await.map(|_| ())
+        }
+    }
+
+    impl Element<'_> {
+        pub async fn click(&self) -> Result<(), Error> {
+            self.client.post(&format!("element/{}/click", self.id), json!({})).await.map(|_| ())
+        }
+
+        pub async fn send_keys(&self, text: &str) -> Result<(), Error> {
+            self.client.post(&format!("element/{}/value", self.id), json!({"text": text})).await.map(|_| ())
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `eventmap import` and `eventmap export` as a user runs them: the summary on standard output,
+//! line-numbered rejections and a non-zero exit for a bad file, `--skip-invalid --rejects`,
+//! standard input, and exports in every format read back.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
+}
+
+fn eventmap(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventmap"))
+        .args(args)
+        .args(["--database", db])
+        .env("EVENTMAP_LOG", "warn")
+        .output()
+        .expect("eventmap runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn an_acled_file_is_imported_once_and_then_found_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = fixture("acled-current.csv");
+    let o = eventmap(&db, &["import", f.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("6 rows (acled)"), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("6 created"), "{}", text(&o));
+    let o = eventmap(&db, &["import", f.to_str().unwrap(), "--format", "acled", "--quiet"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 created, 0 updated, 6 unchanged"), "{}", text(&o));
+}
+
+#[test]
+fn a_bad_file_exits_non_zero_listing_lines_and_imports_nothing_unless_told_to_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = fixture("acled-bad.csv");
+    let o = eventmap(&db, &["import", f.to_str().unwrap(), "--quiet"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 3 (record 2): event_date"), "{}", text(&o));
+    assert!(err.contains("line 4 (record 3): places[0].lat"), "{}", text(&o));
+    assert!(err.contains("line 5 (record 4): fatalities"), "{}", text(&o));
+    assert!(err.contains("nothing was imported"), "{}", text(&o));
+    let export = eventmap(&db, &["export", "--format", "ndjson"]);
+    assert!(export.stdout.is_empty(), "{}", text(&export));
+
+    let rejects = dir.path().join("rejects.csv");
+    let o = eventmap(
+        &db,
+        &["import", f.to_str().unwrap(), "--quiet", "--skip-invalid", "--rejects", rejects.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 created"), "{}", text(&o));
+    let r = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = r.lines().collect();
+    assert_eq!(lines[0], "line,record,reason");
+    assert!(lines[1].starts_with("3,2,"), "{r}");
+    assert_eq!(lines.len(), 4, "{r}");
+}
+
+#[test]
+fn standard_input_is_imported_with_its_format_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let o = Command::new(env!("CARGO_BIN_EXE_eventmap"))
+        .args(["import", "-", "--quiet", "--database", &db])
+        .stdin(std::fs::File::open(fixture("gdelt-v2.export.CSV")).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 rows (gdelt)"), "{}", text(&o));
+}
+
+#[test]
+fn exports_in_every_format_hold_every_event_and_geojson_comes_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    for f in ["acled-current.csv", "timemap.json", "gdelt-v2.export.CSV"] {
+        let o = eventmap(&db, &["import", fixture(f).to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let out = |format: &str| {
+        let path = dir.path().join(format!("all.{format}"));
+        let o = eventmap(&db, &["export", "--format", format, "--output", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        std::fs::read_to_string(path).unwrap()
+    };
+    let geojson = out("geojson");
+    let v: serde_json::Value = serde_json::from_str(&geojson).unwrap();
+    assert_eq!(v["features"].as_array().unwrap().len(), 12);
+    assert_eq!(out("ndjson").lines().count(), 12);
+    let csv = out("csv");
+    assert!(csv.starts_with('\u{feff}'), "a byte-order mark for spreadsheets");
+    let mut r = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(r.headers().unwrap().get(0), Some("id"));
+    assert_eq!(r.records().count(), 12);
+    let kml = out("kml");
+    assert_eq!(kml.matches("<Placemark").count(), 12);
+    assert!(
+        kml.contains("<TimeSpan><begin>2023-06-11T00:00:00Z</begin><end>2023-06-17T23:59:59.999Z</end></TimeSpan>"),
+        "the week-long protest"
+    );
+    assert!(kml.contains("<TimeStamp><when>2022-03-07T14:30:00Z</when></TimeStamp>"), "an instant");
+
+    let o = eventmap(&db, &["import", dir.path().join("all.geojson").to_str().unwrap(), "--quiet"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 created, 0 updated, 12 unchanged"), "{}", text(&o));
+}

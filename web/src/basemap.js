@@ -1,0 +1,191 @@
+// basemap.js: the offline basemap. Sea, land and country borders come from the Natural Earth
+// TopoJSON the server embeds (converted here with topojson-client); place labels come from the
+// gazetteer (/api/places/labels), reloaded when the map stops moving, larger places first, with
+// the local name under the English one (Arabic shaped by the RTL text plugin). No request ever
+// leaves this server.
+
+import { api, aborted } from './api.js';
+import { debounce } from './dom.js';
+import { rtlSupport } from './rtl.js';
+
+const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+export const ATTRIBUTION = '© Natural Earth · places © GeoNames (CC BY 4.0) · MapLibre';
+
+export const COLORS = {
+  sea: '#dce6ee',
+  land: '#f6f4ef',
+  coast: '#a9bccb',
+  border: '#b5ab9c',
+  label: '#34393f',
+  labelMuted: '#7d7a73',
+  halo: 'rgba(250, 249, 246, 0.92)',
+};
+
+/** The style of the offline basemap: empty sources filled in by `loadShapes` and `startLabels`. */
+export function offlineStyle(attribution = ATTRIBUTION) {
+  return {
+    version: 8,
+    name: 'eventmap offline',
+    glyphs: `${location.origin}/glyphs/{fontstack}/{range}.pbf`,
+    sources: {
+      // 1:50m shapes below zoom 5 (the whole world in a tile), 1:10m above (Latakia on its coast).
+      land50: { type: 'geojson', data: EMPTY, attribution, maxzoom: 6 },
+      borders50: { type: 'geojson', data: EMPTY, maxzoom: 6 },
+      land: { type: 'geojson', data: EMPTY, maxzoom: 10, tolerance: 0.3 },
+      borders: { type: 'geojson', data: EMPTY, maxzoom: 10, tolerance: 0.3 },
+      labels: { type: 'geojson', data: EMPTY },
+    },
+    layers: [
+      { id: 'sea', type: 'background', paint: { 'background-color': COLORS.sea } },
+      ...['50', ''].flatMap((k) => {
+        const zoom = k ? { maxzoom: 5 } : { minzoom: 5 };
+        return [
+          { id: `land${k}`, type: 'fill', source: `land${k}`, ...zoom, paint: { 'fill-color': COLORS.land } },
+          {
+            id: `coast${k}`, type: 'line', source: `land${k}`, ...zoom,
+            paint: { 'line-color': COLORS.coast, 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.4, 8, 1.2] },
+          },
+          {
+            id: `borders${k}`, type: 'line', source: `borders${k}`, ...zoom,
+            layout: { 'line-join': 'round' },
+            paint: {
+              'line-color': COLORS.border,
+              'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 6, 1, 10, 1.6],
+              'line-dasharray': [3, 1.5],
+            },
+          },
+        ];
+      }),
+    ],
+  };
+}
+
+/** Label layers go on top of the events' precision circles but under the event symbols, so
+ *  they are added by `addLabelLayers` once the event layers know where they start. */
+export function addLabelLayers(map, beforeId) {
+  addDot(map);
+  map.addLayer({
+    id: 'labels-country', type: 'symbol', source: 'labels',
+    filter: ['==', ['get', 'kind'], 'country'],
+    layout: {
+      'text-field': ['get', 'name'],
+      'text-font': ['DejaVu Sans'],
+      'text-size': ['interpolate', ['linear'], ['zoom'], 2, 10, 6, 13],
+      'text-transform': 'uppercase',
+      'text-letter-spacing': 0.12,
+      'text-max-width': 7,
+      'symbol-sort-key': ['get', 'rank'],
+      'text-padding': 6,
+    },
+    paint: { 'text-color': COLORS.labelMuted, 'text-halo-color': COLORS.halo, 'text-halo-width': 1.4 },
+  }, beforeId);
+  map.addLayer({
+    id: 'labels-place', type: 'symbol', source: 'labels',
+    filter: ['!=', ['get', 'kind'], 'country'],
+    layout: {
+      'icon-image': 'place-dot',
+      'icon-size': 1,
+      'text-field': [
+        'format',
+        ['get', 'name'], {},
+        ['case', ['!=', ['get', 'local'], ''], ['concat', '\n', ['get', 'local']], ''], { 'font-scale': 0.86 },
+      ],
+      'text-font': ['case', ['>=', ['get', 'population'], 1000000], ['literal', ['DejaVu Sans Bold']], ['literal', ['DejaVu Sans']]],
+      'text-size': ['interpolate', ['linear'], ['get', 'population'], 0, 11.5, 100000, 12.5, 1000000, 14, 5000000, 15],
+      'text-variable-anchor': ['left', 'right', 'top', 'bottom'],
+      'text-radial-offset': 0.55,
+      'text-justify': 'auto',
+      'text-max-width': 10,
+      'text-line-height': 1.15,
+      'symbol-sort-key': ['get', 'rank'],
+      'text-padding': 4,
+    },
+    paint: { 'text-color': COLORS.label, 'text-halo-color': COLORS.halo, 'text-halo-width': 1.5 },
+  }, beforeId);
+}
+
+function addDot(map) {
+  if (map.hasImage('place-dot')) return;
+  const r = window.devicePixelRatio > 1 ? 2 : 1;
+  const size = 10 * r;
+  const c = document.createElement('canvas');
+  c.width = size;
+  c.height = size;
+  const ctx = c.getContext('2d');
+  ctx.beginPath();
+  ctx.arc(size / 2, size / 2, 2.6 * r, 0, Math.PI * 2);
+  ctx.fillStyle = '#4a4f57';
+  ctx.fill();
+  ctx.lineWidth = 1.2 * r;
+  ctx.strokeStyle = '#ffffff';
+  ctx.stroke();
+  map.addImage('place-dot', ctx.getImageData(0, 0, size, size), { pixelRatio: r });
+}
+
+async function topo(path) {
+  const r = await fetch(path);
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+const idle = (f) => (window.requestIdleCallback ? window.requestIdleCallback(f, { timeout: 500 }) : setTimeout(f, 30));
+
+/** Only the lines between two countries: coastlines come from the land. */
+const borders = (t) => window.topojson.mesh(t, t.objects.countries, (a, b) => a !== b);
+
+/** Fills land and borders from the embedded Natural Earth files: the small 1:50m file first
+ *  (the whole world, quickly), and the 1:10m shapes (6.7 MB) only once the map comes close
+ *  enough to use them, converted while the browser idles. */
+export async function loadShapes(map) {
+  const { topojson } = window;
+  const c50 = await topo('/basemap/countries-50m.json');
+  map.getSource('land50').setData(topojson.feature(c50, c50.objects.land));
+  map.getSource('borders50').setData(borders(c50));
+  let started = false;
+  const detail = async () => {
+    if (started || map.getZoom() < 4) return;
+    started = true;
+    map.off('zoomend', detail);
+    const [land, c10] = await Promise.all([topo('/basemap/land-10m.json'), topo('/basemap/countries-10m.json')]);
+    idle(() => map.getSource('land').setData(topojson.feature(land, land.objects.land)));
+    idle(() => map.getSource('borders').setData(borders(c10)));
+  };
+  map.on('zoomend', detail);
+  await detail();
+}
+
+/** Reloads the place labels for the view whenever the map stops moving. */
+export function startLabels(map) {
+  let controller = null;
+  const load = async () => {
+    const b = map.getBounds();
+    const wide = b.getEast() - b.getWest() >= 360;
+    const clamp = (x) => Math.max(-180, Math.min(180, x));
+    const bbox = wide
+      ? [-180, -85, 180, 85]
+      : [clamp(b.getWest()), Math.max(-90, b.getSouth()), clamp(b.getEast()), Math.min(90, b.getNorth())];
+    if (controller) controller.abort();
+    controller = new AbortController();
+    try {
+      const fc = await api('/api/places/labels', {
+        params: { bbox: bbox.map((x) => x.toFixed(3)).join(','), zoom: Math.max(0, Math.min(22, map.getZoom() + 0.5)).toFixed(1) },
+        signal: controller.signal,
+      });
+      const rtl = await rtlSupport();
+      const drawable = (t) => rtl || !RTL.test(t || '');
+      fc.features = fc.features.filter((f) => drawable(f.properties.name));
+      for (const f of fc.features) {
+        const p = f.properties;
+        p.local = p.local_name && p.local_name !== p.name && drawable(p.local_name) ? p.local_name : '';
+        p.population = p.population || 0;
+      }
+      map.getSource('labels').setData(fc);
+    } catch (e) {
+      if (!aborted(e)) console.warn('place labels could not be loaded', e.message);
+    }
+  };
+  map.on('moveend', debounce(load, 150));
+  load();
+}

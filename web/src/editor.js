@@ -1,0 +1,309 @@
+// editor.js: adding an event, for a reader holding an editor token. The token is pasted once
+// and kept for this tab only. The form posts the API's plain form to POST /api/events; a 422
+// problem is shown field by field (and an unresolved place offers its candidates). The
+// "paste a report" part (geoparse.js) appears only when the server offers it.
+
+import { h, announce } from './dom.js';
+import { api, token, setToken, ApiError } from './api.js';
+import * as places from './editor-places.js';
+import * as geoparse from './geoparse.js';
+import { STATUS, statusLabel, timePrecisionWords } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+let config;
+let map;
+let onSaved = () => {};
+let returnFocus = null;
+let built = false;
+
+export const isOpen = () => !$('editor').hidden;
+
+function field(name, label, control, hint) {
+  const err = h('p', { class: 'field-error', id: `err-${name}`, hidden: true });
+  control.setAttribute('data-field', name);
+  if (!control.id) control.id = `ed-${name}`;
+  control.setAttribute('aria-describedby', `err-${name}${hint ? ` hint-${name}` : ''}`);
+  return h('div', { class: 'field', 'data-field-wrap': name },
+    h('label', { for: control.id }, label), control,
+    hint ? h('p', { class: 'hint', id: `hint-${name}` }, hint) : null, err);
+}
+
+function sourceBlock() {
+  return h('fieldset', { class: 'source-row' },
+    h('legend', {}, 'Source'),
+    field('sources[0].url', 'Link (http or https)', h('input', { type: 'url', id: 'ed-src-url', placeholder: 'https://…' })),
+    field('sources[0].title', 'Headline', h('input', { type: 'text', id: 'ed-src-title', dir: 'auto' })),
+    h('div', { class: 'field-row' },
+      field('sources[0].publisher', 'Publisher', h('input', { type: 'text', id: 'ed-src-publisher', dir: 'auto' })),
+      field('sources[0].published_at', 'Published', h('input', { type: 'date', id: 'ed-src-date' }))),
+    h('div', { class: 'field-row' },
+      field('sources[0].language', 'Language code', h('input', { type: 'text', id: 'ed-src-lang', maxlength: 3, placeholder: 'en' })),
+      field('sources[0].archived_url', 'Archived copy', h('input', { type: 'url', id: 'ed-src-archive', placeholder: 'https://web.archive.org/…' }))),
+    field('sources[0].excerpt', 'Passage that supports the event', h('textarea', { id: 'ed-src-excerpt', rows: 3, maxlength: 1000, dir: 'auto' })));
+}
+
+function build() {
+  const cats = [h('option', { value: '' }, 'Choose a type'), ...config.categories.map((c) => h('option', { value: c.value }, c.label))];
+  const precisions = ['exact', 'hour', 'day', 'week', 'month', 'year'].map((p) => h('option', { value: p, selected: p === 'day' }, `Known ${timePrecisionWords(p)}`));
+  const statuses = (config.statuses || Object.keys(STATUS)).map((s) => h('option', { value: s }, statusLabel(s)));
+  const placeBox = h('div', { class: 'place-rows' });
+  const form = h('form', { id: 'ed-form', class: 'editor-form', novalidate: true, autocomplete: 'off' },
+    h('div', { class: 'error-summary', id: 'ed-summary', role: 'alert', tabindex: '-1', hidden: true }),
+    field('title', 'Headline (required)', h('input', { type: 'text', maxlength: 300, dir: 'auto', required: true })),
+    field('category', 'Type of event', h('select', {}, cats)),
+    h('div', { class: 'field-row' },
+      field('start', 'Start date (required)', h('input', { type: 'date', required: true })),
+      field('start_time', 'Time, UTC', h('input', { type: 'time', id: 'ed-start-time' }))),
+    h('div', { class: 'field-row' },
+      field('end', 'End date', h('input', { type: 'date' })),
+      field('end_time', 'Time, UTC', h('input', { type: 'time', id: 'ed-end-time' }))),
+    field('time_precision', 'How well the time is known', h('select', {}, precisions),
+      'If the report gives only a span (“over the weekend”), give its first and last day.'),
+    h('fieldset', { class: 'field places-set', 'data-field-wrap': 'places' },
+      h('legend', {}, 'Places'),
+      h('p', { class: 'hint' }, 'Type a place and choose it from the list, or pick it on the map. A movement has a “From” and a “To”.'),
+      placeBox,
+      h('p', { class: 'field-error', id: 'err-places', hidden: true })),
+    field('description', 'What happened', h('textarea', { rows: 4, maxlength: 20000, dir: 'auto' })),
+    h('div', { class: 'field-row' },
+      field('actors', 'Actors, comma separated', h('input', { type: 'text', dir: 'auto' })),
+      field('tags', 'Tags, comma separated', h('input', { type: 'text', dir: 'auto' }))),
+    h('div', { class: 'field-row' },
+      field('status', 'Status', h('select', {}, statuses)),
+      field('fatalities', 'Fatalities', h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric' }))),
+    sourceBlock(),
+    h('div', { class: 'form-actions sticky-actions' },
+      h('button', { type: 'button', class: 'btn btn-quiet', id: 'ed-cancel' }, 'Cancel'),
+      h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-save' }, 'Save event')));
+
+  const signin = h('form', { class: 'signin', id: 'ed-signin', 'aria-labelledby': 'ed-signin-title', onsubmit: (e) => { e.preventDefault(); useToken(); } },
+    h('h3', { class: 'panel-h3', id: 'ed-signin-title' }, 'Sign in with a token'),
+    h('p', {}, 'Adding events needs an editor token. An administrator makes one with ', h('code', {}, 'eventmap token create --role editor'), '.'),
+    h('div', { class: 'field' },
+      h('label', { for: 'ed-token' }, 'Editor token'),
+      h('input', { id: 'ed-token', type: 'password', autocomplete: 'off', spellcheck: 'false' }),
+      h('input', { type: 'text', name: 'username', autocomplete: 'username', value: 'editor', hidden: true, 'aria-hidden': 'true', tabindex: '-1' })),
+    h('p', { class: 'field-error', id: 'err-token', hidden: true }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-token-use' }, 'Use this token')),
+    h('p', { class: 'hint' }, 'The token stays in this browser tab and is forgotten when the tab closes.'));
+  const signedIn = h('p', { class: 'signed-in', id: 'ed-signed-in' }, 'Signed in with a token. ',
+    h('button', { type: 'button', class: 'btn-link', id: 'ed-token-forget' }, 'Forget it'));
+
+  $('editor').replaceChildren(h('div', { class: 'panel-inner editor-inner' },
+    h('div', { class: 'panel-head' },
+      h('h2', { class: 'panel-title', id: 'editor-title', tabindex: '-1' }, 'Add an event'),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close the editor', onclick: () => close() }, '×')),
+    signin, signedIn, geoparse.section(), form));
+
+  places.init(map, placeBox);
+  geoparse.init({ addPlace: places.addPlace, fillSource: fillSource });
+  form.addEventListener('submit', (e) => { e.preventDefault(); save(); });
+  $('ed-cancel').addEventListener('click', () => close());
+  $('ed-token-forget').addEventListener('click', () => { setToken(''); signState(); $('ed-token').focus(); });
+  built = true;
+}
+
+function fillSource(src) {
+  const set = (id, v) => { if (v && !$(id).value) $(id).value = v; };
+  set('ed-src-url', src.url);
+  set('ed-src-title', src.title);
+  set('ed-src-publisher', src.publisher);
+  set('ed-src-date', (src.published_at || '').slice(0, 10));
+  set('ed-src-lang', src.language);
+  set('ed-src-excerpt', src.excerpt);
+}
+
+function useToken() {
+  const t = $('ed-token').value.trim();
+  if (!t) { showError('token', 'Paste the token first.'); return; }
+  setToken(t);
+  $('ed-token').value = '';
+  signState();
+  $('ed-title').focus();
+}
+
+function signState() {
+  const has = !!token();
+  $('ed-signin').hidden = has;
+  $('ed-signed-in').hidden = !has;
+  $('ed-form').hidden = !has;
+  showError('token', '');
+}
+
+export function init(cfg, { map: m, onSave }) {
+  config = cfg;
+  map = m;
+  onSaved = onSave;
+  $('btn-editor').addEventListener('click', () => (isOpen() ? close() : open()));
+}
+
+export function open() {
+  if (!built) build();
+  const ed = $('editor');
+  returnFocus = document.activeElement;
+  ed.hidden = false;
+  document.body.classList.add('editor-open');
+  $('btn-editor').setAttribute('aria-expanded', 'true');
+  signState();
+  places.show();
+  geoparse.detect();
+  (token() ? $('editor-title') : $('ed-token')).focus();
+}
+
+export function close() {
+  const ed = $('editor');
+  if (ed.hidden) return;
+  places.stopPicking();
+  places.clearDraft();
+  ed.hidden = true;
+  document.body.classList.remove('editor-open');
+  $('btn-editor').setAttribute('aria-expanded', 'false');
+  if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+}
+
+/** Escape inside the editor: stop picking first, then close. */
+export function escape() {
+  if (places.stopPicking()) return true;
+  if (isOpen()) { close(); return true; }
+  return false;
+}
+
+// ---- saving -------------------------------------------------------------------------------------
+
+const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+function when(dateId, timeId) {
+  const d = $(dateId).value;
+  if (!d) return undefined;
+  const t = $(timeId).value;
+  return t ? `${d}T${t.length === 5 ? `${t}:00` : t}Z` : d;
+}
+
+function payload() {
+  const body = {
+    title: $('ed-title').value.trim(),
+    category: $('ed-category').value || undefined,
+    start: when('ed-start', 'ed-start-time'),
+    time_precision: $('ed-time_precision').value,
+    places: places.value(),
+    status: $('ed-status').value,
+  };
+  const end = when('ed-end', 'ed-end-time');
+  if (end) body.end = end;
+  const desc = $('ed-description').value.trim();
+  if (desc) body.description = desc;
+  const actors = list($('ed-actors').value);
+  if (actors.length) body.actors = actors;
+  const tags = list($('ed-tags').value);
+  if (tags.length) body.tags = tags;
+  const fat = $('ed-fatalities').value;
+  if (fat !== '') body.fatalities = Number(fat);
+  const url = $('ed-src-url').value.trim();
+  if (url) {
+    const src = { url };
+    for (const [k, id] of [['title', 'ed-src-title'], ['publisher', 'ed-src-publisher'], ['published_at', 'ed-src-date'], ['language', 'ed-src-lang'], ['archived_url', 'ed-src-archive'], ['excerpt', 'ed-src-excerpt']]) {
+      const v = $(id).value.trim();
+      if (v) src[k] = v;
+    }
+    body.sources = [src];
+  }
+  return body;
+}
+
+function clearErrors() {
+  for (const el of $('editor').querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }
+  for (const el of $('editor').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of $('editor').querySelectorAll('.candidates')) el.replaceChildren();
+  $('ed-summary').hidden = true;
+  $('ed-summary').replaceChildren();
+}
+
+function showError(name, message) {
+  const el = $(`err-${name}`);
+  if (!el) return false;
+  el.textContent = message;
+  el.hidden = !message;
+  const control = $('editor').querySelector(`[data-field="${CSS.escape(name)}"]`);
+  if (control && message) control.setAttribute('aria-invalid', 'true');
+  return true;
+}
+
+/** Where a server field path (`places[0].name`) shows in the form: [error id, control]. */
+function locate(path) {
+  const m = /^places\[(\d+)\](?:\.(\w+))?/.exec(path);
+  if (m) {
+    const row = places.rowOfValueIndex(Number(m[1]));
+    const part = m[2] === 'lon' || m[2] === 'lat' ? 'lat' : m[2] || 'name';
+    const control = $('editor').querySelector(`[data-row="${row}"] [data-field="places[${row}].${part}"]`);
+    return { row, control, fallback: 'places' };
+  }
+  const base = path.replace(/^properties\./, '');
+  const control = $('editor').querySelector(`[data-field="${CSS.escape(base)}"]`);
+  return { row: -1, control, fallback: control ? base : '' };
+}
+
+function report(e) {
+  clearErrors();
+  const summary = $('ed-summary');
+  const items = [];
+  if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+    if (e.status === 401) setToken('');
+    signState();
+    showError('token', e.status === 401 ? 'The server did not accept this token. Paste a valid editor token.' : 'This token may not add events: it needs the editor role.');
+    $('ed-token').focus();
+    return;
+  }
+  for (const fe of (e.errors || [])) {
+    const { row, control, fallback } = locate(fe.field || '');
+    const label = fe.field ? `${fe.field}: ` : '';
+    let shown = false;
+    if (control) {
+      control.setAttribute('aria-invalid', 'true');
+      const err = row >= 0 ? null : $(`err-${fallback}`);
+      if (err) { err.textContent = fe.message; err.hidden = false; shown = true; }
+      else if (row >= 0) {
+        const box = $('editor').querySelector(`[data-row="${row}"] .candidates`);
+        if (box) { box.append(h('p', { class: 'field-error' }, fe.message)); shown = true; }
+      }
+    }
+    items.push(h('li', {}, control
+      ? h('a', { href: `#${control.id}`, onclick: (ev) => { ev.preventDefault(); control.focus(); } }, `${label}${fe.message}`)
+      : `${label}${fe.message}`));
+    if (!shown && fallback === 'places') showError('places', fe.message);
+  }
+  const byRow = new Map();
+  for (const c of e.candidates || []) {
+    const m = /^places\[(\d+)\]/.exec(c.for || '');
+    if (!m) continue;
+    const row = places.rowOfValueIndex(Number(m[1]));
+    if (!byRow.has(row)) byRow.set(row, []);
+    byRow.get(row).push(c);
+  }
+  for (const [row, cands] of byRow) places.showCandidates(row, cands);
+  summary.replaceChildren(h('p', { class: 'summary-title' }, e.status === 422 || e.status === 400 ? 'The event was not saved. Please fix:' : 'The event was not saved.'),
+    items.length ? h('ul', {}, items) : h('p', { dir: 'auto' }, e.message));
+  summary.hidden = false;
+  summary.focus();
+}
+
+async function save() {
+  const btn = $('ed-save');
+  clearErrors();
+  btn.disabled = true;
+  btn.textContent = 'Saving…';
+  try {
+    const f = await api('/api/events', { method: 'POST', body: payload() });
+    $('ed-form').reset();
+    places.reset();
+    geoparse.reset();
+    announce(`Saved: ${f.properties.title}`);
+    close();
+    onSaved(f);
+  } catch (e) {
+    report(e);
+  } finally {
+    btn.disabled = false;
+    btn.textContent = 'Save event';
+  }
+}
+

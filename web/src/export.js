@@ -1,0 +1,57 @@
+// export.js: the Export dialog. It links to the API's own downloads (GeoJSON, CSV, KML,
+// NDJSON) for the current filters and dates, in the map's view or everywhere, so a file from
+// the page and one fetched by a script are the same.
+
+import { api, url } from './api.js';
+import * as state from './state.js';
+import { filterParams, viewBox, LIMIT } from './data.js';
+import { h } from './dom.js';
+import { plural, number } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+const FORMATS = [
+  ['geojson', 'GeoJSON', 'for GIS software and web maps (up to 10,000 events)'],
+  ['csv', 'CSV', 'for spreadsheets: one row per event, places and sources flattened'],
+  ['kml', 'KML', 'for Google Earth'],
+  ['ndjson', 'NDJSON', 'one GeoJSON feature per line, for scripts'],
+];
+
+let map;
+
+function params() {
+  const p = filterParams(state.get());
+  const area = document.querySelector('input[name=export-area]:checked');
+  if (area && area.value === 'view') p.bbox = viewBox(map).map((x) => x.toFixed(4)).join(',');
+  return p;
+}
+
+function fileName(ext) {
+  const t = state.get().time;
+  const span = [t.start, t.end].filter(Boolean).map((v) => v.slice(0, 10)).join('_');
+  return `eventmap${span ? `-${span}` : ''}.${ext}`;
+}
+
+async function refresh() {
+  const p = params();
+  $('export-links').replaceChildren(...FORMATS.map(([f, label, about]) => {
+    const q = f === 'geojson' ? { ...p, limit: LIMIT } : { ...p, format: f };
+    return h('li', {},
+      h('a', { class: 'btn btn-quiet export-link', href: url('/api/events', q), download: fileName(f === 'geojson' ? 'geojson' : f) }, label),
+      h('span', { class: 'hint' }, about));
+  }));
+  $('export-count').textContent = 'Counting the events…';
+  try {
+    const fc = await api('/api/events', { params: { ...p, limit: 1 } });
+    const n = fc.numberMatched ?? fc.features.length;
+    $('export-count').textContent = `${plural(n, 'event')} match the filters and dates${n > LIMIT ? ` (GeoJSON holds the ${number(LIMIT)} most recent; CSV, KML and NDJSON hold all)` : ''}.`;
+  } catch (e) {
+    $('export-count').textContent = `The events could not be counted: ${e.message}`;
+  }
+}
+
+export function init(m) {
+  map = m;
+  const dlg = $('dlg-export');
+  $('btn-export').addEventListener('click', () => { refresh(); dlg.showModal(); });
+  for (const r of document.querySelectorAll('input[name=export-area]')) r.addEventListener('change', refresh);
+}

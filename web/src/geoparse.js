@@ -1,0 +1,140 @@
+// geoparse.js: "paste a report". The reader pastes the text of a report; the server's geoparser
+// (POST /api/geoparse) finds the place mentions; the text is shown with each mention marked, and
+// each found place can be confirmed (or swapped for a runner-up) into the event's places. The
+// section stays hidden unless the server answers POST /api/geoparse with anything but 404.
+
+import { h } from './dom.js';
+import { api, ApiError } from './api.js';
+import { countryName } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+let available = null;
+let handlers = { addPlace: () => {}, fillSource: () => {} };
+
+export function section() {
+  return h('section', { class: 'report', id: 'ed-report', hidden: true, 'aria-labelledby': 'rp-title' },
+    h('h3', { class: 'panel-h3', id: 'rp-title' }, 'Paste a report'),
+    h('p', { class: 'hint' }, 'eventmap marks the places it finds in the text. Confirm each one to add it to the event below.'),
+    h('div', { class: 'field' }, h('label', { for: 'rp-text' }, 'Text of the report'),
+      h('textarea', { id: 'rp-text', rows: 6, dir: 'auto' })),
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field' }, h('label', { for: 'rp-url' }, 'Link to the report'), h('input', { id: 'rp-url', type: 'url', placeholder: 'https://…' })),
+      h('div', { class: 'field' }, h('label', { for: 'rp-lang' }, 'Language code'), h('input', { id: 'rp-lang', type: 'text', maxlength: 3, placeholder: 'en' }))),
+    h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-quiet', id: 'rp-find' }, 'Find the places')),
+    h('div', { class: 'report-result', id: 'rp-result', 'aria-live': 'polite' }));
+}
+
+export function init(hs) {
+  handlers = hs;
+  $('rp-find').addEventListener('click', find);
+}
+
+/**
+ * Asks the server once whether it geoparses; shows the section if it does. The OpenAPI
+ * description answers without a failed request (a 404 would be logged in the console); only
+ * when it cannot be read is POST /api/geoparse itself tried, and a 404 then means "not here".
+ */
+export async function detect() {
+  if (available === null) {
+    try {
+      const doc = await api('/api/openapi.json');
+      available = !!(doc && doc.paths && doc.paths['/api/geoparse'] && doc.paths['/api/geoparse'].post);
+    } catch {
+      try {
+        await api('/api/geoparse', { method: 'POST', body: { text: '' } });
+        available = true;
+      } catch (e) {
+        available = e instanceof ApiError && e.status !== 0 && e.status !== 404 && e.status !== 405;
+      }
+    }
+  }
+  $('ed-report').hidden = !available;
+  return available;
+}
+
+export function reset() {
+  if (!$('rp-text')) return;
+  $('rp-text').value = '';
+  $('rp-result').replaceChildren();
+}
+
+/** A place from the geoparser, whatever its shape (a Feature or a flat object). */
+function flat(p) {
+  if (!p) return null;
+  if (p.properties) {
+    const c = p.geometry && p.geometry.coordinates;
+    return { ...p.properties, gazetteer_id: p.properties.gazetteer_id || p.id, lon: c ? c[0] : p.properties.lon, lat: c ? c[1] : p.properties.lat };
+  }
+  return p;
+}
+
+function mentionsOf(r) {
+  const raw = Array.isArray(r) ? r : r.mentions || r.places || [];
+  return raw.map((m) => ({
+    start: m.start, end: m.end, text: m.text || m.mention || '',
+    place: flat(m.place || m.resolved || m.best),
+    confidence: m.confidence,
+    demonym: !!m.demonym,
+    candidates: (m.candidates || m.alternatives || m.runners_up || m.runner_ups || []).map(flat).filter(Boolean),
+    role: m.role,
+  })).filter((m) => Number.isInteger(m.start) && Number.isInteger(m.end));
+}
+
+const describe = (p) => [p.name, p.admin1, countryName(p.country)].filter(Boolean).join(', ');
+
+function marked(text, mentions) {
+  // Offsets are in Unicode code points, so split the text the same way.
+  const cps = Array.from(text);
+  const out = [];
+  let at = 0;
+  mentions.forEach((m, i) => {
+    if (m.start < at) return;
+    out.push(cps.slice(at, m.start).join(''));
+    out.push(h('a', { class: `mention${m.demonym ? ' mention-demonym' : ''}`, href: `#rp-m-${i}`, dir: 'auto' }, cps.slice(m.start, m.end).join('')));
+    at = m.end;
+  });
+  out.push(cps.slice(at).join(''));
+  return h('div', { class: 'report-text', dir: 'auto' }, out);
+}
+
+function mentionRow(m, i) {
+  const seen = new Set();
+  const options = [m.place, ...m.candidates].filter((p) => p && !seen.has(p.gazetteer_id) && seen.add(p.gazetteer_id));
+  const sel = h('select', { id: `rp-m-${i}-place`, 'aria-label': `Place for “${m.text}”` },
+    options.map((p, k) => h('option', { value: k }, describe(p) + (p.kind ? ` (${p.kind})` : ''))));
+  const role = h('select', { id: `rp-m-${i}-role`, 'aria-label': 'Role' },
+    [['location', 'Where'], ['origin', 'From'], ['via', 'Via'], ['destination', 'To']].map(([v, l]) => h('option', { value: v, selected: v === (m.role || 'location') }, l)));
+  const add = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Add to the event');
+  add.addEventListener('click', () => {
+    const p = options[Number(sel.value)];
+    if (!p) return;
+    handlers.addPlace(p, role.value);
+    add.textContent = 'Added';
+    add.disabled = true;
+  });
+  const conf = Number.isFinite(m.confidence) ? ` · ${Math.round(m.confidence * 100)}% sure` : '';
+  return h('li', { class: 'mention-row', id: `rp-m-${i}` },
+    h('p', {}, h('strong', { dir: 'auto' }, `“${m.text || ''}”`), conf,
+      m.demonym ? h('span', { class: 'muted' }, ' · a demonym: it names the country, not where the event happened') : null),
+    options.length ? h('div', { class: 'field-row' }, sel, role, add) : h('p', { class: 'muted' }, 'Not found in the gazetteer.'));
+}
+
+async function find() {
+  const text = $('rp-text').value;
+  const out = $('rp-result');
+  if (!text.trim()) { out.replaceChildren(h('p', { class: 'field-error' }, 'Paste the text first.')); return; }
+  out.replaceChildren(h('p', { class: 'muted' }, 'Looking for places…'));
+  const body = { text };
+  const lang = $('rp-lang').value.trim();
+  if (lang) body.language = lang;
+  try {
+    const r = await api('/api/geoparse', { method: 'POST', body });
+    const mentions = mentionsOf(r).map((m) => ({ ...m, text: m.text || Array.from(text).slice(m.start, m.end).join('') }));
+    out.replaceChildren(marked(text, mentions),
+      mentions.length ? h('ol', { class: 'mentions' }, mentions.map(mentionRow)) : h('p', { class: 'muted' }, 'No place names were found.'));
+    const url = $('rp-url').value.trim();
+    if (url) handlers.fillSource({ url, language: lang, excerpt: text.slice(0, 1000) });
+  } catch (e) {
+    out.replaceChildren(h('p', { class: 'field-error' }, `The places could not be found: ${e.message}`));
+  }
+}

@@ -1,0 +1,28 @@
+// legend.js: what the colours and symbols on the map mean. The types of event in view are
+// listed with their counts along the top of the map; the symbols fold away under "Symbols".
+
+import { h, narrow } from './dom.js';
+import { number } from './format.js';
+import { paintDots } from './events.js';
+
+let categories = [];
+
+export function init(cats) {
+  categories = cats;
+  document.getElementById('legend-more').open = false;
+  if (narrow()) document.getElementById('legend').classList.add('compact');
+}
+
+/** Lists the categories of the events in view, most frequent first. */
+export function update(features) {
+  const counts = new Map();
+  for (const f of features) counts.set(f.properties.category, (counts.get(f.properties.category) || 0) + 1);
+  const shown = categories.filter((c) => counts.has(c.value)).sort((a, b) => counts.get(b.value) - counts.get(a.value));
+  const ul = document.getElementById('legend-cats');
+  ul.replaceChildren(...shown.map((c) => h('li', { class: 'legend-cat' },
+    h('span', { class: 'dot', 'data-color': c.color, 'aria-hidden': 'true' }),
+    h('span', { class: 'legend-label' }, c.label),
+    h('span', { class: 'legend-count', 'aria-label': `${number(counts.get(c.value))} in view` }, number(counts.get(c.value))))));
+  if (!shown.length) ul.append(h('li', { class: 'legend-cat legend-none' }, 'No events in view'));
+  paintDots(ul);
+}

@@ -1,0 +1,114 @@
+// list.js: the events in view, newest first, in step with the map: it is redrawn whenever the
+// map stops moving or new events arrive. Pointing at an item highlights the event on the map;
+// choosing it opens its panel. On a phone the list is a bottom sheet that folds to one line.
+
+import { h, narrow } from './dom.js';
+import { shortTime, statusLabel, plural, number } from './format.js';
+import { paintDots, colorOf } from './events.js';
+
+const PAGE = 100;
+let shown = PAGE;
+let items = [];
+let selected = '';
+let handlers = { pick: () => {}, hover: () => {} };
+
+const $ = (id) => document.getElementById(id);
+
+export function init({ onPick, onHover }) {
+  handlers = { pick: onPick, hover: onHover };
+  $('list-more').addEventListener('click', () => {
+    const first = shown;
+    shown += PAGE;
+    draw();
+    const btn = $('list-items').children[first];
+    if (btn) btn.querySelector('button').focus();
+  });
+  $('list-handle').addEventListener('click', () => setExpanded(!$('list').classList.contains('expanded')));
+  const ol = $('list-items');
+  ol.addEventListener('mouseover', (e) => {
+    const b = e.target.closest('button[data-id]');
+    handlers.hover(b ? b.dataset.id : null);
+  });
+  ol.addEventListener('mouseleave', () => handlers.hover(null));
+  ol.addEventListener('focusin', (e) => {
+    const b = e.target.closest('button[data-id]');
+    if (b) handlers.hover(b.dataset.id);
+  });
+  ol.addEventListener('focusout', () => handlers.hover(null));
+  ol.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-id]');
+    if (!b) return;
+    if (narrow()) setExpanded(false);
+    handlers.pick(b.dataset.id);
+  });
+}
+
+/** Folds or unfolds the bottom sheet (phone only; on a desk the list is always open). */
+export function setExpanded(open) {
+  $('list').classList.toggle('expanded', open);
+  $('list-handle').setAttribute('aria-expanded', String(open));
+}
+
+function placesText(p) {
+  const places = p.places || [];
+  const name = (x) => x.name || x.gazetteer_id || '';
+  const from = places.find((x) => x.role === 'origin');
+  const to = places.find((x) => x.role === 'destination');
+  if (from && to) return `${name(from)} → ${name(to)}`;
+  return places.map(name).filter(Boolean).slice(0, 3).join(', ');
+}
+
+function item(f) {
+  const p = f.properties;
+  const id = String(f.id);
+  return h('li', { class: 'item' },
+    h('button', { type: 'button', class: 'item-btn', 'data-id': id, 'aria-current': id === selected ? 'true' : null },
+      h('span', { class: 'dot', 'data-color': colorOf(p.category), 'aria-hidden': 'true' }),
+      h('span', { class: 'item-main' },
+        h('span', { class: 'item-title', dir: 'auto' }, p.title),
+        h('span', { class: 'item-meta' },
+          h('span', {}, shortTime(p)),
+          h('span', { class: 'item-places', dir: 'auto' }, placesText(p)),
+          h('span', { class: `badge status-${p.status}` }, statusLabel(p.status))))));
+}
+
+function draw() {
+  const ol = $('list-items');
+  const visible = items.slice(0, shown);
+  ol.replaceChildren(...visible.map(item));
+  paintDots(ol);
+  $('list-more').hidden = items.length <= shown;
+  $('list-more').textContent = `Show ${number(Math.min(PAGE, items.length - shown))} more`;
+  $('list-empty').hidden = items.length > 0;
+}
+
+/** Shows the events in view. `info` is data.js's load state. */
+export function render(features, info) {
+  const same = features.length === items.length && features.every((f, i) => f === items[i]);
+  items = features;
+  if (!same) {
+    shown = PAGE;
+    draw();
+  }
+  status(info);
+}
+
+/** Updates the count line (also while loading or after an error). */
+export function status(info) {
+  const n = items.length;
+  let text = plural(n, 'event') + ' in view';
+  if (info.loading) text = 'Loading events…';
+  else if (info.error) text = `The events could not be loaded: ${info.error}`;
+  else if (info.truncated) text += ` (of ${number(info.matched)} matches, the ${number(info.returned)} most recent are on the map; zoom in or narrow the dates for the rest)`;
+  $('list-status').textContent = text;
+  $('list-handle-text').textContent = info.loading ? 'Loading events…' : `${plural(n, 'event')} in view`;
+}
+
+/** Marks the selected event in the list. */
+export function setSelected(id) {
+  selected = id || '';
+  for (const b of $('list-items').querySelectorAll('button[data-id]')) {
+    if (b.dataset.id === selected) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+}

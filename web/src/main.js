@@ -1,0 +1,226 @@
+// main.js: starts the page and wires the modules together. It owns no behaviour of its own
+// beyond the order things happen in: the state drives the data, the data drives the map, list,
+// legend and timeline, and a chosen event drives the panel.
+
+import { api, setPrivate } from './api.js';
+import * as state from './state.js';
+import * as data from './data.js';
+import { createMap, viewOf, jumpTo, fitTo, covered } from './map.js';
+import * as basemap from './basemap.js';
+import * as events from './events.js';
+import * as legend from './legend.js';
+import * as list from './list.js';
+import * as panel from './panel.js';
+import * as timeline from './timeline.js';
+import * as filters from './filters.js';
+import * as exporter from './export.js';
+import * as embed from './embed.js';
+import * as editor from './editor.js';
+import { announce, debounce, narrow } from './dom.js';
+import { plural } from './format.js';
+
+const FALLBACK_CONFIG = { private: false, basemap_style: null, categories: [], statuses: [], attribution: basemap.ATTRIBUTION };
+
+async function start() {
+  const isEmbed = embed.isEmbed();
+  if (isEmbed) embed.initEmbedPage();
+  let config = FALLBACK_CONFIG;
+  try {
+    config = { ...FALLBACK_CONFIG, ...(await api('/api/config')) };
+  } catch (e) {
+    console.warn('no /api/config; using defaults', e.message);
+  }
+  setPrivate(config.private);
+
+  const initial = state.get();
+  const map = createMap('map', {
+    style: config.basemap_style, view: initial.view, attribution: config.attribution || basemap.ATTRIBUTION, embed: isEmbed,
+  });
+  window.eventmap = { map, state, data }; // for the browser tests and the curious
+
+  // ---- choosing an event ----------------------------------------------------------------------
+  const choose = (id, opts = {}) => state.update({ selected: id }, opts);
+  const zoomTo = (f) => fitTo(map, [f], { maxZoom: 11, animate: true });
+
+  filters.init(config, {
+    onPlaceChosen: (p, radiusKm) => {
+      const d = radiusKm / 111;
+      map.fitBounds([[p.lon - d / Math.cos((p.lat * Math.PI) / 180), p.lat - d], [p.lon + d / Math.cos((p.lat * Math.PI) / 180), p.lat + d]], { maxZoom: 11 });
+    },
+  });
+  legend.init(config.categories);
+  list.init({
+    onPick: (id) => choose(id),
+    onHover: (id) => events.hover(id ? data.get(id) : null),
+  });
+  panel.init(config.categories, {
+    onClose: () => choose(''),
+    onZoom: zoomTo,
+    linkFor: (id) => state.href({ ...state.get(), selected: id }, '/'),
+  });
+  timeline.init({ onPick: (id) => choose(id) });
+  exporter.init(map);
+  embed.init();
+  editor.init(config, {
+    map,
+    onSave: (f) => {
+      data.put(f);
+      choose(String(f.id));
+      data.refresh(map, { force: true });
+      timeline.reload();
+    },
+  });
+  events.setLookup((id) => data.get(id));
+
+  // ---- data → views -----------------------------------------------------------------------------
+  let loadState = { loading: true };
+  let mapReady = false;
+  const showInView = () => {
+    const t0 = performance.now();
+    const inView = data.inView(map);
+    list.render(inView, { ...data.info(), ...loadState });
+    list.setSelected(state.get().selected);
+    legend.update(inView);
+    timeline.setSpans(inView);
+    performance.measure('eventmap:in-view', { start: t0, end: performance.now() });
+    return inView;
+  };
+  let firstData = !initial.view;
+  data.on((kind, detail) => {
+    if (kind === 'loading') {
+      loadState = { loading: true };
+      list.status({ ...data.info(), loading: true });
+      document.body.classList.add('loading');
+      return;
+    }
+    document.body.classList.remove('loading');
+    if (kind === 'error') {
+      loadState = { error: detail.message };
+      list.status({ ...data.info(), error: detail.message });
+      return;
+    }
+    loadState = {};
+    const t0 = performance.now();
+    events.setData(data.all());
+    const info = data.info();
+    const notice = document.getElementById('map-notice');
+    notice.hidden = !info.truncated;
+    notice.textContent = info.truncated
+      ? `The map shows the ${plural(info.returned, 'most recent event')} of ${plural(info.matched, 'match', 'matches')} here. Zoom in or narrow the dates to see the rest.` : '';
+    if (firstData) performance.mark('eventmap:first-data');
+    if (firstData && data.all().length) {
+      // A link without a view: frame the events, or the chosen one (moveend then records the view).
+      const sel = data.get(state.get().selected);
+      fitTo(map, sel ? [sel] : data.all(), { maxZoom: sel ? 9 : 8 });
+    }
+    firstData = false;
+    const inView = showInView();
+    filters.setActors(data.all());
+    const sel = state.get().selected;
+    if (sel && data.get(sel)) events.select(data.get(sel));
+    announce(`${plural(inView.length, 'event')} in view`);
+    // For the scale measurements (docs): our own work per load, and when the map has drawn it.
+    performance.measure('eventmap:show-data', { start: t0, end: performance.now() });
+    map.once('idle', () => performance.mark('eventmap:drawn'));
+  });
+
+  // ---- state → everything -----------------------------------------------------------------------
+  // After a reader picks an event, make sure it is on screen (the panel narrows the map).
+  const ensureVisible = (f) => setTimeout(() => {
+    const a = events.anchorOf(f);
+    if (!a) return;
+    const p = map.project(a);
+    const c = map.getCanvas();
+    // What the panel covers: the right of the map on a desk, the bottom on a phone.
+    const cover = covered();
+    const w = c.clientWidth - cover.right;
+    const hgt = c.clientHeight - cover.bottom;
+    if (p.x < 40 || p.y < 60 || p.x > w - 40 || p.y > hgt - 40) {
+      map.easeTo({ center: a, offset: [-cover.right / 2, -cover.bottom / 2], duration: 400 });
+    }
+  }, 120);
+
+  const showSelected = async (s, { focus = false, reveal = false } = {}) => {
+    if (!s.selected) {
+      panel.close();
+      events.select(null);
+      list.setSelected('');
+      return;
+    }
+    list.setSelected(s.selected);
+    const f = await panel.show(s.selected, data.get(s.selected), { focus });
+    if (f && state.get().selected === s.selected) {
+      events.select(f);
+      if (reveal) ensureVisible(f);
+    }
+  };
+
+  state.subscribe((s, changed, meta) => {
+    if (changed.has('view') && meta.source === 'history') jumpTo(map, s.view);
+    if (changed.has('filters') || changed.has('time')) {
+      if (meta.source !== 'play') timeline.interrupt();
+      filters.sync(s);
+      // Before the map's first load, its load handler fetches with the state as it is then.
+      if (mapReady) data.refresh(map, { force: true });
+    }
+    if (changed.has('filters')) timeline.reload();
+    else if (changed.has('time')) timeline.windowChanged();
+    if (changed.has('selected')) showSelected(s, { focus: meta.source === 'user' && !narrow(), reveal: meta.source === 'user' });
+  });
+
+  // ---- the map ------------------------------------------------------------------------------------
+  map.on('load', () => {
+    mapReady = true;
+    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style });
+    if (!config.basemap_style) {
+      basemap.loadShapes(map).catch((e) => console.warn('the basemap shapes could not be loaded', e.message));
+      basemap.startLabels(map);
+    }
+    data.refresh(map);
+    timeline.reload();
+    if (state.get().selected) showSelected(state.get());
+  });
+  const onMoveEnd = debounce(() => {
+    state.update({ view: viewOf(map) }, { history: 'replace', source: 'map' });
+    data.refresh(map);
+    showInView();
+  }, 120);
+  map.on('moveend', onMoveEnd);
+
+  // ---- keyboard -----------------------------------------------------------------------------------
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    if (document.querySelector('dialog[open]')) return; // dialogs close themselves
+    if (document.querySelector('.chooser-popup')) { events.closeChooser(); map.getCanvas().focus(); return; }
+    if (editor.escape()) return;
+    if (filters.isSheetOpen()) { filters.setOpen(false); document.getElementById('btn-filters').focus(); return; }
+    if (panel.isOpen()) { choose(''); return; }
+    if (document.getElementById('list').classList.contains('expanded')) list.setExpanded(false);
+  });
+  const menu = document.getElementById('btn-menu');
+  menu.addEventListener('click', () => {
+    const open = menu.getAttribute('aria-expanded') !== 'true';
+    menu.setAttribute('aria-expanded', String(open));
+    document.getElementById('topbar').classList.toggle('menu-open', open);
+  });
+  document.getElementById('actions').addEventListener('click', (e) => {
+    if (e.target.closest('button')) {
+      menu.setAttribute('aria-expanded', 'false');
+      document.getElementById('topbar').classList.remove('menu-open');
+    }
+  });
+  document.getElementById('brand-link').addEventListener('click', (e) => {
+    // The title resets the view to everything, like a front page.
+    e.preventDefault();
+    state.update({ filters: { q: '', categories: [], statuses: [], actor: '', place: '', radius: state.DEFAULT_RADIUS }, time: { start: '', end: '' }, selected: '' });
+  });
+  document.body.classList.add('ready');
+}
+
+start().catch((e) => {
+  console.error('eventmap could not start', e);
+  const p = document.createElement('p');
+  p.className = 'fatal';
+  p.textContent = `The map could not start: ${e.message}. The events are also available at /api/events.`;
+  document.body.prepend(p);
+});

@@ -1,0 +1,100 @@
+// map.js: creates the MapLibre map (CSP build, local worker and RTL text plugin, a flat map
+// without rotation or pitch), its controls, and the small helpers other modules use to read or
+// set the view. Layers belong to basemap.js and events.js.
+
+import { offlineStyle, ATTRIBUTION } from './basemap.js';
+
+const DEFAULT_VIEW = { lon: 30, lat: 28, zoom: 2 };
+
+/** Creates the map in `container`. `style` is a team's style URL or null for the offline one. */
+export function createMap(container, { style, view, attribution, embed }) {
+  const gl = window.maplibregl;
+  gl.setWorkerUrl(`${location.origin}/assets/vendor/maplibre-gl-csp-worker.js`);
+  const v = view || DEFAULT_VIEW;
+  const map = new gl.Map({
+    container,
+    style: style || offlineStyle(attribution || ATTRIBUTION),
+    center: [v.lon, v.lat],
+    zoom: v.zoom,
+    minZoom: 1,
+    maxZoom: 17,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    maxPitch: 0,
+    attributionControl: false,
+    cooperativeGestures: embed ? true : undefined,
+    fadeDuration: 150,
+    locale: {
+      'NavigationControl.ZoomIn': 'Zoom in',
+      'NavigationControl.ZoomOut': 'Zoom out',
+      'ScaleControl.Kilometers': 'km',
+    },
+  });
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  // The event panel covers the right of the map, so the controls live on the left.
+  map.addControl(new gl.NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new gl.AttributionControl({ compact: true, customAttribution: style ? attribution : undefined }), 'bottom-left');
+  map.addControl(new gl.ScaleControl({ maxWidth: 110, unit: 'metric' }), 'bottom-left');
+  return map;
+}
+
+/** The view as the state keeps it. */
+export function viewOf(map) {
+  const c = map.getCenter().wrap();
+  return { lon: c.lng, lat: c.lat, zoom: map.getZoom() };
+}
+
+/** Moves the map to a state's view without animation. */
+export function jumpTo(map, view) {
+  if (view) map.jumpTo({ center: [view.lon, view.lat], zoom: view.zoom });
+}
+
+/** The bounds [[w, s], [e, n]] of a set of GeoJSON features, or null. */
+export function boundsOf(features) {
+  let w = Infinity; let s = Infinity; let e = -Infinity; let n = -Infinity;
+  const add = ([x, y]) => {
+    if (x < w) w = x; if (x > e) e = x; if (y < s) s = y; if (y > n) n = y;
+  };
+  const walk = (c) => (typeof c[0] === 'number' ? add(c) : c.forEach(walk));
+  for (const f of features) {
+    const g = f.geometry;
+    if (!g) continue;
+    if (g.type === 'GeometryCollection') g.geometries.forEach((x) => walk(x.coordinates));
+    else walk(g.coordinates);
+  }
+  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+}
+
+/** Fits the map to features, never closer than `maxZoom`, in the part of the map that the
+ *  panel (or a phone's sheet) leaves visible. */
+export function fitTo(map, features, { maxZoom = 9, animate = false } = {}) {
+  const b = boundsOf(features);
+  if (!b) return false;
+  map.fitBounds(b, { maxZoom, animate, padding: fitPadding(map) });
+  return true;
+}
+
+/** How much of the map the open panel covers: {right, bottom} in pixels. */
+export function covered() {
+  const panel = document.getElementById('panel');
+  const editor = document.getElementById('editor');
+  const el = !editor.hidden ? editor : !panel.hidden ? panel : null;
+  if (!el) return { right: 0, bottom: 0 };
+  const m = document.getElementById('map').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const phone = window.matchMedia('(max-width: 760px)').matches;
+  const clamp = (v, max) => Math.max(0, Math.min(v, max - 60));
+  return phone ? { right: 0, bottom: clamp(m.bottom - r.top, m.height) } : { right: clamp(m.right - r.left, m.width), bottom: 0 };
+}
+
+function fitPadding(map) {
+  const c = map.getContainer();
+  const cover = covered();
+  const w = c.clientWidth - cover.right;
+  const hgt = c.clientHeight - cover.bottom;
+  const p = Math.max(10, Math.min(70, Math.round(Math.min(w, hgt) / 8)));
+  // The legend runs along the top of the map, the zoom buttons down its left.
+  return { top: Math.min(p + 40, hgt / 3), bottom: p + cover.bottom, left: p + 30, right: p + cover.right };
+}

@@ -1,0 +1,199 @@
+// panel.js: one event, every field of it: what, when (at its precision), where (with each
+// place's precision in words), who, its sources as safe links, the team's own fields, the
+// record's bookkeeping, and its history. Text from reports goes in as text with dir="auto".
+
+import { h, extLink, announce } from './dom.js';
+import * as fmt from './format.js';
+import { api, ApiError } from './api.js';
+import { colorOf, paintDots } from './events.js';
+import { renderHistory } from './history.js';
+
+const $ = (id) => document.getElementById(id);
+let categories = [];
+let handlers = { close: () => {}, zoom: () => {}, link: () => '' };
+let shownId = '';
+let returnFocus = null;
+let controller = null;
+
+export function init(cats, { onClose, onZoom, linkFor }) {
+  categories = cats;
+  handlers = { close: onClose, zoom: onZoom, link: linkFor };
+}
+
+export const isOpen = () => !$('panel').hidden;
+export const shown = () => shownId;
+
+function categoryLabel(v) {
+  const c = categories.find((x) => x.value === v);
+  return c ? c.label : String(v || 'Uncategorised');
+}
+
+function section(title, ...content) {
+  return h('section', { class: 'panel-section' }, h('h3', { class: 'panel-h3' }, title), ...content);
+}
+
+function chips(values) {
+  return h('ul', { class: 'chips' }, values.map((v) => h('li', { class: 'chip', dir: 'auto' }, v)));
+}
+
+function placeItem(p) {
+  const where = [p.admin1, fmt.countryName(p.country)].filter(Boolean).join(', ');
+  return h('li', { class: 'place' },
+    h('span', { class: 'place-role' }, fmt.ROLE_WORDS[p.role] || p.role || 'Where'),
+    h('span', { class: 'place-body' },
+      h('span', { class: 'place-name', dir: 'auto' }, p.name || p.gazetteer_id || 'Unnamed place'),
+      where ? h('span', { class: 'place-where', dir: 'auto' }, where) : null,
+      h('span', { class: 'place-precision' }, `Precision: ${fmt.precisionWords(p.precision)}`)));
+}
+
+function sourceItem(src) {
+  const meta = [src.publisher, src.published_at ? fmt.day(src.published_at) : '', fmt.languageName(src.language)]
+    .filter(Boolean).join(' · ');
+  return h('li', { class: 'source' },
+    extLink(src.url, src.title || src.url, { class: 'source-link', dir: 'auto', lang: src.language || null }),
+    meta ? h('p', { class: 'source-meta', dir: 'auto' }, meta) : null,
+    src.excerpt ? h('blockquote', { class: 'source-excerpt', dir: 'auto', lang: src.language || null }, src.excerpt) : null,
+    src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, 'Archived copy')) : null);
+}
+
+function paragraphs(text) {
+  return String(text).split(/\n\s*\n/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', { dir: 'auto' }, t));
+}
+
+function valueText(v) {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function facts(rows) {
+  const kept = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
+  if (!kept.length) return null;
+  return h('dl', { class: 'facts' }, kept.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dir: 'auto' }, v)]));
+}
+
+function render(f) {
+  const p = f.properties;
+  const id = String(f.id);
+  const places = p.places || [];
+  const sources = p.sources || [];
+  const own = p.properties && typeof p.properties === 'object' ? Object.entries(p.properties) : [];
+  const status = fmt.STATUS[p.status];
+  const timeNote = fmt.isUncertain(p)
+    ? `Sometime in this span; the time is known ${fmt.timePrecisionWords(p.time_precision)}.`
+    : `Known ${fmt.timePrecisionWords(p.time_precision) || 'as given'}.`;
+  const copyBtn = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Copy link');
+  copyBtn.addEventListener('click', async () => {
+    const link = handlers.link(id);
+    try {
+      await navigator.clipboard.writeText(link);
+      copyBtn.textContent = 'Link copied';
+    } catch {
+      copyBtn.textContent = 'Copy failed';
+      window.prompt('Link to this event:', link);
+    }
+    setTimeout(() => { copyBtn.textContent = 'Copy link'; }, 2000);
+  });
+  const body = h('div', { class: 'panel-inner' },
+    h('div', { class: 'panel-head' },
+      h('div', { class: 'panel-kicker' },
+        h('span', { class: 'cat-chip' }, h('span', { class: 'dot', 'data-color': colorOf(p.category), 'aria-hidden': 'true' }), categoryLabel(p.category)),
+        h('span', { class: `badge status-${p.status}`, title: status ? status.about : null }, fmt.statusLabel(p.status))),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close the event', onclick: () => handlers.close() }, '×')),
+    h('h2', { class: 'panel-title', id: 'panel-title', dir: 'auto', tabindex: '-1' }, p.title),
+    h('p', { class: 'when' }, h('span', { class: 'when-main' }, fmt.eventTime(p)), h('span', { class: 'when-note' }, timeNote)),
+    places.length ? h('ul', { class: 'places', 'aria-label': 'Places' }, places.map(placeItem)) : null,
+    h('div', { class: 'panel-actions' },
+      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => handlers.zoom(f) }, 'Zoom to'),
+      copyBtn,
+      h('a', { class: 'btn btn-quiet btn-small', href: `/api/events/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener noreferrer' }, 'GeoJSON')),
+    p.description ? h('div', { class: 'description' }, paragraphs(p.description)) : null,
+    facts([
+      ['Actors', (p.actors || []).length ? chips(p.actors) : null],
+      ['Tags', (p.tags || []).length ? chips(p.tags) : null],
+      ['Fatalities', Number.isFinite(p.fatalities) ? fmt.number(p.fatalities) : null],
+      ['Status', status ? `${status.label}: ${status.about}` : p.status],
+    ]),
+    section(sources.length ? `Sources (${sources.length})` : 'Sources',
+      sources.length ? h('ol', { class: 'sources' }, sources.map(sourceItem)) : h('p', { class: 'muted' }, 'No source is attached to this event yet.')),
+    own.length ? section('Other fields', facts(own.map(([k, v]) => [k, valueText(v)]))) : null,
+    section('Record', facts([
+      ['Event id', h('code', { class: 'event-id' }, id)],
+      ['First reported', p.reported_at ? fmt.stamp(p.reported_at) : 'Not known'],
+      ['Added', p.created_at ? fmt.stamp(p.created_at) : null],
+      ['Last changed', p.updated_at ? fmt.stamp(p.updated_at) : null],
+      ['Revision', p.revision],
+    ])),
+    section('History', h('div', { class: 'history', id: 'panel-history' }, h('p', { class: 'muted' }, 'Loading the history…'))));
+  paintDots(body);
+  return body;
+}
+
+function open() {
+  const panel = $('panel');
+  if (panel.hidden) returnFocus = document.activeElement;
+  panel.hidden = false;
+  document.body.classList.add('panel-open');
+}
+
+/** Shows an event (a feature already loaded, or fetched by id). `focus` moves the keyboard
+ *  focus to its title, for a reader who chose it. */
+export async function show(id, known, { focus = false } = {}) {
+  if (controller) controller.abort();
+  controller = new AbortController();
+  const { signal } = controller;
+  shownId = id;
+  open();
+  const panel = $('panel');
+  let f = known;
+  if (!f) {
+    panel.replaceChildren(h('div', { class: 'panel-inner' }, h('p', { class: 'muted' }, 'Loading the event…')));
+    try {
+      f = await api(`/api/events/${encodeURIComponent(id)}`, { signal });
+    } catch (e) {
+      if (e.name === 'AbortError') return null;
+      panel.replaceChildren(problem(e));
+      return null;
+    }
+  }
+  panel.replaceChildren(render(f));
+  if (focus) $('panel-title').focus();
+  announce(`Opened: ${f.properties.title}`);
+  loadHistory(id, signal);
+  return f;
+}
+
+function problem(e) {
+  const gone = e instanceof ApiError && e.status === 410;
+  const missing = e instanceof ApiError && e.status === 404;
+  const title = gone ? 'This event was deleted' : missing ? 'No such event' : 'The event could not be loaded';
+  const reason = gone && e.problem.reason ? `Reason given: ${e.problem.reason}` : e.message;
+  return h('div', { class: 'panel-inner' },
+    h('div', { class: 'panel-head' }, h('span'),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close', onclick: () => handlers.close() }, '×')),
+    h('h2', { class: 'panel-title', id: 'panel-title', tabindex: '-1' }, title),
+    h('p', { dir: 'auto' }, reason));
+}
+
+async function loadHistory(id, signal) {
+  const box = () => $('panel-history');
+  try {
+    const hist = await api(`/api/events/${encodeURIComponent(id)}/history`, { signal });
+    if (box()) box().replaceChildren(renderHistory(hist));
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    if (box()) box().replaceChildren(h('p', { class: 'muted' }, `The history could not be loaded: ${e.message}`));
+  }
+}
+
+/** Closes the panel and gives the focus back to where it was. */
+export function close() {
+  const panel = $('panel');
+  if (panel.hidden) return;
+  if (controller) controller.abort();
+  shownId = '';
+  panel.hidden = true;
+  panel.replaceChildren();
+  document.body.classList.remove('panel-open');
+  if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+  returnFocus = null;
+}
