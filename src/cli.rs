@@ -45,6 +45,9 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Look a place name up in the gazetteer.
     Geocode(GeocodeArgs),
+    /// Take reports (JSON, a JSON array or JSON lines, as for POST /api/reports): draft their
+    /// events, match them with the stored ones and, with --create, attach or store them.
+    Ingest(IngestArgs),
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -229,6 +232,18 @@ pub struct ImportArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The file of reports (`-` for standard input).
+    pub file: PathBuf,
+    /// Store the outcome of every report (as `"create": true` does for one).
+    #[arg(long, env = "EVENTMAP_INGEST_CREATE")]
+    pub create: bool,
+    /// The category vocabulary, comma-separated, as given to `serve`.
+    #[arg(long, env = "EVENTMAP_CATEGORIES")]
+    pub categories: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,8 @@ pub mod gazetteer;
 pub mod geoparse;
 /// Bulk import: GeoJSON, CSV, ACLED, GDELT, TimeMap.
 pub mod import;
+/// Reports to events: drafts, matching against stored events, attaching and corroborating.
+pub mod ingest;
 /// Storage of events (SQLite and PostgreSQL).
 pub mod store;
 /// The map, embedded.

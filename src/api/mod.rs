@@ -14,6 +14,7 @@ pub mod ogc;
 mod ogc_doc;
 pub mod openapi;
 pub mod places;
+pub mod reports;
 pub mod resolve;
 mod tokens;
 
@@ -132,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/places/labels", get(places::labels))
         .route("/api/places/{id}", get(places::get_one))
         .route("/api/categories", get(health::categories))
+        .route("/api/geoparse", axum::routing::post(reports::geoparse))
+        .route("/api/reports", axum::routing::post(reports::create))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", delete(tokens::revoke))
         .route(

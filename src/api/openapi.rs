@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use super::{events, health, import, ogc, places, tokens};
+use super::{events, health, import, ogc, places, reports, tokens};
 
 /// An RFC 9457 problem (documentation only).
 #[derive(utoipa::ToSchema)]
@@ -42,14 +42,16 @@ impl utoipa::Modify for Security {
         tokens::list, tokens::create, tokens::revoke,
         health::healthz, health::readyz, health::metrics, health::config, health::categories,
         import::import,
+        reports::geoparse, reports::create,
         ogc::landing, ogc::conformance, ogc::collections, ogc::collection, ogc::items, ogc::item
     ),
     components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
         crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
         crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, places::NewPlace, tokens::NewToken,
-        crate::store::Role, crate::store::TokenInfo, events::History, events::Histogram)),
+        crate::store::Role, crate::store::TokenInfo, events::History, events::Histogram,
+        reports::GeoparseRequest, reports::GeoparseResponse, crate::ingest::ReportRequest, crate::ingest::Outcome)),
     modifiers(&Security),
-    tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "operations", description = "Health, metrics, configuration"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))
+    tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))
 )]
 pub struct ApiDoc;
 

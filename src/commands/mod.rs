@@ -4,6 +4,7 @@
 mod copy;
 mod export;
 mod import;
+mod ingest;
 mod places;
 pub mod serve;
 mod tokens;
@@ -34,7 +35,7 @@ pub async fn gazetteer_with_places(store: &DynStore) -> anyhow::Result<Arc<Gazet
 }
 
 /// Reads a file, or standard input for `-`.
-fn read_input(path: &std::path::Path) -> anyhow::Result<String> {
+pub(crate) fn read_input(path: &std::path::Path) -> anyhow::Result<String> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&cli.database, *args).await,
         Command::Import(args) => import::run(&cli.database, *args).await,
         Command::Geocode(args) => places::geocode(args),
+        Command::Ingest(args) => ingest::run(&cli.database, args).await,
         Command::Token { command } => tokens::run(&cli.database, command).await,
         Command::Places { command } => places::run(&cli.database, command).await,
         Command::Geoparse { file, country, language } => {

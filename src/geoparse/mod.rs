@@ -9,6 +9,7 @@ mod lexicon;
 pub mod report;
 mod resolve;
 mod spot;
+pub mod when;
 
 use serde::Serialize;
 

@@ -9,4 +9,5 @@ mod import;
 mod ogc;
 mod operations;
 mod places;
+mod reports;
 mod workflow;

@@ -64,6 +64,8 @@ async fn the_openapi_document_describes_every_route() {
             ("/api/places/reverse", "get"),
             ("/api/places/{gazetteer_id}", "get"),
             ("/api/places", "post"),
+            ("/api/geoparse", "post"),
+            ("/api/reports", "post"),
             ("/api/tokens", "get"),
             ("/healthz", "get"),
             ("/readyz", "get"),
