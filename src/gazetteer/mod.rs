@@ -149,6 +149,8 @@ pub struct Base {
     postings: Vec<u8>,
     fst: fst::Map<Vec<u8>>,
     by_geonames_id: Vec<(u32, u32)>,
+    /// The index of each country's place, by ISO code, sorted.
+    countries: Vec<([u8; 2], u32)>,
     reverse: reverse::ReverseIndex,
 }
 
@@ -220,6 +222,13 @@ impl Gazetteer {
         let mut by_geonames_id: Vec<(u32, u32)> =
             p.places.iter().enumerate().map(|(i, pl)| (pl.geonames_id, i as u32)).collect();
         by_geonames_id.sort_unstable();
+        let mut countries: Vec<([u8; 2], u32)> = Vec::new();
+        for (i, pl) in p.places.iter().enumerate() {
+            if pl.kind == Kind::Country && !countries.iter().any(|(cc, _)| *cc == pl.country) {
+                countries.push((pl.country, i as u32));
+            }
+        }
+        countries.sort_unstable();
         let reverse = reverse::ReverseIndex::build(&p.places);
         Ok(Self {
             base: Arc::new(Base {
@@ -231,6 +240,7 @@ impl Gazetteer {
                 postings: p.postings,
                 fst: p.fst,
                 by_geonames_id,
+                countries,
                 reverse,
             }),
             overlay: RwLock::new(Arc::new(overlay::Overlay::default())),
@@ -369,11 +379,12 @@ impl Gazetteer {
     /// The embedded country with this ISO code.
     pub fn country(&self, cc: &str) -> Option<PlaceInfo> {
         let cc = cc.as_bytes();
-        self.base
-            .places
-            .iter()
-            .position(|p| p.kind == Kind::Country && p.country == [cc[0], cc[1]])
-            .map(|i| self.base.info(i as u32))
+        if cc.len() != 2 {
+            return None;
+        }
+        let key = [cc[0], cc[1]];
+        let c = &self.base.countries;
+        c.binary_search_by(|(k, _)| k.cmp(&key)).ok().map(|i| self.base.info(c[i].1))
     }
 
     /// The nearest places to a point within `max_km`, nearest first, with their distance in km.

@@ -2,7 +2,7 @@
 //! demonyms, given names, person titles, calendar words, and the lower-case words allowed inside
 //! multi-word names. The lists live in `data/geoparse/`; see `data/README.md`.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use crate::fold;
@@ -177,7 +177,7 @@ pub fn lexicon() -> &'static Lexicon {
     static L: OnceLock<Lexicon> = OnceLock::new();
     L.get_or_init(|| {
         let lines = |s: &'static str| s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
-        let mut demonyms = HashMap::new();
+        let mut demonyms = HashMap::default();
         let mut demonym_words = 1;
         for l in lines(DEMONYMS) {
             if let Some((cc, forms)) = l.split_once('\t') {

@@ -3,7 +3,7 @@
 //! Azerbaijani suffixes), and refusing spans that are not names in this text (lower case, a
 //! person's name, an everyday word opening a sentence).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::fold::Folded;
 use crate::gazetteer::{Gazetteer, NameRef};
@@ -225,7 +225,7 @@ pub fn looks_turkic(text: &str, language: Option<&str>) -> bool {
 /// any capitalised word that is neither a place name nor an everyday word ("Kristina Moore",
 /// "Mahmoud Abbas").
 pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     let words: Vec<(usize, usize)> = {
         let mut v = Vec::new();
         let mut i = 0;
