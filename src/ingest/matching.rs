@@ -89,6 +89,7 @@ pub fn score(draft: &Draft, draft_text: &str, ev: &Event) -> Option<Match> {
 
     let mut matched = 0usize;
     let mut same_roles = 0usize;
+    let mut crossed_roles = 0usize;
     let mut named = Vec::new();
     for p in &draft.places {
         let best = ev
@@ -105,19 +106,29 @@ pub fn score(draft: &Draft, draft_text: &str, ev: &Event) -> Option<Match> {
             if p.role != PlaceRole::Location && p.role == q.role {
                 same_roles += 1;
             }
+            // The way back is another event: an origin of one that is the other's destination.
+            if matches!(
+                (p.role, q.role),
+                (PlaceRole::Origin, PlaceRole::Destination) | (PlaceRole::Destination, PlaceRole::Origin)
+            ) {
+                crossed_roles += 1;
+            }
             named.push(if km < 0.5 { p.name.clone() } else { format!("{} ({km:.0} km from {})", p.name, q.name) });
         }
     }
     if matched == 0 {
         return None;
     }
-    let place_score = matched as f64 / draft.places.len() as f64;
+    let place_score = matched.saturating_sub(crossed_roles) as f64 / draft.places.len() as f64;
     if place_score < 0.5 {
         return None;
     }
     reasons.push(format!("{matched} of {} places match: {}", draft.places.len(), named.join(", ")));
     if same_roles > 0 {
         reasons.push(format!("{same_roles} in the same role (origin, destination or via)"));
+    }
+    if crossed_roles > 0 {
+        reasons.push(format!("{crossed_roles} in the opposite role (the way back?)"));
     }
 
     let mut ev_text = format!("{} {}", ev.data.title, ev.data.description.as_deref().unwrap_or(""));
@@ -222,6 +233,17 @@ mod tests {
     fn a_day_off_still_matches_but_a_week_off_does_not() {
         assert!(score(&draft("2025-02-11", vec![latakia(), tartus()]), "", &stored()).is_some());
         assert!(score(&draft("2025-02-17", vec![latakia(), tartus()]), "", &stored()).is_none());
+    }
+
+    #[test]
+    fn the_way_back_is_another_event() {
+        let there = score(&draft("2025-02-10", vec![latakia(), tartus()]), "", &stored()).unwrap();
+        let mut back_origin = tartus();
+        back_origin.role = PlaceRole::Origin;
+        let mut back_destination = latakia();
+        back_destination.role = PlaceRole::Destination;
+        let back = score(&draft("2025-02-10", vec![back_origin, back_destination]), "", &stored());
+        assert!(back.is_none(), "the way back is another event: {back:?} (the way there: {there:?})");
     }
 
     #[test]

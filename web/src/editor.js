@@ -96,7 +96,13 @@ function build() {
     signin, signedIn, geoparse.section(), form));
 
   places.init(map, placeBox);
-  geoparse.init({ addPlace: places.addPlace, fillSource: fillSource });
+  geoparse.init({
+    addPlace: places.addPlace,
+    fillSource,
+    fillDraft,
+    attached,
+    categoryLabel: (v) => (config.categories.find((c) => c.value === v) || { label: v }).label,
+  });
   form.addEventListener('submit', (e) => { e.preventDefault(); save(); });
   $('ed-cancel').addEventListener('click', () => close());
   $('ed-token-forget').addEventListener('click', () => { setToken(''); signState(); $('ed-token').focus(); });
@@ -111,6 +117,36 @@ function fillSource(src) {
   set('ed-src-date', (src.published_at || '').slice(0, 10));
   set('ed-src-lang', src.language);
   set('ed-src-excerpt', src.excerpt);
+}
+
+/** Fills the form with a draft from POST /api/reports (the plain form of an event). */
+function fillDraft(ev) {
+  const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = v; };
+  set('ed-title', ev.title);
+  if (ev.category && [...$('ed-category').options].some((o) => o.value === ev.category)) set('ed-category', ev.category);
+  set('ed-start', (ev.start || '').slice(0, 10));
+  set('ed-time_precision', ev.time_precision);
+  places.reset();
+  for (const p of ev.places || []) places.addPlace(p, p.role);
+  const src = (ev.sources || [])[0];
+  if (src) {
+    for (const id of ['ed-src-url', 'ed-src-title', 'ed-src-publisher', 'ed-src-date', 'ed-src-lang', 'ed-src-excerpt']) $(id).value = '';
+    fillSource(src);
+  }
+  announce('The form holds the draft. Check it, then save.');
+}
+
+/** A report was added to a stored event: show that event. */
+async function attached(id) {
+  try {
+    const f = await api(`/api/events/${id}`);
+    announce(`Report added to: ${f.properties.title} (${f.properties.status})`);
+    geoparse.reset();
+    close();
+    onSaved(f);
+  } catch (e) {
+    announce(`The report was added, but the event could not be shown: ${e.message}`);
+  }
 }
 
 function useToken() {

@@ -1,15 +1,19 @@
 // geoparse.js: "paste a report". The reader pastes the text of a report; the server's geoparser
-// (POST /api/geoparse) finds the place mentions; the text is shown with each mention marked, and
-// each found place can be confirmed (or swapped for a runner-up) into the event's places. The
-// section stays hidden unless the server answers POST /api/geoparse with anything but 404.
+// finds the place mentions; the text is shown with each mention marked, and each found place can
+// be confirmed (or swapped for a runner-up) into the event's places. With a link to the report,
+// the server drafts the whole event (POST /api/reports): places with their roles, the time, the
+// type and the supporting passage, which fill the form in one click; and when the report
+// describes an event already on the map, it offers to add the report to that event instead.
+// The section stays hidden unless the server offers POST /api/geoparse.
 
 import { h } from './dom.js';
-import { api, ApiError } from './api.js';
+import { api, token, ApiError } from './api.js';
 import { countryName } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 let available = null;
-let handlers = { addPlace: () => {}, fillSource: () => {} };
+let handlers = { addPlace: () => {}, fillSource: () => {}, fillDraft: () => {}, attached: () => {}, categoryLabel: (v) => v };
+let last = null;
 
 export function section() {
   return h('section', { class: 'report', id: 'ed-report', hidden: true, 'aria-labelledby': 'rp-title' },
@@ -20,6 +24,10 @@ export function section() {
     h('div', { class: 'field-row' },
       h('div', { class: 'field' }, h('label', { for: 'rp-url' }, 'Link to the report'), h('input', { id: 'rp-url', type: 'url', placeholder: 'https://…' })),
       h('div', { class: 'field' }, h('label', { for: 'rp-lang' }, 'Language code'), h('input', { id: 'rp-lang', type: 'text', maxlength: 3, placeholder: 'en' }))),
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field' }, h('label', { for: 'rp-publisher' }, 'Publisher'), h('input', { id: 'rp-publisher', type: 'text', dir: 'auto' })),
+      h('div', { class: 'field' }, h('label', { for: 'rp-date' }, 'Published'), h('input', { id: 'rp-date', type: 'date' }))),
+    h('p', { class: 'hint' }, 'With a link, eventmap also drafts the event (roles, time, type) and tells you if it is already on the map.'),
     h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-quiet', id: 'rp-find' }, 'Find the places')),
     h('div', { class: 'report-result', id: 'rp-result', 'aria-live': 'polite' }));
 }
@@ -54,8 +62,9 @@ export async function detect() {
 
 export function reset() {
   if (!$('rp-text')) return;
-  $('rp-text').value = '';
+  for (const id of ['rp-text', 'rp-url', 'rp-publisher', 'rp-date']) $(id).value = '';
   $('rp-result').replaceChildren();
+  last = null;
 }
 
 /** A place from the geoparser, whatever its shape (a Feature or a flat object). */
@@ -119,6 +128,68 @@ function mentionRow(m, i) {
     options.length ? h('div', { class: 'field-row' }, sel, role, add) : h('p', { class: 'muted' }, 'Not found in the gazetteer.'));
 }
 
+const ROLE_WORDS = { origin: 'from', destination: 'to', via: 'via', location: 'at' };
+const BASIS = {
+  text: 'the date in the text',
+  relative: 'counted back from the publication date',
+  published_at: 'the publication date (the text gives none)',
+  received: 'today (neither the text nor the form gives a date)',
+};
+
+/** The request body of POST /api/reports from the form. */
+function reportBody(text, create) {
+  const body = { url: $('rp-url').value.trim(), text, create };
+  const lang = $('rp-lang').value.trim();
+  const publisher = $('rp-publisher').value.trim();
+  const date = $('rp-date').value;
+  if (lang) body.language = lang;
+  if (publisher) body.publisher = publisher;
+  if (date) body.published_at = date;
+  return body;
+}
+
+/** What the server read from the report, and what can be done with it. */
+function draftCard(out) {
+  const d = out.drafts && out.drafts[0];
+  if (!d) return h('p', { class: 'muted' }, 'No event could be drafted: the report names no place eventmap knows.');
+  const dr = d.draft;
+  const places = dr.places.map((p) => `${ROLE_WORDS[p.role] || p.role} ${p.name}`).join(', ');
+  const day = (dr.start || '').slice(0, 10);
+  const use = h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'rp-use' }, 'Fill the form with this draft');
+  use.addEventListener('click', () => { handlers.fillDraft(d.event); use.textContent = 'Filled'; use.disabled = true; });
+  const parts = [
+    h('p', {}, h('strong', {}, handlers.categoryLabel(dr.category)), `: ${places}. `,
+      `${day}, ${BASIS[dr.time_basis] || dr.time_basis}${dr.time_text ? ` (“${dr.time_text}”)` : ''}.`),
+    h('div', { class: 'form-actions' }, use),
+  ];
+  if (d.action === 'matches' && d.match) {
+    const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, 'Add this report to that event');
+    const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+    attach.addEventListener('click', () => attachTo(attach, status));
+    parts.push(h('div', { class: 'report-match', id: 'rp-match' },
+      h('p', {}, 'Already on the map: ', h('strong', { dir: 'auto' }, `“${d.match.title}”`), '.'),
+      h('ul', { class: 'muted' }, d.match.reasons.map((r) => h('li', {}, r))),
+      h('div', { class: 'form-actions' }, attach), status));
+  }
+  return h('div', { class: 'report-draft', id: 'rp-draft' }, parts);
+}
+
+async function attachTo(btn, status) {
+  btn.disabled = true;
+  btn.textContent = 'Adding…';
+  try {
+    const out = await api('/api/reports', { method: 'POST', body: reportBody(last.text, true) });
+    const d = out.drafts[0];
+    status.textContent = d.why;
+    btn.textContent = d.action === 'attached' || d.action === 'already_attached' ? 'Added' : 'Stored';
+    if (d.event_id) handlers.attached(d.event_id);
+  } catch (e) {
+    status.textContent = `The report could not be added: ${e.message}`;
+    btn.disabled = false;
+    btn.textContent = 'Add this report to that event';
+  }
+}
+
 async function find() {
   const text = $('rp-text').value;
   const out = $('rp-result');
@@ -127,13 +198,23 @@ async function find() {
   const body = { text };
   const lang = $('rp-lang').value.trim();
   if (lang) body.language = lang;
+  const url = $('rp-url').value.trim();
+  const drafting = !!(url && token());
   try {
-    const r = await api('/api/geoparse', { method: 'POST', body });
-    const mentions = mentionsOf(r).map((m) => ({ ...m, text: m.text || Array.from(text).slice(m.start, m.end).join('') }));
-    out.replaceChildren(marked(text, mentions),
-      mentions.length ? h('ol', { class: 'mentions' }, mentions.map(mentionRow)) : h('p', { class: 'muted' }, 'No place names were found.'));
-    const url = $('rp-url').value.trim();
-    if (url) handlers.fillSource({ url, language: lang, excerpt: text.slice(0, 1000) });
+    const r = drafting
+      ? await api('/api/reports', { method: 'POST', body: reportBody(text, false) })
+      : await api('/api/geoparse', { method: 'POST', body });
+    last = { text, response: r };
+    const roles = new Map();
+    for (const p of (drafting && r.drafts[0] ? r.drafts[0].draft.places : [])) roles.set(p.gazetteer_id, p.role);
+    const mentions = mentionsOf(r).map((m) => ({
+      ...m,
+      text: m.text || Array.from(text).slice(m.start, m.end).join(''),
+      role: m.role || (m.place && roles.get(m.place.gazetteer_id)),
+    }));
+    out.replaceChildren(...[drafting ? draftCard(r) : null, marked(text, mentions),
+      mentions.length ? h('ol', { class: 'mentions' }, mentions.map(mentionRow)) : h('p', { class: 'muted' }, 'No place names were found.')].filter(Boolean));
+    if (url && !drafting) handlers.fillSource({ url, language: lang, excerpt: text.slice(0, 1000) });
   } catch (e) {
     out.replaceChildren(h('p', { class: 'field-error' }, `The places could not be found: ${e.message}`));
   }
