@@ -276,3 +276,101 @@ async fn the_histogram_counts_events_by_day_month_and_with_filters() {
         s.app.get("/api/events/histogram?bucket=fortnight").await.problem(400, "invalid-request");
     }
 }
+
+/// A researcher's copy, kept in sync through the changes feed: every page of
+/// `updated_since=…&include_deleted=true&sort=updated_at`, followed through `next` links.
+#[derive(Default)]
+struct Copy {
+    events: std::collections::BTreeMap<String, Value>,
+    /// Where the next sync starts: the last change seen.
+    since: Option<String>,
+}
+
+impl Copy {
+    async fn sync(&mut self, app: &TestApp) {
+        let mut path = String::from("/api/events?include_deleted=true&sort=updated_at&limit=2");
+        if let Some(s) = &self.since {
+            path.push_str(&format!("&updated_since={}", s.replace('+', "%2B")));
+        }
+        loop {
+            let g = app.get(&path).await;
+            g.expect(200);
+            let v = g.json();
+            for f in v["features"].as_array().unwrap() {
+                let id = f["id"].as_str().unwrap().to_string();
+                let p = &f["properties"];
+                if p["deleted"] == true {
+                    self.events.remove(&id);
+                } else {
+                    self.events.insert(id, f.clone());
+                }
+                self.since = p["updated_at"].as_str().map(str::to_string).or(self.since.take());
+            }
+            let next = v["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["rel"] == "next")
+                .map(|l| l["href"].as_str().unwrap().to_string());
+            match next {
+                Some(href) => path = href.strip_prefix(&app.base).unwrap_or(&href).to_string(),
+                None => break,
+            }
+        }
+    }
+}
+
+/// Every live event, by id.
+async fn live(app: &TestApp) -> std::collections::BTreeMap<String, Value> {
+    let g = app.get("/api/events?limit=10000").await;
+    g.expect(200);
+    g.json()["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn replaying_the_changes_feed_into_an_empty_copy_reproduces_the_data_exactly() {
+    for backend in backends() {
+        let s = seed(&backend).await;
+        let app = &s.app;
+        let mut copy = Copy::default();
+        copy.sync(app).await;
+        assert_eq!(copy.events, live(app).await, "the first sync copies everything");
+
+        // Corrections: an edit, a status change, a deletion and a new event; then sync again.
+        app.send(
+            Method::PATCH,
+            &format!("/api/events/{}?reason=typo", s.id("departure")),
+            Some(&app.editor),
+            Some(json!({"title": "Convoy departs (corrected)"})),
+        )
+        .await
+        .expect(200);
+        app.send(
+            Method::PATCH,
+            &format!("/api/events/{}", s.id("samoa")),
+            Some(&app.editor),
+            Some(json!({"status": "disputed"})),
+        )
+        .await
+        .expect(200);
+        app.send(Method::DELETE, &format!("/api/events/{}?reason=duplicate", s.id("fiji")), Some(&app.editor), None)
+            .await
+            .expect(200);
+        let new = app.create(crate::helpers::tartus_event("Added after the first sync")).await;
+        copy.sync(app).await;
+        let now = live(app).await;
+        assert_eq!(copy.events, now, "the second sync brings exactly the changes");
+        assert!(!copy.events.contains_key(&s.id("fiji")), "the deletion reached the copy");
+        assert!(copy.events.contains_key(new["id"].as_str().unwrap()));
+        assert_eq!(copy.events[&s.id("samoa")]["properties"]["status"], "disputed");
+
+        // With nothing new, a sync changes nothing.
+        copy.sync(app).await;
+        assert_eq!(copy.events, now);
+    }
+}

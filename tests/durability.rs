@@ -1,0 +1,288 @@
+//! Nothing acknowledged is ever lost: the server killed with SIGKILL while clients write as fast
+//! as they can, an import killed halfway, a backup of a running database restored, and the
+//! request id on every log line. Through the real binary, on SQLite and (when available)
+//! PostgreSQL.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use common::server::{BIN, Server, editor_token};
+use common::{Backend, TestDb, backends};
+
+fn event(i: usize, writer: usize) -> Value {
+    json!({
+        "title": format!("Write {i} of writer {writer}"),
+        "description": "x".repeat(200 + i % 300),
+        "start": "2025-02-10T08:00:00Z", "category": "military movement",
+        "tags": [format!("w{writer}"), format!("n{i}")],
+        "places": [{"name": "Hmeimim", "role": "origin", "lon": 35.9486, "lat": 35.4011},
+                   {"name": "Tartus", "role": "destination", "lon": 35.8866, "lat": 34.889}],
+        "sources": [{"url": format!("https://example.org/{writer}/{i}"), "publisher": "Example"}]
+    })
+}
+
+/// Writes events as fast as it can until told to stop or the server goes; returns the
+/// acknowledged ones: id and what was sent.
+async fn writer(base: String, token: String, n: usize, stop: Arc<AtomicBool>) -> Vec<(String, Value)> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let mut acked = Vec::new();
+    for i in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let body = event(i, n);
+        let Ok(r) = client.post(format!("{base}/api/events")).bearer_auth(&token).json(&body).send().await else {
+            break;
+        };
+        if r.status().as_u16() != 201 {
+            break;
+        }
+        let Ok(f) = r.json::<Value>().await else { break };
+        acked.push((f["id"].as_str().unwrap().to_string(), body));
+    }
+    acked
+}
+
+async fn all_events(base: &str) -> Vec<Value> {
+    let v: Value = reqwest::get(format!("{base}/api/events?limit=10000")).await.unwrap().json().await.unwrap();
+    v["features"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_write_survives_a_sigkill_whole() {
+    for backend in backends() {
+        let db = TestDb::on(&backend).await;
+        let token = editor_token(&db.url);
+        let mut server = Server::start(&db.url).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> =
+            (0..4).map(|n| tokio::spawn(writer(server.base.clone(), token.clone(), n, stop.clone()))).collect();
+        // Let the writers get going, then kill the server mid-stream.
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_millis(1500) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server.child.kill().expect("SIGKILL");
+        server.child.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let mut acked = Vec::new();
+        for w in writers {
+            acked.extend(w.await.unwrap());
+        }
+        assert!(acked.len() >= 10, "the writers wrote ({} acknowledged):\n{}", acked.len(), server.log());
+
+        let again = Server::start(&db.url).await;
+        let stored = all_events(&again.base).await;
+        let by_id: HashMap<&str, &Value> = stored.iter().map(|f| (f["id"].as_str().unwrap(), f)).collect();
+        for (id, sent) in &acked {
+            let f = by_id
+                .get(id.as_str())
+                .unwrap_or_else(|| panic!("acknowledged event {id} is lost ({})", backend.name()));
+            let p = &f["properties"];
+            assert_eq!(p["title"], sent["title"]);
+            assert_eq!(p["description"], sent["description"]);
+            assert_eq!(p["sources"][0]["url"], sent["sources"][0]["url"]);
+            assert_eq!(f["geometry"]["type"], "LineString");
+        }
+        // Nothing half-written: every stored event is one that was sent, whole, with its history.
+        for f in &stored {
+            let p = &f["properties"];
+            assert!(p["title"].as_str().unwrap().starts_with("Write "), "{f}");
+            assert_eq!(p["places"].as_array().unwrap().len(), 2, "{f}");
+            assert_eq!(p["sources"].as_array().unwrap().len(), 1, "{f}");
+            assert_eq!(p["revision"], 1, "{f}");
+        }
+        assert!(stored.len() <= acked.len() + 4, "at most one write in flight per writer was unacknowledged");
+        let one = &acked[acked.len() / 2].0;
+        let h: Value =
+            reqwest::get(format!("{}/api/events/{one}/history", again.base)).await.unwrap().json().await.unwrap();
+        assert_eq!(h["revisions"].as_array().unwrap().len(), 1, "{h}");
+        eprintln!("{}: {} acknowledged, {} stored", backend.name(), acked.len(), stored.len());
+    }
+}
+
+/// A CSV of `n` events of our own making, one per row.
+fn csv(n: usize) -> String {
+    let mut s = String::from("id,title,start,category,lon,lat,place,source_url\n");
+    for i in 0..n {
+        let id = uuid::Uuid::from_u128(0x0194_f0a0_0000_7000_8000_0000_0000_0000 + i as u128);
+        s.push_str(&format!(
+            "{id},Import row {i},2024-{:02}-{:02},protest,{:.4},{:.4},Somewhere {i},https://example.org/row/{i}\n",
+            1 + i % 12,
+            1 + i % 28,
+            35.0 + (i % 100) as f64 * 0.01,
+            34.0 + (i % 77) as f64 * 0.01
+        ));
+    }
+    s
+}
+
+fn sqlite_count(path: &std::path::Path) -> usize {
+    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    c.busy_timeout(Duration::from_secs(5)).unwrap();
+    c.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap_or(0) as usize
+}
+
+#[test]
+fn an_import_killed_halfway_keeps_whole_batches_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("import.db");
+    let db = format!("sqlite://{}", path.display());
+    let file = dir.path().join("rows.csv");
+    const ROWS: usize = 60_000;
+    const BATCH: usize = 2_000;
+    std::fs::write(&file, csv(ROWS)).unwrap();
+    // The schema first, so that the database can be watched.
+    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    let mut child = Command::new(BIN)
+        .args(["import", file.to_str().unwrap(), "--database", &db, "--quiet", "--batch-size", &BATCH.to_string()])
+        .env("EVENTMAP_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    let mut seen = 0;
+    while seen == 0 && t.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+        seen = sqlite_count(&path);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = sqlite_count(&path);
+    assert!(after_kill > 0, "the import started");
+    assert!(after_kill < ROWS, "the import was interrupted (it had finished: make the file bigger)");
+    assert_eq!(after_kill % BATCH, 0, "only whole batches are stored: {after_kill}");
+
+    // Every stored event is whole: its places, source and index rows are there.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    let out = Command::new(BIN).args(["export", "--format", "ndjson", "--database", &db]).output().unwrap();
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), after_kill);
+    for f in &lines {
+        assert!(f["properties"]["title"].as_str().unwrap().starts_with("Import row "), "{f}");
+        assert_eq!(f["geometry"]["type"], "Point", "{f}");
+        assert_eq!(f["properties"]["sources"].as_array().unwrap().len(), 1, "{f}");
+    }
+
+    // Running it again imports the rest and leaves the stored part unchanged.
+    let out = Command::new(BIN)
+        .args(["import", file.to_str().unwrap(), "--database", &db, "--quiet"])
+        .env("EVENTMAP_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains(&format!("{} created", ROWS - after_kill)), "{said}");
+    assert!(said.contains(&format!("{after_kill} unchanged")), "{said}");
+    assert_eq!(sqlite_count(&path), ROWS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_of_a_running_database_restores_whole() {
+    let db = TestDb::on(&Backend::Sqlite).await;
+    let token = editor_token(&db.url);
+    let server = Server::start(&db.url).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let before = writer_for(&server.base, &token, 30).await;
+    // Keep writing during the backup.
+    let w = tokio::spawn(writer(server.base.clone(), token.clone(), 7, stop.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let out = Command::new(BIN).args(["backup", copy.to_str().unwrap(), "--database", &db.url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    stop.store(true, Ordering::Relaxed);
+    let during = w.await.unwrap();
+    // A second backup to the same file is refused rather than overwriting it.
+    let out = Command::new(BIN).args(["backup", copy.to_str().unwrap(), "--database", &db.url]).output().unwrap();
+    assert!(!out.status.success(), "an existing file is not overwritten");
+
+    // Restore: serve the copy.
+    let restored_url = format!("sqlite://{}", copy.display());
+    let c = rusqlite::Connection::open(&copy).unwrap();
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    let restored = Server::start(&restored_url).await;
+    let stored = all_events(&restored.base).await;
+    let ids: std::collections::HashSet<&str> = stored.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    for (id, _) in &before {
+        assert!(ids.contains(id.as_str()), "an event written before the backup is in it");
+    }
+    assert!(stored.len() >= before.len() && stored.len() <= before.len() + during.len() + 1);
+    for f in &stored {
+        assert_eq!(f["properties"]["places"].as_array().unwrap().len(), 2, "whole: {f}");
+    }
+    // The restored copy takes writes, with the original's tokens.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/events", restored.base))
+        .bearer_auth(&token)
+        .json(&event(0, 99))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
+
+/// Writes `n` events one after another and returns them.
+async fn writer_for(base: &str, token: &str, n: usize) -> Vec<(String, Value)> {
+    let client = reqwest::Client::new();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let body = event(i, 0);
+        let r = client.post(format!("{base}/api/events")).bearer_auth(token).json(&body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        out.push((r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string(), body));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
+    let db = TestDb::on(&Backend::Sqlite).await;
+    let server = Server::launch(&db.url, &[("EVENTMAP_LOG_FORMAT", "json")]);
+    assert!(server.ready_within(Duration::from_secs(60)).await, "{}", server.log());
+    let client = reqwest::Client::new();
+    let ids = AtomicUsize::new(0);
+    let mut sent = Vec::new();
+    for (method, path, body) in [
+        ("GET", "/api/events?bbox=1,2,3", None),
+        ("POST", "/api/events", Some(json!({"title": "no token"}))),
+        ("GET", "/api/events", None),
+    ] {
+        let id = format!("test-{}", ids.fetch_add(1, Ordering::Relaxed));
+        let mut rb =
+            client.request(method.parse().unwrap(), format!("{}{path}", server.base)).header("x-request-id", &id);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.headers()["x-request-id"], id.as_str(), "the response names the request");
+        sent.push((id, r.status().as_u16()));
+    }
+    // Without an id of its own, the client gets one.
+    let r = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert!(r.headers()["x-request-id"].len() >= 16);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = server.log();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {l}")))
+        .collect();
+    for (id, status) in &sent {
+        let mine: Vec<&Value> = lines.iter().filter(|l| l["span"]["request_id"] == id.as_str()).collect();
+        assert!(!mine.is_empty(), "no log line names request {id}:\n{log}");
+        assert!(mine.iter().any(|l| l["fields"]["status"] == *status), "the status is logged for {id}:\n{log}");
+    }
+    let request_lines: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "request").collect();
+    assert!(request_lines.iter().all(|l| l["span"]["request_id"].is_string()), "every request line has an id:\n{log}");
+}
