@@ -69,7 +69,7 @@ impl SqliteStore {
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             c.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -32768; PRAGMA temp_store = memory;",
+                 PRAGMA cache_size = -32768; PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
             )?;
             c.set_prepared_statement_cache_capacity(64);
             Ok((c, Readers::open(p, 4)?))
@@ -307,8 +307,11 @@ impl super::EventStore for SqliteStore {
             }
             let existing = &existing;
             std::thread::scope(|scope| -> Result<(), StoreError> {
-                let (send, receive) = std::sync::mpsc::sync_channel::<Step>(1024);
+                // Steps travel in chunks: one wake-up of the writer per chunk, not per event.
+                const CHUNK: usize = 256;
+                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Step>>(8);
                 scope.spawn(move || {
+                    let mut chunk = Vec::with_capacity(CHUNK);
                     for mut ev in events {
                         let step = match existing.get(&ev.id) {
                             // A deletion is an editor's decision: re-importing does not undo it.
@@ -323,12 +326,16 @@ impl super::EventStore for SqliteStore {
                             },
                             None => Step::New(Box::new(Prepared::new(ev))),
                         };
-                        if send.send(step).is_err() {
+                        chunk.push(step);
+                        if chunk.len() == CHUNK
+                            && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
+                        {
                             return;
                         }
                     }
+                    let _ = send.send(chunk);
                 });
-                for step in receive {
+                for step in receive.into_iter().flatten() {
                     match step {
                         Step::Unchanged => counts.unchanged += 1,
                         Step::Changed(p, at, before) => {
