@@ -623,7 +623,111 @@ async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
         )
         .await;
         assert!(links.as_str().unwrap().contains("convoy"), "the convoy's panel is open: {links}");
+
+        // A report of something not yet on the map is saved as a new event through the API.
+        c.find("#btn-editor").await.unwrap().click().await.unwrap();
+        wait_for(
+            &c,
+            "the editor",
+            "return !document.getElementById('editor').hidden && !document.getElementById('ed-report').hidden;",
+        )
+        .await;
+        js(&c, "for (const id of ['rp-text', 'rp-url', 'rp-publisher', 'rp-lang']) document.getElementById(id).value = ''; return true;").await;
+        c.find("#rp-text")
+            .await
+            .unwrap()
+            .send_keys("Hundreds of people protested in Aleppo on Monday against rising bread prices.")
+            .await
+            .unwrap();
+        c.find("#rp-url").await.unwrap().send_keys("https://en.example.org/aleppo-protest").await.unwrap();
+        js(&c, "document.getElementById('rp-date').value = '2025-02-11'; return true;").await;
+        c.find("#rp-find").await.unwrap().click().await.unwrap();
+        wait_for(
+            &c,
+            "a draft without a match",
+            "return !!document.getElementById('rp-create') && !document.getElementById('rp-match');",
+        )
+        .await;
+        c.find("#rp-create").await.unwrap().click().await.unwrap();
+        let title = wait_for(
+            &c,
+            "the new event's panel",
+            "const t = document.getElementById('panel-title'); return !document.getElementById('panel').hidden && t.textContent.includes('Aleppo') && t.textContent;",
+        )
+        .await;
+        assert!(title.as_str().unwrap().contains("protested in Aleppo"), "{title}");
         assert_no_console_errors(&c, "while drafting a report").await;
+    })
+}
+
+/// 10,000 made-up events (labelled synthetic) spread around the eastern Mediterranean.
+async fn add_synthetic(app: &App, n: usize) {
+    let vocab = Vocabulary::default();
+    let cats = ["protest", "armed_clash", "shelling", "military_movement", "arrest"];
+    let items: Vec<eventmap::store::ImportItem> = (0..n)
+        .map(|i| {
+            let input: eventmap::domain::EventInput = serde_json::from_value(json!({
+                "title": format!("Synthetic event {i}"),
+                "description": "A made-up event for measuring the map with many events.",
+                "category": cats[i % cats.len()], "tags": ["synthetic"],
+                "start": format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                "places": [{"name": format!("Synthetic place {i}"), "lon": 33.0 + (i % 97) as f64 * 0.07, "lat": 31.0 + (i % 89) as f64 * 0.07}]
+            }))
+            .unwrap();
+            eventmap::store::ImportItem { id: uuid::Uuid::now_v7(), data: input.validate(&vocab).unwrap() }
+        })
+        .collect();
+    app._store.import(items, &eventmap::store::Actor::new("browser test")).await.unwrap();
+}
+
+/// Not a timed test: it checks that 10,000 events are drawn and listed, and writes what it
+/// measured (time to an interactive page, frame intervals while panning) to
+/// `target/screenshots/page-speed.txt`. Run it on the release build for figures:
+/// `EVENTMAP_REQUIRE_BROWSER=1 cargo test --release --test browser ten_thousand -- --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_events_are_drawn_and_the_time_to_interactive_is_measured() {
+    with_browser!(|app, c| {
+        add_synthetic(&app, 10_000).await;
+        c.goto(&format!("{}/?map=6/34/36.5", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let ready = js(&c, "return performance.now();").await.as_f64().unwrap();
+        let counts = wait_for(
+            &c,
+            "every event in view counted",
+            "const all = window.eventmap.data.all();
+             return all.length >= 10000 && [all.length, document.getElementById('list-items').children.length];",
+        )
+        .await;
+        assert!(counts[0].as_u64().unwrap() >= 10_000, "{counts}");
+        // Pan for two seconds and record the interval between frames.
+        let frames = js(
+            &c,
+            "const m = window.eventmap.map; const times = [];
+             let on = true; const tick = (t) => { times.push(t); if (on) requestAnimationFrame(tick); };
+             requestAnimationFrame(tick);
+             m.panBy([400, 0], {duration: 1000}); setTimeout(() => m.panBy([-400, 200], {duration: 1000}), 1000);
+             return new Promise((done) => setTimeout(() => { on = false;
+               const d = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+               done([d.length, d[Math.floor(d.length / 2)], d[Math.floor(d.length * 0.95)]]); }, 2100));",
+        )
+        .await;
+        let report = format!(
+            "10,000 events + demo: interactive {:.0} ms after navigation start; {} events loaded, {} listed; \
+             panning 2 s: {} frames, frame interval p50 {:.1} ms, p95 {:.1} ms\n",
+            ready,
+            counts[0],
+            counts[1],
+            frames[0],
+            frames[1].as_f64().unwrap_or(f64::NAN),
+            frames[2].as_f64().unwrap_or(f64::NAN)
+        );
+        eprint!("{report}");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("page-speed.txt"), &report).unwrap();
+        std::fs::write(dir.join("ten-thousand.png"), c.screenshot().await.unwrap()).unwrap();
+        assert!(frames[0].as_u64().unwrap() > 10, "the map kept drawing while panning: {frames}");
+        assert_no_console_errors(&c, "with 10,000 events").await;
     })
 }
 

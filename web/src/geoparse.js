@@ -162,10 +162,16 @@ function draftCard(out) {
       `${day}, ${BASIS[dr.time_basis] || dr.time_basis}${dr.time_text ? ` (“${dr.time_text}”)` : ''}.`),
     h('div', { class: 'form-actions' }, use),
   ];
+  if (d.action === 'draft') {
+    const create = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create' }, 'Save as a new event');
+    const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+    create.addEventListener('click', () => store(create, status, 'Save as a new event'));
+    parts.push(h('div', { class: 'form-actions' }, create), status);
+  }
   if (d.action === 'matches' && d.match) {
     const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, 'Add this report to that event');
     const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-    attach.addEventListener('click', () => attachTo(attach, status));
+    attach.addEventListener('click', () => store(attach, status, 'Add this report to that event'));
     parts.push(h('div', { class: 'report-match', id: 'rp-match' },
       h('p', {}, 'Already on the map: ', h('strong', { dir: 'auto' }, `“${d.match.title}”`), '.'),
       h('ul', { class: 'muted' }, d.match.reasons.map((r) => h('li', {}, r))),
@@ -174,9 +180,10 @@ function draftCard(out) {
   return h('div', { class: 'report-draft', id: 'rp-draft' }, parts);
 }
 
-async function attachTo(btn, status) {
+/** Sends the report again with "create": attached to the matched event, or stored as a new one. */
+async function store(btn, status, label) {
   btn.disabled = true;
-  btn.textContent = 'Adding…';
+  btn.textContent = 'Saving…';
   try {
     const out = await api('/api/reports', { method: 'POST', body: reportBody(last.text, true) });
     const d = out.drafts[0];
@@ -184,9 +191,9 @@ async function attachTo(btn, status) {
     btn.textContent = d.action === 'attached' || d.action === 'already_attached' ? 'Added' : 'Stored';
     if (d.event_id) handlers.attached(d.event_id);
   } catch (e) {
-    status.textContent = `The report could not be added: ${e.message}`;
+    status.textContent = `The report could not be saved: ${e.message}`;
     btn.disabled = false;
-    btn.textContent = 'Add this report to that event';
+    btn.textContent = label;
   }
 }
 
