@@ -11,7 +11,7 @@ export const LIMIT = 10000;
 
 let features = [];
 let byId = new Map();
-let loaded = { key: null, box: null, truncated: false, matched: 0 };
+let loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
 let controller = null;
 const listeners = new Set();
 
@@ -69,6 +69,8 @@ function pad([w, s, e, n], f) {
 }
 
 const contains = (a, b) => a && a[0] <= b[0] && a[1] <= b[1] && a[2] >= b[2] && a[3] >= b[3];
+/** Whether two views are the same but for a sliver (a resize by a few pixels, a settling map). */
+const sameView = (a, b) => !!a && a.every((x, i) => Math.abs(x - b[i]) <= 0.01 * Math.max(b[2] - b[0], b[3] - b[1]));
 const round = (x) => Math.round(x * 1e4) / 1e4;
 
 /** Loads the events for the map's view unless the loaded ones already cover it. */
@@ -76,7 +78,10 @@ export async function refresh(map, { force = false } = {}) {
   const params = filterParams();
   const key = JSON.stringify(params);
   const view = viewBox(map);
-  if (!force && key === loaded.key && !loaded.truncated && contains(loaded.box, view)) return;
+  // A truncated load is redone when the view changes (a closer view may hold every match), but
+  // not for the same view, which would bring the same page again.
+  const covered = loaded.truncated ? sameView(loaded.view, view) : contains(loaded.box, view);
+  if (!force && key === loaded.key && covered) return;
   const box = pad(view, 0.6);
   if (controller) controller.abort();
   controller = new AbortController();
@@ -89,11 +94,11 @@ export async function refresh(map, { force = false } = {}) {
     features = Array.isArray(fc.features) ? fc.features : [];
     byId = new Map(features.map((f) => [String(f.id), f]));
     const matched = Number.isFinite(fc.numberMatched) ? fc.numberMatched : features.length;
-    loaded = { key, box, truncated: matched > features.length, matched };
+    loaded = { key, box, view, truncated: matched > features.length, matched };
     emit('data');
   } catch (e) {
     if (aborted(e)) return;
-    loaded = { key: null, box: null, truncated: false, matched: 0 };
+    loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
     emit('error', e);
   }
 }
