@@ -368,9 +368,38 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
     let roles = roles(g, report, &chars, &mentions);
     // A country or region only stands for where it happened when nothing finer is named.
     let fine = |k: Kind| matches!(k, Kind::Settlement | Kind::Site | Kind::District | Kind::Natural | Kind::Area);
-    let any_fine = mentions.iter().any(|m| fine(m.place.kind));
+    // The event is told in one sentence: the first with a whole movement (an origin and a
+    // destination), else the first with half of one, else the first naming a town or site, else
+    // the first with any place. Places elsewhere in the text (a capital named in passing, the
+    // author's city) stay mentions, not places of the event.
+    let sentences: Vec<(usize, usize)> = mentions.iter().map(|m| sentence(&chars, m.start, m.end)).collect();
+    let in_sentence =
+        |sp: (usize, usize)| -> Vec<usize> { (0..mentions.len()).filter(|&i| sentences[i] == sp).collect() };
+    let has = |idx: &[usize], r: PlaceRole| idx.iter().any(|&i| roles[i].0 == r);
+    let mut spans: Vec<(usize, usize)> = sentences.clone();
+    spans.dedup();
+    let anchor_span = spans
+        .iter()
+        .find(|sp| {
+            let idx = in_sentence(**sp);
+            has(&idx, PlaceRole::Origin) && has(&idx, PlaceRole::Destination)
+        })
+        .or_else(|| {
+            spans.iter().find(|sp| {
+                let idx = in_sentence(**sp);
+                has(&idx, PlaceRole::Origin) || has(&idx, PlaceRole::Destination)
+            })
+        })
+        .or_else(|| spans.iter().find(|sp| in_sentence(**sp).iter().any(|&i| fine(mentions[i].place.kind))))
+        .or_else(|| spans.first())
+        .copied()?;
+    let chosen = in_sentence(anchor_span);
+    let any_fine = chosen.iter().any(|&i| fine(mentions[i].place.kind));
     let mut places: Vec<DraftPlace> = Vec::new();
-    for (m, (role, cue)) in mentions.iter().zip(roles) {
+    for (i, (m, (role, cue))) in mentions.iter().zip(roles.clone()).enumerate() {
+        if !chosen.contains(&i) {
+            continue;
+        }
         if any_fine && !fine(m.place.kind) {
             continue;
         }
@@ -417,13 +446,8 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
     };
     places.sort_by_key(|p| (rank(p.role), p.start));
 
-    // The supporting passage: the sentence of the movement, else of the first place.
-    let anchor = places.iter().find(|p| p.role == PlaceRole::Origin).unwrap_or(&places[0]);
-    let (s0, e0) = sentence(&chars, anchor.start, anchor.end);
-    let mut e = e0;
-    if let Some(d) = places.iter().find(|p| p.role == PlaceRole::Destination) {
-        e = e.max(sentence(&chars, d.start, d.end).1);
-    }
+    // The supporting passage: the sentence the event is told in.
+    let (s0, e) = anchor_span;
     let excerpt = clip(&chars[s0..e].iter().collect::<String>(), MAX_EXCERPT_CHARS);
 
     let published = report.published_at.map(|t| t.date_naive());
@@ -557,6 +581,17 @@ mod tests {
     fn a_country_is_dropped_when_a_town_is_named() {
         let d = run("In Syria, a convoy reached Tartus.", "en");
         assert_eq!(d.places.iter().map(|p| p.gazetteer_id.as_str()).collect::<Vec<_>>(), [TARTUS], "{d:?}");
+    }
+
+    #[test]
+    fn the_event_is_the_sentence_of_the_movement_and_places_named_in_passing_stay_out() {
+        let text = "Moscow has long relied on its bases in Syria. On 10 February a convoy departed from Latakia and \
+                    arrived in Tartus. Diplomats in Ankara and Damascus said little.";
+        let d = run(text, "en");
+        let ids: Vec<&str> = d.places.iter().map(|p| p.gazetteer_id.as_str()).collect();
+        assert_eq!(ids, [LATAKIA, TARTUS], "{d:?}");
+        assert_eq!(d.excerpt, "On 10 February a convoy departed from Latakia and arrived in Tartus.");
+        assert_eq!(d.time_text.as_deref(), Some("10 February"));
     }
 
     #[test]
