@@ -13,6 +13,8 @@
 //! spread over 2015–2025, with text, tags, actors and shared sources; both backends get the
 //! same events and the same queries.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -287,25 +289,8 @@ async fn main() {
     }
 
     // Serve with the release binary.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let t = Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eventmap"))
-        .args(["serve", "--database", &url, "--listen", &format!("127.0.0.1:{port}")])
-        .env("EVENTMAP_LOG", "warn")
-        .spawn()
-        .expect("eventmap binary");
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).tcp_nodelay(true).build().unwrap();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "server did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let startup = t.elapsed();
+    let (mut child, base, startup) = common::serve(&url, &client).await;
 
     // Queries: a 1° box around a city, a one-year window.
     let cities = Generator::new(&g).cities;

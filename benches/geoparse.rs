@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
 use eventmap::gazetteer::Gazetteer;
 use eventmap::geoparse::{Options, geoparse};
 
@@ -84,24 +86,8 @@ async fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eventmap"))
-        .args(["serve", "--database", &url, "--listen", &format!("127.0.0.1:{port}")])
-        .env("EVENTMAP_LOG", "warn")
-        .spawn()
-        .expect("eventmap binary");
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().tcp_nodelay(true).build().unwrap();
-    let t = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "server did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (mut child, base, _) = common::serve(&url, &client).await;
     let post = |text: &str| {
         let client = &client;
         let url = format!("{base}/api/geoparse");

@@ -2,29 +2,15 @@
 //! line-numbered rejections and a non-zero exit for a bad file, `--skip-invalid --rejects`,
 //! standard input, and exports in every format read back.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::cli::{eventmap, text};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
-}
-
-fn eventmap(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventmap"))
-        .args(args)
-        .args(["--database", db])
-        .env("EVENTMAP_LOG", "warn")
-        .output()
-        .expect("eventmap runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -2,31 +2,16 @@
 //! nothing; a file of reports about one convoy makes one corroborated event; a second run
 //! changes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::cli::{eventmap, text};
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports").join(name)
-}
-
-fn eventmap(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventmap"))
-        .args(args)
-        .args(["--database", db])
-        .env("EVENTMAP_LOG", "warn")
-        .output()
-        .expect("eventmap runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn actions(o: &Output) -> Vec<String> {
