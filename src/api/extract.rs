@@ -13,6 +13,18 @@ use super::error::ApiError;
 /// A JSON request body as a value.
 pub struct JsonBody(pub Value);
 
+/// Reads a request body into `T`; a wrong type or an unknown field is a 422 naming its path.
+pub fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(v).map_err(|err| {
+        let path = err.path().to_string();
+        crate::domain::ValidationErrors::one(
+            if path == "." { String::new() } else { path },
+            err.into_inner().to_string(),
+        )
+        .into()
+    })
+}
+
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 

@@ -279,10 +279,7 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let np: NewPlace = serde_path_to_error::deserialize(body).map_err(|err| {
-        let path = err.path().to_string();
-        ValidationErrors::one(if path == "." { String::new() } else { path }, err.into_inner().to_string())
-    })?;
+    let np: NewPlace = super::extract::from_json(body)?;
     let place = np.validate(&state.gazetteer)?;
     state.store.put_custom_places(std::slice::from_ref(&place), &caller.actor()).await?;
     state.gazetteer.add_custom(place.clone());

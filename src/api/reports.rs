@@ -6,12 +6,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, from_json};
 use crate::domain::ValidationErrors;
 use crate::geoparse::{Mention, Options};
 use crate::ingest::{IngestError, ReportRequest};
@@ -36,16 +35,6 @@ pub struct GeoparseResponse {
     pub mentions: Vec<Mention>,
 }
 
-/// Reads a body into `T`, naming the field that is wrong.
-fn body<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(v)
-        .map_err(|err| {
-            let path = err.path().to_string();
-            ValidationErrors::one(if path == "." { String::new() } else { path }, err.into_inner().to_string())
-        })
-        .map_err(ApiError::from)
-}
-
 /// `POST /api/geoparse`
 #[utoipa::path(post, path = "/api/geoparse", tag = "reports", request_body = GeoparseRequest,
     responses((status = 200, description = "Every place mention, with code-point offsets, the resolved place, a confidence and the runner-up candidates", body = GeoparseResponse),
@@ -55,16 +44,12 @@ pub async fn geoparse(
     State(state): State<AppState>,
     JsonBody(v): JsonBody,
 ) -> Result<Json<GeoparseResponse>, ApiError> {
-    let req: GeoparseRequest = body(v)?;
+    let req: GeoparseRequest = from_json(v)?;
     let mut e = ValidationErrors::new();
     if req.text.chars().count() > crate::ingest::MAX_TEXT_CHARS {
         e.add("text", format!("is longer than {} characters", crate::ingest::MAX_TEXT_CHARS));
     }
-    if let Some(c) = &req.country_hint {
-        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-            e.add("country_hint", format!("`{c}` is not an ISO 3166-1 alpha-2 code such as SY"));
-        }
-    }
+    crate::ingest::check_country_hint(req.country_hint.as_deref(), &mut e);
     if !e.is_empty() {
         return Err(e.into());
     }
@@ -90,7 +75,7 @@ pub async fn create(
     JsonBody(v): JsonBody,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let req: ReportRequest = body(v)?;
+    let req: ReportRequest = from_json(v)?;
     let out = crate::ingest::ingest(
         state.store.as_ref(),
         &state.gazetteer,

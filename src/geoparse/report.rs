@@ -171,7 +171,7 @@ fn turkic_role(suffix: &str) -> Option<PlaceRole> {
 /// Turkish and Azerbaijani postpositions after a place: "Lazkiye üzerinden" (via).
 fn cue_after(w: &str) -> Option<PlaceRole> {
     match w {
-        "uzerinden" | "üzerinden" | "üzərindən" | "uzerinden," => Some(PlaceRole::Via),
+        "uzerinden" | "üzerinden" | "üzərindən" => Some(PlaceRole::Via),
         _ => None,
     }
 }
@@ -235,11 +235,6 @@ fn inflection_suffix(g: &Gazetteer, word: &str) -> Option<String> {
     None
 }
 
-/// Whether the text reads as Turkish or Azerbaijani.
-fn turkic(report: &Report<'_>) -> bool {
-    super::spot::looks_turkic(report.text, report.language)
-}
-
 /// The role of each mention, with the cue that gave it.
 fn roles(
     g: &Gazetteer,
@@ -247,7 +242,7 @@ fn roles(
     chars: &[char],
     mentions: &[&Mention],
 ) -> Vec<(PlaceRole, Option<String>)> {
-    let tk = turkic(report);
+    let tk = super::spot::looks_turkic(report.text, report.language);
     let mut out: Vec<(PlaceRole, Option<String>)> = Vec::with_capacity(mentions.len());
     for m in mentions {
         let has_origin = out.iter().any(|(r, _)| *r == PlaceRole::Origin);
@@ -396,10 +391,8 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
     let chosen = in_sentence(anchor_span);
     let any_fine = chosen.iter().any(|&i| fine(mentions[i].place.kind));
     let mut places: Vec<DraftPlace> = Vec::new();
-    for (i, (m, (role, cue))) in mentions.iter().zip(roles.clone()).enumerate() {
-        if !chosen.contains(&i) {
-            continue;
-        }
+    for &i in &chosen {
+        let (m, (role, cue)) = (mentions[i], roles[i].clone());
         if any_fine && !fine(m.place.kind) {
             continue;
         }

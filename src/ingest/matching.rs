@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::filter::distance_km;
-use crate::domain::{Event, PlaceRole, TimePrecision};
+use crate::domain::{Event, PlaceRole, TimeRange};
 use crate::geoparse::report::Draft;
 
 /// Places this close count as the same place (a checkpoint "at Tartus" and Tartus itself).
@@ -28,26 +28,9 @@ pub struct Match {
     pub reasons: Vec<String>,
 }
 
-/// How long an interval of a given precision lasts when only its start is known.
-pub fn span(p: TimePrecision) -> Duration {
-    match p {
-        TimePrecision::Exact | TimePrecision::Hour => Duration::hours(1),
-        TimePrecision::Day => Duration::days(1),
-        TimePrecision::Week => Duration::days(7),
-        TimePrecision::Month => Duration::days(31),
-        TimePrecision::Year => Duration::days(366),
-    }
-}
-
 /// The interval a draft covers.
-pub fn draft_interval(d: &Draft) -> (DateTime<Utc>, DateTime<Utc>) {
-    (d.start, d.start + span(d.time_precision))
-}
-
-fn event_interval(e: &Event) -> (DateTime<Utc>, DateTime<Utc>) {
-    let s = e.data.start;
-    let end = e.data.end.unwrap_or(s + span(e.data.time_precision));
-    (s, end.max(s + span(e.data.time_precision)))
+pub fn draft_range(d: &Draft) -> TimeRange {
+    TimeRange::of_event(d.start, None, d.time_precision)
 }
 
 /// Folded words of four letters or more: enough to compare two texts about the same thing.
@@ -72,19 +55,20 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// Scores a draft against a stored event; `None` when they cannot be the same event.
 pub fn score(draft: &Draft, draft_text: &str, ev: &Event) -> Option<Match> {
     let mut reasons = Vec::new();
-    let (ds, de) = draft_interval(draft);
-    let (es, ee) = event_interval(ev);
+    let d = draft_range(draft);
+    let e = TimeRange::of_event(ev.data.start, ev.data.end, ev.data.time_precision);
     let slack = Duration::days(TIME_SLACK_DAYS);
-    if ds >= ee + slack || es >= de + slack {
+    let widened = TimeRange { start: d.start - slack, end: d.end + slack };
+    if !widened.overlaps(&e) {
         return None;
     }
-    let exact_overlap = ds < ee && es < de;
+    let exact_overlap = d.overlaps(&e);
     let time_score = if exact_overlap { 1.0 } else { 0.5 };
     reasons.push(format!(
         "time {}: the report says {}, the event is dated {}",
         if exact_overlap { "overlaps" } else { "is within a day" },
-        ds.format("%Y-%m-%d"),
-        es.format("%Y-%m-%d")
+        d.start.format("%Y-%m-%d"),
+        e.start.format("%Y-%m-%d")
     ));
 
     let mut matched = 0usize;
@@ -167,9 +151,10 @@ pub fn best(draft: &Draft, draft_text: &str, events: &[Event]) -> Option<Match> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EventInput, Vocabulary};
+    use crate::domain::{EventInput, TimePrecision, Vocabulary};
     use crate::gazetteer::Kind;
     use crate::geoparse::report::{DraftPlace, TimeBasis};
+    use chrono::Utc;
 
     fn place(role: PlaceRole, name: &str, id: &str, lon: f64, lat: f64) -> DraftPlace {
         DraftPlace {

@@ -5,6 +5,8 @@
 
 pub mod matching;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use crate::domain::filter::PageRequest;
 use crate::domain::{
-    BBox, Event, EventFilter, EventInput, LocationPrecision, PlaceInput, Sort, Source, SourceInput, Status,
+    BBox, Event, EventFilter, EventInput, LocationPrecision, PlaceInput, Sort, Source, SourceInput, Status, TimeRange,
     ValidationErrors, Vocabulary,
 };
 use crate::gazetteer::{Gazetteer, Kind};
@@ -104,13 +106,6 @@ pub struct Outcome {
     pub drafts: Vec<DraftOutcome>,
 }
 
-impl Outcome {
-    /// Whether anything was written.
-    pub fn stored(&self) -> bool {
-        self.drafts.iter().any(|d| matches!(d.action, Action::Created | Action::Attached))
-    }
-}
-
 /// Why a report could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -118,6 +113,15 @@ pub enum IngestError {
     Invalid(#[from] ValidationErrors),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Checks that a country hint is an ISO 3166-1 alpha-2 code.
+pub fn check_country_hint(hint: Option<&str>, e: &mut ValidationErrors) {
+    if let Some(c) = hint {
+        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            e.add("country_hint", format!("`{c}` is not an ISO 3166-1 alpha-2 code such as SY"));
+        }
+    }
 }
 
 /// Checks a report; returns it as a source (without excerpt).
@@ -128,11 +132,7 @@ pub fn validate(req: &ReportRequest) -> Result<Source, ValidationErrors> {
     } else if req.text.chars().count() > MAX_TEXT_CHARS {
         e.add("text", format!("is longer than {MAX_TEXT_CHARS} characters"));
     }
-    if let Some(c) = &req.country_hint {
-        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
-            e.add("country_hint", format!("`{c}` is not an ISO 3166-1 alpha-2 code such as SY"));
-        }
-    }
+    check_country_hint(req.country_hint.as_deref(), &mut e);
     let input = SourceInput {
         url: req.url.clone(),
         title: req.title.clone(),
@@ -218,7 +218,7 @@ pub fn publishers(sources: &[Source]) -> usize {
 
 /// Stored events near the draft's places and time.
 async fn candidates(store: &dyn Store, d: &Draft) -> Result<Vec<Event>, StoreError> {
-    let (s, e) = matching::draft_interval(d);
+    let TimeRange { start: s, end: e } = matching::draft_range(d);
     let mut bbox = BBox { min_lon: 180.0, min_lat: 90.0, max_lon: -180.0, max_lat: -90.0 };
     for p in &d.places {
         bbox.min_lon = bbox.min_lon.min(p.lon - SEARCH_MARGIN_DEG).max(-180.0);
@@ -283,23 +283,31 @@ async fn attach(
 /// Takes a report: drafts its event, matches it, and stores the outcome when `req.create` is set.
 pub async fn ingest(
     store: &dyn Store,
-    g: &Gazetteer,
+    g: &Arc<Gazetteer>,
     vocab: &Vocabulary,
     req: &ReportRequest,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Outcome, IngestError> {
     let mut source = validate(req)?;
-    let report = Report {
-        title: req.title.as_deref(),
-        text: &req.text,
-        published_at: source.published_at,
-        language: source.language.as_deref(),
-        country_hint: req.country_hint.as_deref(),
-    };
-    let opts = Options { country_hint: req.country_hint.clone(), language: source.language.clone() };
-    let mentions = crate::geoparse::geoparse(g, &req.text, &opts);
-    let Some(draft) = crate::geoparse::report::draft_from(g, &report, &mentions, now) else {
+    // Geoparsing a long report is milliseconds of CPU: off the async threads.
+    let (g, r, published_at, language) = (g.clone(), req.clone(), source.published_at, source.language.clone());
+    let (mentions, draft) = tokio::task::spawn_blocking(move || {
+        let opts = Options { country_hint: r.country_hint.as_ref().map(|c| c.to_ascii_uppercase()), language };
+        let report = Report {
+            title: r.title.as_deref(),
+            text: &r.text,
+            published_at,
+            language: opts.language.as_deref(),
+            country_hint: opts.country_hint.as_deref(),
+        };
+        let mentions = crate::geoparse::geoparse(&g, &r.text, &opts);
+        let draft = crate::geoparse::report::draft_from(&g, &report, &mentions, now);
+        (mentions, draft)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("geoparsing the report failed: {e}")))?;
+    let Some(draft) = draft else {
         return Ok(Outcome { source, mentions, drafts: Vec::new() });
     };
     source.excerpt = Some(draft.excerpt.clone());
