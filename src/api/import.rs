@@ -98,9 +98,6 @@ fn import_error(e: ImportError) -> ApiError {
             }],
         },
         ImportError::Store(s) => s.into(),
-        ImportError::Changed(row) => {
-            ApiError::Conflict(format!("{row}: the data changed during the import; send it again"))
-        }
         ImportError::Rejects(e) => ApiError::Internal(e.to_string()),
         ImportError::Task(e) => ApiError::Internal(e),
     }

@@ -98,7 +98,8 @@ pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
         Some(list) => Vocabulary::from_list(list).map_err(|e| anyhow::anyhow!("--categories: {e}"))?,
         None => Vocabulary::default(),
     };
-    // The file is read twice (check, then import), so standard input is kept in a file first.
+    // The head of the file is read to guess its format before the import reads it, so standard
+    // input is kept in a file first.
     let mut spool = None;
     let path = if args.file.as_os_str() == "-" {
         let (s, mut f) = Spool::create().context("could not create a temporary file for standard input")?;

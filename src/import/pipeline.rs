@@ -1,22 +1,20 @@
 //! Running an import: guess the format, parse, complete places, validate, check keys, and write
-//! batches of valid rows through [`EventStore::import`](crate::store::EventStore::import), with memory that does not grow with
-//! the size of rows or file (only with the number of keys: 20 to 30 bytes a row for the
+//! batches of valid rows through [`EventStore::import_stream`](crate::store::EventStore::import_stream), with memory that does not
+//! grow with the size of rows or file (only with the number of keys: 20 to 30 bytes a row for the
 //! duplicate check).
 //!
-//! **All or nothing, with flat memory.** A file is read twice. The first pass parses and
-//! validates every row, writing nothing, and reports every bad row with its line (and a key that
-//! appears twice). Only when no row is bad does the second pass read the file again and send
-//! batches of [`ImportOptions::batch_size`] valid rows to the store, each batch one transaction,
-//! while the next batch is parsed. Holding a whole file in one transaction would hold all of it
-//! in memory (the store's import takes its batch as a `Vec`) and keep the single SQLite writer
-//! locked for minutes. The price: if the database fails or the process is killed during the
-//! second pass, the batches already committed stay. That is safe to finish by running the same
-//! import again, because ids come from the rows' keys: rows already imported are found identical
-//! and left alone, and the rest are created. A row that turns bad between the passes (the file
-//! changed) stops the second pass with [`ImportError::Changed`].
+//! **All or nothing, in one pass.** The file is read once. Each row is parsed, completed and
+//! validated, and batches of [`ImportOptions::batch_size`] valid rows go to the store while the
+//! next batch is parsed; the store writes every batch into one transaction. When a row is bad, no
+//! more batches are sent but the rest of the file is still checked, so that every bad row is
+//! reported with its line (and every key that appears twice); at the end the transaction is
+//! rolled back and the database is as it was. Only when every row was good does the pipeline
+//! send [`ImportChunk::Commit`]. A crash or a kill before then also leaves nothing behind, since
+//! nothing was committed; readers never see part of an import.
 //!
-//! With `skip_invalid` there is one pass: good rows are imported, bad ones are counted, listed
-//! (the first [`ImportOptions::max_reported`]) and written to the rejects file when there is one.
+//! With `skip_invalid`, good rows are imported and bad ones are counted, listed (the first
+//! [`ImportOptions::max_reported`]) and written to the rejects file when there is one; the good
+//! rows are still committed together at the end.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
@@ -29,7 +27,7 @@ use serde::Serialize;
 
 use super::{Format, Mapping, ParseError, ParseOptions, Parsed, Position, RowError, detect, row_id};
 use crate::domain::{EventInput, PlaceInput, Vocabulary};
-use crate::store::{Actor, DynStore, ImportCounts, ImportItem, StoreError};
+use crate::store::{Actor, DynStore, ImportChunk, ImportItem, StoreError};
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -79,11 +77,6 @@ pub enum ImportError {
     UnknownFormat,
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error(
-        "{0}: this row was valid when the file was checked; the file (or the places it names) changed during the import. \
-         Rows before it were imported; run the import again to finish"
-    )]
-    Changed(RowError),
     #[error("could not write the rejected rows: {0}")]
     Rejects(std::io::Error),
     #[error("the import stopped unexpectedly: {0}")]
@@ -99,7 +92,7 @@ pub trait PlaceCompleter: Send + Sync {
 
 /// Shows how far an import has come (a progress bar, a log line, or nothing).
 pub trait Progress: Send + Sync {
-    /// A pass begins: `checking` or `importing`, over a file of `total_bytes`.
+    /// A pass begins (`importing`), over a file of `total_bytes`.
     fn phase(&self, _name: &str, _total_bytes: u64) {}
     /// Rows and bytes read so far in this pass.
     fn advance(&self, _rows: u64, _bytes: u64) {}
@@ -175,20 +168,19 @@ struct PassOutcome {
     skipped: u64,
     rejected: u64,
     rejections: Vec<RowError>,
-    changed: Option<RowError>,
 }
 
 /// How a pass treats rows.
 struct PassMode<'a> {
-    /// Where valid batches go (none: only check).
-    send: Option<&'a tokio::sync::mpsc::Sender<Vec<ImportItem>>>,
-    /// Detect a key that appears twice.
-    dedupe: bool,
-    /// A bad row stops the pass (the second pass of an all-or-nothing import).
-    strict: bool,
+    /// Where valid batches go.
+    send: &'a tokio::sync::mpsc::Sender<ImportChunk>,
+    /// A bad row stops the sending of batches, and the import is rolled back at the end.
+    all_or_nothing: bool,
     rejects: Option<&'a mut ::csv::Writer<Box<dyn Write + Send>>>,
 }
 
+/// Reads the file once, sending valid rows in batches; sends [`ImportChunk::Commit`] at the end
+/// unless a bad row made the import fail (all or nothing) or reading stopped.
 fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome, ImportError> {
     let file = std::fs::File::open(&job.path).map_err(ParseError::Io)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -197,7 +189,10 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     job.progress.phase(name, total);
     let mut out = PassOutcome::default();
     let mut seen: HashMap<u128, u32> = HashMap::new();
-    let mut batch: Vec<ImportItem> = Vec::with_capacity(if mode.send.is_some() { job.batch_size } else { 0 });
+    let mut batch: Vec<ImportItem> = Vec::with_capacity(job.batch_size);
+    // Whether batches still go to the store (false after a bad row of an all-or-nothing import,
+    // or when the store side stopped).
+    let mut sending = true;
     let mut failure: Option<ImportError> = None;
     let mut sink = |at: Position, parsed: Parsed| -> ControlFlow<()> {
         out.rows += 1;
@@ -213,20 +208,20 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
             Err(reason) => Err(reason),
         };
         let checked = checked.and_then(|item| {
-            if mode.dedupe {
-                let line = u32::try_from(at.line).unwrap_or(u32::MAX);
-                if let Some(first) = seen.insert(item.id.as_u128(), line) {
-                    seen.insert(item.id.as_u128(), first);
-                    return Err(format!("its key (event id {}) is also the key of the row on line {first}", item.id));
-                }
+            let line = u32::try_from(at.line).unwrap_or(u32::MAX);
+            if let Some(first) = seen.insert(item.id.as_u128(), line) {
+                seen.insert(item.id.as_u128(), first);
+                return Err(format!("its key (event id {}) is also the key of the row on line {first}", item.id));
             }
             Ok(item)
         });
         match checked {
             Ok(item) => {
-                if let Some(tx) = mode.send {
+                if sending {
                     batch.push(item);
-                    if batch.len() >= job.batch_size && tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                    if batch.len() >= job.batch_size
+                        && mode.send.blocking_send(ImportChunk::Rows(std::mem::take(&mut batch))).is_err()
+                    {
                         // The store side stopped (and will say why).
                         return ControlFlow::Break(());
                     }
@@ -241,9 +236,9 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
                         return ControlFlow::Break(());
                     }
                 }
-                if mode.strict {
-                    out.changed = Some(e);
-                    return ControlFlow::Break(());
+                if mode.all_or_nothing {
+                    sending = false;
+                    batch = Vec::new();
                 }
                 if out.rejections.len() < job.max_reported {
                     out.rejections.push(e);
@@ -259,13 +254,15 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
         return Err(f);
     }
     parsed?;
-    if out.changed.is_none() && !batch.is_empty() {
-        if let Some(tx) = mode.send {
-            let _ = tx.blocking_send(batch);
-        }
-    }
     if let Some(w) = mode.rejects {
         w.flush().map_err(ImportError::Rejects)?;
+    }
+    if sending {
+        // A closed channel means the store side stopped; it says why.
+        if !batch.is_empty() {
+            let _ = mode.send.blocking_send(ImportChunk::Rows(batch));
+        }
+        let _ = mode.send.blocking_send(ImportChunk::Commit);
     }
     Ok(out)
 }
@@ -281,7 +278,7 @@ pub fn guess_format(path: &Path) -> Result<Format, ImportError> {
     detect::guess(&head).ok_or(ImportError::UnknownFormat)
 }
 
-/// Imports the file at `path` (it is read twice unless `skip_invalid`, so it must not be a pipe).
+/// Imports the file at `path` (read once, and its head once more to guess the format when none is given).
 /// Rejected rows are written to `rejects` as CSV (`line,record,reason`) when it is given.
 pub async fn run(
     store: DynStore,
@@ -326,75 +323,38 @@ pub async fn run(
         w.write_record(["line", "record", "reason"]).map_err(|e| ImportError::Rejects(std::io::Error::other(e)))?;
     }
 
-    if !opts.skip_invalid {
-        let j = job.clone();
-        let (checked, rejects_back) = tokio::task::spawn_blocking(move || {
-            let out = run_pass(
-                &j,
-                "checking",
-                PassMode { send: None, dedupe: true, strict: false, rejects: rejects.as_mut() },
-            );
-            (out, rejects)
-        })
-        .await
-        .map_err(|e| ImportError::Task(e.to_string()))?;
-        let checked = checked?;
-        rejects = rejects_back;
-        report.rows = checked.rows;
-        report.skipped = checked.skipped;
-        report.rejected = checked.rejected;
-        report.rejections = checked.rejections;
-        if checked.rejected > 0 {
-            return Ok(report);
-        }
-    }
-
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ImportItem>>(1);
-    let skip_invalid = opts.skip_invalid;
+    // Two rows' worth of batches in flight: the next is parsed while the store writes one.
+    let (tx, rx) = tokio::sync::mpsc::channel::<ImportChunk>(1);
+    let all_or_nothing = !opts.skip_invalid;
     let j = job.clone();
     let producer = tokio::task::spawn_blocking(move || {
-        let mode = PassMode { send: Some(&tx), dedupe: skip_invalid, strict: !skip_invalid, rejects: rejects.as_mut() };
+        let mode = PassMode { send: &tx, all_or_nothing, rejects: rejects.as_mut() };
         run_pass(&j, "importing", mode)
     });
-    let mut counts = ImportCounts::default();
-    let mut store_error = None;
-    while let Some(batch) = rx.recv().await {
-        match store.import(batch, actor).await {
-            Ok(c) => {
-                counts.created += c.created;
-                counts.updated += c.updated;
-                counts.unchanged += c.unchanged;
-            }
-            Err(e) => {
-                store_error = Some(e);
-                break;
-            }
-        }
-    }
-    drop(rx);
+    let stored = store.import_stream(rx, actor).await;
     let produced = producer.await.map_err(|e| ImportError::Task(e.to_string()))?;
-    if let Some(e) = store_error {
-        return Err(e.into());
-    }
+    let counts = stored?;
     let out = produced?;
-    if let Some(e) = out.changed {
-        return Err(ImportError::Changed(e));
-    }
     report.rows = out.rows;
     report.skipped = out.skipped;
-    if skip_invalid {
-        report.rejected = out.rejected;
-        report.rejections = out.rejections;
+    report.rejected = out.rejected;
+    report.rejections = out.rejections;
+    match counts {
+        Some(c) => {
+            report.created = c.created;
+            report.updated = c.updated;
+            report.unchanged = c.unchanged;
+            report.imported = true;
+        }
+        // Rolled back: a bad row of an all-or-nothing import (`report.imported` stays false).
+        None if all_or_nothing && report.rejected > 0 => {}
+        None => return Err(ImportError::Task("the import stopped before its end; nothing was imported".into())),
     }
-    report.created = counts.created;
-    report.updated = counts.updated;
-    report.unchanged = counts.unchanged;
-    report.imported = true;
     Ok(report)
 }
 
 /// A temporary file that is removed when dropped: where a request body or standard input is
-/// kept so that it can be read twice.
+/// kept, so that its head can be read to guess the format before the import reads it whole.
 pub struct Spool {
     path: PathBuf,
 }

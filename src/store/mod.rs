@@ -13,6 +13,7 @@ mod sources;
 pub mod sql;
 pub mod sqlite;
 mod sqlite_dump;
+mod sqlite_import;
 mod sqlite_read;
 mod sqlite_write;
 pub mod transfer;
@@ -98,6 +99,23 @@ pub struct ImportCounts {
     pub unchanged: u64,
 }
 
+impl std::ops::AddAssign for ImportCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// A piece of a streamed import ([`EventStore::import_stream`]).
+#[derive(Debug)]
+pub enum ImportChunk {
+    /// Rows to write, handled as [`EventStore::import`] handles its batch.
+    Rows(Vec<ImportItem>),
+    /// Every row was sent: commit. A stream that ends without it is rolled back.
+    Commit,
+}
+
 /// Errors of the store. Messages of `Internal` are for logs, never for clients.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -175,6 +193,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// Writes many events in one transaction: new ids are created, known ids whose fields differ
     /// get a new revision, and identical ones are left alone. All or nothing.
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError>;
+
+    /// Writes every batch received from `chunks` in one transaction, each as [`import`](Self::import)
+    /// writes its batch (an id may appear in one batch only), with memory bounded by the channel
+    /// rather than by the size of the import. The transaction commits when [`ImportChunk::Commit`]
+    /// arrives and returns the counts; when the channel closes without it (the sender found a bad
+    /// row, stopped, or failed), it is rolled back and `None` is returned: nothing was written.
+    async fn import_stream(
+        &self,
+        chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        actor: &Actor,
+    ) -> Result<Option<ImportCounts>, StoreError>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::postgres_write::{self as w, EventWrite, RevisionWrite};
 use super::rules::{Current, check_revision, same_fields, tombstone_from_json};
 use super::sql::{self, Bind, Dialect, Sql};
-use super::{Actor, ImportCounts, ImportItem, Lookup, Prepared, Row, RowStream, StoreError, Tombstone};
+use super::{Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, Row, RowStream, StoreError, Tombstone};
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest};
 use crate::domain::revision::Action;
@@ -523,57 +523,30 @@ impl super::EventStore for PgStore {
     }
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
-        let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
-        for it in &items {
-            if !seen.insert(it.id) {
-                return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
+        let mut tx = self.begin_write().await?;
+        let counts = import_batch(&mut tx, items, actor).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn import_stream(
+        &self,
+        mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        actor: &Actor,
+    ) -> Result<Option<ImportCounts>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut counts = ImportCounts::default();
+        while let Some(chunk) = chunks.recv().await {
+            match chunk {
+                ImportChunk::Rows(items) => counts += import_batch(&mut tx, items, actor).await?,
+                ImportChunk::Commit => {
+                    tx.commit().await?;
+                    return Ok(Some(counts));
+                }
             }
         }
-        let ids: Vec<Uuid> = items.iter().map(|it| it.id).collect();
-        let mut tx = self.begin_write().await?;
-        let existing = w::load(&mut tx, &ids).await?;
-        let (change, now) = w::reserve_changes(&mut tx, items.len() as i64).await?;
-        let mut events: Vec<Event> = items.into_iter().map(|it| Event::new(it.id, it.data, now)).collect();
-        let filled = {
-            let mut refs: Vec<&mut Event> = events.iter_mut().collect();
-            w::resolve_sources(&mut tx, &mut refs, now.timestamp_millis()).await?
-        };
-        let seq = w::next_seq(&mut tx).await?;
-        // Rendering and indexing values is CPU work: keep it off the async threads.
-        let plan = tokio::task::spawn_blocking(move || plan_import(events, &existing, seq, change))
-            .await
-            .map_err(|e| StoreError::Internal(format!("import task failed: {e}")))?;
-        let new: Vec<EventWrite<'_>> =
-            plan.new.iter().map(|(seq, change, p)| EventWrite { seq: *seq, change: *change, p }).collect();
-        w::insert_events(&mut tx, &new).await?;
-        let changed: Vec<EventWrite<'_>> =
-            plan.changed.iter().map(|(seq, change, p, _)| EventWrite { seq: *seq, change: *change, p }).collect();
-        let before: Vec<&EventData> = plan.changed.iter().map(|(.., b)| b).collect();
-        w::replace_events(&mut tx, &changed, &before).await?;
-        let mut revs: Vec<RevisionWrite<'_>> = Vec::with_capacity(new.len() + changed.len());
-        for (_, _, p, b) in &plan.changed {
-            revs.push(RevisionWrite {
-                event: &p.event,
-                action: Action::Import,
-                reason: None,
-                before: Some(b),
-                after: Some(&p.event.data),
-            });
-        }
-        for (_, _, p) in &plan.new {
-            revs.push(RevisionWrite {
-                event: &p.event,
-                action: Action::Import,
-                reason: None,
-                before: None,
-                after: Some(&p.event.data),
-            });
-        }
-        w::record_revisions(&mut tx, actor, &revs).await?;
-        w::bump_max_duration(&mut tx, plan.max_duration).await?;
-        w::refresh_citing(&mut tx, &filled, &plan.touched).await?;
-        tx.commit().await?;
-        Ok(plan.counts)
+        tx.rollback().await?;
+        Ok(None)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -738,6 +711,64 @@ impl super::PlaceStore for PgStore {
 }
 
 impl super::Store for PgStore {}
+
+/// Writes one batch of an import inside `tx`: new ids created, changed ones revised, identical
+/// ones left alone.
+async fn import_batch(
+    tx: &mut sqlx::Transaction<'static, Postgres>,
+    items: Vec<ImportItem>,
+    actor: &Actor,
+) -> Result<ImportCounts, StoreError> {
+    let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
+    for it in &items {
+        if !seen.insert(it.id) {
+            return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
+        }
+    }
+    let ids: Vec<Uuid> = items.iter().map(|it| it.id).collect();
+    let existing = w::load(tx, &ids).await?;
+    let (change, now) = w::reserve_changes(tx, items.len() as i64).await?;
+    let mut events: Vec<Event> = items.into_iter().map(|it| Event::new(it.id, it.data, now)).collect();
+    let filled = {
+        let mut refs: Vec<&mut Event> = events.iter_mut().collect();
+        w::resolve_sources(tx, &mut refs, now.timestamp_millis()).await?
+    };
+    let seq = w::next_seq(tx).await?;
+    // Rendering and indexing values is CPU work: keep it off the async threads.
+    let plan = tokio::task::spawn_blocking(move || plan_import(events, &existing, seq, change))
+        .await
+        .map_err(|e| StoreError::Internal(format!("import task failed: {e}")))?;
+    let new: Vec<EventWrite<'_>> =
+        plan.new.iter().map(|(seq, change, p)| EventWrite { seq: *seq, change: *change, p }).collect();
+    w::insert_events(tx, &new).await?;
+    let changed: Vec<EventWrite<'_>> =
+        plan.changed.iter().map(|(seq, change, p, _)| EventWrite { seq: *seq, change: *change, p }).collect();
+    let before: Vec<&EventData> = plan.changed.iter().map(|(.., b)| b).collect();
+    w::replace_events(tx, &changed, &before).await?;
+    let mut revs: Vec<RevisionWrite<'_>> = Vec::with_capacity(new.len() + changed.len());
+    for (_, _, p, b) in &plan.changed {
+        revs.push(RevisionWrite {
+            event: &p.event,
+            action: Action::Import,
+            reason: None,
+            before: Some(b),
+            after: Some(&p.event.data),
+        });
+    }
+    for (_, _, p) in &plan.new {
+        revs.push(RevisionWrite {
+            event: &p.event,
+            action: Action::Import,
+            reason: None,
+            before: None,
+            after: Some(&p.event.data),
+        });
+    }
+    w::record_revisions(tx, actor, &revs).await?;
+    w::bump_max_duration(tx, plan.max_duration).await?;
+    w::refresh_citing(tx, &filled, &plan.touched).await?;
+    Ok(plan.counts)
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@
 //! Spatial and time filters go through an R*Tree over (longitude, latitude, day), text search
 //! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -18,11 +18,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use uuid::Uuid;
 
-use super::rules::{Current, check_revision, same_fields, tombstone_from_json};
+use super::rules::{check_revision, same_fields, tombstone_from_json};
 use super::sql::{self, Dialect};
 use super::sqlite_read::Readers;
 use super::sqlite_write as w;
-use super::{Actor, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
+use super::{Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest};
 use crate::domain::revision::Action;
@@ -69,8 +69,9 @@ impl SqliteStore {
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             c.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -32768; PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
+                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
             )?;
+            c.pragma_update(None, "cache_size", -super::sqlite_import::WRITER_CACHE_KIB)?;
             c.set_prepared_statement_cache_capacity(64);
             Ok((c, Readers::open(p, 4)?))
         })
@@ -277,100 +278,22 @@ impl super::EventStore for SqliteStore {
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
         let actor = actor.clone();
-        self.write(move |tx| {
-            let mut counts = ImportCounts::default();
-            let mut existing: HashMap<Uuid, Current> = HashMap::new();
-            let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
-            for it in &items {
-                if !seen.insert(it.id) {
-                    return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
-                }
-                if let Some(cur) = w::load(tx, it.id)? {
-                    existing.insert(it.id, cur);
-                }
-            }
-            let (mut change, now) = w::reserve_changes(tx, items.len() as i64)?;
-            let mut events: Vec<Event> = items.into_iter().map(|it| Event::new(it.id, it.data, now)).collect();
-            let filled = {
-                let mut refs: Vec<&mut Event> = events.iter_mut().collect();
-                w::resolve_sources(tx, &mut refs, now.timestamp_millis())?
-            };
-            let mut seq = w::next_seq(tx)?;
-            let mut max_dur = 0i64;
-            let mut touched: HashSet<i64> = HashSet::new();
-            // Rendering and indexing values (JSON, folding, diffs) is CPU work that a second
-            // thread does while this one writes: a bulk import keeps both cores busy.
-            enum Step {
-                New(Box<Prepared>),
-                Changed(Box<Prepared>, i64, Box<EventData>),
-                Unchanged,
-            }
-            let existing = &existing;
-            std::thread::scope(|scope| -> Result<(), StoreError> {
-                // Steps travel in chunks: one wake-up of the writer per chunk, not per event.
-                const CHUNK: usize = 256;
-                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Step>>(8);
-                scope.spawn(move || {
-                    let mut chunk = Vec::with_capacity(CHUNK);
-                    for mut ev in events {
-                        let step = match existing.get(&ev.id) {
-                            // A deletion is an editor's decision: re-importing does not undo it.
-                            Some(cur) if cur.deleted => Step::Unchanged,
-                            Some(cur) => match &cur.event {
-                                Some(before) if !same_fields(&before.data, &ev.data) => {
-                                    ev.created_at = before.created_at;
-                                    ev.revision = cur.revision + 1;
-                                    Step::Changed(Box::new(Prepared::new(ev)), cur.seq, Box::new(before.data.clone()))
-                                }
-                                _ => Step::Unchanged,
-                            },
-                            None => Step::New(Box::new(Prepared::new(ev))),
-                        };
-                        chunk.push(step);
-                        if chunk.len() == CHUNK
-                            && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
-                        {
-                            return;
-                        }
-                    }
-                    let _ = send.send(chunk);
-                });
-                for step in receive.into_iter().flatten() {
-                    match step {
-                        Step::Unchanged => counts.unchanged += 1,
-                        Step::Changed(p, at, before) => {
-                            w::replace_event(tx, at, change, &p, &before)?;
-                            w::record_revision(
-                                tx,
-                                &p.event,
-                                &actor,
-                                Action::Import,
-                                None,
-                                Some(&before),
-                                Some(&p.event.data),
-                            )?;
-                            touched.insert(at);
-                            change += 1;
-                            counts.updated += 1;
-                        }
-                        Step::New(p) => {
-                            max_dur = max_dur.max(p.t_max - p.t_start);
-                            w::insert_event(tx, seq, change, &p)?;
-                            w::record_revision(tx, &p.event, &actor, Action::Import, None, None, Some(&p.event.data))?;
-                            touched.insert(seq);
-                            seq += 1;
-                            change += 1;
-                            counts.created += 1;
-                        }
-                    }
-                }
-                Ok(())
-            })?;
-            w::bump_max_duration(tx, max_dur)?;
-            w::refresh_citing(tx, &filled, &touched)?;
-            Ok(counts)
+        self.write(move |tx| super::sqlite_import::batch(tx, items, &actor)).await
+    }
+
+    async fn import_stream(
+        &self,
+        mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        actor: &Actor,
+    ) -> Result<Option<ImportCounts>, StoreError> {
+        let actor = actor.clone();
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            super::sqlite_import::stream(&mut c, &mut chunks, &actor)
         })
         .await
+        .map_err(join_error)?
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
