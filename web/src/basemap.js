@@ -159,6 +159,10 @@ export async function loadShapes(map) {
 /** Reloads the place labels for the view whenever the map stops moving. */
 export function startLabels(map) {
   let controller = null;
+  // The box and zoom of the labels shown or on their way: a view inside that box at the same
+  // zoom (the map settling by a few pixels as the page lays out) keeps them rather than
+  // fetching and placing them again.
+  let shown = null;
   const load = async () => {
     const b = map.getBounds();
     const wide = b.getEast() - b.getWest() >= 360;
@@ -166,11 +170,16 @@ export function startLabels(map) {
     const bbox = wide
       ? [-180, -85, 180, 85]
       : [clamp(b.getWest()), Math.max(-90, b.getSouth()), clamp(b.getEast()), Math.min(90, b.getNorth())];
+    const zoom = Math.max(0, Math.min(22, map.getZoom() + 0.5)).toFixed(1);
+    const slack = 0.002 * (bbox[2] - bbox[0]); // a box wider by rounding is the same box
+    if (shown && shown.zoom === zoom && bbox[0] >= shown.bbox[0] - slack && bbox[1] >= shown.bbox[1] - slack
+        && bbox[2] <= shown.bbox[2] + slack && bbox[3] <= shown.bbox[3] + slack) return;
     if (controller) controller.abort();
     controller = new AbortController();
+    shown = { bbox, zoom };
     try {
       const fc = await api('/api/places/labels', {
-        params: { bbox: bbox.map((x) => x.toFixed(3)).join(','), zoom: Math.max(0, Math.min(22, map.getZoom() + 0.5)).toFixed(1) },
+        params: { bbox: bbox.map((x) => x.toFixed(3)).join(','), zoom },
         signal: controller.signal,
       });
       const rtl = await rtlSupport();
@@ -183,7 +192,10 @@ export function startLabels(map) {
       }
       map.getSource('labels').setData(fc);
     } catch (e) {
-      if (!aborted(e)) console.warn('place labels could not be loaded', e.message);
+      if (!aborted(e)) {
+        shown = null;
+        console.warn('place labels could not be loaded', e.message);
+      }
     }
   };
   map.on('moveend', debounce(load, 150));
