@@ -361,6 +361,21 @@ async fn an_import_twice_changes_nothing_and_keeps_deletions() {
     }
 }
 
+/// A channel that a task fills with `chunks` (it stops when the store stops listening).
+fn stream_of(
+    chunks: Vec<eventmap::store::ImportChunk>,
+) -> (tokio::sync::mpsc::Receiver<eventmap::store::ImportChunk>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let feed = tokio::spawn(async move {
+        for c in chunks {
+            if tx.send(c).await.is_err() {
+                break;
+            }
+        }
+    });
+    (rx, feed)
+}
+
 #[tokio::test]
 async fn a_streamed_import_commits_every_batch_together_or_nothing() {
     use eventmap::store::ImportChunk;
@@ -373,44 +388,24 @@ async fn a_streamed_import_commits_every_batch_together_or_nothing() {
                 .collect()
         };
         // Ends without Commit: rolled back, although two batches were written.
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        let feed = tokio::spawn({
-            let (a, b) = (batch(0), batch(3));
-            async move {
-                tx.send(ImportChunk::Rows(a)).await.unwrap();
-                tx.send(ImportChunk::Rows(b)).await.unwrap();
-            }
-        });
+        let (rx, feed) = stream_of(vec![ImportChunk::Rows(batch(0)), ImportChunk::Rows(batch(3))]);
         assert_eq!(store.import_stream(rx, &editor()).await.unwrap(), None, "{backend:?}");
         feed.await.unwrap();
         assert_eq!(store.live_count().await.unwrap(), 0, "{backend:?}: nothing of it stays");
         assert!(store.history(synthetic_id(0)).await.unwrap().is_empty());
         // With Commit: every batch, and the counts of all of them.
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        let feed = tokio::spawn({
-            let (a, b) = (batch(0), batch(3));
-            async move {
-                tx.send(ImportChunk::Rows(a)).await.unwrap();
-                tx.send(ImportChunk::Rows(b)).await.unwrap();
-                tx.send(ImportChunk::Commit).await.unwrap();
-            }
-        });
+        let (rx, feed) = stream_of(vec![ImportChunk::Rows(batch(0)), ImportChunk::Rows(batch(3)), ImportChunk::Commit]);
         let c = store.import_stream(rx, &editor()).await.unwrap().expect("committed");
         feed.await.unwrap();
         assert_eq!((c.created, c.updated, c.unchanged), (6, 0, 0), "{backend:?}");
         assert_eq!(store.live_count().await.unwrap(), 6);
         assert_eq!(live(&store, synthetic_id(4)).await.data.title, "row 4");
         // A store error in a later batch (an id twice in one batch) rolls back the earlier ones.
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        let feed = tokio::spawn(async move {
-            let mut changed = batch(0);
-            changed[0].data = tartus("row 0, corrected");
-            let _ = tx.send(ImportChunk::Rows(changed)).await;
-            let mut twice = batch(10);
-            twice.push(twice[0].clone());
-            let _ = tx.send(ImportChunk::Rows(twice)).await;
-            let _ = tx.send(ImportChunk::Commit).await;
-        });
+        let mut changed = batch(0);
+        changed[0].data = tartus("row 0, corrected");
+        let mut twice = batch(10);
+        twice.push(twice[0].clone());
+        let (rx, feed) = stream_of(vec![ImportChunk::Rows(changed), ImportChunk::Rows(twice), ImportChunk::Commit]);
         assert!(matches!(store.import_stream(rx, &editor()).await, Err(StoreError::Conflict(_))), "{backend:?}");
         feed.await.unwrap();
         assert_eq!(live(&store, synthetic_id(0)).await.data.title, "row 0", "{backend:?}: the first batch was undone");
