@@ -1,6 +1,7 @@
 //! Embeds the map into the binary: our front-end files from `web/`, the libraries they use from
 //! `web/node_modules` (installed with `npm ci` from the lockfile when missing), the Natural Earth
-//! shapes and the glyphs. Writes `$OUT_DIR/assets.rs`, a table of (URL path, bytes, media type,
+//! shapes (converted from TopoJSON to GeoJSON here, so the browser only fetches them) and the
+//! glyphs. Writes `$OUT_DIR/assets.rs`, a table of (URL path, bytes, media type,
 //! ETag). With the `web` feature off, the table is empty and the API runs alone.
 
 use std::collections::hash_map::DefaultHasher;
@@ -10,16 +11,24 @@ use std::process::Command;
 use std::{env, fs};
 
 /// Files taken from `web/node_modules`: (path inside it, URL path).
-const VENDOR: [(&str, &str); 8] = [
+const VENDOR: [(&str, &str); 4] = [
     ("maplibre-gl/dist/maplibre-gl-csp.js", "/assets/vendor/maplibre-gl-csp.js"),
     ("maplibre-gl/dist/maplibre-gl-csp-worker.js", "/assets/vendor/maplibre-gl-csp-worker.js"),
     ("maplibre-gl/dist/maplibre-gl.css", "/assets/vendor/maplibre-gl.css"),
     ("@mapbox/mapbox-gl-rtl-text/dist/mapbox-gl-rtl-text.js", "/assets/vendor/mapbox-gl-rtl-text.js"),
-    ("topojson-client/dist/topojson-client.min.js", "/assets/vendor/topojson-client.min.js"),
-    ("world-atlas/land-10m.json", "/basemap/land-10m.json"),
-    ("world-atlas/countries-10m.json", "/basemap/countries-10m.json"),
-    ("world-atlas/countries-50m.json", "/basemap/countries-50m.json"),
 ];
+
+/// Natural Earth shapes from `web/node_modules/world-atlas`: (TopoJSON file, object, shared
+/// borders only, URL path of the GeoJSON written).
+const SHAPES: [(&str, &str, bool, &str); 4] = [
+    ("countries-50m.json", "land", false, "/basemap/land-50m.geojson"),
+    ("countries-50m.json", "countries", true, "/basemap/borders-50m.geojson"),
+    ("land-10m.json", "land", false, "/basemap/land-10m.geojson"),
+    ("countries-10m.json", "countries", true, "/basemap/borders-10m.geojson"),
+];
+
+#[path = "build/topojson.rs"]
+mod topojson;
 
 fn media_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -27,6 +36,7 @@ fn media_type(path: &Path) -> &'static str {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "json" => "application/json",
+        "geojson" => "application/geo+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "pbf" => "application/x-protobuf",
@@ -55,12 +65,17 @@ fn main() {
     println!("cargo:rerun-if-changed=web/src");
     println!("cargo:rerun-if-changed=web/package-lock.json");
     println!("cargo:rerun-if-changed=data/glyphs");
+    println!("cargo:rerun-if-changed=build/topojson.rs");
     println!("cargo:rerun-if-env-changed=EVENTMAP_SKIP_NPM");
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     if env::var("CARGO_FEATURE_WEB").is_ok() {
         let web = root.join("web");
         let modules = web.join("node_modules");
-        let missing = VENDOR.iter().any(|(p, _)| !modules.join(p).exists());
+        let missing = VENDOR
+            .iter()
+            .map(|(p, _)| modules.join(p))
+            .chain(SHAPES.iter().map(|s| modules.join("world-atlas").join(s.0)))
+            .any(|p| !p.exists());
         if missing && env::var("EVENTMAP_SKIP_NPM").is_err() {
             let status = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -73,6 +88,19 @@ fn main() {
             let path = modules.join(p);
             assert!(path.exists(), "{} is missing: run `npm ci` in web/", path.display());
             files.push((url.to_string(), path));
+        }
+        for (file, object, borders, url) in SHAPES {
+            let path = modules.join("world-atlas").join(file);
+            println!("cargo:rerun-if-changed={}", path.display());
+            let text =
+                fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; run `npm ci` in web/", path.display()));
+            let topo = topojson::Topology::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let geojson = if borders { topo.shared_lines(object) } else { topo.multipolygon(object) };
+            let geojson = geojson.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let name = url.rsplit('/').next().expect("a file name");
+            let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it")).join(name);
+            fs::write(&dest, geojson).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+            files.push((url.to_string(), dest));
         }
         files.push(("/".into(), web.join("index.html")));
         let mut ours = Vec::new();
@@ -101,7 +129,9 @@ fn main() {
             media_type(path),
             h.finish()
         ));
-        println!("cargo:rerun-if-changed={}", path.display());
+        if !path.starts_with(env::var("OUT_DIR").expect("cargo sets it")) {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
     }
     code.push_str("];\n");
     fs::write(&out, code).expect("writing assets.rs");

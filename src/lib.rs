@@ -33,3 +33,8 @@ pub mod ingest;
 pub mod store;
 /// The map, embedded.
 pub mod web;
+
+// The build script's TopoJSON conversion, compiled here too so that `cargo test` runs its tests.
+#[cfg(test)]
+#[path = "../build/topojson.rs"]
+mod build_topojson;

@@ -743,12 +743,12 @@ async fn the_map_reads_well_on_a_desk_and_on_a_phone() {
         c.goto(&format!("{}/?map=8.00/35.1400/36.3000&event={id}", app.base)).await.unwrap();
         wait_ready(&c).await;
         wait_for(&c, "the panel", "return !document.getElementById('panel').hidden && !!document.getElementById('panel-history').querySelector('ol');").await;
-        // The 1:10m coast comes after the first view is drawn, and then replaces the 1:50m one.
+        // The basemap's vector tiles (1:10m at this zoom) are in, with the rest of the map.
         wait_for(
             &c,
-            "the 1:10m coast",
+            "the basemap tiles",
             "const m = window.eventmap.map;
-             return m.querySourceFeatures('land').length > 0 && m.getLayer('land50').maxzoom === 5 && m.loaded();",
+             return m.querySourceFeatures('basemap', {sourceLayer: 'land'}).length > 0 && m.loaded();",
         )
         .await;
         tokio::time::sleep(Duration::from_millis(1200)).await;

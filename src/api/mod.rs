@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(crate::web::index))
         .route("/embed", get(crate::web::index))
         .route("/assets/{*path}", get(crate::web::file))
+        .route("/basemap/tiles/{z}/{x}/{file}", get(crate::web::tiles::handler))
         .route("/basemap/{*path}", get(crate::web::file))
         .route("/glyphs/{*path}", get(crate::web::file));
     let limit = state.config.body_limit;

@@ -25,6 +25,10 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
     };
     let started = Instant::now();
     let gaz = tokio::task::spawn_blocking(super::load_gazetteer);
+    if args.basemap_style.is_none() {
+        // The basemap's shapes are read while the rest starts, not on the first tile request.
+        std::thread::spawn(crate::web::tiles::warm);
+    }
     let store = super::open_store(database).await?;
     let gazetteer = gaz.await??;
     gazetteer.set_custom(store.custom_places().await?);

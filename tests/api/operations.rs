@@ -153,3 +153,32 @@ async fn a_cross_origin_browser_gets_no_cors_grant_by_default() {
         assert!(g.headers.get("access-control-allow-origin").is_none());
     }
 }
+
+#[tokio::test]
+async fn the_basemap_is_served_as_vector_tiles_and_a_tile_that_cannot_exist_is_a_problem() {
+    if !eventmap::web::has_map() {
+        eprintln!("skipped: built without the map (feature `web`)");
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        // Zoom 8 around Latakia, and the whole world at zoom 0.
+        for path in ["/basemap/tiles/8/153/102.mvt", "/basemap/tiles/0/0/0.mvt"] {
+            let r = app.get(path).await;
+            r.expect(200);
+            assert_eq!(r.header("content-type"), "application/vnd.mapbox-vector-tile", "{path}");
+            assert!(r.header("cache-control").contains("max-age"), "{path}");
+            assert!(!r.text.is_empty(), "{path} holds land");
+        }
+        for bad in [
+            "/basemap/tiles/9/0/0.mvt",
+            "/basemap/tiles/2/4/0.mvt",
+            "/basemap/tiles/x/0/0.mvt",
+            "/basemap/tiles/1/0/0.png",
+        ] {
+            let r = app.get(bad).await;
+            r.problem(404, "not-found");
+            assert!(r.json()["detail"].as_str().unwrap().contains("z/x/y.mvt"), "{bad}: {}", r.text);
+        }
+    }
+}

@@ -1,5 +1,5 @@
 // basemap.js: the offline basemap. Sea, land and country borders come from the Natural Earth
-// TopoJSON the server embeds (converted here with topojson-client); place labels come from the
+// shapes the server embeds, as vector tiles it cuts for the view; place labels come from the
 // gazetteer (/api/places/labels), reloaded when the map stops moving, larger places first, with
 // the local name under the English one (Arabic shaped by the RTL text plugin). No request ever
 // leaves this server.
@@ -23,41 +23,40 @@ export const COLORS = {
   halo: 'rgba(250, 249, 246, 0.92)',
 };
 
-/** The style of the offline basemap: empty sources filled in by `loadShapes` and `startLabels`. */
+/** The style of the offline basemap; `startLabels` fills in the place labels. */
 export function offlineStyle(attribution = ATTRIBUTION) {
   return {
     version: 8,
     name: 'eventmap offline',
     glyphs: `${location.origin}/glyphs/{fontstack}/{range}.pbf`,
     sources: {
-      // 1:50m shapes below zoom 5 (the whole world in a tile), 1:10m above (Latakia on its coast).
-      land50: { type: 'geojson', data: EMPTY, attribution, maxzoom: 6 },
-      borders50: { type: 'geojson', data: EMPTY, maxzoom: 6 },
-      land: { type: 'geojson', data: EMPTY, maxzoom: 10, tolerance: 0.3 },
-      borders: { type: 'geojson', data: EMPTY, maxzoom: 10, tolerance: 0.3 },
+      // Natural Earth land and borders as vector tiles cut by the server (1:50m up to zoom 4,
+      // 1:10m from zoom 5: Latakia on its coast at zoom 8), enlarged beyond zoom 8.
+      basemap: {
+        type: 'vector',
+        tiles: [`${location.origin}/basemap/tiles/{z}/{x}/{y}.mvt`],
+        minzoom: 0,
+        maxzoom: 8,
+        attribution,
+      },
       labels: { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': COLORS.sea } },
-      ...['50', ''].flatMap((k) => {
-        const zoom = k ? { maxzoom: 5 } : { minzoom: 5 };
-        return [
-          { id: `land${k}`, type: 'fill', source: `land${k}`, ...zoom, paint: { 'fill-color': COLORS.land } },
-          {
-            id: `coast${k}`, type: 'line', source: `land${k}`, ...zoom,
-            paint: { 'line-color': COLORS.coast, 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.4, 8, 1.2] },
-          },
-          {
-            id: `borders${k}`, type: 'line', source: `borders${k}`, ...zoom,
-            layout: { 'line-join': 'round' },
-            paint: {
-              'line-color': COLORS.border,
-              'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 6, 1, 10, 1.6],
-              'line-dasharray': [3, 1.5],
-            },
-          },
-        ];
-      }),
+      { id: 'land', type: 'fill', source: 'basemap', 'source-layer': 'land', paint: { 'fill-color': COLORS.land } },
+      {
+        id: 'coast', type: 'line', source: 'basemap', 'source-layer': 'land',
+        paint: { 'line-color': COLORS.coast, 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.4, 8, 1.2] },
+      },
+      {
+        id: 'borders', type: 'line', source: 'basemap', 'source-layer': 'borders',
+        layout: { 'line-join': 'round' },
+        paint: {
+          'line-color': COLORS.border,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 6, 1, 10, 1.6],
+          'line-dasharray': [3, 1.5],
+        },
+      },
     ],
   };
 }
@@ -124,40 +123,11 @@ function addDot(map) {
   map.addImage('place-dot', ctx.getImageData(0, 0, size, size), { pixelRatio: r });
 }
 
-async function topo(path) {
-  const r = await fetch(path);
-  if (!r.ok) throw new Error(`${path}: ${r.status}`);
-  return r.json();
-}
-
-const idle = (f) => (window.requestIdleCallback ? window.requestIdleCallback(f, { timeout: 500 }) : setTimeout(f, 30));
-
-/** Only the lines between two countries: coastlines come from the land. */
-const borders = (t) => window.topojson.mesh(t, t.objects.countries, (a, b) => a !== b);
-
-/** Fills land and borders from the embedded Natural Earth files: the small 1:50m file first
- *  (the whole world, quickly), and the 1:10m shapes (6.7 MB) only once the map comes close
- *  enough to use them, converted while the browser idles. */
-export async function loadShapes(map) {
-  const { topojson } = window;
-  const c50 = await topo('/basemap/countries-50m.json');
-  map.getSource('land50').setData(topojson.feature(c50, c50.objects.land));
-  map.getSource('borders50').setData(borders(c50));
-  let started = false;
-  const detail = async () => {
-    if (started || map.getZoom() < 4) return;
-    started = true;
-    map.off('zoomend', detail);
-    const [land, c10] = await Promise.all([topo('/basemap/land-10m.json'), topo('/basemap/countries-10m.json')]);
-    idle(() => map.getSource('land').setData(topojson.feature(land, land.objects.land)));
-    idle(() => map.getSource('borders').setData(borders(c10)));
-  };
-  map.on('zoomend', detail);
-  await detail();
-}
-
-/** Reloads the place labels for the view whenever the map stops moving. */
+/** Loads the place labels for the view, at once (while the map loads its style) and again
+ *  whenever the map stops moving. */
 export function startLabels(map) {
+  // The labels' source exists once the style has loaded.
+  const styled = map.getSource('labels') ? Promise.resolve() : new Promise((done) => map.once('load', done));
   let controller = null;
   // The box and zoom of the labels shown or on their way: a view inside that box at the same
   // zoom (the map settling by a few pixels as the page lays out) keeps them rather than
@@ -190,6 +160,7 @@ export function startLabels(map) {
         p.local = p.local_name && p.local_name !== p.name && drawable(p.local_name) ? p.local_name : '';
         p.population = p.population || 0;
       }
+      await styled;
       map.getSource('labels').setData(fc);
     } catch (e) {
       if (!aborted(e)) {

@@ -13,6 +13,9 @@ let features = [];
 let byId = new Map();
 let loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
 let controller = null;
+// The load on its way: {key, box}. A view that settles inside its box (the page laying out, a
+// nudge) waits for it instead of cancelling it and asking again.
+let pending = null;
 const listeners = new Set();
 
 /** Calls `fn(kind)` when events arrive (`'data'`), a load starts (`'loading'`) or fails (`'error'`). */
@@ -82,10 +85,13 @@ export async function refresh(map, { force = false } = {}) {
   // not for the same view, which would bring the same page again.
   const covered = loaded.truncated ? sameView(loaded.view, view) : contains(loaded.box, view);
   if (!force && key === loaded.key && covered) return;
+  if (!force && pending && pending.key === key && contains(pending.box, view)) return;
   const box = pad(view, 0.6);
   if (controller) controller.abort();
   controller = new AbortController();
   const { signal } = controller;
+  const mine = { key, box };
+  pending = mine;
   emit('loading');
   try {
     const t0 = performance.now();
@@ -100,6 +106,8 @@ export async function refresh(map, { force = false } = {}) {
     if (aborted(e)) return;
     loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
     emit('error', e);
+  } finally {
+    if (pending === mine) pending = null;
   }
 }
 

@@ -29,7 +29,7 @@ let chooserPopup = null;
 export const colorOf = (category) => colors[category] || '#5b6472';
 
 /** Adds the event sources and layers. `onPick(id)` is called when a reader picks an event. */
-export function addLayers(m, categories, { onPick, labels = true }) {
+export function addLayers(m, categories, { onPick, labels = true, features = [] }) {
   map = m;
   colors = Object.fromEntries(categories.map((c) => [c.value, c.color]));
   pickHandler = onPick;
@@ -42,6 +42,10 @@ export function addLayers(m, categories, { onPick, labels = true }) {
   map.addSource('ev-points', {
     type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 38, clusterMaxZoom: CLUSTER_MAX_ZOOM,
   });
+  // Events are drawn when the event sources have no tiles loading (see `setData`), the ones
+  // that came before the map included.
+  pending = features.length ? features : null;
+  map.on('sourcedata', flush);
 
   // Movements are drawn a little to the right of their direction, like traffic, so a there-and-
   // back pair (the convoy's departure and return) shows as two lines with opposite arrows.
@@ -328,10 +332,8 @@ function polygons(g) {
 let drawn = [];
 let precisionBox = null;
 
-/** Draws a set of events. */
-export function setData(features) {
-  if (!map) return;
-  drawn = features;
+/** The sources' data for a set of events: anchor points, lines and areas, line ends. */
+function drawable(features) {
   const points = [];
   const shapes = [];
   const ends = [];
@@ -353,9 +355,31 @@ export function setData(features) {
     for (const poly of polygons(f.geometry)) shapes.push({ type: 'Feature', geometry: poly, properties: { id, category } });
   }
   const fc = (fs) => ({ type: 'FeatureCollection', features: fs });
-  map.getSource('ev-points').setData(fc(points));
-  map.getSource('ev-shapes').setData(fc(shapes));
-  map.getSource('ev-ends').setData(fc(ends));
+  return { points: fc(points), shapes: fc(shapes), ends: fc(ends) };
+}
+
+const SOURCES = ['ev-points', 'ev-shapes', 'ev-ends', 'ev-precision'];
+let pending = null;
+
+/** Draws a set of events: at once when the event sources are at rest, else as soon as they
+ *  are. New data while their tiles were still loading (as when events arrive with the map's
+ *  first tiles) was drawn, but those tiles then answered no queries (MapLibre 5.24), so a
+ *  click on an event found nothing. */
+export function setData(features) {
+  if (!map) return;
+  pending = features;
+  flush();
+}
+
+function flush() {
+  if (!pending || !SOURCES.every((id) => map.isSourceLoaded(id))) return;
+  const features = pending;
+  pending = null;
+  drawn = features;
+  const d = drawable(features);
+  map.getSource('ev-points').setData(d.points);
+  map.getSource('ev-shapes').setData(d.shapes);
+  map.getSource('ev-ends').setData(d.ends);
   updatePrecision(true);
 }
 
@@ -368,8 +392,20 @@ function updatePrecision(force = false) {
     return;
   }
   const b = map.getBounds();
+  if (!force && precisionBox && b.getWest() >= precisionBox[0] && b.getSouth() >= precisionBox[1]
+      && b.getEast() <= precisionBox[2] && b.getNorth() <= precisionBox[3]) return;
+  map.getSource('ev-precision').setData(precisionData());
+}
+
+/** The precision circles and areas of the drawn events around the view, remembering the area
+ *  they cover; null below the zoom where they are drawn. */
+function precisionData() {
+  if (map.getZoom() < PRECISION_MIN_ZOOM) {
+    precisionBox = null;
+    return null;
+  }
+  const b = map.getBounds();
   const [w, south, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-  if (!force && precisionBox && w >= precisionBox[0] && south >= precisionBox[1] && e <= precisionBox[2] && n <= precisionBox[3]) return;
   const dx = (e - w) / 2;
   const dy = (n - south) / 2;
   precisionBox = [w - dx, south - dy, e + dx, n + dy];
@@ -398,7 +434,7 @@ function updatePrecision(force = false) {
   const shown = areas.length <= MAX_AREAS
     ? areas.map(([p, m, id, category]) => ({ type: 'Feature', geometry: circle([p.lon, p.lat], m, 48), properties: { id, category, m } }))
     : [];
-  map.getSource('ev-precision').setData({ type: 'FeatureCollection', features: circles.concat(shown) });
+  return { type: 'FeatureCollection', features: circles.concat(shown) };
 }
 
 /** The drawing of one event for the selected and hovered layers. */

@@ -123,6 +123,10 @@ async function start() {
     performance.measure('eventmap:show-data', { start: t0, end: performance.now() });
     map.once('idle', () => performance.mark('eventmap:drawn'));
   });
+  // The events are asked for at once, while the map loads its style and tiles; the load
+  // handler draws them if they came first.
+  data.refresh(map);
+  if (!config.basemap_style) basemap.startLabels(map);
 
   // ---- state → everything -----------------------------------------------------------------------
   // After a reader picks an event, make sure it is on screen (the panel narrows the map).
@@ -171,11 +175,7 @@ async function start() {
   // ---- the map ------------------------------------------------------------------------------------
   map.on('load', () => {
     mapReady = true;
-    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style });
-    if (!config.basemap_style) {
-      basemap.loadShapes(map).catch((e) => console.warn('the basemap shapes could not be loaded', e.message));
-      basemap.startLabels(map);
-    }
+    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style, features: data.all() });
     data.refresh(map);
     timeline.reload();
     if (state.get().selected) showSelected(state.get());

@@ -1,5 +1,5 @@
 //! The map, embedded into the binary by `build.rs`: the page, our ES modules, the libraries from
-//! npm, the Natural Earth shapes and the glyphs. Files are served with an ETag and answer
+//! npm, the Natural Earth shapes (served cut into vector tiles by `tiles`) and the glyphs. Files are served with an ETag and answer
 //! `If-None-Match` with 304; a glyph range the font does not cover is an empty (valid) PBF, so
 //! the map never logs a failed request for a character it cannot draw anyway.
 
@@ -8,6 +8,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::error::ApiError;
+
+mod clip;
+mod mvt;
+pub mod tiles;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
@@ -99,7 +103,9 @@ mod tests {
         if !cfg!(feature = "web") {
             return;
         }
-        for p in ["/", "/assets/vendor/maplibre-gl-csp.js", "/basemap/land-10m.json", "/glyphs/DejaVu Sans/0-255.pbf"] {
+        for p in
+            ["/", "/assets/vendor/maplibre-gl-csp.js", "/basemap/land-10m.geojson", "/glyphs/DejaVu Sans/0-255.pbf"]
+        {
             assert!(asset(p).is_some(), "{p} is not embedded");
         }
     }

@@ -1,0 +1,282 @@
+//! The offline basemap as vector tiles: `GET /basemap/tiles/{z}/{x}/{y}.mvt` cuts the embedded
+//! Natural Earth land and borders (1:50m up to zoom 4, 1:10m from zoom 5) into Mapbox Vector
+//! Tiles. The browser's map worker then reads a few small tiles for the view instead of
+//! fetching and tiling the whole world's 1:10m shapes (8 MB) itself.
+
+use std::sync::OnceLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::clip::{self, Box2, P};
+use super::mvt::{self, EXTENT, Layer, Pt, Shapes};
+use crate::api::error::ApiError;
+
+/// Tiles are cut up to this zoom; the map enlarges the last ones beyond it. At zoom 8 a tile
+/// unit is about 38 m at the equator, finer than the 1:10m shapes.
+pub const MAX_ZOOM: u8 = 8;
+/// The 1:10m shapes are used from this zoom.
+const DETAIL_ZOOM: u8 = 5;
+/// Tile units kept beyond each edge, so that lines and fills meet across tiles.
+const BUFFER: f64 = 64.0;
+
+/// A shape with its bounding box, in Web Mercator units (0..1 across the world, y down).
+struct Part {
+    bbox: Box2,
+    rings: Vec<Vec<P>>,
+}
+
+/// One scale of Natural Earth: land polygons and borders.
+struct Scale {
+    land: Vec<Part>,
+    borders: Vec<Part>,
+}
+
+struct World {
+    coarse: Scale,
+    detail: Scale,
+}
+
+static WORLD: OnceLock<Option<World>> = OnceLock::new();
+
+/// Reads the embedded shapes now (about a second of work), so that the first tiles a reader
+/// asks for are not kept waiting; `serve` calls it on a thread of its own at start-up.
+pub fn warm() {
+    world();
+}
+
+fn world() -> Option<&'static World> {
+    WORLD
+        .get_or_init(|| {
+            Some(World {
+                coarse: Scale {
+                    land: polygons("/basemap/land-50m.geojson")?,
+                    borders: lines("/basemap/borders-50m.geojson")?,
+                },
+                detail: Scale {
+                    land: polygons("/basemap/land-10m.geojson")?,
+                    borders: lines("/basemap/borders-10m.geojson")?,
+                },
+            })
+        })
+        .as_ref()
+}
+
+#[derive(Deserialize)]
+struct Feature<C> {
+    geometry: Geometry<C>,
+}
+
+#[derive(Deserialize)]
+struct Geometry<C> {
+    coordinates: C,
+}
+
+/// Longitude and latitude to Web Mercator units.
+fn mercator([lon, lat]: [f64; 2]) -> P {
+    let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+    [(lon + 180.0) / 360.0, (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0]
+}
+
+fn part(rings: Vec<Vec<[f64; 2]>>) -> Part {
+    let rings: Vec<Vec<P>> = rings.into_iter().map(|r| r.into_iter().map(mercator).collect()).collect();
+    let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in rings.iter().flatten() {
+        bbox = [bbox[0].min(p[0]), bbox[1].min(p[1]), bbox[2].max(p[0]), bbox[3].max(p[1])];
+    }
+    Part { bbox, rings }
+}
+
+/// The polygons of an embedded MultiPolygon Feature (None without the map built in).
+fn polygons(path: &str) -> Option<Vec<Part>> {
+    let (bytes, ..) = super::asset(path)?;
+    let f: Feature<Vec<Vec<Vec<[f64; 2]>>>> = serde_json::from_slice(bytes).expect("the build writes valid shapes");
+    Some(f.geometry.coordinates.into_iter().map(part).collect())
+}
+
+/// The lines of an embedded MultiLineString Feature, one part each.
+fn lines(path: &str) -> Option<Vec<Part>> {
+    let (bytes, ..) = super::asset(path)?;
+    let f: Feature<Vec<Vec<[f64; 2]>>> = serde_json::from_slice(bytes).expect("the build writes valid shapes");
+    Some(f.geometry.coordinates.into_iter().map(|l| part(vec![l])).collect())
+}
+
+/// Twice the signed area of a ring (positive: clockwise with y down, an exterior in MVT).
+fn area2(r: &[Pt]) -> i64 {
+    r.windows(2).map(|w| i64::from(w[0][0]) * i64::from(w[1][1]) - i64::from(w[1][0]) * i64::from(w[0][1])).sum()
+}
+
+/// A tile's positions: Mercator units to tile units, rounded, repeats dropped.
+struct Grid {
+    scale: f64,
+    x0: f64,
+    y0: f64,
+}
+
+impl Grid {
+    fn points(&self, pts: &[P]) -> Vec<Pt> {
+        let mut out: Vec<Pt> = Vec::with_capacity(pts.len());
+        for p in pts {
+            let q = [((p[0] - self.x0) * self.scale).round() as i32, ((p[1] - self.y0) * self.scale).round() as i32];
+            if out.last() != Some(&q) {
+                out.push(q);
+            }
+        }
+        out
+    }
+}
+
+/// The tile `z/x/y` (None when the map is not built in).
+pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+    let w = world()?;
+    let scale = if z >= DETAIL_ZOOM { &w.detail } else { &w.coarse };
+    let n = f64::from(1u32 << z);
+    let grid = Grid { scale: n * f64::from(EXTENT), x0: f64::from(x) / n, y0: f64::from(y) / n };
+    let pad = BUFFER / grid.scale;
+    let b: Box2 = [grid.x0 - pad, grid.y0 - pad, grid.x0 + 1.0 / n + pad, grid.y0 + 1.0 / n + pad];
+    let overlaps = |p: &&Part| p.bbox[0] <= b[2] && p.bbox[2] >= b[0] && p.bbox[1] <= b[3] && p.bbox[3] >= b[1];
+
+    let mut land = Vec::new();
+    for p in scale.land.iter().filter(overlaps) {
+        let mut rings = Vec::new();
+        for (i, r) in p.rings.iter().enumerate() {
+            let Some(cut) = clip::ring(r, &b) else {
+                if i == 0 {
+                    break; // no exterior, no polygon
+                }
+                continue;
+            };
+            let mut pts = grid.points(&cut);
+            let a = area2(&pts);
+            if pts.len() < 4 || a == 0 {
+                if i == 0 {
+                    break;
+                }
+                continue;
+            }
+            // Exteriors positive, holes negative, whatever the source's winding.
+            if (i == 0) != (a > 0) {
+                pts.reverse();
+            }
+            rings.push(pts);
+        }
+        if !rings.is_empty() {
+            land.push(rings);
+        }
+    }
+    let mut borders = Vec::new();
+    for p in scale.borders.iter().filter(overlaps) {
+        for run in clip::line(&p.rings[0], &b) {
+            let pts = grid.points(&run);
+            if pts.len() > 1 {
+                borders.push(pts);
+            }
+        }
+    }
+    Some(mvt::encode(&[
+        Layer { name: "land", shapes: Shapes::Polygons(land) },
+        Layer { name: "borders", shapes: Shapes::Lines(borders) },
+    ]))
+}
+
+/// `GET /basemap/tiles/{z}/{x}/{y}.mvt`.
+pub async fn handler(Path((z, x, file)): Path<(String, String, String)>) -> Response {
+    let parsed = (|| {
+        let z: u8 = z.parse().ok()?;
+        let x: u32 = x.parse().ok()?;
+        let y: u32 = file.strip_suffix(".mvt")?.parse().ok()?;
+        (z <= MAX_ZOOM && x < (1 << z) && y < (1 << z)).then_some((z, x, y))
+    })();
+    let Some((z, x, y)) = parsed else {
+        return ApiError::NotFound(format!(
+            "no basemap tile {z}/{x}/{file}: tiles are z/x/y.mvt with z from 0 to {MAX_ZOOM} and x, y below 2^z"
+        ))
+        .into_response();
+    };
+    let bytes = match tokio::task::spawn_blocking(move || tile(z, x, y)).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return ApiError::NotFound("this eventmap was built without the map (feature `web`)".into())
+                .into_response();
+        }
+        Err(e) => return ApiError::Internal(format!("cutting tile {z}/{x}/{y}: {e}")).into_response(),
+    };
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+    // The shapes change only with a new build.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::mvt::read;
+
+    /// The tile (z, x, y) and position inside it, in tile units, of a longitude and latitude.
+    fn locate(z: u8, lon: f64, lat: f64) -> (u32, u32, [f64; 2]) {
+        let [mx, my] = mercator([lon, lat]);
+        let n = f64::from(1u32 << z);
+        let (tx, ty) = ((mx * n).floor(), (my * n).floor());
+        (tx as u32, ty as u32, [(mx * n - tx) * f64::from(EXTENT), (my * n - ty) * f64::from(EXTENT)])
+    }
+
+    /// Even-odd test over every ring of the land layer.
+    fn on_land(paths: &[Vec<[i32; 2]>], p: [f64; 2]) -> bool {
+        let mut inside = false;
+        for ring in paths {
+            for w in ring.windows(2) {
+                let ([x1, y1], [x2, y2]) = (w[0].map(f64::from), w[1].map(f64::from));
+                if (y1 > p[1]) != (y2 > p[1]) && p[0] < x1 + (p[1] - y1) * (x2 - x1) / (y2 - y1) {
+                    inside = !inside;
+                }
+            }
+        }
+        inside
+    }
+
+    #[test]
+    fn latakia_is_on_land_and_the_sea_off_it_is_not_at_zoom_8() {
+        if !cfg!(feature = "web") {
+            return;
+        }
+        // Latakia's centre, and a point 12 km out to sea west of it.
+        let (x, y, town) = locate(8, 35.7832, 35.5196);
+        let (x2, y2, sea) = locate(8, 35.64, 35.52);
+        assert_eq!((x, y), (x2, y2), "both in one tile");
+        let layers = read::layers(&tile(8, x, y).expect("the map is built in"));
+        let land = layers.iter().find(|l| l.0 == "land").expect("a land layer");
+        assert_eq!(land.1, 3, "polygons");
+        assert!(on_land(&land.2, town), "Latakia is on land");
+        assert!(!on_land(&land.2, sea), "the sea off Latakia is not");
+        for ring in &land.2 {
+            assert!(
+                ring.iter().all(|p| p.iter().all(|&c| (-65..=4161).contains(&c))),
+                "clipped to the tile and its buffer"
+            );
+        }
+        // Syria's border with Turkey runs through the tile north of Latakia at zoom 6.
+        let (x, y, _) = locate(6, 36.2, 36.0);
+        let layers = read::layers(&tile(6, x, y).unwrap());
+        assert!(layers.iter().any(|l| l.0 == "borders" && l.1 == 2 && !l.2.is_empty()), "borders at zoom 6");
+    }
+
+    #[test]
+    fn the_whole_world_fits_in_one_small_tile_and_the_open_sea_is_empty() {
+        if !cfg!(feature = "web") {
+            return;
+        }
+        let world = tile(0, 0, 0).unwrap();
+        assert!(world.len() < 400_000, "zoom 0 is {} bytes", world.len());
+        let layers = read::layers(&world);
+        let land = &layers.iter().find(|l| l.0 == "land").unwrap().2;
+        let exteriors = land.iter().filter(|r| area2(r) > 0).count();
+        assert!(exteriors > 100, "continents and islands: {exteriors}");
+        // The middle of the South Pacific at zoom 5.
+        let (x, y, _) = locate(5, -130.0, -40.0);
+        assert!(read::layers(&tile(5, x, y).unwrap()).is_empty(), "no land or border there");
+    }
+}
