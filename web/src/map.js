@@ -24,7 +24,9 @@ export function createMap(container, { style, view, attribution, embed }) {
     maxPitch: 0,
     attributionControl: false,
     cooperativeGestures: embed ? true : undefined,
-    fadeDuration: 150,
+    // Labels appear without a fade: each fading frame costs a full redraw, which on a machine
+    // without a GPU delayed the first complete view by about 60 ms (docs/PERFORMANCE.md).
+    fadeDuration: 0,
     locale: {
       'NavigationControl.ZoomIn': 'Zoom in',
       'NavigationControl.ZoomOut': 'Zoom out',
