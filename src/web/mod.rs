@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::error::ApiError;
 
+mod antimeridian;
 mod clip;
 mod mvt;
 pub mod tiles;

@@ -1,5 +1,5 @@
 //! The offline basemap as vector tiles: `GET /basemap/tiles/{z}/{x}/{y}.mvt` cuts the embedded
-//! Natural Earth land and borders (1:50m up to zoom 4, 1:10m from zoom 5) into Mapbox Vector
+//! Natural Earth land (as polygons, and its coast as lines) and borders (1:50m up to zoom 4, 1:10m from zoom 5) into Mapbox Vector
 //! Tiles. The browser's map worker then reads a few small tiles for the view instead of
 //! fetching and tiling the whole world's 1:10m shapes (8 MB) itself.
 
@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::antimeridian;
 use super::clip::{self, Box2, P};
 use super::mvt::{self, EXTENT, Layer, Pt, Shapes};
 use crate::api::error::ApiError;
@@ -22,10 +23,12 @@ const DETAIL_ZOOM: u8 = 5;
 /// Tile units kept beyond each edge, so that lines and fills meet across tiles.
 const BUFFER: f64 = 64.0;
 
-/// A shape with its bounding box, in Web Mercator units (0..1 across the world, y down).
+/// A shape in Web Mercator units (0..1 across the world, y down; a copy of a shape that runs
+/// past 180° is shifted by a world's width): rings to fill, lines to stroke, and their box.
 struct Part {
     bbox: Box2,
     rings: Vec<Vec<P>>,
+    lines: Vec<Vec<P>>,
 }
 
 /// One scale of Natural Earth: land polygons and borders.
@@ -80,27 +83,56 @@ fn mercator([lon, lat]: [f64; 2]) -> P {
     [(lon + 180.0) / 360.0, (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0]
 }
 
-fn part(rings: Vec<Vec<[f64; 2]>>) -> Part {
-    let rings: Vec<Vec<P>> = rings.into_iter().map(|r| r.into_iter().map(mercator).collect()).collect();
+/// The parts of one shape: itself and, when it runs past ±180°, its copy a world away.
+fn parts(rings: Vec<Vec<[f64; 2]>>, lines: Vec<Vec<[f64; 2]>>) -> Vec<Part> {
+    let merc = |v: Vec<Vec<[f64; 2]>>| -> Vec<Vec<P>> {
+        v.into_iter().map(|r| r.into_iter().map(mercator).collect()).collect()
+    };
+    let (rings, lines) = (merc(rings), merc(lines));
     let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for p in rings.iter().flatten() {
+    for p in rings.iter().chain(&lines).flatten() {
         bbox = [bbox[0].min(p[0]), bbox[1].min(p[1]), bbox[2].max(p[0]), bbox[3].max(p[1])];
     }
-    Part { bbox, rings }
+    let shifted = |dx: f64| {
+        let mv = |v: &Vec<Vec<P>>| -> Vec<Vec<P>> {
+            v.iter().map(|r| r.iter().map(|p| [p[0] + dx, p[1]]).collect()).collect()
+        };
+        Part { bbox: [bbox[0] + dx, bbox[1], bbox[2] + dx, bbox[3]], rings: mv(&rings), lines: mv(&lines) }
+    };
+    let mut out = Vec::new();
+    if bbox[2] > 1.0 {
+        out.push(shifted(-1.0));
+    }
+    if bbox[0] < 0.0 {
+        out.push(shifted(1.0));
+    }
+    out.push(Part { bbox, rings, lines });
+    out
 }
 
-/// The polygons of an embedded MultiPolygon Feature (None without the map built in).
+/// The polygons of an embedded MultiPolygon Feature (None without the map built in): rings to
+/// fill (closed round a pole where they go round one) and the same rings, unclosed, as coast.
 fn polygons(path: &str) -> Option<Vec<Part>> {
     let (bytes, ..) = super::asset(path)?;
     let f: Feature<Vec<Vec<Vec<[f64; 2]>>>> = serde_json::from_slice(bytes).expect("the build writes valid shapes");
-    Some(f.geometry.coordinates.into_iter().map(part).collect())
+    Some(
+        f.geometry
+            .coordinates
+            .into_iter()
+            .flat_map(|poly| {
+                let coast: Vec<_> = poly.into_iter().map(antimeridian::unwrap).collect();
+                let rings = coast.iter().cloned().map(antimeridian::close).collect();
+                parts(rings, coast)
+            })
+            .collect(),
+    )
 }
 
 /// The lines of an embedded MultiLineString Feature, one part each.
 fn lines(path: &str) -> Option<Vec<Part>> {
     let (bytes, ..) = super::asset(path)?;
     let f: Feature<Vec<Vec<[f64; 2]>>> = serde_json::from_slice(bytes).expect("the build writes valid shapes");
-    Some(f.geometry.coordinates.into_iter().map(|l| part(vec![l])).collect())
+    Some(f.geometry.coordinates.into_iter().flat_map(|l| parts(vec![], vec![antimeridian::unwrap(l)])).collect())
 }
 
 /// Twice the signed area of a ring (positive: clockwise with y down, an exterior in MVT).
@@ -139,7 +171,18 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
     let overlaps = |p: &&Part| p.bbox[0] <= b[2] && p.bbox[2] >= b[0] && p.bbox[1] <= b[3] && p.bbox[3] >= b[1];
 
     let mut land = Vec::new();
+    // The coast is drawn from the rings as lines: a polygon's outline would also draw the
+    // edges that clipping adds along the tile's buffer, as seams between tiles.
+    let mut coast = Vec::new();
     for p in scale.land.iter().filter(overlaps) {
+        for r in &p.lines {
+            for run in clip::line(r, &b) {
+                let pts = grid.points(&run);
+                if pts.len() > 1 {
+                    coast.push(pts);
+                }
+            }
+        }
         let mut rings = Vec::new();
         for (i, r) in p.rings.iter().enumerate() {
             let Some(cut) = clip::ring(r, &b) else {
@@ -168,7 +211,7 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
     }
     let mut borders = Vec::new();
     for p in scale.borders.iter().filter(overlaps) {
-        for run in clip::line(&p.rings[0], &b) {
+        for run in p.lines.iter().flat_map(|l| clip::line(l, &b)) {
             let pts = grid.points(&run);
             if pts.len() > 1 {
                 borders.push(pts);
@@ -177,6 +220,7 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
     }
     Some(mvt::encode(&[
         Layer { name: "land", shapes: Shapes::Polygons(land) },
+        Layer { name: "coast", shapes: Shapes::Lines(coast) },
         Layer { name: "borders", shapes: Shapes::Lines(borders) },
     ]))
 }
@@ -258,10 +302,45 @@ mod tests {
                 "clipped to the tile and its buffer"
             );
         }
+        let coast = layers.iter().find(|l| l.0 == "coast").expect("a coast layer");
+        assert_eq!(coast.1, 2, "lines");
+        assert!(!coast.2.is_empty());
+        let edge = |c: i32| c <= -63 || c >= 4159;
+        for line in &coast.2 {
+            for w in line.windows(2) {
+                let along = (w[0][0] == w[1][0] && edge(w[0][0])) || (w[0][1] == w[1][1] && edge(w[0][1]));
+                assert!(!along, "a coast segment runs along the tile's buffer edge (a seam): {w:?}");
+            }
+        }
         // Syria's border with Turkey runs through the tile north of Latakia at zoom 6.
         let (x, y, _) = locate(6, 36.2, 36.0);
         let layers = read::layers(&tile(6, x, y).unwrap());
         assert!(layers.iter().any(|l| l.0 == "borders" && l.1 == 2 && !l.2.is_empty()), "borders at zoom 6");
+    }
+
+    /// Whether the land layer of the tile at (z, lon, lat) covers that point.
+    fn land_at(z: u8, lon: f64, lat: f64) -> bool {
+        let (x, y, p) = locate(z, lon, lat);
+        let layers = read::layers(&tile(z, x, y).unwrap());
+        layers.iter().find(|l| l.0 == "land").is_some_and(|l| on_land(&l.2, p))
+    }
+
+    #[test]
+    fn land_and_sea_are_right_across_the_world_and_across_the_antimeridian() {
+        if !cfg!(feature = "web") {
+            return;
+        }
+        // Shapes that run past 180° (Afro-Eurasia through Chukotka, Fiji) or round the South
+        // Pole (Antarctica) once filled the wrong side of their lines on a flat map.
+        for z in [0, 1, 3, 6] {
+            assert!(land_at(z, -3.7, 40.4), "Madrid, zoom {z}");
+            assert!(!land_at(z, -20.0, 40.0), "the Atlantic west of Portugal, zoom {z}");
+            assert!(land_at(z, 0.0, -80.0), "Antarctica, zoom {z}");
+            assert!(!land_at(z, 0.0, -50.0), "the South Atlantic, zoom {z}");
+            assert!(land_at(z, -173.0, 66.0), "Chukotka east of 180°, zoom {z}");
+            assert!(land_at(z, 170.0, 67.0), "Chukotka west of 180°, zoom {z}");
+            assert!(!land_at(z, -150.0, 70.5), "the Beaufort Sea, zoom {z}");
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ export function offlineStyle(attribution = ATTRIBUTION) {
       { id: 'sea', type: 'background', paint: { 'background-color': COLORS.sea } },
       { id: 'land', type: 'fill', source: 'basemap', 'source-layer': 'land', paint: { 'fill-color': COLORS.land } },
       {
-        id: 'coast', type: 'line', source: 'basemap', 'source-layer': 'land',
+        id: 'coast', type: 'line', source: 'basemap', 'source-layer': 'coast',
         paint: { 'line-color': COLORS.coast, 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.4, 8, 1.2] },
       },
       {
