@@ -57,6 +57,18 @@ impl Progress for Bar {
     fn finish(&self) {
         self.bar.finish();
     }
+
+    fn saving(&self, rows: u64) {
+        // The commit of a large import takes a second or more: say so rather than sit still.
+        // The style changes first, so the bar is not drawn again emptied by the reset.
+        self.bar.set_style(
+            ProgressStyle::with_template("{prefix:>9} {spinner} {msg} ({elapsed})").expect("a valid template"),
+        );
+        self.bar.set_prefix("saving");
+        self.bar.set_message(format!("{rows} rows read; writing the last of them and committing"));
+        self.bar.reset();
+        self.bar.enable_steady_tick(Duration::from_millis(250));
+    }
 }
 
 fn summary(r: &ImportReport, took: Duration) -> String {

@@ -98,6 +98,9 @@ pub trait Progress: Send + Sync {
     fn advance(&self, _rows: u64, _bytes: u64) {}
     /// The pass ended.
     fn finish(&self) {}
+    /// Every row was read and sent; the store is writing the last of them and committing
+    /// (`rows` in all). Nothing else is reported until the import returns.
+    fn saving(&self, _rows: u64) {}
 }
 
 /// No progress shown.
@@ -263,6 +266,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
             let _ = mode.send.blocking_send(ImportChunk::Rows(batch));
         }
         let _ = mode.send.blocking_send(ImportChunk::Commit);
+        job.progress.saving(out.rows);
     }
     Ok(out)
 }
@@ -398,6 +402,53 @@ mod tests {
 
     fn checker() -> Checker {
         Checker { vocab: Arc::new(Vocabulary::default()), places: Arc::new(NoGazetteer) }
+    }
+
+    /// Records what an import reported.
+    #[derive(Default)]
+    struct Recorded(std::sync::Mutex<Vec<String>>);
+    impl Progress for Recorded {
+        fn phase(&self, name: &str, _: u64) {
+            self.0.lock().unwrap().push(format!("phase {name}"));
+        }
+        fn finish(&self) {
+            self.0.lock().unwrap().push("finish".into());
+        }
+        fn saving(&self, rows: u64) {
+            self.0.lock().unwrap().push(format!("saving {rows}"));
+        }
+    }
+
+    async fn import_reporting(csv: &str) -> (bool, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, db) = (dir.path().join("in.csv"), dir.path().join("x.db"));
+        std::fs::write(&file, csv).unwrap();
+        let store = crate::store::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        let progress = Arc::new(Recorded::default());
+        let r =
+            run(store, &file, ImportOptions::default(), checker(), progress.clone(), None, &Actor::new("test")).await;
+        let seen = progress.0.lock().unwrap().clone();
+        let imported = match r {
+            Ok(r) => r.imported,
+            Err(e) => {
+                eprintln!("the import failed: {e}");
+                false
+            }
+        };
+        (imported, seen)
+    }
+
+    #[tokio::test]
+    async fn the_wait_for_the_commit_is_reported_once_every_row_is_read_and_only_if_there_is_one() {
+        let good = "title,date,category,place,latitude,longitude\nA,2025-02-10,protest,Latakia,35.5,35.8\nB,2025-02-11,protest,Jableh,35.4,35.9\n";
+        let (imported, seen) = import_reporting(good).await;
+        assert!(imported);
+        assert_eq!(seen, ["phase importing", "finish", "saving 2"]);
+        // A bad row: all or nothing, so nothing is committed and nothing is said about saving.
+        let bad = "title,date,category,place,latitude,longitude\nA,2025-02-10,protest,Latakia,35.5,35.8\nB,not a date,protest,Jableh,35.4,35.9\n";
+        let (imported, seen) = import_reporting(bad).await;
+        assert!(!imported);
+        assert_eq!(seen, ["phase importing", "finish"]);
     }
 
     #[test]
