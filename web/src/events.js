@@ -392,20 +392,8 @@ function updatePrecision(force = false) {
     return;
   }
   const b = map.getBounds();
-  if (!force && precisionBox && b.getWest() >= precisionBox[0] && b.getSouth() >= precisionBox[1]
-      && b.getEast() <= precisionBox[2] && b.getNorth() <= precisionBox[3]) return;
-  map.getSource('ev-precision').setData(precisionData());
-}
-
-/** The precision circles and areas of the drawn events around the view, remembering the area
- *  they cover; null below the zoom where they are drawn. */
-function precisionData() {
-  if (map.getZoom() < PRECISION_MIN_ZOOM) {
-    precisionBox = null;
-    return null;
-  }
-  const b = map.getBounds();
   const [w, south, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  if (!force && precisionBox && w >= precisionBox[0] && south >= precisionBox[1] && e <= precisionBox[2] && n <= precisionBox[3]) return;
   const dx = (e - w) / 2;
   const dy = (n - south) / 2;
   precisionBox = [w - dx, south - dy, e + dx, n + dy];
@@ -434,7 +422,7 @@ function precisionData() {
   const shown = areas.length <= MAX_AREAS
     ? areas.map(([p, m, id, category]) => ({ type: 'Feature', geometry: circle([p.lon, p.lat], m, 48), properties: { id, category, m } }))
     : [];
-  return { type: 'FeatureCollection', features: circles.concat(shown) };
+  map.getSource('ev-precision').setData({ type: 'FeatureCollection', features: circles.concat(shown) });
 }
 
 /** The drawing of one event for the selected and hovered layers. */
