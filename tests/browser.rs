@@ -789,6 +789,16 @@ async fn the_map_reads_well_on_a_desk_and_on_a_phone() {
         // The list opens as a sheet, and an event as a sheet over the map.
         c.find("#list-handle").await.unwrap().click().await.unwrap();
         wait_for(&c, "the list sheet", "return document.getElementById('list').classList.contains('expanded');").await;
+        // The sheet slides up: the first event is tapped once it has arrived under the finger.
+        wait_for(
+            &c,
+            "the first listed event on screen",
+            "const b = document.querySelector('#list-items .item-btn'); if (!b) return false;
+             const r = b.getBoundingClientRect(); if (r.height === 0 || r.bottom > innerHeight) return false;
+             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return !!hit && b.contains(hit);",
+        )
+        .await;
         c.find("#list-items .item-btn").await.unwrap().click().await.unwrap();
         wait_for(&c, "the panel sheet", "return !document.getElementById('panel').hidden;").await;
         let sheet = js(&c, "const r = document.getElementById('panel').getBoundingClientRect(); return [r.width, r.bottom, innerHeight];").await;
