@@ -321,6 +321,39 @@ async fn the_page_loads_with_no_console_error_and_no_request_to_another_host() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_across_the_antimeridian_lists_only_the_events_on_screen() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        // The demo events are in Syria. Over the Pacific the view runs from about 60° E across
+        // 180° to about 40° W, which leaves Syria out; centred on 150° E it takes Syria in.
+        for (lon, listed) in [(-170.0, false), (150.0, true)] {
+            let v = js(
+                &c,
+                &format!(
+                    "const m = window.eventmap.map; m.jumpTo({{center: [{lon}, -20], zoom: 1.3}});
+                     const b = m.getBounds(); return [b.getWest(), b.getEast()];"
+                ),
+            )
+            .await;
+            let (w, e) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap());
+            assert!(w < -180.0 || e > 180.0, "the view crosses the antimeridian: {v}");
+            assert!(e - w < 360.0, "but does not show the whole world: {v}");
+            wait_for(
+                &c,
+                &format!("the list for the view centred on {lon}"),
+                &format!(
+                    "const n = document.getElementById('list-items').children.length;
+                     const inView = window.eventmap.data.inView(window.eventmap.map).length;
+                     return document.getElementById('list-status').textContent !== '' && ({listed} ? n >= 4 && inView >= 4 : n === 0 && inView === 0);"
+                ),
+            )
+            .await;
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_events_are_drawn_clustered_with_right_counts_and_listed() {
     with_browser!(|app, c| {
         c.goto(&format!("{}/", app.base)).await.unwrap();

@@ -49,20 +49,22 @@ export function filterParams(s = state.get(), { time = true } = {}) {
   return p;
 }
 
-/** The viewport as [west, south, east, north] in -180..180, widened to the whole world in
- *  longitude when it crosses the antimeridian or spans it all. */
-export function viewBox(map) {
+/** The viewport as [west, south, east, north] with longitudes in -180..180: west is greater
+ *  than east when the view crosses the antimeridian; the whole world when it spans it all. */
+export function viewWindow(map) {
   const b = map.getBounds();
-  let w = b.getWest();
-  let e = b.getEast();
   const south = Math.max(-90, b.getSouth());
   const north = Math.min(90, b.getNorth());
-  if (e - w >= 360) return [-180, south, 180, north];
+  if (b.getEast() - b.getWest() >= 360) return [-180, south, 180, north];
   const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
-  w = wrap(w);
-  e = wrap(e);
-  if (w > e) return [-180, south, 180, north];
-  return [w, south, e, north];
+  return [wrap(b.getWest()), south, wrap(b.getEast()), north];
+}
+
+/** The viewport as [west, south, east, north] in -180..180, widened to the whole world in
+ *  longitude when it crosses the antimeridian or spans it all (for the API's bbox). */
+export function viewBox(map) {
+  const [w, s, e, n] = viewWindow(map);
+  return w > e ? [-180, s, 180, n] : [w, s, e, n];
 }
 
 function pad([w, s, e, n], f) {
@@ -111,11 +113,13 @@ export async function refresh(map, { force = false } = {}) {
   }
 }
 
-/** Whether any coordinate of a feature's geometry lies inside [w, s, e, n]. */
+/** Whether any coordinate of a feature's geometry lies inside [w, s, e, n] (across the
+ *  antimeridian when w > e). */
 export function inBox(feature, [w, s, e, n]) {
   const g = feature.geometry;
   if (!g) return false;
-  const test = ([x, y]) => x >= w && x <= e && y >= s && y <= n;
+  const inLon = w <= e ? (x) => x >= w && x <= e : (x) => x >= w || x <= e;
+  const test = ([x, y]) => inLon(x) && y >= s && y <= n;
   switch (g.type) {
     case 'Point': return test(g.coordinates);
     case 'MultiPoint': case 'LineString': return g.coordinates.some(test);
@@ -128,7 +132,7 @@ export function inBox(feature, [w, s, e, n]) {
 
 /** The loaded events inside the viewport, newest first (the API's order). */
 export function inView(map) {
-  const box = viewBox(map);
+  const box = viewWindow(map);
   return features.filter((f) => inBox(f, box));
 }
 
