@@ -4,7 +4,7 @@
 
 import { api, url } from './api.js';
 import * as state from './state.js';
-import { filterParams, viewBox, LIMIT } from './data.js';
+import { filterParams, viewWindow, LIMIT } from './data.js';
 import { h } from './dom.js';
 import { plural, number } from './format.js';
 
@@ -21,7 +21,8 @@ let map;
 function params() {
   const p = filterParams(state.get());
   const area = document.querySelector('input[name=export-area]:checked');
-  if (area && area.value === 'view') p.bbox = viewBox(map).map((x) => x.toFixed(4)).join(',');
+  // The API takes a box across the antimeridian as west > east, so the export is the view itself.
+  if (area && area.value === 'view') p.bbox = viewWindow(map).map((x) => x.toFixed(4)).join(',');
   return p;
 }
 
