@@ -359,7 +359,7 @@ async fn a_view_across_the_antimeridian_lists_only_the_events_on_screen() {
 async fn export_links(c: &Client) -> Value {
     c.find("#btn-export").await.unwrap().click().await.unwrap();
     wait_for(
-        &c,
+        c,
         "the export count",
         "return /match the filters/.test(document.getElementById('export-count').textContent);",
     )
