@@ -1,7 +1,8 @@
 //! The map, embedded into the binary by `build.rs`: the page, our ES modules, the libraries from
-//! npm, the Natural Earth shapes (served cut into vector tiles by `tiles`) and the glyphs. Files are served with an ETag and answer
-//! `If-None-Match` with 304; a glyph range the font does not cover is an empty (valid) PBF, so
-//! the map never logs a failed request for a character it cannot draw anyway.
+//! npm, the Natural Earth shapes (served cut into vector tiles by `tiles`) and the glyphs. Files
+//! are served with an ETag and answer `If-None-Match` with 304; a glyph range the font does not
+//! cover is an empty (valid) PBF, so the map never logs a failed request for a character it
+//! cannot draw anyway.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};

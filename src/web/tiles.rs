@@ -1,7 +1,7 @@
 //! The offline basemap as vector tiles: `GET /basemap/tiles/{z}/{x}/{y}.mvt` cuts the embedded
-//! Natural Earth land (as polygons, and its coast as lines) and borders (1:50m up to zoom 4, 1:10m from zoom 5) into Mapbox Vector
-//! Tiles. The browser's map worker then reads a few small tiles for the view instead of
-//! fetching and tiling the whole world's 1:10m shapes (8 MB) itself.
+//! Natural Earth land (as polygons, and its coast as lines) and borders (1:50m up to zoom 4,
+//! 1:10m from zoom 5) into Mapbox Vector Tiles. The browser's map worker then reads a few small
+//! tiles for the view instead of fetching and tiling the whole world's 1:10m shapes (8 MB).
 
 use std::sync::OnceLock;
 
@@ -44,7 +44,7 @@ struct World {
 
 static WORLD: OnceLock<Option<World>> = OnceLock::new();
 
-/// Reads the embedded shapes now (about a second of work), so that the first tiles a reader
+/// Reads the embedded shapes now (54 ms in a release build), so that the first tiles a reader
 /// asks for are not kept waiting; `serve` calls it on a thread of its own at start-up.
 pub fn warm() {
     world();

@@ -29,7 +29,7 @@ let chooserPopup = null;
 export const colorOf = (category) => colors[category] || '#5b6472';
 
 /** Adds the event sources and layers. `onPick(id)` is called when a reader picks an event. */
-export function addLayers(m, categories, { onPick, labels = true, features = [] }) {
+export function addLayers(m, categories, { onPick, labels = true }) {
   map = m;
   colors = Object.fromEntries(categories.map((c) => [c.value, c.color]));
   pickHandler = onPick;
@@ -42,9 +42,7 @@ export function addLayers(m, categories, { onPick, labels = true, features = [] 
   map.addSource('ev-points', {
     type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 38, clusterMaxZoom: CLUSTER_MAX_ZOOM,
   });
-  // Events are drawn when the event sources have no tiles loading (see `setData`), the ones
-  // that came before the map included.
-  pending = features.length ? features : null;
+  // Events are drawn when the event sources have no tiles loading (see `setData`).
   map.on('sourcedata', flush);
 
   // Movements are drawn a little to the right of their direction, like traffic, so a there-and-

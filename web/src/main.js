@@ -124,7 +124,7 @@ async function start() {
     map.once('idle', () => performance.mark('eventmap:drawn'));
   });
   // The events are asked for at once, while the map loads its style and tiles; the load
-  // handler draws them if they came first.
+  // handler draws them if they come first.
   data.refresh(map);
   if (!config.basemap_style) basemap.startLabels(map);
 
@@ -175,7 +175,9 @@ async function start() {
   // ---- the map ------------------------------------------------------------------------------------
   map.on('load', () => {
     mapReady = true;
-    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style, features: data.all() });
+    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style });
+    // Events that came before the map are drawn now.
+    if (data.info().key) events.setData(data.all());
     data.refresh(map);
     timeline.reload();
     if (state.get().selected) showSelected(state.get());
