@@ -5,6 +5,12 @@
 
 #![forbid(unsafe_code)]
 
+/// mimalloc as the allocator of every program built on this library: a bulk import renders
+/// events on one thread and frees them on another, and with glibc's allocator those frees
+/// contended for locks (`docs/PERFORMANCE.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The HTTP API.
 pub mod api;
 /// API tokens: creation and constant-time verification.

@@ -134,7 +134,7 @@ impl Checker {
                 }
             }
         }
-        let data = input.validate(&self.vocab).map_err(|e| e.summary())?;
+        let data = input.into_data(&self.vocab).map_err(|e| e.summary())?;
         Ok(ImportItem { id, data })
     }
 }

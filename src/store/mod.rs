@@ -15,6 +15,7 @@ pub mod sqlite;
 mod sqlite_dump;
 mod sqlite_import;
 mod sqlite_read;
+mod sqlite_rtree;
 mod sqlite_write;
 pub mod transfer;
 

@@ -29,6 +29,9 @@ use crate::domain::revision::Action;
 use crate::domain::time::from_millis;
 use crate::domain::{Event, EventFilter, Revision};
 
+/// The page size of new databases, in bytes.
+pub const PAGE_SIZE: u32 = 32 * 1024;
+
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -50,7 +53,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Only a new database takes this page size (an old one keeps its own until a VACUUM).
+            // Rows of about 1.5 KB fill 32 KiB pages to 95 % against 75 % for 4 KiB ones, and
+            // B-trees are shallower: a bulk import writes 10 % faster (docs/PERFORMANCE.md).
+            .page_size(PAGE_SIZE);
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())
@@ -143,7 +150,7 @@ impl super::EventStore for SqliteStore {
             let p = Prepared::new(ev);
             w::insert_event(tx, seq, change, &p)?;
             w::bump_max_duration(tx, p.t_max - p.t_start)?;
-            w::record_revision(tx, &p.event, &actor, Action::Create, None, None, Some(&p.event.data))?;
+            w::record_revision(tx, seq, &p.event, &actor, Action::Create, None, None, Some(&p.event.data))?;
             w::refresh_citing(tx, &filled, &HashSet::from([seq]))?;
             Ok(p.event)
         })
@@ -190,9 +197,10 @@ impl super::EventStore for SqliteStore {
             ev.updated_at = now;
             ev.revision = before.revision + 1;
             let p = Prepared::new(ev);
-            w::replace_event(tx, cur.seq, change, &p, &before.data)?;
+            w::replace_event(tx, &mut w::Inserts::new(tx)?, cur.seq, change, &p, &before.data)?;
             w::record_revision(
                 tx,
+                cur.seq,
                 &p.event,
                 &actor,
                 Action::Update,
@@ -220,7 +228,7 @@ impl super::EventStore for SqliteStore {
             let (change, now) = w::reserve_changes(tx, 1)?;
             let revision = w::tombstone(tx, cur.seq, &before, change, now, &reason)?;
             let gone = Event { updated_at: now, revision, ..before.clone() };
-            w::record_revision(tx, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
+            w::record_revision(tx, cur.seq, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
             Ok(Tombstone { id, deleted_at: now, reason: Some(reason), revision })
         })
         .await
@@ -246,7 +254,8 @@ impl super::EventStore for SqliteStore {
         };
         self.read(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT revision, at, actor, action, reason, changes FROM revisions WHERE event_id = ?1 ORDER BY revision",
+                "SELECT revision, at, actor, action, reason, changes FROM revisions \
+                 WHERE seq = (SELECT seq FROM events WHERE id = ?1) ORDER BY revision",
             )?;
             let rows = st.query_map([id.to_string()], |r| {
                 Ok((
@@ -267,7 +276,8 @@ impl super::EventStore for SqliteStore {
                     actor,
                     action: Action::parse(&action).ok_or_else(|| StoreError::Internal("bad action".into()))?,
                     reason,
-                    changes: crate::domain::revision::decode(&changes).map_err(|e| StoreError::Internal(e.to_string()))?,
+                    changes: crate::domain::revision::decode(&changes)
+                        .map_err(|e| StoreError::Internal(e.to_string()))?,
                 });
             }
             crate::domain::revision::fill_creation(&mut out, current.as_ref());
@@ -278,7 +288,7 @@ impl super::EventStore for SqliteStore {
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
         let actor = actor.clone();
-        self.write(move |tx| super::sqlite_import::batch(tx, items, &actor)).await
+        self.write(move |tx| super::sqlite_import::import(tx, items, &actor)).await
     }
 
     async fn import_stream(

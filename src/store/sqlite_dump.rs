@@ -178,7 +178,8 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 c,
                 tx,
                 size,
-                "SELECT event_id, revision, at, actor, action, reason, changes FROM revisions ORDER BY event_id, revision",
+                "SELECT e.id, r.revision, r.at, r.actor, r.action, r.reason, r.changes FROM revisions r \
+                 JOIN events e ON e.seq = r.seq ORDER BY e.id, r.revision",
                 |r| {
                     Ok(RevisionRow {
                         event_id: uuid(r.get(0)?)?,

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::prepare::Prepared;
 use super::rules::{Current, same_fields};
+use super::sqlite_rtree;
 use super::sqlite_write as w;
 use super::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
 use crate::domain::Event;
@@ -47,11 +48,14 @@ fn stream_in_transaction(
     actor: &Actor,
 ) -> Result<Option<ImportCounts>, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rtree = sqlite_rtree::begin(&tx)?;
+    let stored = Stored::before(&tx)?;
     let mut counts = ImportCounts::default();
     while let Some(chunk) = chunks.blocking_recv() {
         match chunk {
-            ImportChunk::Rows(items) => counts += batch(&tx, items, actor)?,
+            ImportChunk::Rows(items) => counts += batch(&tx, items, actor, stored)?,
             ImportChunk::Commit => {
+                sqlite_rtree::finish(&tx, rtree)?;
                 tx.commit()?;
                 return Ok(Some(counts));
             }
@@ -61,14 +65,47 @@ fn stream_in_transaction(
     Ok(None)
 }
 
-/// Writes one batch inside `tx`.
-pub fn batch(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
+/// Writes one batch of items inside `tx`, R*Tree entries included.
+pub fn import(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
+    let rtree = sqlite_rtree::begin(tx)?;
+    let counts = batch(tx, items, actor, Stored::before(tx)?)?;
+    sqlite_rtree::finish(tx, rtree)?;
+    Ok(counts)
+}
+
+/// Whether the database held any event when the import began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// None: every item is new, and none is looked up. An id sent in two batches then fails the
+    /// import on `events.id`'s uniqueness, as an id twice in one batch does.
+    Nothing,
+    Some,
+}
+
+impl Stored {
+    fn before(tx: &Transaction<'_>) -> Result<Self, StoreError> {
+        let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
+        Ok(if any { Self::Some } else { Self::Nothing })
+    }
+}
+
+/// Writes one batch inside `tx`, leaving the R*Tree entries of new events to
+/// [`sqlite_rtree::finish`].
+fn batch(
+    tx: &Transaction<'_>,
+    items: Vec<ImportItem>,
+    actor: &Actor,
+    stored: Stored,
+) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
     let mut existing: HashMap<Uuid, Current> = HashMap::new();
     let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
     for it in &items {
         if !seen.insert(it.id) {
             return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
+        }
+        if stored == Stored::Nothing {
+            continue;
         }
         if let Some(cur) = w::load(tx, it.id)? {
             existing.insert(it.id, cur);
@@ -83,6 +120,7 @@ pub fn batch(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Res
     let mut seq = w::next_seq(tx)?;
     let mut max_dur = 0i64;
     let mut touched: HashSet<i64> = HashSet::new();
+    let mut terms: Vec<(&'static str, String, i64)> = Vec::new();
     // Rendering and indexing values (JSON, folding, diffs) is CPU work that a second thread does
     // while this one writes: a bulk import keeps both cores busy.
     enum Step {
@@ -119,26 +157,33 @@ pub fn batch(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Res
             }
             let _ = send.send(chunk);
         });
+        let mut ins = w::Inserts::new(tx)?;
         for step in receive.into_iter().flatten() {
             match step {
                 Step::Unchanged => counts.unchanged += 1,
                 Step::Changed(p, at, before) => {
-                    w::replace_event(tx, at, change, &p, &before)?;
-                    w::record_revision(tx, &p.event, actor, Action::Import, None, Some(&before), Some(&p.event.data))?;
+                    w::replace_event(tx, &mut ins, at, change, &p, &before)?;
+                    ins.revision(at, &p.event, actor, Action::Import, None, Some(&before), Some(&p.event.data))?;
                     touched.insert(at);
                     change += 1;
                     counts.updated += 1;
                 }
                 Step::New(p) => {
                     max_dur = max_dur.max(p.t_max - p.t_start);
-                    w::insert_event(tx, seq, change, &p)?;
-                    w::record_revision(tx, &p.event, actor, Action::Import, None, None, Some(&p.event.data))?;
+                    ins.event(seq, change, &p, w::Rows::ImportLater)?;
+                    terms.extend(p.terms.iter().map(|(k, v)| (*k, v.clone(), seq)));
+                    ins.revision(seq, &p.event, actor, Action::Import, None, None, Some(&p.event.data))?;
                     touched.insert(seq);
                     seq += 1;
                     change += 1;
                     counts.created += 1;
                 }
             }
+        }
+        // The terms of new events, in key order: each lands next to the one before.
+        terms.sort_unstable();
+        for (k, v, seq) in &terms {
+            ins.term(k, v, *seq)?;
         }
         Ok(())
     })?;
