@@ -414,6 +414,31 @@ async fn a_streamed_import_commits_every_batch_together_or_nothing() {
 }
 
 #[tokio::test]
+async fn an_id_sent_again_in_a_later_batch_of_one_stream_is_revised_even_into_an_empty_database() {
+    use eventmap::store::ImportChunk;
+    for backend in backends() {
+        let db = TestDb::on(&backend).await;
+        let store = db.store().await;
+        let item = |i: u128, title: &str| ImportItem { id: synthetic_id(i), data: tartus(title) };
+        let (rx, feed) = stream_of(vec![
+            ImportChunk::Rows(vec![item(1, "first"), item(2, "second")]),
+            ImportChunk::Rows(vec![item(1, "first, corrected"), item(2, "second"), item(3, "third")]),
+            ImportChunk::Commit,
+        ]);
+        let c = store.import_stream(rx, &editor()).await.unwrap().expect("committed");
+        feed.await.unwrap();
+        assert_eq!((c.created, c.updated, c.unchanged), (3, 1, 1), "{backend:?}");
+        assert_eq!(live(&store, synthetic_id(1)).await.data.title, "first, corrected");
+        assert_eq!(store.history(synthetic_id(1)).await.unwrap().len(), 2, "{backend:?}");
+        // Each is found once by place and time (one R*Tree entry each on SQLite).
+        let near = ids(&store, "bbox=35.5,34.5,36.5,35.5&start=2025-02-10&end=2025-02-10").await;
+        assert_eq!(near.len(), 3, "{backend:?}: {near:?}");
+        assert!(ids(&store, "bbox=35.5,34.5,36.5,35.5&start=2025-02-11").await.is_empty());
+        assert!(ids(&store, "bbox=0,0,1,1").await.is_empty());
+    }
+}
+
+#[tokio::test]
 async fn sources_are_shared_by_url_and_fields_learned_later_show_on_every_citing_event() {
     for backend in backends() {
         let db = TestDb::on(&backend).await;

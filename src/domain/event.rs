@@ -634,6 +634,26 @@ mod tests {
     }
 
     #[test]
+    fn consuming_validation_gives_what_borrowing_does_and_counts_properties_as_json() {
+        let mut v = convoy();
+        // (Sources without ids get a fresh one at each validation.)
+        v.as_object_mut().unwrap().remove("sources");
+        v["properties"] = json!({"acled": {"event_id_cnty": "SYR1", "notes": "«quoted» ünïcode"}, "n": [1, 2.5, null]});
+        let input = EventInput::from_json(v).unwrap();
+        let borrowed = input.validate(&vocab()).unwrap();
+        assert_eq!(input.clone().into_data(&vocab()).unwrap(), borrowed);
+        assert_eq!(borrowed.properties["acled"]["event_id_cnty"], "SYR1");
+        assert_eq!(json_size(&borrowed.properties), serde_json::to_vec(&borrowed.properties).unwrap().len());
+        // Too large: refused the same way by both.
+        let mut big = convoy();
+        big["properties"] = json!({"blob": "x".repeat(MAX_PROPERTIES_BYTES)});
+        let input = EventInput::from_json(big).unwrap();
+        let (a, b) = (input.validate(&vocab()).unwrap_err(), input.into_data(&vocab()).unwrap_err());
+        assert_eq!(a.summary(), b.summary());
+        assert!(a.summary().contains("properties"), "{}", a.summary());
+    }
+
+    #[test]
     fn the_plain_form_validates_into_a_movement_known_to_the_day() {
         let d = EventInput::from_json(convoy()).unwrap().validate(&vocab()).unwrap();
         assert_eq!(d.category, "military_movement");

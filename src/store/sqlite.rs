@@ -467,3 +467,49 @@ impl super::Store for SqliteStore {
         Some(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    /// Migration 0003 moves every revision to its event's storage number, in order.
+    #[test]
+    fn migration_3_keys_every_revision_by_its_events_seq() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(include_str!("../../migrations/sqlite/0001_events.sql")).unwrap();
+        c.execute_batch(include_str!("../../migrations/sqlite/0002_tokens_places.sql")).unwrap();
+        for (seq, id) in [(1, "b"), (2, "a")] {
+            c.execute(
+                "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, created_at, updated_at, \
+                 change_seq, revision, feature) VALUES (?1, ?2, 0, 0, 0, 'other', 'reported', 0, 0, ?1, 1, '{}')",
+                rusqlite::params![seq, id],
+            )
+            .unwrap();
+        }
+        for (id, rev, action, changes) in
+            [("a", 1, "create", "{}"), ("b", 1, "import", "{}"), ("a", 2, "update", r#"{"title":{}}"#)]
+        {
+            c.execute(
+                "INSERT INTO revisions VALUES (?1, ?2, ?2 * 1000, 'desk', ?3, NULL, ?4)",
+                rusqlite::params![id, rev, action, changes],
+            )
+            .unwrap();
+        }
+        c.execute_batch(include_str!("../../migrations/sqlite/0003_revisions_by_seq.sql")).unwrap();
+        let rows: Vec<(i64, i64, i64, String, String)> = c
+            .prepare("SELECT seq, revision, at, action, changes FROM revisions ORDER BY seq, revision")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (1, 1, 1000, "import".into(), "{}".into()),
+                (2, 1, 1000, "create".into(), "{}".into()),
+                (2, 2, 2000, "update".into(), r#"{"title":{}}"#.into()),
+            ]
+        );
+    }
+}
