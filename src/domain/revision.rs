@@ -77,7 +77,7 @@ pub fn diff(before: Option<&EventData>, after: Option<&EventData>) -> Value {
 
 /// What a creating revision stores instead of every field (they are already stored in the
 /// event; [`fill_creation`] rebuilds them when the history is read).
-const CREATED: &str = r#"{"created":true}"#;
+pub const CREATED: &str = r#"{"created":true}"#;
 
 /// How a revision's changes are stored: `{"created":true}` for a creation, otherwise [`diff`].
 pub fn encode(before: Option<&EventData>, after: Option<&EventData>) -> String {

@@ -127,6 +127,7 @@ fn batch(
         w::resolve_sources(tx, &mut refs, now.timestamp_millis())?
     };
     let mut seq = w::next_seq(tx)?;
+    let first_new = seq;
     let mut max_dur = 0i64;
     let mut touched: HashSet<i64> = HashSet::new();
     let mut terms: Vec<(&'static str, String, i64)> = Vec::new();
@@ -187,7 +188,6 @@ fn batch(
                         max_dur = max_dur.max(p.t_max - p.t_start);
                         ins.event(seq, change, p, w::Rows::ImportLater)?;
                         terms.extend(std::mem::take(&mut p.terms).into_iter().map(|(k, v)| (k, v, seq)));
-                        ins.revision(seq, &p.event, actor, Action::Import, None, None, Some(&p.event.data))?;
                         touched.insert(seq);
                         seq += 1;
                         change += 1;
@@ -205,6 +205,7 @@ fn batch(
         }
         Ok(())
     })?;
+    w::record_creations(tx, first_new..seq, now, actor, Action::Import)?;
     w::bump_max_duration(tx, max_dur)?;
     w::refresh_citing(tx, &filled, &touched)?;
     Ok(counts)

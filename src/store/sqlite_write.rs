@@ -331,6 +331,34 @@ pub fn record_revision(
     Inserts::new(tx)?.revision(seq, e, actor, action, reason, before, after)
 }
 
+/// Records the creation of the events numbered `seqs`, all at `at` by `actor`, in one statement:
+/// their revision rows differ only in the number (revision 1, `{"created":true}`).
+pub fn record_creations(
+    tx: &Transaction<'_>,
+    seqs: std::ops::Range<i64>,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    action: Action,
+) -> Result<(), StoreError> {
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "WITH RECURSIVE s(seq) AS (SELECT ?1 UNION ALL SELECT seq + 1 FROM s WHERE seq + 1 < ?2) \
+         INSERT INTO revisions (seq, revision, at, actor, action, reason, changes) \
+         SELECT seq, 1, ?3, ?4, ?5, NULL, ?6 FROM s",
+    )?
+    .execute(params![
+        seqs.start,
+        seqs.end,
+        at.timestamp_millis(),
+        actor.name,
+        action.as_str(),
+        crate::domain::revision::CREATED
+    ])?;
+    Ok(())
+}
+
 pub fn load(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Current>, StoreError> {
     Ok(tx
         .prepare_cached("SELECT seq, revision, deleted, feature, geometry_explicit FROM events WHERE id = ?1")?
