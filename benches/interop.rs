@@ -4,6 +4,7 @@
 //!
 //! cargo bench --bench interop                         # 200,000 rows
 //! EVENTMAP_BENCH_ROWS=50000 cargo bench --bench interop
+//! EVENTMAP_BENCH_IMPORT_ONLY=1 cargo bench --bench interop   # the import stages only
 //!
 //! It writes synthetic files (made-up rows in ACLED's current layout and in a plain CSV) to
 //! `target/bench/`, imports each into a fresh SQLite database, and times every stage apart:
