@@ -179,7 +179,16 @@ fn batch(
                     Step::Changed(p, at, before) => {
                         let at = *at;
                         w::replace_event(tx, &mut ins, at, change, p, before)?;
-                        ins.revision(at, &p.event, actor, Action::Import, None, Some(before), Some(&p.event.data))?;
+                        w::record_revision(
+                            tx,
+                            at,
+                            &p.event,
+                            actor,
+                            Action::Import,
+                            None,
+                            Some(before),
+                            Some(&p.event.data),
+                        )?;
                         touched.insert(at);
                         change += 1;
                         counts.updated += 1;

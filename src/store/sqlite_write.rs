@@ -127,7 +127,7 @@ pub enum Rows {
     ImportLater,
 }
 
-/// The statements that write events, their derived rows and revisions, prepared once and used
+/// The statements that write events and their derived rows, prepared once and used
 /// for every event of a transaction (looking each statement up in the cache by its text, for
 /// every row, cost a bulk import several percent of its time).
 pub struct Inserts<'t> {
@@ -137,7 +137,6 @@ pub struct Inserts<'t> {
     rtree: CachedStatement<'t>,
     fts: CachedStatement<'t>,
     link: CachedStatement<'t>,
-    revision: CachedStatement<'t>,
 }
 
 impl<'t> Inserts<'t> {
@@ -157,10 +156,6 @@ impl<'t> Inserts<'t> {
             fts: tx.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?,
             link: tx.prepare_cached(
                 "INSERT INTO event_sources (seq, source_id, position, excerpt) VALUES (?1, ?2, ?3, ?4)",
-            )?,
-            revision: tx.prepare_cached(
-                "INSERT INTO revisions (seq, revision, at, actor, action, reason, changes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
         })
     }
@@ -214,25 +209,6 @@ impl<'t> Inserts<'t> {
     /// Inserts one filter term of event `seq`.
     pub fn term(&mut self, kind: &str, value: &str, seq: i64) -> Result<(), StoreError> {
         self.term.execute(params![kind, value, seq])?;
-        Ok(())
-    }
-
-    /// The revision record of a change: for a creation, the fields as they were written (the
-    /// history turns them into `{field: {before: null, after}}`); otherwise the changed fields.
-    #[allow(clippy::too_many_arguments)]
-    pub fn revision(
-        &mut self,
-        seq: i64,
-        e: &Event,
-        actor: &Actor,
-        action: Action,
-        reason: Option<&str>,
-        before: Option<&EventData>,
-        after: Option<&EventData>,
-    ) -> Result<(), StoreError> {
-        let changes = crate::domain::revision::encode(before, after);
-        let at = e.updated_at.timestamp_millis();
-        self.revision.execute(params![seq, e.revision, at, actor.name, action.as_str(), reason, changes])?;
         Ok(())
     }
 }
@@ -316,7 +292,8 @@ pub fn tombstone(
     Ok(revision)
 }
 
-/// Records a revision (see [`Inserts::revision`]).
+/// The revision record of a change: for a creation, the fields as they were written (the
+/// history turns them into `{field: {before: null, after}}`); otherwise the changed fields.
 #[allow(clippy::too_many_arguments)]
 pub fn record_revision(
     tx: &Transaction<'_>,
@@ -328,7 +305,20 @@ pub fn record_revision(
     before: Option<&EventData>,
     after: Option<&EventData>,
 ) -> Result<(), StoreError> {
-    Inserts::new(tx)?.revision(seq, e, actor, action, reason, before, after)
+    let changes = crate::domain::revision::encode(before, after);
+    tx.prepare_cached(
+        "INSERT INTO revisions (seq, revision, at, actor, action, reason, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        seq,
+        e.revision,
+        e.updated_at.timestamp_millis(),
+        actor.name,
+        action.as_str(),
+        reason,
+        changes
+    ])?;
+    Ok(())
 }
 
 /// Records the creation of the events numbered `seqs`, all at `at` by `actor`, in one statement:
