@@ -229,7 +229,7 @@ fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
         Some(f) => Some(f.parse::<i64>().map_err(|_| format!("fatalities: `{f}` is not a whole number"))?),
         None => None,
     };
-    let mut acled = Map::new();
+    let mut acled = Map::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         if i == ix.lat || i == ix.lon || Some(i) == ix.notes || h.is_empty() {
             continue;

@@ -274,7 +274,7 @@ fn row(cells: &[&str], headers: &[String], cols: &Columns, mapping: &Mapping) ->
     }
     input.places = places(&get, sep)?;
     input.sources = sources(&get, sep);
-    let mut props = Map::new();
+    let mut props = Map::with_capacity(cols.extra.len());
     for &i in &cols.extra {
         if let Some(v) = cells.get(i).and_then(|c| non_empty(c)) {
             props.insert(headers[i].clone(), Value::String(v));

@@ -66,7 +66,10 @@ impl Prepared {
             text.extend(s.publisher.as_deref());
             text.extend(s.excerpt.as_deref());
         }
-        let search = text.iter().map(|t| fold::fold(t)).collect::<Vec<_>>().join(" ");
+        let mut search = String::with_capacity(text.iter().map(|t| t.len() + 1).sum());
+        for t in &text {
+            fold::fold_append(t, &mut search);
+        }
 
         Self {
             feature: event.to_feature_json(),

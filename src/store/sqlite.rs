@@ -472,6 +472,76 @@ impl super::Store for SqliteStore {
 mod tests {
     use rusqlite::Connection;
 
+    /// Migration 0004 rebuilds `events` with named unique indexes and keeps every row and link.
+    #[test]
+    fn migration_4_keeps_every_event_and_link_and_their_rules() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        for m in [
+            include_str!("../../migrations/sqlite/0001_events.sql"),
+            include_str!("../../migrations/sqlite/0002_tokens_places.sql"),
+            include_str!("../../migrations/sqlite/0003_revisions_by_seq.sql"),
+        ] {
+            c.execute_batch(m).unwrap();
+        }
+        let insert = |c: &Connection, seq: i64, id: &str, change: i64| {
+            c.execute(
+                "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, created_at, updated_at, \
+                 change_seq, revision, feature) VALUES (?1, ?2, ?1, ?1, 0, 'other', 'reported', 0, 0, ?3, 1, ?2)",
+                rusqlite::params![seq, id, change],
+            )
+        };
+        for (seq, id) in [(1, "b"), (2, "a"), (5, "c")] {
+            insert(&c, seq, id, seq * 10).unwrap();
+        }
+        c.execute("INSERT INTO sources (id, url, created_at) VALUES ('s', 'https://example.org/s', 0)", []).unwrap();
+        c.execute(
+            "INSERT INTO event_sources (seq, source_id, position, excerpt) VALUES (2, 's', 0, 'x'), (5, 's', 0, NULL)",
+            [],
+        )
+        .unwrap();
+        let dump = |c: &Connection| -> Vec<String> {
+            c.prepare(
+                "SELECT seq || '|' || id || '|' || t_start || '|' || change_seq || '|' || feature FROM events ORDER BY seq",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .chain(
+                c.prepare("SELECT seq || '|' || source_id || '|' || coalesce(excerpt, '-') FROM event_sources ORDER BY seq")
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap(),
+            )
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        let before = dump(&c);
+        // sqlx runs each migration in a transaction, foreign keys enforced.
+        c.execute_batch(&format!(
+            "BEGIN; {} COMMIT;",
+            include_str!("../../migrations/sqlite/0004_events_named_indexes.sql")
+        ))
+        .unwrap();
+        assert_eq!(dump(&c), before, "no event and no link lost");
+        assert!(insert(&c, 6, "a", 60).is_err(), "ids stay unique");
+        assert!(insert(&c, 6, "d", 10).is_err(), "change numbers stay unique");
+        let parent: String = c
+            .query_row(
+                "SELECT \"table\" FROM pragma_foreign_key_list('event_sources') WHERE \"from\" = 'seq'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(parent, "events");
+        c.execute("DELETE FROM events WHERE seq = 2", []).unwrap();
+        let links: i64 = c.query_row("SELECT count(*) FROM event_sources", [], |r| r.get(0)).unwrap();
+        assert_eq!(links, 1, "links still follow their event");
+        let plan: String =
+            c.query_row("EXPLAIN QUERY PLAN SELECT seq FROM events WHERE id = 'c'", [], |r| r.get(3)).unwrap();
+        assert!(plan.contains("events_by_id"), "{plan}");
+    }
+
     /// Migration 0003 moves every revision to its event's storage number, in order.
     #[test]
     fn migration_3_keys_every_revision_by_its_events_seq() {

@@ -9,14 +9,16 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::time::{Duration, Instant};
+
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use super::prepare::Prepared;
 use super::rules::{Current, same_fields};
-use super::sqlite_rtree;
 use super::sqlite_write as w;
 use super::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
+use super::{sqlite_bulk, sqlite_rtree};
 use crate::domain::Event;
 use crate::domain::event::EventData;
 use crate::domain::revision::Action;
@@ -48,15 +50,37 @@ fn stream_in_transaction(
     actor: &Actor,
 ) -> Result<Option<ImportCounts>, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let rtree = sqlite_rtree::begin(&tx)?;
-    let mut stored = Stored::before(&tx)?;
+    let mut load = Load::begin(&tx)?;
     let mut counts = ImportCounts::default();
-    while let Some(chunk) = chunks.blocking_recv() {
+    // Where the writer's time goes, for `EVENTMAP_LOG=eventmap=debug`.
+    let (mut waited, mut wrote) = (Duration::ZERO, Duration::ZERO);
+    let cpu_before = thread_cpu();
+    loop {
+        let t = Instant::now();
+        let Some(chunk) = chunks.blocking_recv() else { break };
+        waited += t.elapsed();
         match chunk {
-            ImportChunk::Rows(items) => counts += batch(&tx, items, actor, &mut stored)?,
+            ImportChunk::Rows(items) => {
+                let t = Instant::now();
+                counts += batch(&tx, items, actor, &mut load.stored)?;
+                wrote += t.elapsed();
+            }
             ImportChunk::Commit => {
-                sqlite_rtree::finish(&tx, rtree)?;
+                let t = Instant::now();
+                let finished = load.finish(&tx)?;
+                let t_commit = Instant::now();
                 tx.commit()?;
+                tracing::debug!(
+                    rows = counts.created + counts.updated + counts.unchanged,
+                    writer_cpu = ?thread_cpu().zip(cpu_before).map(|(a, b)| a.saturating_sub(b)),
+                    ?waited,
+                    ?wrote,
+                    indexes = ?finished.indexes,
+                    rtree = ?finished.rtree,
+                    finish = ?t_commit.duration_since(t),
+                    commit = ?t_commit.elapsed(),
+                    "import written"
+                );
                 return Ok(Some(counts));
             }
         }
@@ -65,35 +89,84 @@ fn stream_in_transaction(
     Ok(None)
 }
 
-/// Writes one batch of items inside `tx`, R*Tree entries included.
+/// Writes one batch of items inside `tx`, R*Tree entries and indexes included.
 pub fn import(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
-    let rtree = sqlite_rtree::begin(tx)?;
-    let counts = batch(tx, items, actor, &mut Stored::before(tx)?)?;
-    sqlite_rtree::finish(tx, rtree)?;
+    let mut load = Load::begin(tx)?;
+    let counts = batch(tx, items, actor, &mut load.stored)?;
+    load.finish(tx)?;
     Ok(counts)
+}
+
+/// The CPU time this thread has used, where Linux tells it (for the import's debug log).
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
+}
+
+/// How long the end of an import took.
+struct Finished {
+    indexes: Duration,
+    rtree: Duration,
+}
+
+/// What an import defers to its end: the R*Tree entries of new events and, in a database that
+/// held no event, the indexes of `events`.
+struct Load {
+    rtree: sqlite_rtree::Deferred,
+    indexes: Option<sqlite_bulk::Deferred>,
+    stored: Stored,
+}
+
+impl Load {
+    fn begin(tx: &Transaction<'_>) -> Result<Self, StoreError> {
+        let rtree = sqlite_rtree::begin(tx)?;
+        let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
+        Ok(if any {
+            Self { rtree, indexes: None, stored: Stored::Some }
+        } else {
+            Self { rtree, indexes: Some(sqlite_bulk::begin(tx)?), stored: Stored::Nothing(HashMap::new()) }
+        })
+    }
+
+    fn finish(self, tx: &Transaction<'_>) -> Result<Finished, StoreError> {
+        let t = Instant::now();
+        if let Some(d) = self.indexes {
+            sqlite_bulk::finish(tx, d)?;
+        }
+        let indexes = t.elapsed();
+        let t = Instant::now();
+        sqlite_rtree::finish(tx, self.rtree)?;
+        Ok(Finished { indexes, rtree: t.elapsed() })
+    }
 }
 
 /// What an import must look up: when the database held no event as it began, only ids written
 /// by the import itself can exist, and they are known without asking the database (a lookup per
-/// row was about 7 % of a bulk import). The set costs some 40 bytes an imported row.
+/// row was about 7 % of a bulk import; and the id index is only built at the end). The map costs
+/// some 40 bytes an imported row.
 enum Stored {
-    /// The database held no event; these ids were written since.
-    Nothing(HashSet<Uuid>),
+    /// The database held no event; these ids were written since, with their numbers.
+    Nothing(HashMap<Uuid, i64>),
     /// The database held events: every id is looked up.
     Some,
 }
 
 impl Stored {
-    fn before(tx: &Transaction<'_>) -> Result<Self, StoreError> {
-        let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
-        Ok(if any { Self::Some } else { Self::Nothing(HashSet::new()) })
+    /// The stored event with this id, if any.
+    fn find(&self, tx: &Transaction<'_>, id: Uuid) -> Result<Option<Current>, StoreError> {
+        match self {
+            Self::Nothing(written) => match written.get(&id) {
+                Some(&seq) => w::load_seq(tx, seq),
+                None => Ok(None),
+            },
+            Self::Some => w::load(tx, id),
+        }
     }
 
-    /// Whether event `id` may be stored (and must be looked up); notes it as written.
-    fn may_exist(&mut self, id: Uuid) -> bool {
-        match self {
-            Self::Nothing(written) => !written.insert(id),
-            Self::Some => true,
+    /// Notes that event `id` was written as number `seq`.
+    fn wrote(&mut self, id: Uuid, seq: i64) {
+        if let Self::Nothing(written) = self {
+            written.insert(id, seq);
         }
     }
 }
@@ -113,10 +186,7 @@ fn batch(
         if !seen.insert(it.id) {
             return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
         }
-        if !stored.may_exist(it.id) {
-            continue;
-        }
-        if let Some(cur) = w::load(tx, it.id)? {
+        if let Some(cur) = stored.find(tx, it.id)? {
             existing.insert(it.id, cur);
         }
     }
@@ -194,6 +264,7 @@ fn batch(
                         counts.updated += 1;
                     }
                     Step::New(p) => {
+                        stored.wrote(p.event.id, seq);
                         max_dur = max_dur.max(p.t_max - p.t_start);
                         ins.event(seq, change, p, w::Rows::ImportLater)?;
                         terms.extend(std::mem::take(&mut p.terms).into_iter().map(|(k, v)| (k, v, seq)));

@@ -349,10 +349,20 @@ pub fn record_creations(
     Ok(())
 }
 
+/// The stored state of event `id`, if it is stored.
 pub fn load(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Current>, StoreError> {
+    load_where(tx, "id = ?1", id.to_string())
+}
+
+/// The stored state of the event numbered `seq`, if there is one.
+pub fn load_seq(tx: &Transaction<'_>, seq: i64) -> Result<Option<Current>, StoreError> {
+    load_where(tx, "seq = ?1", seq)
+}
+
+fn load_where(tx: &Transaction<'_>, cond: &str, key: impl rusqlite::ToSql) -> Result<Option<Current>, StoreError> {
     Ok(tx
-        .prepare_cached("SELECT seq, revision, deleted, feature, geometry_explicit FROM events WHERE id = ?1")?
-        .query_row([id.to_string()], |r| {
+        .prepare_cached(&format!("SELECT seq, revision, deleted, feature, geometry_explicit FROM events WHERE {cond}"))?
+        .query_row([key], |r| {
             let deleted = r.get::<_, i64>(2)? != 0;
             let event = if deleted {
                 None
