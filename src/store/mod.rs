@@ -16,6 +16,7 @@ mod sqlite_bulk;
 mod sqlite_dump;
 mod sqlite_import;
 mod sqlite_read;
+mod sqlite_render;
 mod sqlite_rtree;
 mod sqlite_write;
 pub mod transfer;

@@ -14,13 +14,12 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use super::prepare::Prepared;
-use super::rules::{Current, same_fields};
+use super::rules::Current;
+use super::sqlite_render::{Step, Workers};
 use super::sqlite_write as w;
 use super::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
 use super::{sqlite_bulk, sqlite_rtree};
 use crate::domain::Event;
-use crate::domain::event::EventData;
 use crate::domain::revision::Action;
 
 /// The writer's page cache in KiB, outside imports.
@@ -55,44 +54,48 @@ fn stream_in_transaction(
     // Where the writer's time goes, for `EVENTMAP_LOG=eventmap=debug`.
     let (mut waited, mut wrote) = (Duration::ZERO, Duration::ZERO);
     let cpu_before = thread_cpu();
-    loop {
-        let t = Instant::now();
-        let Some(chunk) = chunks.blocking_recv() else { break };
-        waited += t.elapsed();
-        match chunk {
-            ImportChunk::Rows(items) => {
-                let t = Instant::now();
-                counts += batch(&tx, items, actor, &mut load.stored)?;
-                wrote += t.elapsed();
-            }
-            ImportChunk::Commit => {
-                let t = Instant::now();
-                let finished = load.finish(&tx)?;
-                let t_commit = Instant::now();
-                tx.commit()?;
-                tracing::debug!(
-                    rows = counts.created + counts.updated + counts.unchanged,
-                    writer_cpu = ?thread_cpu().zip(cpu_before).map(|(a, b)| a.saturating_sub(b)),
-                    ?waited,
-                    ?wrote,
-                    indexes = ?finished.indexes,
-                    rtree = ?finished.rtree,
-                    finish = ?t_commit.duration_since(t),
-                    commit = ?t_commit.elapsed(),
-                    "import written"
-                );
-                return Ok(Some(counts));
+    let committed = std::thread::scope(|scope| -> Result<bool, StoreError> {
+        let workers = Workers::start(scope);
+        loop {
+            let t = Instant::now();
+            let Some(chunk) = chunks.blocking_recv() else { return Ok(false) };
+            waited += t.elapsed();
+            match chunk {
+                ImportChunk::Rows(items) => {
+                    let t = Instant::now();
+                    counts += batch(&tx, items, actor, &mut load, &workers)?;
+                    wrote += t.elapsed();
+                }
+                ImportChunk::Commit => return Ok(true),
             }
         }
+    })?;
+    if !committed {
+        // Dropping the transaction rolls it back.
+        return Ok(None);
     }
-    // Dropping the transaction rolls it back.
-    Ok(None)
+    let t = Instant::now();
+    let finished = load.finish(&tx)?;
+    let t_commit = Instant::now();
+    tx.commit()?;
+    tracing::debug!(
+        rows = counts.created + counts.updated + counts.unchanged,
+        writer_cpu = ?thread_cpu().zip(cpu_before).map(|(a, b)| a.saturating_sub(b)),
+        ?waited,
+        ?wrote,
+        indexes = ?finished.indexes,
+        rtree = ?finished.rtree,
+        finish = ?t_commit.duration_since(t),
+        commit = ?t_commit.elapsed(),
+        "import written"
+    );
+    Ok(Some(counts))
 }
 
 /// Writes one batch of items inside `tx`, R*Tree entries and indexes included.
 pub fn import(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
     let mut load = Load::begin(tx)?;
-    let counts = batch(tx, items, actor, &mut load.stored)?;
+    let counts = std::thread::scope(|scope| batch(tx, items, actor, &mut load, &Workers::start(scope)))?;
     load.finish(tx)?;
     Ok(counts)
 }
@@ -171,13 +174,14 @@ impl Stored {
     }
 }
 
-/// Writes one batch inside `tx`, leaving the R*Tree entries of new events to
-/// [`sqlite_rtree::finish`].
+/// Writes one batch inside `tx`, leaving the R*Tree entries of new events and, in a database
+/// that held none, the indexes of `events` to [`Load::finish`].
 fn batch(
     tx: &Transaction<'_>,
     items: Vec<ImportItem>,
     actor: &Actor,
-    stored: &mut Stored,
+    load: &mut Load,
+    workers: &Workers,
 ) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
     let mut existing: HashMap<Uuid, Current> = HashMap::new();
@@ -186,7 +190,7 @@ fn batch(
         if !seen.insert(it.id) {
             return Err(StoreError::Conflict(format!("the id {} appears twice in one import", it.id)));
         }
-        if let Some(cur) = stored.find(tx, it.id)? {
+        if let Some(cur) = load.stored.find(tx, it.id)? {
             existing.insert(it.id, cur);
         }
     }
@@ -201,90 +205,49 @@ fn batch(
     let mut max_dur = 0i64;
     let mut touched: HashSet<i64> = HashSet::new();
     let mut terms: Vec<(&'static str, String, i64)> = Vec::new();
-    // Rendering and indexing values (JSON, folding, diffs) is CPU work that a second thread does
-    // while this one writes: a bulk import keeps both cores busy.
-    enum Step {
-        New(Box<Prepared>),
-        Changed(Box<Prepared>, i64, Box<EventData>),
-        Unchanged,
-    }
-    let existing = &existing;
-    std::thread::scope(|scope| -> Result<(), StoreError> {
-        // Steps travel in chunks: one wake-up of the writer per chunk, not per event.
-        const CHUNK: usize = 256;
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Step>>(8);
-        scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            for mut ev in events {
-                let step = match existing.get(&ev.id) {
-                    // A deletion is an editor's decision: re-importing does not undo it.
-                    Some(cur) if cur.deleted => Step::Unchanged,
-                    Some(cur) => match &cur.event {
-                        Some(before) if !same_fields(&before.data, &ev.data) => {
-                            ev.created_at = before.created_at;
-                            ev.revision = cur.revision + 1;
-                            Step::Changed(Box::new(Prepared::new(ev)), cur.seq, Box::new(before.data.clone()))
-                        }
-                        _ => Step::Unchanged,
-                    },
-                    None => Step::New(Box::new(Prepared::new(ev))),
-                };
-                chunk.push(step);
-                if chunk.len() == CHUNK && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
-                {
-                    return;
+    let mut ins = w::Inserts::new(tx)?;
+    workers.run(events, existing, |chunk| -> Result<(), StoreError> {
+        for step in chunk {
+            match step {
+                Step::Unchanged => counts.unchanged += 1,
+                Step::Changed { p, seq: at, before } => {
+                    let at = *at;
+                    w::replace_event(tx, &mut ins, at, change, p, before)?;
+                    w::record_revision(
+                        tx,
+                        at,
+                        &p.event,
+                        actor,
+                        Action::Import,
+                        None,
+                        Some(before),
+                        Some(&p.event.data),
+                    )?;
+                    touched.insert(at);
+                    change += 1;
+                    counts.updated += 1;
+                }
+                Step::New(p) => {
+                    load.stored.wrote(p.event.id, seq);
+                    load.rtree.add(seq, p.envelope, p.t_start, p.t_max);
+                    max_dur = max_dur.max(p.t_max - p.t_start);
+                    ins.event(seq, change, p, w::Rows::ImportLater)?;
+                    terms.extend(std::mem::take(&mut p.terms).into_iter().map(|(k, v)| (k, v, seq)));
+                    touched.insert(seq);
+                    seq += 1;
+                    change += 1;
+                    counts.created += 1;
                 }
             }
-            let _ = send.send(chunk);
-        });
-        // Written events are dropped on a third thread: freeing the many small allocations of an
-        // event took the writer, which bounds the import's speed, about 5 % of its time.
-        let (dispose, disposal) = std::sync::mpsc::channel::<Vec<Step>>();
-        scope.spawn(move || disposal.into_iter().for_each(drop));
-        let mut ins = w::Inserts::new(tx)?;
-        for mut chunk in receive {
-            for step in &mut chunk {
-                match step {
-                    Step::Unchanged => counts.unchanged += 1,
-                    Step::Changed(p, at, before) => {
-                        let at = *at;
-                        w::replace_event(tx, &mut ins, at, change, p, before)?;
-                        w::record_revision(
-                            tx,
-                            at,
-                            &p.event,
-                            actor,
-                            Action::Import,
-                            None,
-                            Some(before),
-                            Some(&p.event.data),
-                        )?;
-                        touched.insert(at);
-                        change += 1;
-                        counts.updated += 1;
-                    }
-                    Step::New(p) => {
-                        stored.wrote(p.event.id, seq);
-                        max_dur = max_dur.max(p.t_max - p.t_start);
-                        ins.event(seq, change, p, w::Rows::ImportLater)?;
-                        terms.extend(std::mem::take(&mut p.terms).into_iter().map(|(k, v)| (k, v, seq)));
-                        touched.insert(seq);
-                        seq += 1;
-                        change += 1;
-                        counts.created += 1;
-                    }
-                }
-            }
-            let _ = dispose.send(chunk);
-        }
-        drop(dispose);
-        // The terms of new events, in key order: each lands next to the one before.
-        terms.sort_unstable();
-        for (k, v, seq) in &terms {
-            ins.term(k, v, *seq)?;
         }
         Ok(())
     })?;
+    // The terms of new events, in key order: each lands next to the one before.
+    terms.sort_unstable();
+    for (k, v, seq) in &terms {
+        ins.term(k, v, *seq)?;
+    }
+    drop(ins);
     w::record_creations(tx, first_new..seq, now, actor, Action::Import)?;
     w::bump_max_duration(tx, max_dur)?;
     w::refresh_citing(tx, &filled, &touched)?;

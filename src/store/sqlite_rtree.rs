@@ -28,25 +28,38 @@ const CELL: usize = 8 + 6 * 4;
 /// The most cells `rtree.c` puts in a node, whatever the page size.
 const MAX_CELLS: usize = 51;
 
-/// Where an import's events begin, and how many live events the tree held before it.
-#[derive(Debug, Clone, Copy)]
+/// What an import defers: the boxes of the events it creates, and how many live events the
+/// tree held before it.
+#[derive(Debug, Clone)]
 pub struct Deferred {
     first_seq: i64,
     live_before: i64,
+    pending: Vec<Cell>,
 }
 
-/// Notes the state before an import; events it creates (sequence numbers from here on) get their
-/// R*Tree entries from [`finish`].
+/// Notes the state before an import; the events it creates are handed to [`Deferred::add`] and
+/// get their R*Tree entries from [`finish`].
 pub fn begin(tx: &Transaction<'_>) -> Result<Deferred, StoreError> {
     let first_seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM events", [], |r| r.get(0))?;
     let live_before: i64 = tx.query_row("SELECT count(*) FROM events_rtree_rowid", [], |r| r.get(0))?;
-    Ok(Deferred { first_seq, live_before })
+    Ok(Deferred { first_seq, live_before, pending: Vec::new() })
+}
+
+impl Deferred {
+    /// Notes a new live event: its number, envelope (`[min_lon, min_lat, max_lon, max_lat]`)
+    /// and covered interval in milliseconds. Its box is kept (32 bytes) rather than read back
+    /// from its row at the end.
+    pub fn add(&mut self, seq: i64, envelope: [f64; 4], t_start: i64, t_max: i64) {
+        let [a, b, c, d] = envelope;
+        let (t0, t1) = (t_start as f64 / DAY_MS, t_max as f64 / DAY_MS);
+        self.pending.push(Cell { id: seq, b: [down(a), up(c), down(b), up(d), down(t0), up(t1)] });
+    }
 }
 
 /// How [`finish`] added the entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finished {
-    /// No live event created since [`begin`] lacked an entry.
+    /// No new event lacked an entry.
     Nothing,
     /// The whole tree was packed anew.
     Packed,
@@ -54,29 +67,35 @@ pub enum Finished {
     Inserted,
 }
 
-/// Adds the R*Tree entries of the live events created since [`begin`] that have none yet: the
-/// tree is packed anew when they are at least a tenth of all live events (packing costs well
-/// under a microsecond an event, inserting about seven), and they are inserted otherwise.
-pub fn finish(tx: &Transaction<'_>, d: Deferred) -> Result<Finished, StoreError> {
-    let missing: i64 = tx.query_row(
-        "SELECT count(*) FROM events e WHERE e.seq >= ?1 AND e.deleted = 0 \
-         AND NOT EXISTS (SELECT 1 FROM events_rtree r WHERE r.id = e.seq)",
-        [d.first_seq],
-        |r| r.get(0),
-    )?;
+/// Adds the R*Tree entries of the events noted with [`Deferred::add`], but for those that got
+/// one while the import ran (an event re-rendered after its creation): the tree is packed anew
+/// when they are at least a tenth of all live events (packing costs well under a microsecond an
+/// event, inserting about seven), and they are inserted otherwise.
+pub fn finish(tx: &Transaction<'_>, mut d: Deferred) -> Result<Finished, StoreError> {
+    if !d.pending.is_empty() {
+        let entered: std::collections::HashSet<i64> = tx
+            .prepare("SELECT rowid FROM events_rtree_rowid WHERE rowid >= ?1")?
+            .query_map([d.first_seq], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if !entered.is_empty() {
+            d.pending.retain(|c| !entered.contains(&c.id));
+        }
+    }
+    let missing = d.pending.len() as i64;
     if missing == 0 {
         return Ok(Finished::Nothing);
     }
     if missing * 10 >= d.live_before + missing {
-        rebuild(tx)?;
+        rebuild(tx, d.pending)?;
         return Ok(Finished::Packed);
     }
-    tx.execute(
-        "INSERT INTO events_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t) \
-         SELECT e.seq, e.min_lon, e.max_lon, e.min_lat, e.max_lat, e.t_start / ?2, e.t_max / ?2 FROM events e \
-         WHERE e.seq >= ?1 AND e.deleted = 0 AND NOT EXISTS (SELECT 1 FROM events_rtree r WHERE r.id = e.seq)",
-        params![d.first_seq, DAY_MS],
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    for c in &d.pending {
+        let b = c.b.map(f64::from);
+        insert.execute(params![c.id, b[0], b[1], b[2], b[3], b[4], b[5]])?;
+    }
     Ok(Finished::Inserted)
 }
 
@@ -114,29 +133,25 @@ fn up(d: f64) -> f32 {
     }
 }
 
-/// Replaces the whole R*Tree with one packed from every live event.
-pub fn rebuild(tx: &Transaction<'_>) -> Result<(), StoreError> {
+/// Replaces the whole R*Tree with one packed from its entries and the `new` ones.
+fn rebuild(tx: &Transaction<'_>, new: Vec<Cell>) -> Result<(), StoreError> {
     // Nodes keep the size the table was created with (rtree.c reads it from the root).
     let node_size: usize = tx
         .query_row("SELECT length(data) FROM events_rtree_node WHERE nodeno = 1", [], |r| r.get::<_, i64>(0))?
         as usize;
     let capacity = ((node_size - 4) / CELL).min(MAX_CELLS);
-    let cells: Vec<Cell> = tx
-        .prepare("SELECT seq, min_lon, max_lon, min_lat, max_lat, t_start, t_max FROM events WHERE deleted = 0")?
+    // The stored entries come back as the `f32` values they are stored as, which the rounding
+    // keeps as they are.
+    let mut cells: Vec<Cell> = tx
+        .prepare("SELECT id, min_x, max_x, min_y, max_y, min_t, max_t FROM events_rtree")?
         .query_map([], |r| {
             Ok(Cell {
                 id: r.get(0)?,
-                b: [
-                    down(r.get(1)?),
-                    up(r.get(2)?),
-                    down(r.get(3)?),
-                    up(r.get(4)?),
-                    down(r.get::<_, i64>(5)? as f64 / DAY_MS),
-                    up(r.get::<_, i64>(6)? as f64 / DAY_MS),
-                ],
+                b: [down(r.get(1)?), up(r.get(2)?), down(r.get(3)?), up(r.get(4)?), down(r.get(5)?), up(r.get(6)?)],
             })
         })?
         .collect::<Result<_, _>>()?;
+    cells.extend(new);
     tx.execute_batch(
         "DELETE FROM events_rtree_node; DELETE FROM events_rtree_rowid; DELETE FROM events_rtree_parent;",
     )?;
@@ -285,6 +300,25 @@ mod tests {
         .unwrap();
     }
 
+    /// The boxes of the live events numbered from `first` on, as an import notes them.
+    fn noted(c: &Connection, first: i64) -> Deferred {
+        let mut d = Deferred { first_seq: first, live_before: 0, pending: Vec::new() };
+        let mut st = c
+            .prepare(
+                "SELECT seq, min_lon, min_lat, max_lon, max_lat, t_start, t_max FROM events \
+                 WHERE seq >= ?1 AND deleted = 0 ORDER BY seq",
+            )
+            .unwrap();
+        let rows = st
+            .query_map([first], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?], r.get(5)?, r.get(6)?)))
+            .unwrap();
+        for row in rows {
+            let (seq, envelope, t0, t1) = row.unwrap();
+            d.add(seq, envelope, t0, t1);
+        }
+        d
+    }
+
     fn entries(c: &Connection) -> Vec<(i64, [f64; 6])> {
         c.prepare("SELECT * FROM events_rtree ORDER BY id")
             .unwrap()
@@ -328,7 +362,7 @@ mod tests {
                 }
                 insert_all(&one_by_one);
                 let tx = packed.unchecked_transaction().unwrap();
-                rebuild(&tx).unwrap();
+                rebuild(&tx, noted(&tx, 1).pending).unwrap();
                 tx.commit().unwrap();
                 check(&packed);
                 assert_eq!(entries(&packed), entries(&one_by_one), "{n} entries, page size {page_size}");
@@ -344,7 +378,7 @@ mod tests {
         let c = db(32_768);
         add(&c, 1, 20_000);
         let tx = c.unchecked_transaction().unwrap();
-        rebuild(&tx).unwrap();
+        rebuild(&tx, noted(&tx, 1).pending).unwrap();
         tx.commit().unwrap();
         add(&c, 20_001, 3_000);
         c.execute(
@@ -370,8 +404,9 @@ mod tests {
         let c = db(4096);
         let import = |first: i64, n: i64, written_before: Option<i64>| {
             let tx = c.unchecked_transaction().unwrap();
-            let d = begin(&tx).unwrap();
+            let mut d = begin(&tx).unwrap();
             add(&tx, first, n);
+            d.pending = noted(&tx, first).pending;
             if let Some(seq) = written_before {
                 // An entry already written in the same transaction (an event re-rendered) is kept.
                 tx.execute(
