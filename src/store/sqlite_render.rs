@@ -202,7 +202,12 @@ mod tests {
             });
             assert_eq!((r, calls), (Err("disk full"), 1));
             let mut seen = Vec::new();
-            workers.run::<()>(vec![event(5000, "next")], HashMap::new(), |c| Ok(seen.extend(kinds(c)))).unwrap();
+            workers
+                .run::<()>(vec![event(5000, "next")], HashMap::new(), |c| {
+                    seen.extend(kinds(c));
+                    Ok(())
+                })
+                .unwrap();
             assert_eq!(seen, ["new next"]);
         });
     }
