@@ -104,20 +104,50 @@ fn fold_core(s: &str, out: &mut String, separate: bool, mut record: impl FnMut(u
     let base = out.len();
     let mut pending_space = separate;
     let mut prev_alnum = false;
-    let mut chars = s.chars().enumerate().peekable();
-    while let Some((ci, ch)) = chars.next() {
+    let bytes = s.as_bytes();
+    let (mut at, mut ci) = (0usize, 0usize);
+    while at < bytes.len() {
         let before = out.len();
-        if vanishes(ch) {
-            let next_alnum = chars.peek().is_some_and(|(_, c)| c.is_alphanumeric());
-            if prev_alnum && next_alnum && matches!(ch, '\'' | '\u{2019}') {
-                record(before, usize::MAX, ci);
+        let b = bytes[at];
+        // ASCII, most of most text, byte by byte: letters and digits in lower case, apostrophes
+        // gone, anything else a word break. The same as the general path below, without
+        // decomposing or looking characters up in Unicode's tables.
+        if b.is_ascii() {
+            at += 1;
+            if b.is_ascii_alphanumeric() {
+                if pending_space && (out.len() > base || separate) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(char::from(b.to_ascii_lowercase()));
+                prev_alnum = true;
+            } else if b == b'\'' || b == b'`' {
+                let next_alnum = s[at..].chars().next().is_some_and(char::is_alphanumeric);
+                if prev_alnum && next_alnum && b == b'\'' {
+                    record(before, usize::MAX, ci);
+                }
+                ci += 1;
+                continue;
+            } else {
+                pending_space = true;
+                prev_alnum = false;
             }
+            record(before, out.len(), ci);
+            ci += 1;
             continue;
         }
-        let mut emit = |c: char| {
-            // No ASCII character is a combining mark (and the table lookup is most of folding's
-            // cost in text that is mostly ASCII).
-            if (!c.is_ascii() && is_combining_mark(c)) || vanishes(c) {
+        let ch = s[at..].chars().next().expect("a character starts here");
+        at += ch.len_utf8();
+        if vanishes(ch) {
+            let next_alnum = s[at..].chars().next().is_some_and(char::is_alphanumeric);
+            if prev_alnum && next_alnum && ch == '\u{2019}' {
+                record(before, usize::MAX, ci);
+            }
+            ci += 1;
+            continue;
+        }
+        unicode_normalization::char::decompose_compatible(ch, |c: char| {
+            if is_combining_mark(c) || vanishes(c) {
                 return;
             }
             if c.is_alphanumeric() {
@@ -135,14 +165,10 @@ fn fold_core(s: &str, out: &mut String, separate: bool, mut record: impl FnMut(u
             } else {
                 pending_space = true;
             }
-        };
-        if ch.is_ascii() {
-            emit(ch);
-        } else {
-            unicode_normalization::char::decompose_compatible(ch, &mut emit);
-        }
+        });
         prev_alnum = ch.is_alphanumeric();
         record(before, out.len(), ci);
+        ci += 1;
     }
 }
 
@@ -254,6 +280,29 @@ mod tests {
         let ar = fold_mapped("في اللاذقية");
         assert_eq!(ar.origin.len(), ar.text.len());
         assert_eq!(ar.origin[ar.text.len() - 1], 10);
+    }
+
+    #[test]
+    fn apostrophes_vanish_and_mark_a_soft_end_only_between_letters() {
+        for (text, folded, soft) in [
+            ("Tartus'a", "tartusa", vec![6]),
+            ("Tartus\u{2019}a", "tartusa", vec![6]),
+            ("'Tartus' a", "tartus a", vec![]),
+            ("Tartus`a", "tartusa", vec![]),
+            ("a''b", "ab", vec![1]),
+            ("Ţarţūs'ün", "tartusun", vec![6]),
+            ("Ò'b é", "ob e", vec![1]),
+        ] {
+            let f = fold_mapped(text);
+            assert_eq!((f.text.as_str(), &f.soft_ends), (folded, &soft), "{text}");
+            assert_eq!(f.origin.len(), f.text.len(), "{text}");
+            assert_eq!(fold(text), folded);
+        }
+        // Each folded byte points at the character it came from, ASCII or not; a word break
+        // belongs to the character that starts the next word.
+        let f = fold_mapped("Ab-Ç'd");
+        assert_eq!(f.text, "ab cd");
+        assert_eq!(f.origin, vec![0, 1, 3, 3, 5]);
     }
 
     #[test]
