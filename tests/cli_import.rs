@@ -56,6 +56,35 @@ fn a_bad_file_exits_non_zero_listing_lines_and_imports_nothing_unless_told_to_sk
 }
 
 #[test]
+fn places_named_without_coordinates_are_found_in_the_gazetteer_and_the_teams_own_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let o =
+        eventmap(&db, &["places", "add", "--name", "Camp Zeta", "--lon", "36.01", "--lat", "35.02", "--country", "SY"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let csv = dir.path().join("named.csv");
+    std::fs::write(
+        &csv,
+        "title,date,category,place\nConvoy seen,2025-02-10,military movement,Latakia\nConvoy held,2025-02-11,military movement,Camp Zeta\n",
+    )
+    .unwrap();
+    let o = eventmap(&db, &["import", csv.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 created"), "{}", text(&o));
+    let o = eventmap(&db, &["export", "--format", "ndjson"]);
+    let places: Vec<(String, f64)> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let f: serde_json::Value = serde_json::from_str(l).unwrap();
+            let p = &f["properties"]["places"][0];
+            (p["name"].as_str().unwrap().to_string(), p["lat"].as_f64().unwrap())
+        })
+        .collect();
+    assert!(places.iter().any(|(n, lat)| n == "Latakia" && (lat - 35.52).abs() < 0.1), "{places:?}");
+    assert!(places.iter().any(|(n, lat)| n == "Camp Zeta" && (lat - 35.02).abs() < 1e-9), "{places:?}");
+}
+
+#[test]
 fn standard_input_is_imported_with_its_format_guessed() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());

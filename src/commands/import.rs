@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -12,10 +12,34 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::api::import::GazetteerPlaces;
 use crate::cli::ImportArgs;
-use crate::domain::Vocabulary;
-use crate::import::pipeline::{self, Checker, Progress, Spool};
+use crate::domain::{PlaceInput, Vocabulary};
+use crate::gazetteer::CustomPlace;
+use crate::import::pipeline::{self, Checker, PlaceCompleter, Progress, Spool};
 use crate::import::{ImportOptions, ImportReport, Mapping};
 use crate::store::Actor;
+
+/// The gazetteer, loaded when a row first needs it: a file whose places all come with
+/// coordinates and countries (ACLED, GDELT, most spreadsheets) is imported without the second
+/// or so that building the gazetteer takes.
+struct LazyPlaces {
+    /// The team's own places, read from the database before the import; taken by the load.
+    custom: std::sync::Mutex<Option<Vec<CustomPlace>>>,
+    loaded: OnceLock<Result<GazetteerPlaces, String>>,
+}
+
+impl PlaceCompleter for LazyPlaces {
+    fn complete(&self, place: &mut PlaceInput) -> Result<(), String> {
+        let places = self.loaded.get_or_init(|| {
+            let g = super::load_gazetteer().map_err(|e| format!("{e:#}"))?;
+            g.set_custom(self.custom.lock().expect("custom places lock").take().unwrap_or_default());
+            Ok(GazetteerPlaces(g))
+        });
+        match places {
+            Ok(p) => p.complete(place),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
 
 /// How many rejected rows are printed (all of them go to `--rejects`).
 const SHOWN: usize = 50;
@@ -131,8 +155,9 @@ pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
         None => None,
     };
     let store = super::open_store(database).await?;
-    let gazetteer = super::gazetteer_with_places(&store).await?;
-    let checker = Checker { vocab: Arc::new(vocab), places: Arc::new(GazetteerPlaces(gazetteer)) };
+    let places =
+        LazyPlaces { custom: std::sync::Mutex::new(Some(store.custom_places().await?)), loaded: OnceLock::new() };
+    let checker = Checker { vocab: Arc::new(vocab), places: Arc::new(places) };
     let opts = ImportOptions {
         format: args.format,
         skip_invalid: args.skip_invalid,
