@@ -136,28 +136,11 @@ fn bytes_read(pid: u32) -> u64 {
     io.lines().find_map(|l| l.strip_prefix("rchar: ")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
 
-#[test]
-fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("import.db");
-    let db = format!("sqlite://{}", path.display());
-    let file = dir.path().join("rows.csv");
-    const ROWS: usize = 60_000;
-    std::fs::write(&file, csv(ROWS)).unwrap();
-    let size = std::fs::metadata(&file).unwrap().len();
-    // The schema and one event first: the kill must leave exactly this behind.
-    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
-    let one = dir.path().join("one.csv");
-    std::fs::write(
-        &one,
-        "id,title,start,category,lon,lat,place,source_url\n\
-         0194f0a0-ffff-7000-8000-000000000000,Stored before,2024-01-01,protest,35.1,34.1,Before,https://example.org/before\n",
-    )
-    .unwrap();
-    let out = Command::new(BIN).args(["import", one.to_str().unwrap(), "--database", &db, "--quiet"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+/// Starts `eventmap import` of `file` and kills it once it has read more than half of it.
+fn import_killed_halfway(db: &str, file: &std::path::Path) {
+    let size = std::fs::metadata(file).unwrap().len();
     let mut child = Command::new(BIN)
-        .args(["import", file.to_str().unwrap(), "--database", &db, "--quiet", "--batch-size", "2000"])
+        .args(["import", file.to_str().unwrap(), "--database", db, "--quiet", "--batch-size", "2000"])
         .env("EVENTMAP_LOG", "warn")
         .spawn()
         .unwrap();
@@ -169,6 +152,76 @@ fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
     assert!(child.try_wait().unwrap().is_none(), "the import was interrupted (it had finished: make the file bigger)");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn a_first_import_into_an_empty_database_killed_halfway_leaves_it_empty_and_usable() {
+    // Such an import writes with a rollback journal (it has the database to itself): the kill
+    // leaves a hot journal, which the next connection rolls back.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.db");
+    let db = format!("sqlite://{}", path.display());
+    let file = dir.path().join("rows.csv");
+    const ROWS: usize = 60_000;
+    std::fs::write(&file, csv(ROWS)).unwrap();
+    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    import_killed_halfway(&db, &file);
+    assert!(dir.path().join("empty.db-journal").exists(), "the killed import wrote with a rollback journal");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0, "nothing of the killed import is stored");
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let indexes: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        ["events_by_change", "events_by_id", "events_by_time"],
+        "the indexes the import dropped are back"
+    );
+    drop(c);
+    let out = Command::new(BIN)
+        .args(["import", file.to_str().unwrap(), "--database", &db, "--quiet"])
+        .env("EVENTMAP_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains(&format!("{ROWS} created")), "{said}");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal", "the database is back in WAL after the import");
+    let n: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!(n as usize, ROWS);
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("import.db");
+    let db = format!("sqlite://{}", path.display());
+    let file = dir.path().join("rows.csv");
+    const ROWS: usize = 60_000;
+    std::fs::write(&file, csv(ROWS)).unwrap();
+    // The schema and one event first: the kill must leave exactly this behind.
+    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "id,title,start,category,lon,lat,place,source_url\n\
+         0194f0a0-ffff-7000-8000-000000000000,Stored before,2024-01-01,protest,35.1,34.1,Before,https://example.org/before\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN).args(["import", one.to_str().unwrap(), "--database", &db, "--quiet"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    import_killed_halfway(&db, &file);
     assert_eq!(sqlite_count(&path), 1, "nothing of the killed import is stored");
 
     let c = rusqlite::Connection::open(&path).unwrap();

@@ -154,7 +154,9 @@ pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
         ))),
         None => None,
     };
-    let store = super::open_store(database).await?;
+    let store = crate::store::connect_for_import(database)
+        .await
+        .with_context(|| format!("could not open the database {}", crate::store::redact_url(database)))?;
     let places =
         LazyPlaces { custom: std::sync::Mutex::new(Some(store.custom_places().await?)), loaded: OnceLock::new() };
     let checker = Checker { vocab: Arc::new(vocab), places: Arc::new(places) };

@@ -15,6 +15,7 @@ pub mod sqlite;
 mod sqlite_bulk;
 mod sqlite_dump;
 mod sqlite_import;
+mod sqlite_journal;
 mod sqlite_read;
 mod sqlite_render;
 mod sqlite_rtree;
@@ -315,6 +316,18 @@ pub async fn connect(url: &str) -> Result<DynStore, StoreError> {
             "unsupported database URL `{}`: use sqlite://FILE or postgres://USER@HOST/DB",
             redact_url(url)
         )))
+    }
+}
+
+/// Opens the store for `eventmap import`, a process that does nothing else meanwhile: a first
+/// load into an empty SQLite database may then take the database to itself
+/// ([`SqliteStore::open_for_import`](sqlite::SqliteStore::open_for_import)). PostgreSQL opens as
+/// with [`connect`].
+pub async fn connect_for_import(url: &str) -> Result<DynStore, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open_for_import(url).await?))
+    } else {
+        connect(url).await
     }
 }
 

@@ -36,9 +36,19 @@ pub const PAGE_SIZE: u32 = 32 * 1024;
 #[derive(Clone)]
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Arc<Mutex<Connection>>,
+    // Fields drop in this order: the readers close before the writer, so that the writer is the
+    // last connection and its close checkpoints the log and deletes it (a read-only connection
+    // closing last leaves the log behind, and the next process to open the database reads all of
+    // it again).
     readers: Readers,
+    writer: Arc<Mutex<Connection>>,
+    /// Whether a streamed import into an empty database may take the database to itself
+    /// (`sqlite_journal`): only for a process that does nothing else meanwhile.
+    exclusive_loads: bool,
 }
+
+/// How long a connection waits for a lock held by another.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn join_error(e: tokio::task::JoinError) -> StoreError {
     StoreError::Internal(format!("database task failed: {e}"))
@@ -72,11 +82,13 @@ impl SqliteStore {
         let p = path.clone();
         let (writer, readers) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let c = Connection::open(&p)?;
-            c.busy_timeout(Duration::from_secs(10))?;
+            c.busy_timeout(BUSY_TIMEOUT)?;
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
+            // The log is cut back to 64 MiB after a checkpoint (a large import grows it to the
+            // size of what it wrote, and it would stay that size on disk).
             c.execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
+                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = 67108864;",
             )?;
             c.pragma_update(None, "cache_size", -super::sqlite_import::WRITER_CACHE_KIB)?;
             c.set_prepared_statement_cache_capacity(64);
@@ -84,7 +96,14 @@ impl SqliteStore {
         })
         .await
         .map_err(join_error)??;
-        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers })
+        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers, exclusive_loads: false })
+    }
+
+    /// Opens the database for `eventmap import`: as [`SqliteStore::open`], and a streamed import
+    /// into a database without events takes it to itself and writes it with a rollback journal
+    /// (see `sqlite_journal`), unless another connection has it open.
+    pub async fn open_for_import(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { exclusive_loads: true, ..Self::open(url).await? })
     }
 
     /// Runs `f` in one write transaction on a blocking thread; commits when it returns `Ok`.
@@ -298,9 +317,26 @@ impl super::EventStore for SqliteStore {
     ) -> Result<Option<ImportCounts>, StoreError> {
         let actor = actor.clone();
         let writer = self.writer.clone();
+        let (readers, exclusive) = (self.readers.clone(), self.exclusive_loads);
         tokio::task::spawn_blocking(move || {
             let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
-            super::sqlite_import::stream(&mut c, &mut chunks, &actor)
+            if !exclusive {
+                return super::sqlite_import::stream(&mut c, &mut chunks, &actor);
+            }
+            // The readers of this process would keep the database from leaving WAL.
+            readers.suspend();
+            let (out, back) = match super::sqlite_journal::try_rollback_journal(&c, BUSY_TIMEOUT) {
+                Ok(alone) => {
+                    let out = super::sqlite_import::stream(&mut c, &mut chunks, &actor);
+                    (out, if alone { super::sqlite_journal::back_to_wal(&c) } else { Ok(()) })
+                }
+                Err(e) => (Err(e), Ok(())),
+            };
+            let resumed = readers.resume();
+            let out = out?;
+            back?;
+            resumed?;
+            Ok(out)
         })
         .await
         .map_err(join_error)?

@@ -24,6 +24,8 @@ const BATCH: usize = 256;
 #[derive(Clone)]
 pub struct Readers {
     inner: Arc<(Mutex<Vec<Connection>>, Condvar)>,
+    path: PathBuf,
+    size: usize,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -52,10 +54,15 @@ fn values(binds: &[Bind]) -> Vec<Value> {
 impl Readers {
     /// Opens `n` read-only connections to the database file.
     pub fn open(path: PathBuf, n: usize) -> Result<Self, StoreError> {
+        let conns = Self::connect(&path, n)?;
+        Ok(Self { inner: Arc::new((Mutex::new(conns), Condvar::new())), path, size: n })
+    }
+
+    fn connect(path: &std::path::Path, n: usize) -> Result<Vec<Connection>, StoreError> {
         let mut conns = Vec::with_capacity(n);
         for _ in 0..n {
             let c = Connection::open_with_flags(
-                &path,
+                path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )?;
             c.busy_timeout(Duration::from_secs(10))?;
@@ -63,11 +70,43 @@ impl Readers {
             c.set_prepared_statement_cache_capacity(128);
             conns.push(c);
         }
-        Ok(Self { inner: Arc::new((Mutex::new(conns), Condvar::new())) })
+        Ok(conns)
+    }
+
+    /// Closes every connection, waiting for those in use; reads wait until [`Readers::resume`].
+    /// Call from a blocking thread.
+    pub fn suspend(&self) {
+        let (lock, cv) = &*self.inner;
+        let mut free = lock.lock().expect("reader pool lock");
+        while free.len() < self.size {
+            free = cv.wait(free).expect("reader pool lock");
+        }
+        // Taken out and dropped: no connection is left to hand out.
+        free.clear();
+    }
+
+    /// Opens the connections again after [`Readers::suspend`].
+    pub fn resume(&self) -> Result<(), StoreError> {
+        let conns = Self::connect(&self.path, self.size)?;
+        let (lock, cv) = &*self.inner;
+        lock.lock().expect("reader pool lock").extend(conns);
+        cv.notify_all();
+        Ok(())
     }
 
     /// Runs `f` with a connection, waiting for one to be free. Call from a blocking thread.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        /// Gives the connection back even if `f` panics, so the pool never shrinks.
+        struct Lease<'a>(&'a Readers, Option<Connection>);
+        impl Drop for Lease<'_> {
+            fn drop(&mut self) {
+                let (lock, cv) = &*self.0.inner;
+                if let Some(c) = self.1.take() {
+                    lock.lock().unwrap_or_else(|p| p.into_inner()).push(c);
+                    cv.notify_all();
+                }
+            }
+        }
         let (lock, cv) = &*self.inner;
         let conn = {
             let mut free = lock.lock().expect("reader pool lock");
@@ -78,10 +117,8 @@ impl Readers {
                 free = cv.wait(free).expect("reader pool lock");
             }
         };
-        let out = f(&conn);
-        lock.lock().expect("reader pool lock").push(conn);
-        cv.notify_one();
-        out
+        let lease = Lease(self, Some(conn));
+        f(lease.1.as_ref().expect("leased"))
     }
 
     /// Runs `f` with a connection on a blocking thread.
