@@ -57,7 +57,10 @@ pub fn slug(s: &str) -> String {
             out.push('_');
         }
     }
-    out.trim_end_matches('_').to_string()
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
 }
 
 impl Vocabulary {
@@ -88,6 +91,10 @@ impl Vocabulary {
 
     /// The stored value for a category as typed, if it is in the vocabulary.
     pub fn resolve(&self, input: &str) -> Option<&str> {
+        // Importers give slugs already: no need to fold them again.
+        if let Some(c) = self.categories.iter().find(|c| c.value == input) {
+            return Some(c.value.as_str());
+        }
         let s = slug(input);
         self.categories.iter().find(|c| c.value == s).map(|c| c.value.as_str())
     }

@@ -335,8 +335,8 @@ impl EventInput {
             f => f.map(|f| f as u32),
         };
         let properties = properties.unwrap_or_default();
-        let size = json_size(&properties);
-        if size > MAX_PROPERTIES_BYTES {
+        // Counted exactly only when a quick bound does not already show it is small enough.
+        if json_size_bound(&properties) > MAX_PROPERTIES_BYTES && json_size(&properties) > MAX_PROPERTIES_BYTES {
             e.add("properties", format!("must be at most {MAX_PROPERTIES_BYTES} bytes of JSON"));
         }
 
@@ -359,6 +359,24 @@ impl EventInput {
             properties,
         })
     }
+}
+
+/// At least the length of `value` as compact JSON, found without writing or counting it: every
+/// character of a string might be escaped as `\u00XX` (six bytes), and a number takes at most 24.
+fn json_size_bound(value: &Map<String, Value>) -> usize {
+    fn of(v: &Value) -> usize {
+        match v {
+            Value::Null | Value::Bool(_) => 5,
+            Value::Number(_) => 24,
+            Value::String(s) => 2 + 6 * s.len(),
+            Value::Array(a) => 2 + a.iter().map(|v| of(v) + 1).sum::<usize>(),
+            Value::Object(m) => object(m),
+        }
+    }
+    fn object(m: &Map<String, Value>) -> usize {
+        2 + m.iter().map(|(k, v)| 2 + 6 * k.len() + 2 + of(v)).sum::<usize>()
+    }
+    object(value)
 }
 
 /// The length of `value` as compact JSON, counted without building the text.
@@ -646,6 +664,17 @@ mod tests {
             "sources": [{"url": "https://uawire.org/a", "published_at": "2025-02-11T09:00:00Z"},
                         {"url": "https://metbuat.az/b", "published_at": "2025-02-10T20:00:00Z"}]
         })
+    }
+
+    #[test]
+    fn the_quick_bound_on_properties_is_never_below_their_json_length() {
+        let m: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "a": "plain", "q\"uote": "line\nbreak \u{1} \u{7f} ٱ", "n": [1, -2.5e300, null, true, {"x": []}], "e": {}
+        }))
+        .unwrap();
+        let exact = serde_json::to_string(&m).unwrap().len();
+        assert_eq!(json_size(&m), exact);
+        assert!(json_size_bound(&m) >= exact, "{} < {exact}", json_size_bound(&m));
     }
 
     #[test]

@@ -9,14 +9,31 @@ use super::ValidationErrors;
 /// free of control characters other than newline and tab.
 pub fn check_text(field: &str, value: &str, max: usize, errors: &mut ValidationErrors) -> String {
     let trimmed = value.trim();
-    let chars = trimmed.chars().count();
+    check_trimmed(field, trimmed, max, errors);
+    trimmed.to_string()
+}
+
+/// As [`check_text`], keeping `value`'s allocation when it needs no trimming.
+pub fn check_text_owned(field: &str, value: String, max: usize, errors: &mut ValidationErrors) -> String {
+    let trimmed = value.trim();
+    check_trimmed(field, trimmed, max, errors);
+    if trimmed.len() == value.len() { value } else { trimmed.to_string() }
+}
+
+fn check_trimmed(field: &str, trimmed: &str, max: usize, errors: &mut ValidationErrors) {
+    let allowed = |c: char| !c.is_control() || c == '\n' || c == '\t' || c == '\r';
+    // ASCII text (most of it) needs no decoding to count or to check.
+    let (chars, control) = if trimmed.is_ascii() {
+        (trimmed.len(), !trimmed.bytes().all(|b| allowed(char::from(b))))
+    } else {
+        (trimmed.chars().count(), !trimmed.chars().all(allowed))
+    };
     if chars > max {
         errors.add(field, format!("must be at most {max} characters (got {chars})"));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if control {
         errors.add(field, "must not contain control characters");
     }
-    trimmed.to_string()
 }
 
 /// Like [`check_text`] but also refuses an empty value.
@@ -42,16 +59,25 @@ pub fn check_labels(
     }
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        let path = format!("{field}[{i}]");
-        let t = check_required(&path, v, max_len, errors);
+        // The path is only written out when something is wrong.
+        let mut e = ValidationErrors::new();
+        let t = check_required("", v, max_len, &mut e);
         if t.contains('\n') {
-            errors.add(&path, "must be a single line");
+            e.add("", "must be a single line");
         }
-        if !t.is_empty() && !out.iter().any(|o| o.to_lowercase() == t.to_lowercase()) {
+        if !e.is_empty() {
+            errors.extend_prefixed(&format!("{field}[{i}]"), e);
+        }
+        if !t.is_empty() && !out.iter().any(|o| same_ignoring_case(o, &t)) {
             out.push(t);
         }
     }
     out
+}
+
+/// Whether two labels are the same but for case.
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
 }
 
 #[cfg(test)]
