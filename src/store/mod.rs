@@ -19,6 +19,7 @@ mod sqlite_journal;
 mod sqlite_read;
 mod sqlite_render;
 mod sqlite_rtree;
+mod sqlite_terms;
 mod sqlite_write;
 pub mod transfer;
 

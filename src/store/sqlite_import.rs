@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::rules::Current;
 use super::sqlite_render::{Step, Workers};
+use super::sqlite_terms::KeptTerms;
 use super::sqlite_write as w;
 use super::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
 use super::{sqlite_bulk, sqlite_rtree};
@@ -83,6 +84,7 @@ fn stream_in_transaction(
         writer_cpu = ?thread_cpu().zip(cpu_before).map(|(a, b)| a.saturating_sub(b)),
         ?waited,
         ?wrote,
+        terms = ?finished.terms,
         indexes = ?finished.indexes,
         rtree = ?finished.rtree,
         finish = ?t_commit.duration_since(t),
@@ -108,6 +110,7 @@ fn thread_cpu() -> Option<Duration> {
 
 /// How long the end of an import took.
 struct Finished {
+    terms: Duration,
     indexes: Duration,
     rtree: Duration,
 }
@@ -117,21 +120,40 @@ struct Finished {
 struct Load {
     rtree: sqlite_rtree::Deferred,
     indexes: Option<sqlite_bulk::Deferred>,
+    /// The filter terms of new events, in a database that held no event.
+    terms: Option<KeptTerms>,
     stored: Stored,
 }
+
+/// A filter term of an event: kind, value, event number.
+type Term = (&'static str, String, i64);
+
+/// How many terms a load into an empty database keeps before writing them (some 64 MB): all of
+/// them for an import of up to two million rows or so.
+const TERMS_KEPT: usize = 8 << 20;
 
 impl Load {
     fn begin(tx: &Transaction<'_>) -> Result<Self, StoreError> {
         let rtree = sqlite_rtree::begin(tx)?;
         let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
         Ok(if any {
-            Self { rtree, indexes: None, stored: Stored::Some }
+            Self { rtree, indexes: None, terms: None, stored: Stored::Some }
         } else {
-            Self { rtree, indexes: Some(sqlite_bulk::begin(tx)?), stored: Stored::Nothing(HashMap::new()) }
+            Self {
+                rtree,
+                indexes: Some(sqlite_bulk::begin(tx)?),
+                terms: Some(KeptTerms::default()),
+                stored: Stored::Nothing(HashMap::new()),
+            }
         })
     }
 
-    fn finish(self, tx: &Transaction<'_>) -> Result<Finished, StoreError> {
+    fn finish(mut self, tx: &Transaction<'_>) -> Result<Finished, StoreError> {
+        let t = Instant::now();
+        if let Some(kept) = self.terms.as_mut() {
+            kept.write(tx)?;
+        }
+        let terms = t.elapsed();
         let t = Instant::now();
         if let Some(d) = self.indexes {
             sqlite_bulk::finish(tx, d)?;
@@ -139,7 +161,7 @@ impl Load {
         let indexes = t.elapsed();
         let t = Instant::now();
         sqlite_rtree::finish(tx, self.rtree)?;
-        Ok(Finished { indexes, rtree: t.elapsed() })
+        Ok(Finished { terms, indexes, rtree: t.elapsed() })
     }
 }
 
@@ -204,7 +226,7 @@ fn batch(
     let first_new = seq;
     let mut max_dur = 0i64;
     let mut touched: HashSet<i64> = HashSet::new();
-    let mut terms: Vec<(&'static str, String, i64)> = Vec::new();
+    let mut terms: Vec<Term> = Vec::new();
     let mut ins = w::Inserts::new(tx)?;
     workers.run(events, existing, |chunk| -> Result<(), StoreError> {
         for step in chunk {
@@ -242,10 +264,24 @@ fn batch(
         }
         Ok(())
     })?;
-    // The terms of new events, in key order: each lands next to the one before.
-    terms.sort_unstable();
-    for (k, v, seq) in &terms {
-        ins.term(k, v, *seq)?;
+    match &mut load.terms {
+        // Into a database that held no event: kept for the end, where they are appended in key
+        // order (or written whenever many are kept).
+        Some(kept) => {
+            for (kind, value, seq) in terms {
+                kept.add(kind, value, seq);
+            }
+            if kept.len() >= TERMS_KEPT {
+                kept.write(tx)?;
+            }
+        }
+        // Otherwise in key order now: each lands next to the one before.
+        None => {
+            terms.sort_unstable();
+            for (k, v, seq) in &terms {
+                ins.term(k, v, *seq)?;
+            }
+        }
     }
     drop(ins);
     w::record_creations(tx, first_new..seq, now, actor, Action::Import)?;
