@@ -419,10 +419,18 @@ async fn an_id_sent_again_in_a_later_batch_of_one_stream_is_revised_even_into_an
     for backend in backends() {
         let db = TestDb::on(&backend).await;
         let store = db.store().await;
-        let item = |i: u128, title: &str| ImportItem { id: synthetic_id(i), data: tartus(title) };
+        let item = |i: u128, title: &str, actor: &str| ImportItem {
+            id: synthetic_id(i),
+            data: data(json!({"title": title, "start": "2025-02-10T08:00:00Z", "actors": [actor],
+                              "places": [{"name": "Tartus", "lon": 35.8866, "lat": 34.889}]})),
+        };
         let (rx, feed) = stream_of(vec![
-            ImportChunk::Rows(vec![item(1, "first"), item(2, "second")]),
-            ImportChunk::Rows(vec![item(1, "first, corrected"), item(2, "second"), item(3, "third")]),
+            ImportChunk::Rows(vec![item(1, "first", "Navy"), item(2, "second", "Army")]),
+            ImportChunk::Rows(vec![
+                item(1, "first, corrected", "Coast guard"),
+                item(2, "second", "Army"),
+                item(3, "third", "Army"),
+            ]),
             ImportChunk::Commit,
         ]);
         let c = store.import_stream(rx, &editor()).await.unwrap().expect("committed");
@@ -435,6 +443,10 @@ async fn an_id_sent_again_in_a_later_batch_of_one_stream_is_revised_even_into_an
         assert_eq!(near.len(), 3, "{backend:?}: {near:?}");
         assert!(ids(&store, "bbox=35.5,34.5,36.5,35.5&start=2025-02-11").await.is_empty());
         assert!(ids(&store, "bbox=0,0,1,1").await.is_empty());
+        // The revised event is found by its new actor only; the others by theirs.
+        assert!(ids(&store, "actor=Navy").await.is_empty(), "{backend:?}");
+        assert_eq!(ids(&store, "actor=Coast guard").await, [synthetic_id(1).to_string()], "{backend:?}");
+        assert_eq!(ids(&store, "actor=Army").await.len(), 2, "{backend:?}");
     }
 }
 
@@ -467,6 +479,51 @@ async fn sources_are_shared_by_url_and_fields_learned_later_show_on_every_citing
         assert_eq!(a_now.data.sources[0].excerpt.as_deref(), Some("first"), "but keeps its own excerpt");
         assert_eq!(a_now.revision, 1, "learning a source's title is not a revision of the event");
         assert!(a_now.updated_at > ea.updated_at, "but it is a change, for the corrections feed");
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_import_into_an_empty_database_shares_sources_by_url_across_its_batches() {
+    use eventmap::store::ImportChunk;
+    for backend in backends() {
+        let db = TestDb::on(&backend).await;
+        let store = db.store().await;
+        let item = |i: u128, sources: Value| ImportItem {
+            id: synthetic_id(i),
+            data: data(json!({"title": format!("row {i}"), "start": "2025-02-10",
+                              "places": [{"name": "T", "lon": 35.9, "lat": 34.9}], "sources": sources})),
+        };
+        let (rx, feed) = stream_of(vec![
+            ImportChunk::Rows(vec![
+                item(1, json!([{"url": "https://news.example/1", "excerpt": "first"}])),
+                item(2, json!([{"url": "https://news.example/2"}])),
+            ]),
+            ImportChunk::Rows(vec![
+                item(
+                    3,
+                    json!([{"url": "https://news.example/1", "title": "The report"}, {"url": "https://news.example/3"}]),
+                ),
+                item(4, json!([{"url": "https://news.example/2"}, {"url": "https://news.example/4"}])),
+            ]),
+            ImportChunk::Commit,
+        ]);
+        let c = store.import_stream(rx, &editor()).await.unwrap().expect("committed");
+        feed.await.unwrap();
+        assert_eq!(c.created, 4, "{backend:?}");
+        let (e1, e2, e3, e4) = (
+            live(&store, synthetic_id(1)).await,
+            live(&store, synthetic_id(2)).await,
+            live(&store, synthetic_id(3)).await,
+            live(&store, synthetic_id(4)).await,
+        );
+        assert_eq!(e1.data.sources[0].id, e3.data.sources[0].id, "{backend:?}: one source per URL");
+        assert_eq!(e2.data.sources[0].id, e4.data.sources[0].id, "{backend:?}");
+        assert_eq!(e1.data.sources[0].title.as_deref(), Some("The report"), "{backend:?}: learned in a later batch");
+        assert_eq!(e1.data.sources[0].excerpt.as_deref(), Some("first"));
+        let sources: HashSet<Uuid> =
+            [&e1, &e2, &e3, &e4].iter().flat_map(|e| e.data.sources.iter().map(|s| s.id)).collect();
+        assert_eq!(sources.len(), 4, "{backend:?}: four URLs, four sources");
+        assert_eq!(ids(&store, "source=news.example").await.len(), 4, "{backend:?}");
     }
 }
 

@@ -122,6 +122,8 @@ struct Load {
     indexes: Option<sqlite_bulk::Deferred>,
     /// The filter terms of new events, in a database that held no event.
     terms: Option<KeptTerms>,
+    /// The sources stored so far, in a database that held none.
+    sources: Option<w::SourcesSeen>,
     stored: Stored,
 }
 
@@ -136,13 +138,16 @@ impl Load {
     fn begin(tx: &Transaction<'_>) -> Result<Self, StoreError> {
         let rtree = sqlite_rtree::begin(tx)?;
         let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
+        let any_source: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sources)", [], |r| r.get(0))?;
+        let sources = (!any_source).then(w::SourcesSeen::default);
         Ok(if any {
-            Self { rtree, indexes: None, terms: None, stored: Stored::Some }
+            Self { rtree, indexes: None, terms: None, sources, stored: Stored::Some }
         } else {
             Self {
                 rtree,
                 indexes: Some(sqlite_bulk::begin(tx)?),
                 terms: Some(KeptTerms::default()),
+                sources,
                 stored: Stored::Nothing(HashMap::new()),
             }
         })
@@ -220,13 +225,14 @@ fn batch(
     let mut events: Vec<Event> = items.into_iter().map(|it| Event::new(it.id, it.data, now)).collect();
     let filled = {
         let mut refs: Vec<&mut Event> = events.iter_mut().collect();
-        w::resolve_sources(tx, &mut refs, now.timestamp_millis())?
+        w::resolve_sources_seen(tx, &mut refs, now.timestamp_millis(), load.sources.as_mut())?
     };
     let mut seq = w::next_seq(tx)?;
     let first_new = seq;
     let mut max_dur = 0i64;
     let mut touched: HashSet<i64> = HashSet::new();
     let mut terms: Vec<Term> = Vec::new();
+    let mut revised: Vec<i64> = Vec::new();
     let mut ins = w::Inserts::new(tx)?;
     workers.run(events, existing, |chunk| -> Result<(), StoreError> {
         for step in chunk {
@@ -234,6 +240,7 @@ fn batch(
                 Step::Unchanged => counts.unchanged += 1,
                 Step::Changed { p, seq: at, before } => {
                     let at = *at;
+                    revised.push(at);
                     w::replace_event(tx, &mut ins, at, change, p, before)?;
                     w::record_revision(
                         tx,
@@ -286,6 +293,11 @@ fn batch(
     drop(ins);
     w::record_creations(tx, first_new..seq, now, actor, Action::Import)?;
     w::bump_max_duration(tx, max_dur)?;
-    w::refresh_citing(tx, &filled, &touched)?;
+    let refreshed = w::refresh_citing(tx, &filled, &touched)?;
+    if let Some(kept) = &mut load.terms {
+        // Events of this load written again since: their terms are in the table already, and
+        // the kept ones are those of their first version.
+        kept.forget(revised.into_iter().chain(refreshed));
+    }
     Ok(counts)
 }

@@ -7,7 +7,7 @@
 //! keys needs sorting, and the memory is about 8 bytes a term.
 
 use rusqlite::{Transaction, params};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::StoreError;
 
@@ -20,6 +20,9 @@ const ROWS: usize = 100;
 pub struct KeptTerms {
     by_key: FxHashMap<(&'static str, String), Vec<i64>>,
     count: usize,
+    /// Events whose kept terms are not to be written: written again during the load, their
+    /// current terms went to the table then.
+    forgotten: FxHashSet<i64>,
 }
 
 impl KeptTerms {
@@ -31,6 +34,11 @@ impl KeptTerms {
         self.count += 1;
     }
 
+    /// Drops the kept terms of these events (which may have none).
+    pub fn forget(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        self.forgotten.extend(seqs);
+    }
+
     /// How many terms are kept.
     pub fn len(&self) -> usize {
         self.count
@@ -40,8 +48,11 @@ impl KeptTerms {
     pub fn write(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         let mut keys: Vec<((&'static str, String), Vec<i64>)> = self.by_key.drain().collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let rows =
-            keys.iter().flat_map(|((kind, value), seqs)| seqs.iter().map(move |seq| (*kind, value.as_str(), *seq)));
+        let forgotten = std::mem::take(&mut self.forgotten);
+        let rows = keys
+            .iter()
+            .flat_map(|((kind, value), seqs)| seqs.iter().map(move |seq| (*kind, value.as_str(), *seq)))
+            .filter(|(_, _, seq)| !forgotten.contains(seq));
         let mut many = tx.prepare_cached(&format!(
             "INSERT INTO event_terms (kind, value, seq) VALUES {}",
             vec!["(?, ?, ?)"; ROWS].join(", ")
@@ -100,8 +111,12 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(stored, expected);
-        // Written again after more terms: the new ones join the stored ones.
+        // Written again after more terms: the new ones join the stored ones, but for those of
+        // forgotten events.
         kept.add("tag", "v3".into(), 300);
+        kept.add("tag", "v4".into(), 301);
+        kept.add("actor", "v4".into(), 301);
+        kept.forget([301, 999]);
         kept.write(&tx).unwrap();
         let n: i64 = tx.query_row("SELECT count(*) FROM event_terms", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 258);

@@ -45,12 +45,51 @@ pub fn next_seq(tx: &Transaction<'_>) -> Result<i64, StoreError> {
 /// show the stored fields with its own excerpt (the rule is `store::sources::resolve`). Returns
 /// the ids of stored sources that gained fields, whose other events must be re-rendered.
 pub fn resolve_sources(tx: &Transaction<'_>, events: &mut [&mut Event], now: i64) -> Result<Vec<Uuid>, StoreError> {
+    resolve_sources_seen(tx, events, now, None)
+}
+
+/// The sources a load into a database without sources has stored so far: URLs by a 64-bit hash
+/// (a URL whose hash is absent is certainly new; one whose hash is present is looked up), ids
+/// whole. With it, a new URL or id costs no query.
+#[derive(Debug, Default)]
+pub struct SourcesSeen {
+    urls: rustc_hash::FxHashSet<u64>,
+    ids: rustc_hash::FxHashSet<u128>,
+}
+
+impl SourcesSeen {
+    fn url_hash(url: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(url)
+    }
+
+    fn may_hold(&self, url: &str) -> bool {
+        self.urls.contains(&Self::url_hash(url))
+    }
+
+    fn note(&mut self, s: &Source) {
+        self.urls.insert(Self::url_hash(&s.url));
+        self.ids.insert(s.id.as_u128());
+    }
+}
+
+/// [`resolve_sources`] for a load that knows every source stored (`seen`, when the database held
+/// none as it began), asking the database only about URLs it may hold.
+pub fn resolve_sources_seen(
+    tx: &Transaction<'_>,
+    events: &mut [&mut Event],
+    now: i64,
+    mut seen: Option<&mut SourcesSeen>,
+) -> Result<Vec<Uuid>, StoreError> {
     let mut stored: HashMap<String, Source> = HashMap::new();
     {
         let mut by_url = tx.prepare_cached(
             "SELECT id, url, title, publisher, published_at, language, archived_url FROM sources WHERE url = ?1",
         )?;
         for url in sources::cited_urls(events) {
+            if seen.as_deref().is_some_and(|s| !s.may_hold(&url)) {
+                continue;
+            }
             let found = by_url
                 .query_row([&url], |r| {
                     Ok((
@@ -78,7 +117,11 @@ pub fn resolve_sources(tx: &Transaction<'_>, events: &mut [&mut Event], now: i64
     {
         let mut id_taken = tx.prepare_cached("SELECT 1 FROM sources WHERE id = ?1")?;
         for id in sources::proposed_ids(events, &stored) {
-            if id_taken.exists([id.to_string()])? {
+            let is_taken = match seen.as_deref() {
+                Some(s) => s.ids.contains(&id.as_u128()),
+                None => id_taken.exists([id.to_string()])?,
+            };
+            if is_taken {
                 taken.insert(id);
             }
         }
@@ -89,6 +132,9 @@ pub fn resolve_sources(tx: &Transaction<'_>, events: &mut [&mut Event], now: i64
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for s in &r.inserts {
+        if let Some(seen) = seen.as_deref_mut() {
+            seen.note(s);
+        }
         insert.execute(params![
             s.id.to_string(),
             s.url,
@@ -376,7 +422,9 @@ fn load_where(tx: &Transaction<'_>, cond: &str, key: impl rusqlite::ToSql) -> Re
 
 /// Re-renders live events that cite sources which gained fields (not a revision: the event's
 /// own fields are unchanged, but its Feature shows the source's fields).
-pub fn refresh_citing(tx: &Transaction<'_>, source_ids: &[Uuid], skip: &HashSet<i64>) -> Result<(), StoreError> {
+/// Returns the numbers of the events it re-rendered.
+pub fn refresh_citing(tx: &Transaction<'_>, source_ids: &[Uuid], skip: &HashSet<i64>) -> Result<Vec<i64>, StoreError> {
+    let mut refreshed = Vec::new();
     for sid in source_ids {
         let rows: Vec<(i64, String, bool)> = tx
             .prepare_cached(
@@ -395,7 +443,8 @@ pub fn refresh_citing(tx: &Transaction<'_>, source_ids: &[Uuid], skip: &HashSet<
             resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
             ev.updated_at = now;
             replace_event(tx, &mut Inserts::new(tx)?, seq, change, &Prepared::new(ev), &old)?;
+            refreshed.push(seq);
         }
     }
-    Ok(())
+    Ok(refreshed)
 }
