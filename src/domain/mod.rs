@@ -7,9 +7,12 @@
 pub mod category;
 pub mod error;
 pub mod event;
+pub mod feature_json;
 pub mod filter;
 pub mod geometry;
+pub mod json;
 pub mod place;
+pub mod properties;
 pub mod revision;
 pub mod source;
 pub mod text;
