@@ -12,6 +12,7 @@ mod rules;
 mod sources;
 pub mod sql;
 pub mod sqlite;
+mod sqlite_append;
 mod sqlite_bulk;
 mod sqlite_dump;
 mod sqlite_import;

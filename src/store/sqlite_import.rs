@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
+use super::prepare::Prepared;
 use super::rules::Current;
 use super::sqlite_render::{Step, Workers};
 use super::sqlite_terms::KeptTerms;
@@ -235,7 +236,9 @@ fn batch(
     let mut revised: Vec<i64> = Vec::new();
     let mut ins = w::Inserts::new(tx)?;
     workers.run(events, existing, |chunk| -> Result<(), StoreError> {
-        for step in chunk {
+        // New events are numbered here and written together after the loop.
+        let mut numbers: Vec<(i64, i64)> = Vec::new();
+        for step in chunk.iter_mut() {
             match step {
                 Step::Unchanged => counts.unchanged += 1,
                 Step::Changed { p, seq: at, before } => {
@@ -260,7 +263,7 @@ fn batch(
                     load.stored.wrote(p.event.id, seq);
                     load.rtree.add(seq, p.envelope, p.t_start, p.t_max);
                     max_dur = max_dur.max(p.t_max - p.t_start);
-                    ins.event(seq, change, p, w::Rows::ImportLater)?;
+                    numbers.push((seq, change));
                     terms.extend(std::mem::take(&mut p.terms).into_iter().map(|(k, v)| (k, v, seq)));
                     touched.insert(seq);
                     seq += 1;
@@ -269,7 +272,16 @@ fn batch(
                 }
             }
         }
-        Ok(())
+        let new: Vec<(i64, i64, &Prepared)> = chunk
+            .iter()
+            .filter_map(|step| match step {
+                Step::New(p) => Some(&**p),
+                _ => None,
+            })
+            .zip(numbers)
+            .map(|(p, (seq, change))| (seq, change, p))
+            .collect();
+        ins.new_events(tx, &new)
     })?;
     match &mut load.terms {
         // Into a database that held no event: kept for the end, where they are appended in key

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::prepare::{self, Prepared};
 use super::rules::{Current, tombstone_feature};
 use super::sources;
+use super::sqlite_append::append;
 use super::{Actor, StoreError};
 use crate::domain::event::EventData;
 use crate::domain::revision::Action;
@@ -79,7 +80,7 @@ pub fn resolve_sources_seen(
     tx: &Transaction<'_>,
     events: &mut [&mut Event],
     now: i64,
-    mut seen: Option<&mut SourcesSeen>,
+    seen: Option<&mut SourcesSeen>,
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut stored: HashMap<String, Source> = HashMap::new();
     {
@@ -127,25 +128,20 @@ pub fn resolve_sources_seen(
         }
     }
     let r = sources::resolve(events, stored, &taken);
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO sources (id, url, title, publisher, published_at, language, archived_url, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for s in &r.inserts {
-        if let Some(seen) = seen.as_deref_mut() {
-            seen.note(s);
-        }
-        insert.execute(params![
-            s.id.to_string(),
-            s.url,
-            s.title,
-            s.publisher,
-            s.published_at.map(|t| t.timestamp_millis()),
-            s.language,
-            s.archived_url,
-            now
-        ])?;
+    if let Some(seen) = seen {
+        r.inserts.iter().for_each(|s| seen.note(s));
     }
+    let columns = ["id", "url", "title", "publisher", "published_at", "language", "archived_url", "created_at"];
+    append(tx, "sources", &columns, &r.inserts, |st, at, s| {
+        st.raw_bind_parameter(at + 1, s.id.to_string())?;
+        st.raw_bind_parameter(at + 2, s.url.as_str())?;
+        st.raw_bind_parameter(at + 3, s.title.as_deref())?;
+        st.raw_bind_parameter(at + 4, s.publisher.as_deref())?;
+        st.raw_bind_parameter(at + 5, s.published_at.map(|t| t.timestamp_millis()))?;
+        st.raw_bind_parameter(at + 6, s.language.as_deref())?;
+        st.raw_bind_parameter(at + 7, s.archived_url.as_deref())?;
+        st.raw_bind_parameter(at + 8, now)
+    })?;
     let mut update = tx.prepare_cached(
         "UPDATE sources SET title = ?1, publisher = ?2, published_at = ?3, language = ?4, archived_url = ?5 WHERE id = ?6",
     )?;
@@ -162,16 +158,26 @@ pub fn resolve_sources_seen(
     Ok(r.filled_ids())
 }
 
-/// Which derived rows [`Inserts::event`] writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rows {
-    /// All of them.
-    All,
-    /// All but the filter terms and the R*Tree entry, which an import writes itself: the terms
-    /// sorted by key at the end of each batch, the R*Tree entries at its end
-    /// (`sqlite_rtree::finish`).
-    ImportLater,
-}
+/// The columns of `events` that an insert gives.
+const EVENT_COLUMNS: [&str; 17] = [
+    "seq",
+    "id",
+    "t_start",
+    "t_max",
+    "t_day",
+    "category",
+    "status",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+    "created_at",
+    "updated_at",
+    "change_seq",
+    "revision",
+    "geometry_explicit",
+    "feature",
+];
 
 /// The statements that write events and their derived rows, prepared once and used
 /// for every event of a transaction (looking each statement up in the cache by its text, for
@@ -207,7 +213,7 @@ impl<'t> Inserts<'t> {
     }
 
     /// Inserts a new event row and its derived rows.
-    pub fn event(&mut self, seq: i64, change: i64, p: &Prepared, rows: Rows) -> Result<(), StoreError> {
+    pub fn event(&mut self, seq: i64, change: i64, p: &Prepared) -> Result<(), StoreError> {
         let e = &p.event;
         let [a, b, c, d] = p.envelope;
         self.event.execute(params![
@@ -229,19 +235,72 @@ impl<'t> Inserts<'t> {
             e.data.geometry_explicit,
             p.feature
         ])?;
-        self.index(seq, p, rows)
+        self.index(seq, p)
+    }
+
+    /// Writes new events and their derived rows but the filter terms and the R*Tree entries, which
+    /// an import writes itself (the terms sorted by key, the R*Tree entries at its end,
+    /// `sqlite_rtree::finish`): rows of `(seq, change, event)`.
+    /// Rows of a table go many to a statement (`sqlite_append`), the full-text index row by row.
+    pub fn new_events(&mut self, tx: &Transaction<'_>, rows: &[(i64, i64, &Prepared)]) -> Result<(), StoreError> {
+        append(tx, "events", &EVENT_COLUMNS, rows, |st, at, (seq, change, p)| {
+            let e = &p.event;
+            let [a, b, c, d] = p.envelope;
+            let values: [&dyn rusqlite::ToSql; 17] = [
+                seq,
+                &e.id.to_string(),
+                &p.t_start,
+                &p.t_max,
+                &p.t_day,
+                &e.data.category,
+                &e.data.status.as_str(),
+                &a,
+                &b,
+                &c,
+                &d,
+                &e.created_at.timestamp_millis(),
+                &e.updated_at.timestamp_millis(),
+                change,
+                &e.revision,
+                &e.data.geometry_explicit,
+                &p.feature,
+            ];
+            for (i, v) in values.into_iter().enumerate() {
+                st.raw_bind_parameter(at + i + 1, v)?;
+            }
+            Ok(())
+        })?;
+        let points: Vec<(i64, &[f64; 3])> =
+            rows.iter().flat_map(|(seq, _, p)| p.points.iter().map(move |xyz| (*seq, xyz))).collect();
+        append(tx, "event_points", &["seq", "x", "y", "z"], &points, |st, at, (seq, [x, y, z])| {
+            st.raw_bind_parameter(at + 1, seq)?;
+            st.raw_bind_parameter(at + 2, x)?;
+            st.raw_bind_parameter(at + 3, y)?;
+            st.raw_bind_parameter(at + 4, z)
+        })?;
+        for (seq, _, p) in rows {
+            self.fts.execute(params![seq, p.search])?;
+        }
+        let links: Vec<(i64, usize, &Source)> = rows
+            .iter()
+            .flat_map(|(seq, _, p)| p.event.data.sources.iter().enumerate().map(move |(i, s)| (*seq, i, s)))
+            .collect();
+        // One by one: as a multi-row statement this table (with its foreign keys) cost more,
+        // deferred foreign keys or not (docs/PERFORMANCE.md).
+        for (seq, i, s) in links {
+            self.link.execute(params![seq, s.id.to_string(), i as i64, s.excerpt])?;
+        }
+        Ok(())
     }
 
     /// Writes the derived rows of an event.
-    fn index(&mut self, seq: i64, p: &Prepared, rows: Rows) -> Result<(), StoreError> {
-        if rows == Rows::All {
-            for (k, v) in &p.terms {
-                self.term(k, v, seq)?;
-            }
-            let [a, b, c, d] = p.envelope;
-            let (t0, t1) = (p.t_start as f64 / 86_400_000.0, p.t_max as f64 / 86_400_000.0);
-            self.rtree.execute(params![seq, a, c, b, d, t0, t1])?;
+    fn index(&mut self, seq: i64, p: &Prepared) -> Result<(), StoreError> {
+        for (k, v) in &p.terms {
+            self.term(k, v, seq)?;
         }
+        let [a, b, c, d] = p.envelope;
+        let (t0, t1) = (p.t_start as f64 / 86_400_000.0, p.t_max as f64 / 86_400_000.0);
+        self.rtree.execute(params![seq, a, c, b, d, t0, t1])?;
         for [x, y, z] in &p.points {
             self.point.execute(params![seq, x, y, z])?;
         }
@@ -261,7 +320,7 @@ impl<'t> Inserts<'t> {
 
 /// Inserts a new event row and its derived rows.
 pub fn insert_event(tx: &Transaction<'_>, seq: i64, change: i64, p: &Prepared) -> Result<(), StoreError> {
-    Inserts::new(tx)?.event(seq, change, p, Rows::All)
+    Inserts::new(tx)?.event(seq, change, p)
 }
 
 /// Removes the derived rows of event `seq`, whose stored fields are `old` (its terms are known
@@ -315,7 +374,7 @@ pub fn replace_event(
         seq
     ])?;
     delete_index(tx, seq, old, true)?;
-    ins.index(seq, p, Rows::All)?;
+    ins.index(seq, p)?;
     bump_max_duration(tx, p.t_max - p.t_start)
 }
 
