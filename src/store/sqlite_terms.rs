@@ -53,8 +53,9 @@ impl KeptTerms {
             .iter()
             .flat_map(|((kind, value), seqs)| seqs.iter().map(move |seq| (*kind, value.as_str(), *seq)))
             .filter(|(_, _, seq)| !forgotten.contains(seq));
+        // OR FAIL: no statement journal for a multi-row statement (see `sqlite_append`).
         let mut many = tx.prepare_cached(&format!(
-            "INSERT INTO event_terms (kind, value, seq) VALUES {}",
+            "INSERT OR FAIL INTO event_terms (kind, value, seq) VALUES {}",
             vec!["(?, ?, ?)"; ROWS].join(", ")
         ))?;
         let mut one = tx.prepare_cached("INSERT INTO event_terms (kind, value, seq) VALUES (?1, ?2, ?3)")?;
