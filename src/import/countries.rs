@@ -318,8 +318,11 @@ pub fn any_iso(code: &str) -> Option<&'static str> {
     }
     match c.len() {
         2 => {
-            let up = c.to_ascii_uppercase();
-            TABLE.iter().find(|r| r.0 == up).map(|r| r.0)
+            // TABLE is sorted by alpha-2 (tested), so a binary search finds it.
+            let b = c.as_bytes();
+            let up = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
+            let up = std::str::from_utf8(&up).ok()?;
+            TABLE.binary_search_by(|r| r.0.cmp(up)).ok().map(|i| TABLE[i].0)
         }
         3 => from_alpha3(c),
         _ => None,
@@ -329,6 +332,24 @@ pub fn any_iso(code: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_is_sorted_by_alpha2_and_any_code_finds_its_row() {
+        assert!(TABLE.windows(2).all(|w| w[0].0 < w[1].0), "any_iso searches TABLE by alpha-2");
+        for (a2, a3, num, _) in TABLE {
+            assert_eq!(any_iso(a2), Some(a2));
+            assert_eq!(any_iso(&a2.to_ascii_lowercase()), Some(a2));
+            assert_eq!(any_iso(a3), Some(a2));
+            // Kosovo has no ISO numeric code (0 in the table).
+            if num != 0 {
+                assert_eq!(any_iso(&num.to_string()), Some(a2));
+            }
+        }
+        assert_eq!(any_iso(" sy "), Some("SY"));
+        assert_eq!(any_iso("ZZ"), None);
+        assert_eq!(any_iso("é"), None);
+        assert_eq!(any_iso(""), None);
+    }
 
     #[test]
     fn fips_codes_that_differ_from_iso_are_translated() {
