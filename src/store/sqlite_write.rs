@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{CachedStatement, OptionalExtension, Transaction, params};
+use rusqlite::{CachedStatement, OptionalExtension, Statement, Transaction, params};
 use uuid::Uuid;
 
 use super::prepare::{self, Prepared};
@@ -179,6 +179,36 @@ const EVENT_COLUMNS: [&str; 17] = [
     "feature",
 ];
 
+/// Binds the values of an event's row, in the order of [`EVENT_COLUMNS`], at parameters
+/// `at + 1 ..= at + 17`.
+fn bind_event(st: &mut Statement<'_>, at: usize, seq: i64, change: i64, p: &Prepared) -> rusqlite::Result<()> {
+    let e = &p.event;
+    let [a, b, c, d] = p.envelope;
+    let values: [&dyn rusqlite::ToSql; EVENT_COLUMNS.len()] = [
+        &seq,
+        &e.id.to_string(),
+        &p.t_start,
+        &p.t_max,
+        &p.t_day,
+        &e.data.category,
+        &e.data.status.as_str(),
+        &a,
+        &b,
+        &c,
+        &d,
+        &e.created_at.timestamp_millis(),
+        &e.updated_at.timestamp_millis(),
+        &change,
+        &e.revision,
+        &e.data.geometry_explicit,
+        &p.feature,
+    ];
+    for (i, v) in values.into_iter().enumerate() {
+        st.raw_bind_parameter(at + i + 1, v)?;
+    }
+    Ok(())
+}
+
 /// The statements that write events and their derived rows, prepared once and used
 /// for every event of a transaction (looking each statement up in the cache by its text, for
 /// every row, cost a bulk import several percent of its time).
@@ -194,11 +224,11 @@ pub struct Inserts<'t> {
 impl<'t> Inserts<'t> {
     pub fn new(tx: &'t Transaction<'_>) -> Result<Self, StoreError> {
         Ok(Self {
-            event: tx.prepare_cached(
-                "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, min_lon, min_lat, max_lon, \
-                 max_lat, created_at, updated_at, change_seq, revision, geometry_explicit, feature) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )?,
+            event: tx.prepare_cached(&format!(
+                "INSERT INTO events ({}) VALUES ({})",
+                EVENT_COLUMNS.join(", "),
+                ["?"; EVENT_COLUMNS.len()].join(", ")
+            ))?,
             term: tx.prepare_cached("INSERT INTO event_terms (kind, value, seq) VALUES (?1, ?2, ?3)")?,
             point: tx.prepare_cached("INSERT INTO event_points (seq, x, y, z) VALUES (?1, ?2, ?3, ?4)")?,
             rtree: tx.prepare_cached(
@@ -214,81 +244,27 @@ impl<'t> Inserts<'t> {
 
     /// Inserts a new event row and its derived rows.
     pub fn event(&mut self, seq: i64, change: i64, p: &Prepared) -> Result<(), StoreError> {
-        let e = &p.event;
-        let [a, b, c, d] = p.envelope;
-        self.event.execute(params![
-            seq,
-            e.id.to_string(),
-            p.t_start,
-            p.t_max,
-            p.t_day,
-            e.data.category,
-            e.data.status.as_str(),
-            a,
-            b,
-            c,
-            d,
-            e.created_at.timestamp_millis(),
-            e.updated_at.timestamp_millis(),
-            change,
-            e.revision,
-            e.data.geometry_explicit,
-            p.feature
-        ])?;
+        bind_event(&mut self.event, 0, seq, change, p)?;
+        self.event.raw_execute()?;
         self.index(seq, p)
     }
 
     /// Writes new events and their derived rows but the filter terms and the R*Tree entries, which
     /// an import writes itself (the terms sorted by key, the R*Tree entries at its end,
     /// `sqlite_rtree::finish`): rows of `(seq, change, event)`.
-    /// Rows of a table go many to a statement (`sqlite_append`), the full-text index row by row.
+    /// Rows of a table go many to a statement (`sqlite_append`), the full-text index and the
+    /// source links row by row.
     pub fn new_events(&mut self, tx: &Transaction<'_>, rows: &[(i64, i64, &Prepared)]) -> Result<(), StoreError> {
-        append(tx, "events", &EVENT_COLUMNS, rows, |st, at, (seq, change, p)| {
-            let e = &p.event;
-            let [a, b, c, d] = p.envelope;
-            let values: [&dyn rusqlite::ToSql; 17] = [
-                seq,
-                &e.id.to_string(),
-                &p.t_start,
-                &p.t_max,
-                &p.t_day,
-                &e.data.category,
-                &e.data.status.as_str(),
-                &a,
-                &b,
-                &c,
-                &d,
-                &e.created_at.timestamp_millis(),
-                &e.updated_at.timestamp_millis(),
-                change,
-                &e.revision,
-                &e.data.geometry_explicit,
-                &p.feature,
-            ];
-            for (i, v) in values.into_iter().enumerate() {
-                st.raw_bind_parameter(at + i + 1, v)?;
-            }
-            Ok(())
-        })?;
-        let points: Vec<(i64, &[f64; 3])> =
-            rows.iter().flat_map(|(seq, _, p)| p.points.iter().map(move |xyz| (*seq, xyz))).collect();
-        append(tx, "event_points", &["seq", "x", "y", "z"], &points, |st, at, (seq, [x, y, z])| {
+        append(tx, "events", &EVENT_COLUMNS, rows, |st, at, (seq, change, p)| bind_event(st, at, *seq, *change, p))?;
+        let points = rows.iter().flat_map(|(seq, _, p)| p.points.iter().map(move |xyz| (*seq, xyz)));
+        append(tx, "event_points", &["seq", "x", "y", "z"], points, |st, at, (seq, [x, y, z])| {
             st.raw_bind_parameter(at + 1, seq)?;
             st.raw_bind_parameter(at + 2, x)?;
             st.raw_bind_parameter(at + 3, y)?;
             st.raw_bind_parameter(at + 4, z)
         })?;
         for (seq, _, p) in rows {
-            self.fts.execute(params![seq, p.search])?;
-        }
-        let links: Vec<(i64, usize, &Source)> = rows
-            .iter()
-            .flat_map(|(seq, _, p)| p.event.data.sources.iter().enumerate().map(move |(i, s)| (*seq, i, s)))
-            .collect();
-        // One by one: as a multi-row statement this table (with its foreign keys) cost more,
-        // deferred foreign keys or not (docs/PERFORMANCE.md).
-        for (seq, i, s) in links {
-            self.link.execute(params![seq, s.id.to_string(), i as i64, s.excerpt])?;
+            self.search_and_links(*seq, p)?;
         }
         Ok(())
     }
@@ -304,6 +280,13 @@ impl<'t> Inserts<'t> {
         for [x, y, z] in &p.points {
             self.point.execute(params![seq, x, y, z])?;
         }
+        self.search_and_links(seq, p)
+    }
+
+    /// Writes an event's full-text row and its source links. Both stay one row a statement: as
+    /// multi-row statements they cost more (the links with their foreign keys, deferred or not;
+    /// FTS5 rows through its savepoints; docs/PERFORMANCE.md).
+    fn search_and_links(&mut self, seq: i64, p: &Prepared) -> Result<(), StoreError> {
         self.fts.execute(params![seq, p.search])?;
         for (i, s) in p.event.data.sources.iter().enumerate() {
             self.link.execute(params![seq, s.id.to_string(), i as i64, s.excerpt])?;
