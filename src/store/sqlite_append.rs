@@ -8,42 +8,46 @@
 //! the same error and leaves the rows before it; nothing is lost by that, because every caller
 //! writes inside a transaction that a failure rolls back whole.
 
-use rusqlite::{Statement, Transaction};
+use rusqlite::{CachedStatement, Statement, Transaction};
 
 use super::StoreError;
 
 /// Rows written by one statement.
 pub const ROWS: usize = 64;
 
-/// Writes `rows` into `table`'s `columns`, [`ROWS`] to a statement and the rest one by one.
-/// `bind` binds one row's values at parameters `at + 1 ..= at + columns.len()`.
+/// Writes `rows` into `table`'s `columns`, [`ROWS`] to a statement and the rest one by one, in
+/// the order given (SQLite keeps its place in an index within a statement, so rows in key order
+/// are appended without a search from the root). `bind` binds one row's values at parameters
+/// `at + 1 ..= at + columns.len()`.
 pub fn append<T>(
     tx: &Transaction<'_>,
     table: &str,
     columns: &[&str],
-    rows: &[T],
+    rows: impl IntoIterator<Item = T>,
     mut bind: impl FnMut(&mut Statement<'_>, usize, &T) -> rusqlite::Result<()>,
 ) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
     let width = columns.len();
     let one_row = format!("({})", vec!["?"; width].join(", "));
     let head = format!("INSERT OR FAIL INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut groups = rows.chunks_exact(ROWS);
-    if groups.len() > 0 {
-        let mut many = tx.prepare_cached(&format!("{head}{}", vec![one_row.as_str(); ROWS].join(", ")))?;
-        for group in groups.by_ref() {
-            for (i, row) in group.iter().enumerate() {
-                bind(&mut many, i * width, row)?;
+    let mut many: Option<CachedStatement<'_>> = None;
+    let mut pending: Vec<T> = Vec::with_capacity(ROWS);
+    for row in rows {
+        pending.push(row);
+        if pending.len() == ROWS {
+            let st = match &mut many {
+                Some(st) => st,
+                None => many.insert(tx.prepare_cached(&format!("{head}{}", vec![one_row.as_str(); ROWS].join(", ")))?),
+            };
+            for (i, row) in pending.iter().enumerate() {
+                bind(st, i * width, row)?;
             }
-            many.raw_execute()?;
+            st.raw_execute()?;
+            pending.clear();
         }
     }
-    let rest = groups.remainder();
-    if !rest.is_empty() {
+    if !pending.is_empty() {
         let mut one = tx.prepare_cached(&format!("{head}{one_row}"))?;
-        for row in rest {
+        for row in &pending {
             bind(&mut one, 0, row)?;
             one.raw_execute()?;
         }
@@ -74,7 +78,7 @@ mod tests {
             let rows: Vec<(i64, String)> = (0..n as i64).map(|k| (k, format!("v{k}"))).collect();
             let tx = c.transaction().unwrap();
             tx.execute("DELETE FROM t", []).unwrap();
-            append(&tx, "t", &["k", "v"], &rows, bind).unwrap();
+            append(&tx, "t", &["k", "v"], rows.iter().cloned(), bind).unwrap();
             let stored: Vec<(i64, String)> = tx
                 .prepare("SELECT k, v FROM t ORDER BY k")
                 .unwrap()
@@ -95,7 +99,7 @@ mod tests {
         rows[10].1 = "kept".into();
         {
             let tx = c.transaction().unwrap();
-            let e = append(&tx, "t", &["k", "v"], &rows, bind).unwrap_err();
+            let e = append(&tx, "t", &["k", "v"], rows, bind).unwrap_err();
             assert!(e.to_string().contains("UNIQUE"), "{e}");
         }
         let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();

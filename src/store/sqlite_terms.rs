@@ -6,14 +6,11 @@
 //! with the numbers of its events, which arrive in increasing order: nothing but the distinct
 //! keys needs sorting, and the memory is about 8 bytes a term.
 
-use rusqlite::{Transaction, params};
+use rusqlite::Transaction;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::StoreError;
-
-/// Rows written by one statement: within a statement SQLite keeps its place in the index, so
-/// a row after the last one stored is appended without a search from the root.
-const ROWS: usize = 100;
+use super::sqlite_append::append;
 
 /// Terms kept for writing: `(kind, value)` to the numbers of its events, increasing.
 #[derive(Debug, Default)]
@@ -53,27 +50,11 @@ impl KeptTerms {
             .iter()
             .flat_map(|((kind, value), seqs)| seqs.iter().map(move |seq| (*kind, value.as_str(), *seq)))
             .filter(|(_, _, seq)| !forgotten.contains(seq));
-        // OR FAIL: no statement journal for a multi-row statement (see `sqlite_append`).
-        let mut many = tx.prepare_cached(&format!(
-            "INSERT OR FAIL INTO event_terms (kind, value, seq) VALUES {}",
-            vec!["(?, ?, ?)"; ROWS].join(", ")
-        ))?;
-        let mut one = tx.prepare_cached("INSERT INTO event_terms (kind, value, seq) VALUES (?1, ?2, ?3)")?;
-        let mut pending: Vec<(&str, &str, i64)> = Vec::with_capacity(ROWS);
-        for row in rows {
-            pending.push(row);
-            if pending.len() == ROWS {
-                for (i, (kind, value, seq)) in pending.drain(..).enumerate() {
-                    many.raw_bind_parameter(3 * i + 1, kind)?;
-                    many.raw_bind_parameter(3 * i + 2, value)?;
-                    many.raw_bind_parameter(3 * i + 3, seq)?;
-                }
-                many.raw_execute()?;
-            }
-        }
-        for (kind, value, seq) in pending {
-            one.execute(params![kind, value, seq])?;
-        }
+        append(tx, "event_terms", &["kind", "value", "seq"], rows, |st, at, (kind, value, seq)| {
+            st.raw_bind_parameter(at + 1, kind)?;
+            st.raw_bind_parameter(at + 2, value)?;
+            st.raw_bind_parameter(at + 3, seq)
+        })?;
         self.count = 0;
         Ok(())
     }
@@ -91,7 +72,7 @@ mod tests {
              PRIMARY KEY (kind, value, seq)) STRICT, WITHOUT ROWID;",
         )
         .unwrap();
-        // 257 terms over 22 keys: two statements of a hundred rows and 57 of one.
+        // 257 terms over 22 keys: four statements of 64 rows and one of one.
         let mut kept = KeptTerms::default();
         let mut expected = Vec::new();
         for seq in 1..=257i64 {
