@@ -154,24 +154,38 @@ fn import_killed_halfway(db: &str, file: &std::path::Path) {
     child.wait().unwrap();
 }
 
+/// Rows of the CSV that the interrupted imports are given.
+const KILLED_ROWS: usize = 60_000;
+
+/// A new directory holding a migrated, empty database `name` and a CSV of [`KILLED_ROWS`] rows:
+/// the directory (kept alive by the caller), the database's path and URL, the CSV's path.
+fn migrated_db_and_csv(name: &str) -> (tempfile::TempDir, std::path::PathBuf, String, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    let db = format!("sqlite://{}", path.display());
+    let file = dir.path().join("rows.csv");
+    std::fs::write(&file, csv(KILLED_ROWS)).unwrap();
+    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    (dir, path, db, file)
+}
+
+/// Asserts that SQLite finds the database behind `c` intact.
+fn assert_intact(c: &rusqlite::Connection) {
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
+
 #[test]
 fn a_first_import_into_an_empty_database_killed_halfway_leaves_it_empty_and_usable() {
     // Such an import writes with a rollback journal (it has the database to itself): the kill
     // leaves a hot journal, which the next connection rolls back.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("empty.db");
-    let db = format!("sqlite://{}", path.display());
-    let file = dir.path().join("rows.csv");
-    const ROWS: usize = 60_000;
-    std::fs::write(&file, csv(ROWS)).unwrap();
-    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    let (dir, path, db, file) = migrated_db_and_csv("empty.db");
     import_killed_halfway(&db, &file);
     assert!(dir.path().join("empty.db-journal").exists(), "the killed import wrote with a rollback journal");
     let c = rusqlite::Connection::open(&path).unwrap();
     let n: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0, "nothing of the killed import is stored");
-    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    assert_intact(&c);
     let indexes: Vec<String> = c
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' ORDER BY name")
         .unwrap()
@@ -192,26 +206,19 @@ fn a_first_import_into_an_empty_database_killed_halfway_leaves_it_empty_and_usab
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(said.contains(&format!("{ROWS} created")), "{said}");
+    assert!(said.contains(&format!("{KILLED_ROWS} created")), "{said}");
     let c = rusqlite::Connection::open(&path).unwrap();
     let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal", "the database is back in WAL after the import");
     let n: i64 = c.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
-    assert_eq!(n as usize, ROWS);
-    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(n as usize, KILLED_ROWS);
+    assert_intact(&c);
 }
 
 #[test]
 fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("import.db");
-    let db = format!("sqlite://{}", path.display());
-    let file = dir.path().join("rows.csv");
-    const ROWS: usize = 60_000;
-    std::fs::write(&file, csv(ROWS)).unwrap();
     // The schema and one event first: the kill must leave exactly this behind.
-    assert!(Command::new(BIN).args(["migrate", "--database", &db]).status().unwrap().success());
+    let (dir, path, db, file) = migrated_db_and_csv("import.db");
     let one = dir.path().join("one.csv");
     std::fs::write(
         &one,
@@ -225,8 +232,7 @@ fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
     assert_eq!(sqlite_count(&path), 1, "nothing of the killed import is stored");
 
     let c = rusqlite::Connection::open(&path).unwrap();
-    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    assert_intact(&c);
     let (terms, revisions): (i64, i64) = c
         .query_row("SELECT (SELECT count(DISTINCT seq) FROM event_terms), (SELECT count(*) FROM revisions)", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -243,15 +249,15 @@ fn an_import_killed_halfway_leaves_nothing_and_a_rerun_imports_it_all() {
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(said.contains(&format!("{ROWS} created")), "{said}");
-    assert_eq!(sqlite_count(&path), ROWS + 1);
+    assert!(said.contains(&format!("{KILLED_ROWS} created")), "{said}");
+    assert_eq!(sqlite_count(&path), KILLED_ROWS + 1);
     let out = Command::new(BIN).args(["export", "--format", "ndjson", "--database", &db]).output().unwrap();
     let lines: Vec<Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), ROWS + 1);
+    assert_eq!(lines.len(), KILLED_ROWS + 1);
     let imported: Vec<&Value> =
         lines.iter().filter(|f| f["properties"]["title"].as_str().unwrap().starts_with("Import row ")).collect();
-    assert_eq!(imported.len(), ROWS);
+    assert_eq!(imported.len(), KILLED_ROWS);
     for f in imported {
         assert_eq!(f["geometry"]["type"], "Point", "{f}");
         assert_eq!(f["properties"]["sources"].as_array().unwrap().len(), 1, "{f}");
@@ -280,8 +286,7 @@ async fn a_backup_of_a_running_database_restores_whole() {
     // Restore: serve the copy.
     let restored_url = format!("sqlite://{}", copy.display());
     let c = rusqlite::Connection::open(&copy).unwrap();
-    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(check, "ok");
+    assert_intact(&c);
     drop(c);
     let restored = Server::start(&restored_url).await;
     let stored = all_events(&restored.base).await;
