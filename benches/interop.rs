@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eventmap::api::import::GazetteerPlaces;
 use eventmap::domain::Vocabulary;
 use eventmap::domain::filter::Format as OutFormat;
 use eventmap::formats::{CollectionTail, Writer};
 use eventmap::gazetteer::Gazetteer;
 use eventmap::import::pipeline::{self, Checker, Quiet};
+use eventmap::import::places::GazetteerPlaces;
 use eventmap::import::{Format, ImportOptions, ParseOptions};
 use eventmap::store::{Actor, ImportChunk, ImportItem};
 use futures::StreamExt;

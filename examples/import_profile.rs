@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use eventmap::api::import::GazetteerPlaces;
 use eventmap::domain::Vocabulary;
 use eventmap::gazetteer::Gazetteer;
 use eventmap::import::pipeline::Checker;
+use eventmap::import::places::GazetteerPlaces;
 use eventmap::import::{Format, ParseOptions};
 use eventmap::store::{Actor, ImportItem};
 

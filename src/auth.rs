@@ -2,16 +2,78 @@
 //! compared in constant time.
 //!
 //! A token reads `emt_<id>_<secret>`: the id finds the stored row, the secret proves possession.
-//! This module knows no HTTP; the API's `Caller` extractor uses it.
+//! This module knows no HTTP and no database: it says what it needs of storage ([`TokenStore`]),
+//! which the store implements, and the API's `Caller` extractor uses it. Its types are plain
+//! values: the API documents them and the command line parses them where each does so.
 
+use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::store::{Role, StoreError, TokenInfo, TokenStore};
+/// Roles of API tokens, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    /// Every role, weakest first.
+    pub const ALL: [Role; 3] = [Self::Viewer, Self::Editor, Self::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Editor => "editor",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A stored token, without its secret.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(with = "crate::domain::source::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::source::opt_rfc3339")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::domain::source::opt_rfc3339")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// SHA-256 of the secret, hex. Never serialised.
+    #[serde(skip)]
+    pub secret_hash: String,
+}
+
+/// A token name that is empty or longer than 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a token name has 1 to 100 characters")]
+pub struct BadName;
+
+/// What tokens need of storage; the store implements it with its own error.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// The storage's error, which can also say that a name was refused.
+    type Error: From<BadName> + Send;
+    async fn insert_token(&self, token: &TokenInfo) -> Result<(), Self::Error>;
+    async fn token(&self, id: &str) -> Result<Option<TokenInfo>, Self::Error>;
+    async fn tokens(&self) -> Result<Vec<TokenInfo>, Self::Error>;
+    /// Marks a token revoked; false when there is no such live token.
+    async fn revoke_token(&self, id: &str) -> Result<bool, Self::Error>;
+    async fn touch_token(&self, id: &str) -> Result<(), Self::Error>;
+}
 
 /// Who is calling, once their token checks out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +89,14 @@ fn hash(secret: &str) -> String {
 }
 
 /// Makes and stores a new token; returns the full token (to show once) and its record.
-pub async fn create(store: &dyn TokenStore, name: &str, role: Role) -> Result<(String, TokenInfo), StoreError> {
+pub async fn create<S: TokenStore + ?Sized>(
+    store: &S,
+    name: &str,
+    role: Role,
+) -> Result<(String, TokenInfo), S::Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(StoreError::Conflict("a token name has 1 to 100 characters".into()));
+        return Err(BadName.into());
     }
     let mut rng = rand::rngs::OsRng;
     let mut id = [0u8; 6];
@@ -65,7 +131,10 @@ pub enum Refusal {
 
 /// Checks a presented token. Unknown ids and wrong secrets are refused alike, after the same
 /// work, so that timing does not tell them apart.
-pub async fn verify(store: &dyn TokenStore, presented: &str) -> Result<Result<Principal, Refusal>, StoreError> {
+pub async fn verify<S: TokenStore + ?Sized>(
+    store: &S,
+    presented: &str,
+) -> Result<Result<Principal, Refusal>, S::Error> {
     let Some(rest) = presented.trim().strip_prefix("emt_") else { return Ok(Err(Refusal::Malformed)) };
     let Some((id, secret)) = rest.split_once('_') else { return Ok(Err(Refusal::Malformed)) };
     if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || secret.is_empty() || secret.len() > 100 {

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::auth::Role;
 use crate::domain::filter::Format;
-use crate::store::Role;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -266,7 +266,7 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         name: String,
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = role_parser())]
         role: Role,
     },
     /// List tokens (never their secrets).
@@ -302,4 +302,11 @@ pub enum PlacesCommand {
     },
     /// List the team's own places.
     List,
+}
+
+/// Parses a token role by name, listing the names in `--help` and in errors.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str))
+        .map(|s| Role::parse(&s).expect("only the roles' own names are possible"))
 }

@@ -4,10 +4,9 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::places::NewPlace;
-use crate::api::resolve::complete_places;
 use crate::domain::{EventInput, Vocabulary};
-use crate::gazetteer::{CustomPlace, Gazetteer};
+use crate::gazetteer::resolve::complete_places;
+use crate::gazetteer::{CustomPlace, Gazetteer, NewPlace};
 use crate::store::{Actor, DynStore, StoreError};
 
 const DATA: &str = include_str!("../data/demo/events.json");

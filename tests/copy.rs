@@ -6,10 +6,11 @@ mod common;
 
 use std::process::Command;
 
+use eventmap::auth::Role;
 use eventmap::domain::filter::{PageRequest, parse_query};
 use eventmap::domain::{Bucket, EventInput, Vocabulary};
 use eventmap::gazetteer::{CustomPlace, Kind};
-use eventmap::store::{Actor, DynStore, ImportItem, Lookup, Role};
+use eventmap::store::{Actor, DynStore, ImportItem, Lookup};
 use futures::StreamExt;
 use serde_json::json;
 use uuid::Uuid;

@@ -336,7 +336,7 @@ async fn a_read_only_database_like_a_replica_serves_reads_and_refuses_writes_cle
         .expect("valid");
     primary.create(id, data.clone(), &eventmap::store::Actor::new("desk")).await.expect("create");
     let (token, _) =
-        eventmap::auth::create(primary.as_ref(), "desk", eventmap::store::Role::Editor).await.expect("token");
+        eventmap::auth::create(primary.as_ref(), "desk", eventmap::auth::Role::Editor).await.expect("token");
     drop(primary);
     let admin = common::postgres_url().expect("PostgreSQL");
     let name = db.pg_name().expect("a PostgreSQL database");

@@ -8,11 +8,12 @@ mod common;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use eventmap::auth::{Role, TokenInfo};
 use eventmap::domain::event::EventData;
 use eventmap::domain::filter::{Near, PageRequest, PlaceFilter, parse_query};
 use eventmap::domain::{Action, Bucket, Cursor, EventFilter, EventInput, Vocabulary};
 use eventmap::gazetteer::{CustomPlace, Kind};
-use eventmap::store::{Actor, DynStore, ImportItem, Lookup, Role, StoreError, TokenInfo};
+use eventmap::store::{Actor, DynStore, ImportItem, Lookup, StoreError};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -1,52 +1,17 @@
 //! Who is calling: the `Caller` extractor reads a bearer token (if any), verifies it, and limits
 //! how often one address may present a wrong one.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 
-use super::AppState;
 use super::error::ApiError;
+use super::state::AppState;
+use crate::auth::Role;
 use crate::auth::{self, Principal};
-use crate::store::{Actor, Role};
-
-/// Failed sign-ins allowed per address in one window.
-const MAX_FAILURES: u32 = 10;
-const WINDOW: Duration = Duration::from_secs(60);
-
-/// Counts failed authentications per client address.
-#[derive(Default)]
-pub struct FailureLimiter {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-impl FailureLimiter {
-    /// Seconds to wait when the address has failed too often, else `None`.
-    fn blocked(&self, ip: IpAddr) -> Option<u64> {
-        let m = self.failures.lock().expect("limiter lock");
-        m.get(&ip).and_then(|(n, since)| {
-            let elapsed = since.elapsed();
-            (*n >= MAX_FAILURES && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
-        })
-    }
-
-    fn fail(&self, ip: IpAddr) {
-        let mut m = self.failures.lock().expect("limiter lock");
-        if m.len() > 100_000 {
-            m.retain(|_, (_, since)| since.elapsed() < WINDOW);
-        }
-        let e = m.entry(ip).or_insert((0, Instant::now()));
-        if e.1.elapsed() >= WINDOW {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
-    }
-}
+use crate::store::Actor;
 
 /// The caller of a request: signed in with a token, or anonymous.
 #[derive(Debug, Clone)]

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::domain::{FieldError, ValidationErrors};
+use crate::gazetteer::Candidate;
+use crate::gazetteer::resolve::{ResolveError, Unresolved};
 use crate::store::StoreError;
 
 /// The cause of an internal error, for the log only.
@@ -56,6 +58,22 @@ pub enum ApiError {
     Timeout(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// An RFC 9457 problem (documentation only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// `/problems/<slug>`; see `docs/API.md` for every type.
+    r#type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// Fields at fault, for 400 and 422.
+    errors: Option<Vec<crate::domain::FieldError>>,
+    /// For unresolved places: what the gazetteer found.
+    #[schema(value_type = Option<Vec<Object>>)]
+    candidates: Option<Vec<serde_json::Value>>,
 }
 
 /// A problem type: its slug (the `type` is `/problems/<slug>`), title and status.
@@ -178,12 +196,57 @@ pub const PROBLEM_TYPES: [ProblemType; 18] = [
     },
 ];
 
+/// Candidates of ambiguous names as a problem lists them, each with the field it is for.
+fn candidates_json(cands: &[(String, Candidate)]) -> Value {
+    cands
+        .iter()
+        .map(|(field, c)| {
+            json!({"for": field, "gazetteer_id": c.place.gazetteer_id, "name": c.place.name, "kind": c.place.kind,
+                   "country": c.place.country, "admin1": c.place.admin1, "population": c.place.population,
+                   "lon": c.place.lon, "lat": c.place.lat, "matched_name": c.matched_name, "score": c.score})
+        })
+        .collect()
+}
+
+/// Places of an event that could not be completed: a 422 listing the candidates.
+impl From<Unresolved> for ApiError {
+    fn from(u: Unresolved) -> Self {
+        let candidates = candidates_json(&u.candidates);
+        Self::UnresolvedPlace { detail: u.to_string(), errors: u.errors, candidates }
+    }
+}
+
+/// How many candidates a 400 for an ambiguous `place=` names.
+const NAMED_CANDIDATES: usize = 4;
+
 impl ApiError {
     pub fn invalid(detail: impl Into<String>) -> Self {
         Self::InvalidRequest { detail: detail.into(), errors: Vec::new() }
     }
 
     /// A 400 for bad query parameters, listing them.
+    /// A `place=` parameter that names no one place: a 400 that names the candidates' ids.
+    pub fn place_parameter(e: ResolveError) -> Self {
+        let (detail, message) = match &e {
+            ResolveError::Unknown(place) => (format!("the gazetteer knows no place `{place}`"), "is unknown"),
+            ResolveError::Ambiguous { name, candidates } => {
+                let ids: Vec<String> = candidates
+                    .iter()
+                    .take(NAMED_CANDIDATES)
+                    .map(|c| {
+                        let country = c.place.country.as_deref().unwrap_or_default();
+                        format!("{} ({}, {country})", c.place.gazetteer_id, c.place.name)
+                    })
+                    .collect();
+                (
+                    format!("`{name}` could be several places: use a gazetteer id such as {}", ids.join(", ")),
+                    "is ambiguous",
+                )
+            }
+        };
+        Self::InvalidRequest { detail, errors: vec![FieldError { field: "place".into(), message: message.into() }] }
+    }
+
     pub fn bad_parameters(e: ValidationErrors) -> Self {
         Self::InvalidRequest { detail: format!("invalid query parameters: {}", e.summary()), errors: e.errors }
     }
@@ -231,7 +294,7 @@ impl From<StoreError> for ApiError {
             StoreError::RevisionMismatch { expected, current } => Self::PreconditionFailed(format!(
                 "the event is at revision {current}, not {expected}: read it again and reapply your change"
             )),
-            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Conflict(m) | StoreError::Unsupported(m) => Self::Conflict(m),
             StoreError::Unavailable(m) => Self::Unavailable(m),
             StoreError::Internal(m) => Self::Internal(m),
         }

@@ -2,211 +2,31 @@
 //! history and histogram.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures::StreamExt;
 use serde_json::{Value, json};
-use tracing::Instrument;
 use uuid::Uuid;
 
 use super::caller::Caller;
 use super::error::ApiError;
 use super::extract::{JsonBody, Pairs, event_id};
-use super::{AppState, resolve};
+use super::list::{LinkContext, base_url, list_query, respond_list};
+use super::state::AppState;
+use crate::auth::Role;
 use crate::domain::event::{EventData, merge_patch};
-use crate::domain::filter::{self, Bucket, Format, ListQuery, Near, PageRequest, PlaceFilter};
+use crate::domain::filter::Bucket;
 use crate::domain::time::format_rfc3339;
-use crate::domain::{Cursor, Event, EventFilter, EventInput};
-use crate::formats::{CollectionTail, Writer};
-use crate::gazetteer::SearchOptions;
-use crate::store::{Lookup, Role, StoreError, all_rows};
-
-/// The address clients reach this server at, for links.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto =
-        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
-    format!("{proto}://{host}")
-}
-
-/// Turns `place=` (a name or a gazetteer id) and `radius_km` into a [`PlaceFilter`].
-pub fn place_filter(state: &AppState, place: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ApiError> {
-    let radius_km = radius_km.unwrap_or(25.0);
-    let info = if place.contains(':') {
-        state.gazetteer.get(place).map(|(i, _)| i)
-    } else {
-        let cands = state.gazetteer.search(place, &SearchOptions { limit: 5, ..Default::default() });
-        match resolve::pick(&cands) {
-            Some(c) => Some(c.place.clone()),
-            None if cands.is_empty() => None,
-            None => {
-                let ids: Vec<String> = cands
-                    .iter()
-                    .take(4)
-                    .map(|c| {
-                        format!(
-                            "{} ({}, {})",
-                            c.place.gazetteer_id,
-                            c.place.name,
-                            c.place.country.clone().unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                return Err(ApiError::InvalidRequest {
-                    detail: format!("`{place}` could be several places: use a gazetteer id such as {}", ids.join(", ")),
-                    errors: vec![crate::domain::FieldError { field: "place".into(), message: "is ambiguous".into() }],
-                });
-            }
-        }
-    };
-    let info = info.ok_or_else(|| ApiError::InvalidRequest {
-        detail: format!("the gazetteer knows no place `{place}`"),
-        errors: vec![crate::domain::FieldError { field: "place".into(), message: "is unknown".into() }],
-    })?;
-    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km } })
-}
-
-/// Parses list query pairs, resolving `place=`.
-pub fn list_query(state: &AppState, pairs: &[(String, String)], extra: &[&str]) -> Result<ListQuery, ApiError> {
-    let mut q = filter::parse_query(pairs, &state.vocab, extra).map_err(ApiError::bad_parameters)?;
-    if let Some(place) = q.place.clone() {
-        q.filter.place = Some(place_filter(state, &place, q.radius_km)?);
-    }
-    Ok(q)
-}
-
-fn url_with(base: &str, path: &str, pairs: &[(String, String)], set: &[(&str, String)]) -> String {
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        if !set.iter().any(|(s, _)| s == k) {
-            ser.append_pair(k, v);
-        }
-    }
-    for (k, v) in set {
-        ser.append_pair(k, v);
-    }
-    let q = ser.finish();
-    if q.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{q}") }
-}
-
-/// Where list links point and what they carry.
-pub struct LinkContext {
-    pub base: String,
-    pub path: String,
-    pub pairs: Vec<(String, String)>,
-    /// Extra links for the collection (OGC `collection`).
-    pub extra: Vec<Value>,
-    pub media_type: &'static str,
-}
-
-/// Streams a list response in any format. GeoJSON answers one page with `numberMatched`,
-/// `numberReturned` and a `next` link; the download formats give every match (or `limit`).
-pub async fn respond_list(
-    state: &AppState,
-    filter: EventFilter,
-    page: PageRequest,
-    format: Format,
-    explicit_limit: bool,
-    links: LinkContext,
-) -> Result<Response, ApiError> {
-    let store = state.store.clone();
-    let page_mode = format == Format::Geojson || explicit_limit;
-    let mut rows =
-        if page_mode { store.list(&filter, &page) } else { all_rows(store.clone(), filter.clone(), page.sort, 5000) };
-    // Wait for the first row so that a database failure is a proper problem, not a cut stream.
-    let first = rows.next().await;
-    if let Some(Err(e)) = first {
-        return Err(e.into());
-    }
-    let mut writer = Writer::new(format);
-    let content_type = if format == Format::Geojson { links.media_type } else { writer.content_type() };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
-    let limit = page.limit as usize;
-    let span = tracing::Span::current();
-    tokio::spawn(
-        async move {
-            let mut buf = Vec::with_capacity(64 * 1024);
-            writer.head(&mut buf);
-            let mut returned = 0usize;
-            let mut last: Option<(i64, i64)> = None;
-            let mut has_more = false;
-            let mut counted: Option<u64> = None;
-            let mut next_row = first;
-            while let Some(item) = next_row {
-                match item {
-                    Ok(row) => {
-                        if page_mode && returned == limit {
-                            has_more = true;
-                            break;
-                        }
-                        counted = counted.or(row.matched);
-                        writer.row(&row, &mut buf);
-                        returned += 1;
-                        last = Some((row.key, row.seq));
-                        if buf.len() >= 64 * 1024 {
-                            let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(64 * 1024)));
-                            if tx.send(Ok(chunk)).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(cause = %e, "list stream failed midway");
-                        let _ = tx.send(Err(std::io::Error::other("database error"))).await;
-                        return;
-                    }
-                }
-                next_row = rows.next().await;
-            }
-            drop(rows);
-            let mut tail = CollectionTail { number_returned: returned as u64, ..Default::default() };
-            if format == Format::Geojson {
-                tail.time_stamp = Some(format_rfc3339(chrono::Utc::now()));
-                tail.number_matched = match page.cursor {
-                    Some(c) => c.matched,
-                    None if !has_more => Some(returned as u64),
-                    None if counted.is_some() => counted,
-                    None => match store.count(&filter).await {
-                        Ok(n) => Some(n),
-                        Err(e) => {
-                            tracing::warn!(cause = %e, "counting matches failed; numberMatched left out");
-                            None
-                        }
-                    },
-                };
-                let mut l = vec![json!({"href": url_with(&links.base, &links.path, &links.pairs, &[]), "rel": "self", "type": links.media_type})];
-                if let (true, Some((key, seq))) = (has_more, last) {
-                    let c = Cursor { key, seq, matched: tail.number_matched };
-                    l.push(json!({"href": url_with(&links.base, &links.path, &links.pairs, &[("cursor", c.encode())]), "rel": "next", "type": links.media_type}));
-                }
-                l.extend(links.extra);
-                tail.links = l;
-            }
-            writer.tail(&tail, &mut buf);
-            let _ = tx.send(Ok(Bytes::from(buf))).await;
-        }
-        .instrument(span),
-    );
-    let mut resp = Response::new(Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)));
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if format != Format::Geojson {
-        let cd = format!("attachment; filename=\"events.{}\"", writer.extension());
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&cd).expect("ascii"));
-    }
-    Ok(resp)
-}
+use crate::domain::{Event, EventInput};
+use crate::gazetteer::resolve;
+use crate::store::{Lookup, StoreError};
 
 /// `GET /api/events`
 #[utoipa::path(get, path = "/api/events", tag = "events",
     params(ListParams),
     responses((status = 200, description = "A GeoJSON FeatureCollection (or CSV, NDJSON, KML with `format=`)", content_type = "application/geo+json"),
-              (status = 400, description = "Bad query parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad query parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -287,8 +107,8 @@ fn gone(t: &crate::store::Tombstone) -> ApiError {
 #[utoipa::path(get, path = "/api/events/{id}", tag = "events", params(("id" = String, Path, description = "Event id (UUIDv7)")),
     responses((status = 200, description = "The event as a GeoJSON Feature; `ETag` is its revision", content_type = "application/geo+json"),
               (status = 304, description = "Not modified since the `If-None-Match` revision"),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 410, description = "Deleted", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -326,12 +146,12 @@ pub fn prepare_input(state: &AppState, mut input: EventInput) -> Result<EventDat
 #[utoipa::path(post, path = "/api/events", tag = "events", request_body(content = EventInput, description = "The plain form, or a GeoJSON Feature whose properties are these fields"),
     security(("bearer" = [])),
     responses((status = 201, description = "Created; `Location` names it", content_type = "application/geo+json"),
-              (status = 400, description = "Malformed JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 403, description = "Token role too weak", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 413, description = "Body too large", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 415, description = "Not JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "Invalid fields, or a place name unknown or ambiguous (with candidates)", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Malformed JSON", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Token role too weak", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 413, description = "Body too large", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 415, description = "Not JSON", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Invalid fields, or a place name unknown or ambiguous (with candidates)", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -373,10 +193,10 @@ fn reason(pairs: &Pairs, headers: &HeaderMap) -> Option<String> {
     request_body(content = Object, description = "A JSON merge patch (RFC 7386) of the plain form", content_type = "application/merge-patch+json"),
     security(("bearer" = [])),
     responses((status = 200, description = "The updated event", content_type = "application/geo+json"),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 410, description = "Deleted", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 412, description = "Stale If-Match", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 412, description = "Stale If-Match", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -429,10 +249,10 @@ pub async fn patch(
     request_body(content = Option<serde_json::Value>, description = "Optional `{\"reason\": \"...\"}`", content_type = "application/json"),
     security(("bearer" = [])),
     responses((status = 200, description = "The tombstone", content_type = "application/geo+json"),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 410, description = "Already deleted", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 412, description = "Stale If-Match", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "No reason given", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Already deleted", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 412, description = "Stale If-Match", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "No reason given", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -479,7 +299,7 @@ pub async fn delete(
 /// `GET /api/events/{id}/history`
 #[utoipa::path(get, path = "/api/events/{id}/history", tag = "events", params(("id" = String, Path)),
     responses((status = 200, description = "Every revision, oldest first", body = History),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn history(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let id = event_id(&id)?;
     let revs = state.store.history(id).await?;
@@ -501,7 +321,7 @@ pub struct History {
 #[utoipa::path(get, path = "/api/events/histogram", tag = "events",
     params(("bucket" = Option<String>, Query, description = "hour, day (default), week (from Monday), month, year; UTC"), ListParams),
     responses((status = 200, description = "Counts of matching events by the bucket their start falls in", body = Histogram),
-              (status = 400, description = "Bad query parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad query parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn histogram(State(state): State<AppState>, Pairs(pairs): Pairs) -> Result<Json<Value>, ApiError> {
     let q = list_query(&state, &pairs, &["bucket"])?;
     let bucket = match pairs.iter().rev().find(|(k, _)| k == "bucket") {

@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
 use super::error::{ApiError, PROBLEM_TYPES};
+use super::state::AppState;
 
 /// `GET /healthz`: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Up")))]
@@ -18,7 +18,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`: the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready"),
-    (status = 503, description = "The database is unreachable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    (status = 503, description = "The database is unreachable", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     state.store.ping().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(Json(json!({"status": "ready"})))

@@ -13,57 +13,18 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::extract::Pairs;
-use super::resolve;
-use crate::domain::{FieldError, PlaceInput, ValidationErrors};
-use crate::gazetteer::Gazetteer;
-use crate::import::pipeline::{self, Checker, ImportError, PlaceCompleter, Quiet, Spool};
+use super::state::AppState;
+use crate::auth::Role;
+use crate::domain::{FieldError, ValidationErrors};
+use crate::import::pipeline::{self, Checker, ImportError, Quiet, Spool};
+use crate::import::places::GazetteerPlaces;
 use crate::import::{Format, ImportOptions, ImportReport, Mapping, ParseError};
-use crate::store::Role;
 
 /// The largest file `POST /api/import` takes: 256 MiB.
 pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
-
-/// Places completed through the gazetteer, as the create endpoint completes them.
-pub struct GazetteerPlaces(pub Arc<Gazetteer>);
-
-impl PlaceCompleter for GazetteerPlaces {
-    fn complete(&self, place: &mut PlaceInput) -> Result<(), String> {
-        match resolve::complete_places(&self.0, std::slice::from_mut(place), None) {
-            Ok(()) => Ok(()),
-            Err(ApiError::UnresolvedPlace { errors, candidates, .. }) => {
-                let mut msg = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
-                let named: Vec<String> = candidates
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .take(3)
-                            .map(|c| {
-                                format!(
-                                    "{} {} {}",
-                                    c["gazetteer_id"].as_str().unwrap_or(""),
-                                    c["name"].as_str().unwrap_or(""),
-                                    c["country"].as_str().unwrap_or("")
-                                )
-                                .trim()
-                                .to_string()
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if !named.is_empty() {
-                    msg = msg.replace(" (see candidates)", "");
-                    msg.push_str(&format!(" (candidates: {})", named.join(", ")));
-                }
-                Err(msg)
-            }
-            Err(other) => Err(other.to_string()),
-        }
-    }
-}
 
 /// The checker an import uses on this server: its vocabulary and its gazetteer.
 pub fn checker(state: &AppState) -> Checker {
@@ -111,11 +72,11 @@ fn import_error(e: ImportError) -> ApiError {
     request_body(content = String, description = "The file itself (up to 256 MiB)", content_type = "text/csv"),
     security(("bearer" = [])),
     responses((status = 200, description = "What was imported: `created`, `updated`, `unchanged`, `skipped`, `rejected` and the first `rejections` (line, record, reason)", body = Object),
-              (status = 400, description = "Bad parameter, or a format that cannot be guessed", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 403, description = "Not an editor", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 413, description = "Larger than 256 MiB", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "Refused: the file is unreadable, or some rows are invalid (listed); nothing was imported", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad parameter, or a format that cannot be guessed", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Not an editor", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 413, description = "Larger than 256 MiB", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Refused: the file is unreadable, or some rows are invalid (listed); nothing was imported", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,

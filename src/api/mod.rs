@@ -5,9 +5,13 @@
 pub mod caller;
 pub mod error;
 pub mod events;
+mod extent;
 pub mod extract;
 mod health;
 pub mod import;
+mod limiter;
+pub mod list;
+mod map;
 mod metrics;
 mod middleware;
 pub mod ogc;
@@ -15,11 +19,8 @@ mod ogc_doc;
 pub mod openapi;
 pub mod places;
 pub mod reports;
-pub mod resolve;
+mod state;
 mod tokens;
-
-use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -27,71 +28,11 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 
-use crate::domain::Vocabulary;
-use crate::gazetteer::Gazetteer;
-use crate::store::{DynStore, Role};
+use crate::auth::Role;
 use error::ApiError;
 
 pub use metrics::Metrics;
-
-/// Settings of the API that come from the command line.
-#[derive(Debug, Clone)]
-pub struct ApiConfig {
-    /// Reads need a viewer token too.
-    pub private: bool,
-    /// The address clients use, for absolute links (`https://map.example.org`).
-    pub public_url: Option<String>,
-    /// A team's own basemap style URL, served to the map.
-    pub basemap_style: Option<String>,
-    /// The origin of `basemap_style`, allowed by the Content-Security-Policy.
-    pub basemap_origin: Option<String>,
-    /// Origins allowed to call the API from a browser (CORS); empty means none.
-    pub cors_origins: Vec<String>,
-    /// Largest request body in bytes.
-    pub body_limit: usize,
-    pub request_timeout: Duration,
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self {
-            private: false,
-            public_url: None,
-            basemap_style: None,
-            basemap_origin: None,
-            cors_origins: Vec::new(),
-            body_limit: 2 * 1024 * 1024,
-            request_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// What every handler may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: DynStore,
-    pub gazetteer: Arc<Gazetteer>,
-    pub vocab: Arc<Vocabulary>,
-    pub config: Arc<ApiConfig>,
-    pub metrics: Arc<Metrics>,
-    pub limiter: Arc<caller::FailureLimiter>,
-    /// The extent of the events, for OGC API – Features.
-    pub ogc: Arc<ogc::ExtentCache>,
-}
-
-impl AppState {
-    pub fn new(store: DynStore, gazetteer: Arc<Gazetteer>, vocab: Vocabulary, config: ApiConfig) -> Self {
-        Self {
-            store,
-            gazetteer,
-            vocab: Arc::new(vocab),
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::default()),
-            limiter: Arc::new(caller::FailureLimiter::default()),
-            ogc: Arc::new(ogc::ExtentCache::default()),
-        }
-    }
-}
+pub use state::{ApiConfig, AppState};
 
 /// In a private instance, reads need a viewer token.
 async fn private_reads(State(state): State<AppState>, caller: caller::Caller, req: Request, next: Next) -> Response {
@@ -156,12 +97,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/problems/{slug}", get(health::problem))
-        .route("/", get(crate::web::index))
-        .route("/embed", get(crate::web::index))
-        .route("/assets/{*path}", get(crate::web::file))
-        .route("/basemap/tiles/{z}/{x}/{file}", get(crate::web::tiles::handler))
-        .route("/basemap/{*path}", get(crate::web::file))
-        .route("/glyphs/{*path}", get(crate::web::file));
+        .route("/", get(map::index))
+        .route("/embed", get(map::index))
+        .route("/assets/{*path}", get(map::file))
+        .route("/basemap/tiles/{z}/{x}/{file}", get(map::tile))
+        .route("/basemap/{*path}", get(map::file))
+        .route("/glyphs/{*path}", get(map::file));
     let limit = state.config.body_limit;
     let cors = cors_layer(&state.config);
     api.merge(open)

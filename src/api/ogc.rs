@@ -12,26 +12,22 @@
 //!   406.
 //!
 //! The list itself is the events list of `/api/events` (same filters, same cursors), written by
-//! `events::respond_list` with OGC's links.
+//! `list::respond_list` with OGC's links.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use geojson::Geometry;
-use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
 
-use super::AppState;
 use super::error::ApiError;
-use super::events::{LinkContext, base_url, list_query, respond_list};
 use super::extract::{Pairs, event_id};
-use crate::domain::filter::{Format, MAX_LIMIT, PageRequest};
-use crate::domain::time::{format_rfc3339, parse_instant};
-use crate::domain::{Cursor, EventFilter, Sort, TimePrecision, TimeRange, ValidationErrors, geometry};
-use crate::store::{DynStore, Lookup, StoreError};
+use super::list::{LinkContext, base_url, list_query, respond_list};
+use super::state::AppState;
+use crate::domain::ValidationErrors;
+use crate::domain::filter::{Format, MAX_LIMIT};
+use crate::domain::time::format_rfc3339;
+use crate::store::Lookup;
 
 /// The conformance classes this API implements.
 pub const CONFORMANCE: [&str; 3] = [
@@ -55,119 +51,6 @@ const ITEM_PARAMS: [&str; 13] = [
 const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
-
-/// The extent of the stored events, kept between requests and brought up to date from the
-/// events changed since it was computed (so only the first request after a start reads every
-/// event). Deleting events does not shrink it: an extent may be larger than the data, never
-/// smaller.
-#[derive(Default)]
-pub struct ExtentCache {
-    inner: Mutex<Option<Cached>>,
-}
-
-#[derive(Clone, Copy)]
-struct Cached {
-    extent: Extent,
-    /// The newest change (sort key and sequence) the extent includes.
-    as_of: (i64, i64),
-}
-
-/// A bounding box `[west, south, east, north]` in degrees and a time interval.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Extent {
-    pub bbox: Option<[f64; 4]>,
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
-}
-
-impl Extent {
-    fn add(&mut self, env: [f64; 4], range: Option<TimeRange>) {
-        self.bbox = Some(match self.bbox {
-            None => env,
-            Some(b) => [b[0].min(env[0]), b[1].min(env[1]), b[2].max(env[2]), b[3].max(env[3])],
-        });
-        if let Some(r) = range {
-            self.start = Some(self.start.map_or(r.start, |s| s.min(r.start)));
-            self.end = Some(self.end.map_or(r.end, |e| e.max(r.end)));
-        }
-    }
-}
-
-/// The parts of a stored Feature the extent needs.
-#[derive(Deserialize)]
-struct Lite {
-    geometry: Option<Geometry>,
-    properties: LiteProps,
-}
-
-#[derive(Deserialize)]
-struct LiteProps {
-    start: Option<String>,
-    end: Option<String>,
-    time_precision: Option<TimePrecision>,
-}
-
-fn envelope_of(feature: &str) -> Option<([f64; 4], Option<TimeRange>)> {
-    let lite: Lite = serde_json::from_str(feature).ok()?;
-    let env = geometry::envelope(&lite.geometry?);
-    let p = lite.properties;
-    let range = p.start.as_deref().and_then(|s| parse_instant(s).ok()).map(|s| {
-        let end = p.end.as_deref().and_then(|e| parse_instant(e).ok()).map(|e| e.at);
-        TimeRange::of_event(s.at, end, p.time_precision.unwrap_or_default())
-    });
-    Some((env, range))
-}
-
-impl ExtentCache {
-    /// The extent of every live event.
-    pub async fn get(&self, store: &DynStore) -> Result<Extent, StoreError> {
-        let mut guard = self.inner.lock().await;
-        let newest_filter = EventFilter { include_deleted: true, ..Default::default() };
-        let newest = store
-            .list(&newest_filter, &PageRequest { limit: 1, sort: Sort::UpdatedDesc, cursor: None })
-            .next()
-            .await
-            .transpose()?
-            .map(|r| (r.key, r.seq));
-        let Some(newest) = newest else {
-            *guard = None;
-            return Ok(Extent::default());
-        };
-        if let Some(c) = *guard {
-            if c.as_of == newest {
-                return Ok(c.extent);
-            }
-        }
-        let (mut extent, mut cursor) = match *guard {
-            Some(c) => (c.extent, Some(Cursor { key: c.as_of.0, seq: c.as_of.1, matched: None })),
-            None => (Extent::default(), None),
-        };
-        let page_size = 5000;
-        loop {
-            let page = PageRequest { limit: page_size, sort: Sort::UpdatedAsc, cursor };
-            let mut rows = store.list(&EventFilter::default(), &page);
-            let mut n = 0;
-            let mut last = None;
-            while let Some(row) = rows.next().await {
-                let row = row?;
-                n += 1;
-                if n > page_size {
-                    break;
-                }
-                last = Some((row.key, row.seq));
-                if let Some((env, range)) = envelope_of(&row.feature) {
-                    extent.add(env, range);
-                }
-            }
-            match last {
-                Some((key, seq)) if n > page_size => cursor = Some(Cursor { key, seq, matched: None }),
-                _ => break,
-            }
-        }
-        *guard = Some(Cached { extent, as_of: newest });
-        Ok(extent)
-    }
-}
 
 /// Refuses `f=` values other than JSON, and `Accept` headers that allow no JSON.
 fn negotiate(pairs: &Pairs, headers: &HeaderMap, types: &[&str]) -> Result<(), ApiError> {
@@ -222,7 +105,7 @@ fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
 /// `GET /ogc`
 #[utoipa::path(get, path = "/ogc", tag = "ogc",
     responses((status = 200, description = "The landing page: links to the API description, the conformance classes and the collections", content_type = "application/json"),
-              (status = 406, description = "No JSON in `Accept`", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 406, description = "No JSON in `Accept`", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn landing(State(state): State<AppState>, headers: HeaderMap, pairs: Pairs) -> Result<Response, ApiError> {
     pairs.only(&["f"])?;
     negotiate(&pairs, &headers, &[JSON])?;
@@ -309,7 +192,7 @@ fn known_collection(id: &str) -> Result<(), ApiError> {
 /// `GET /ogc/collections/{collectionId}`
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}", tag = "ogc", params(("collectionId" = String, Path, description = "`events`")),
     responses((status = 200, description = "The collection with its spatial and temporal extent", content_type = "application/json"),
-              (status = 404, description = "No such collection", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "No such collection", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn collection(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -346,8 +229,8 @@ fn items_limit(v: Option<&str>) -> Result<u32, ApiError> {
            ("tag" = Option<String>, Query), ("actor" = Option<String>, Query), ("source" = Option<String>, Query),
            ("q" = Option<String>, Query, description = "Full-text search")),
     responses((status = 200, description = "A GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and links (next when there is more)", content_type = "application/geo+json"),
-              (status = 400, description = "Unknown or malformed parameter", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 404, description = "No such collection", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Unknown or malformed parameter", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 404, description = "No such collection", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -385,8 +268,8 @@ pub async fn items(
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}/items/{featureId}", tag = "ogc",
     params(("collectionId" = String, Path, description = "`events`"), ("featureId" = String, Path, description = "The event id")),
     responses((status = 200, description = "The event as a GeoJSON Feature with links", content_type = "application/geo+json"),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 410, description = "Deleted", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn item(
     State(state): State<AppState>,
     Path((collection, fid)): Path<(String, String)>,
@@ -429,17 +312,6 @@ mod tests {
         assert_eq!(items_limit(Some("50000")).unwrap(), 10_000);
         assert!(items_limit(Some("0")).is_err());
         assert!(items_limit(Some("ten")).is_err());
-    }
-
-    #[test]
-    fn an_extent_grows_to_hold_every_event() {
-        let mut e = Extent::default();
-        let t = |s: &str| parse_instant(s).unwrap().at;
-        e.add([1.0, 2.0, 3.0, 4.0], Some(TimeRange { start: t("2025-01-01"), end: t("2025-01-02") }));
-        e.add([-1.0, 3.0, 2.0, 5.0], Some(TimeRange { start: t("2025-02-01"), end: t("2025-02-02") }));
-        assert_eq!(e.bbox, Some([-1.0, 2.0, 3.0, 5.0]));
-        assert_eq!(e.start, Some(t("2025-01-01")));
-        assert_eq!(e.end, Some(t("2025-02-02")));
     }
 
     #[test]

@@ -4,23 +4,8 @@ use utoipa::OpenApi;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
+use super::error::Problem;
 use super::{events, health, import, ogc, places, reports, tokens};
-
-/// An RFC 9457 problem (documentation only).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct Problem {
-    /// `/problems/<slug>`; see `docs/API.md` for every type.
-    r#type: String,
-    title: String,
-    status: u16,
-    detail: String,
-    /// Fields at fault, for 400 and 422.
-    errors: Option<Vec<crate::domain::FieldError>>,
-    /// For unresolved places: what the gazetteer found.
-    #[schema(value_type = Option<Vec<Object>>)]
-    candidates: Option<Vec<serde_json::Value>>,
-}
 
 struct Security;
 
@@ -47,8 +32,8 @@ impl utoipa::Modify for Security {
     ),
     components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
         crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
-        crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, places::NewPlace, tokens::NewToken,
-        crate::store::Role, crate::store::TokenInfo, events::History, events::Histogram,
+        crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, crate::gazetteer::NewPlace, tokens::NewToken,
+        tokens::RoleDoc, tokens::TokenInfoDoc, events::History, events::Histogram,
         reports::GeoparseRequest, reports::GeoparseResponse, crate::ingest::ReportRequest, crate::ingest::Outcome)),
     modifiers(&Security),
     tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))

@@ -4,18 +4,17 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::extract::{JsonBody, Pairs};
-use super::resolve::REVERSE_KM;
+use super::state::AppState;
+use crate::auth::Role;
+use crate::domain::ValidationErrors;
 use crate::domain::place::{check_country, check_lat, check_lon};
-use crate::domain::{ValidationErrors, text};
-use crate::gazetteer::{Candidate, CustomPlace, Kind, PlaceInfo, SearchOptions};
-use crate::store::Role;
+use crate::gazetteer::resolve::REVERSE_KM;
+use crate::gazetteer::{Candidate, Kind, NewPlace, PlaceInfo, SearchOptions};
 
 fn feature(info: &PlaceInfo, extra: Value) -> Value {
     let mut props = serde_json::to_value(info).expect("serialisable");
@@ -56,7 +55,7 @@ fn number(pairs: &Pairs, key: &str, e: &mut ValidationErrors) -> Option<f64> {
            ("near" = Option<String>, Query, description = "`lat,lon`: prefer places near this point"),
            ("limit" = Option<u32>, Query, description = "1 to 50, default 10")),
     responses((status = 200, description = "Ranked candidates as GeoJSON Features with gazetteer_id, name, matched_name, country, admin1, kind, population, score", content_type = "application/geo+json"),
-              (status = 400, description = "Bad parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn search(State(state): State<AppState>, pairs: Pairs) -> Result<Response, ApiError> {
     pairs.only(&["q", "country", "near", "limit", "prefix"])?;
     let mut e = ValidationErrors::new();
@@ -102,7 +101,7 @@ pub async fn search(State(state): State<AppState>, pairs: Pairs) -> Result<Respo
 #[utoipa::path(get, path = "/api/places/reverse", tag = "places",
     params(("lat" = f64, Query), ("lon" = f64, Query), ("max_km" = Option<f64>, Query, description = "Default 50"), ("limit" = Option<u32>, Query, description = "1 to 50, default 5")),
     responses((status = 200, description = "The nearest places, nearest first, with `distance_km`", content_type = "application/geo+json"),
-              (status = 400, description = "Bad parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn reverse(State(state): State<AppState>, pairs: Pairs) -> Result<Response, ApiError> {
     pairs.only(&["lat", "lon", "max_km", "limit"])?;
     let mut e = ValidationErrors::new();
@@ -156,7 +155,7 @@ fn label_population(zoom: f64) -> u64 {
 #[utoipa::path(get, path = "/api/places/labels", tag = "places",
     params(("bbox" = String, Query, description = "minLon,minLat,maxLon,maxLat"), ("zoom" = f64, Query, description = "Map zoom, 0 to 22")),
     responses((status = 200, description = "Countries and settlements in view, most populous first, with `name`, `local_name`, `kind`, `population` and `rank` (0 = largest)", content_type = "application/geo+json"),
-              (status = 400, description = "Bad parameter", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "Bad parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn labels(State(state): State<AppState>, pairs: Pairs) -> Result<Response, ApiError> {
     pairs.only(&["bbox", "zoom"])?;
     let mut e = ValidationErrors::new();
@@ -198,7 +197,7 @@ pub async fn labels(State(state): State<AppState>, pairs: Pairs) -> Result<Respo
 /// `GET /api/places/{gazetteer_id}`
 #[utoipa::path(get, path = "/api/places/{gazetteer_id}", tag = "places", params(("gazetteer_id" = String, Path, description = "geonames:173576 or custom:...")),
     responses((status = 200, description = "The place with all its names", content_type = "application/geo+json"),
-              (status = 404, description = "Unknown", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let (info, names) =
         state.gazetteer.get(&id).ok_or_else(|| ApiError::NotFound(format!("no place `{id}` in the gazetteer")))?;
@@ -207,72 +206,11 @@ pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> R
     Ok(r)
 }
 
-/// A team's own place as a client sends it.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPlace {
-    pub name: String,
-    /// Further names, in any language or script.
-    #[serde(default)]
-    pub names: Vec<String>,
-    /// country, region, district, settlement, site (default), natural, area.
-    #[serde(default)]
-    pub kind: Option<String>,
-    pub lon: f64,
-    pub lat: f64,
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default)]
-    pub admin1: Option<String>,
-    #[serde(default)]
-    pub population: Option<u64>,
-}
-
-impl NewPlace {
-    /// Validates the place, filling country and admin1 from the nearest gazetteer place.
-    pub fn validate(self, g: &crate::gazetteer::Gazetteer) -> Result<CustomPlace, ValidationErrors> {
-        let mut e = ValidationErrors::new();
-        let name = text::check_required("name", &self.name, 200, &mut e);
-        let names = text::check_labels("names", &self.names, 200, 100, &mut e);
-        check_lon("lon", self.lon, &mut e);
-        check_lat("lat", self.lat, &mut e);
-        let kind = match self.kind.as_deref() {
-            None => Kind::Site,
-            Some(k) => Kind::parse(k).unwrap_or_else(|| {
-                e.add("kind", "must be one of country, region, district, settlement, site, natural, area");
-                Kind::Site
-            }),
-        };
-        let mut country = self.country.as_deref().map(|c| check_country("country", c, &mut e));
-        let mut admin1 = self.admin1.map(|a| text::check_text("admin1", &a, 200, &mut e)).filter(|a| !a.is_empty());
-        e.into_result(())?;
-        if country.is_none() || admin1.is_none() {
-            if let Some((near, _)) = g.reverse(self.lon, self.lat, 100.0, 1).into_iter().next() {
-                country = country.or(near.country);
-                admin1 = admin1.or(near.admin1);
-            }
-        }
-        let mut all = vec![name.clone()];
-        all.extend(names.into_iter().filter(|n| n != &name));
-        Ok(CustomPlace {
-            id: format!("custom:{}", uuid::Uuid::now_v7()),
-            name,
-            kind,
-            country,
-            admin1,
-            lon: self.lon,
-            lat: self.lat,
-            population: self.population.unwrap_or(0),
-            names: all,
-        })
-    }
-}
-
 /// `POST /api/places`
 #[utoipa::path(post, path = "/api/places", tag = "places", request_body = NewPlace, security(("bearer" = [])),
     responses((status = 201, description = "The new place, searchable at once", content_type = "application/geo+json"),
-              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "Invalid fields", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,

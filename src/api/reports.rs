@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::extract::{JsonBody, from_json};
+use super::state::AppState;
+use crate::auth::Role;
 use crate::domain::ValidationErrors;
 use crate::geoparse::{Mention, Options};
 use crate::ingest::{IngestError, ReportRequest};
-use crate::store::Role;
 
 /// A text to geoparse.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -38,8 +38,8 @@ pub struct GeoparseResponse {
 /// `POST /api/geoparse`
 #[utoipa::path(post, path = "/api/geoparse", tag = "reports", request_body = GeoparseRequest,
     responses((status = 200, description = "Every place mention, with code-point offsets, the resolved place, a confidence and the runner-up candidates", body = GeoparseResponse),
-              (status = 415, description = "Not JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "No text, or a bad hint", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 415, description = "Not JSON", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "No text, or a bad hint", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn geoparse(
     State(state): State<AppState>,
     JsonBody(v): JsonBody,
@@ -65,10 +65,10 @@ pub async fn geoparse(
 #[utoipa::path(post, path = "/api/reports", tag = "reports", request_body = ReportRequest, security(("bearer" = [])),
     responses((status = 200, description = "The drafts, each with its action (`draft`, `matches`, `attached`, `already_attached`) and why", body = crate::ingest::Outcome),
               (status = 201, description = "A draft was stored as a new `reported` event (`action: created`)", body = crate::ingest::Outcome),
-              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 403, description = "Token role too weak", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 415, description = "Not JSON", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 422, description = "No text, or a URL that is not http(s)", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Token role too weak", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 415, description = "Not JSON", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 422, description = "No text, or a URL that is not http(s)", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,26 +7,55 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::extract::JsonBody;
+use super::state::AppState;
+use crate::auth::Role;
 use crate::domain::ValidationErrors;
-use crate::store::{Role, StoreError};
+use crate::store::StoreError;
 
 /// A token to create.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
+    #[schema(value_type = RoleDoc)]
     pub role: Role,
+}
+
+/// Roles of API tokens, weakest first.
+///
+/// The schema of [`Role`], which is a plain type of `auth`; the test below keeps the two alike.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Role, rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RoleDoc {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+/// A stored token, without its secret.
+///
+/// The schema of [`crate::auth::TokenInfo`] as served; the test below keeps the two alike.
+#[derive(utoipa::ToSchema)]
+#[schema(as = TokenInfo)]
+#[allow(dead_code)]
+pub struct TokenInfoDoc {
+    id: String,
+    name: String,
+    role: RoleDoc,
+    created_at: String,
+    revoked_at: Option<String>,
+    last_used_at: Option<String>,
 }
 
 /// `GET /api/tokens`
 #[utoipa::path(get, path = "/api/tokens", tag = "tokens", security(("bearer" = [])),
-    responses((status = 200, description = "Every token, without secrets", body = Vec<crate::store::TokenInfo>),
-              (status = 401, description = "No token", body = super::openapi::Problem, content_type = "application/problem+json"),
-              (status = 403, description = "Not an admin", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Every token, without secrets", body = Vec<TokenInfoDoc>),
+              (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     caller.require(Role::Admin)?;
     Ok(Json(state.store.tokens().await?).into_response())
@@ -35,7 +64,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Respo
 /// `POST /api/tokens`
 #[utoipa::path(post, path = "/api/tokens", tag = "tokens", request_body = NewToken, security(("bearer" = [])),
     responses((status = 201, description = "The token, shown this once"),
-              (status = 403, description = "Not an admin", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -54,7 +83,7 @@ pub async fn create(
 /// `DELETE /api/tokens/{id}`
 #[utoipa::path(delete, path = "/api/tokens/{id}", tag = "tokens", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Revoked"),
-              (status = 404, description = "No such live token", body = super::openapi::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "No such live token", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,5 +94,40 @@ pub async fn revoke(
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(ApiError::NotFound(format!("no live token with id `{id}`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    fn schema_json<T: PartialSchema>() -> serde_json::Value {
+        serde_json::to_value(T::schema()).unwrap()
+    }
+
+    #[test]
+    fn the_documented_roles_are_the_roles_as_served() {
+        let served: Vec<serde_json::Value> = Role::ALL.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+        assert_eq!(schema_json::<RoleDoc>()["enum"], serde_json::Value::Array(served));
+    }
+
+    #[test]
+    fn the_documented_token_has_the_fields_a_served_token_has() {
+        let t = crate::auth::TokenInfo {
+            id: "0123456789ab".into(),
+            name: "desk".into(),
+            role: Role::Editor,
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+            last_used_at: None,
+            secret_hash: "h".into(),
+        };
+        let served: std::collections::BTreeSet<String> =
+            serde_json::to_value(&t).unwrap().as_object().unwrap().keys().cloned().collect();
+        let documented: std::collections::BTreeSet<String> =
+            schema_json::<TokenInfoDoc>()["properties"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(served, documented);
     }
 }

@@ -7,9 +7,9 @@ use futures::StreamExt;
 
 use crate::cli::ExportArgs;
 use crate::domain::Vocabulary;
-use crate::domain::filter::{self, Near, PlaceFilter};
+use crate::domain::filter;
 use crate::formats::{CollectionTail, Writer};
-use crate::gazetteer::SearchOptions;
+use crate::gazetteer::resolve;
 use crate::store::all_rows;
 
 pub async fn run(database: &str, args: ExportArgs) -> anyhow::Result<()> {
@@ -22,18 +22,17 @@ pub async fn run(database: &str, args: ExportArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("invalid filter: {}", e.summary()))?;
     if let Some(place) = &q.place {
         let g = super::gazetteer_with_places(&store).await?;
-        let info = if place.contains(':') {
-            g.get(place).map(|(i, _)| i)
-        } else {
-            crate::api::resolve::pick(&g.search(place, &SearchOptions::default())).map(|c| c.place.clone())
-        }
-        .with_context(|| {
-            format!("--place `{place}` is unknown or ambiguous; use a gazetteer id (eventmap geocode NAME)")
+        let found = resolve::place_filter(&g, place, q.radius_km).map_err(|e| {
+            let ids = match &e {
+                resolve::ResolveError::Ambiguous { candidates, .. } => {
+                    let ids: Vec<&str> = candidates.iter().take(4).map(|c| c.place.gazetteer_id.as_str()).collect();
+                    format!(" such as {}", ids.join(", "))
+                }
+                resolve::ResolveError::Unknown(_) => String::new(),
+            };
+            anyhow::anyhow!("--place: {e}; use a gazetteer id{ids} (eventmap geocode NAME lists them)")
         })?;
-        q.filter.place = Some(PlaceFilter {
-            gazetteer_id: info.gazetteer_id,
-            near: Near { lon: info.lon, lat: info.lat, radius_km: q.radius_km.unwrap_or(25.0) },
-        });
+        q.filter.place = Some(found);
     }
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(

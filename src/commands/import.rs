@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::api::import::GazetteerPlaces;
 use crate::cli::ImportArgs;
 use crate::domain::{PlaceInput, Vocabulary};
 use crate::gazetteer::CustomPlace;
 use crate::import::pipeline::{self, Checker, PlaceCompleter, Progress, Spool};
+use crate::import::places::GazetteerPlaces;
 use crate::import::{ImportOptions, ImportReport, Mapping};
 use crate::store::Actor;
 

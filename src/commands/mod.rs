@@ -83,11 +83,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Copy { from, to } => copy::run(&from, &to).await,
         Command::Backup { file } => {
             let store = open_store(&cli.database).await?;
-            let sqlite = store
-                .as_sqlite()
-                .context("backup copies SQLite databases; for PostgreSQL use pg_dump (see docs/DEPLOYMENT.md)")?;
             let path = file.to_str().context("the backup path is not valid UTF-8")?;
-            sqlite.backup(path).await.with_context(|| format!("could not back up to {path}"))?;
+            store.backup(path).await.with_context(|| format!("could not back up to {path}"))?;
             eprintln!("backed up {} to {path}", store::redact_url(&cli.database));
             Ok(())
         }

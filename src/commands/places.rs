@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use crate::api::places::NewPlace;
 use crate::cli::{GeocodeArgs, PlacesCommand};
+use crate::gazetteer::NewPlace;
 use crate::gazetteer::{SearchOptions, geonames_dump};
 use crate::store::Actor;
 

@@ -56,6 +56,9 @@ impl BBox {
     }
 }
 
+/// The radius of `near=` and `place=` filters when `radius_km` is not given, in kilometres.
+pub const DEFAULT_RADIUS_KM: f64 = 25.0;
+
 /// Within `radius_km` of a point (great-circle distance on a sphere of radius 6371 km).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Near {
@@ -410,7 +413,7 @@ pub fn parse_query(
             if !(-180.0..=180.0).contains(&lon) {
                 e.add("lon", "must be within -180..180");
             }
-            q.filter.near = Some(Near { lon, lat, radius_km: q.radius_km.unwrap_or(25.0) });
+            q.filter.near = Some(Near { lon, lat, radius_km: q.radius_km.unwrap_or(DEFAULT_RADIUS_KM) });
         }
         (None, None) => {}
         (Some(_), None) => e.add("lon", "is required with lat"),

@@ -15,6 +15,7 @@ pub mod place;
 pub mod properties;
 pub mod revision;
 pub mod source;
+pub mod team_place;
 pub mod text;
 pub mod time;
 

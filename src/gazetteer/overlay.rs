@@ -1,26 +1,12 @@
 //! A team's own places (custom places and imported GeoNames rows), searched beside the embedded
 //! index. Kept small enough to rebuild whenever a place is added.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{Kind, PlaceInfo};
+use super::{CustomPlace, Gazetteer, Kind, PlaceInfo};
+use crate::domain::place::{check_country, check_lat, check_lon};
+use crate::domain::{ValidationErrors, text};
 use crate::fold;
-
-/// A place added by a team, as stored in the database.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CustomPlace {
-    /// `custom:<uuid>`, or `geonames:<id>` for rows imported from a GeoNames dump.
-    pub id: String,
-    pub name: String,
-    pub kind: Kind,
-    pub country: Option<String>,
-    pub admin1: Option<String>,
-    pub lon: f64,
-    pub lat: f64,
-    pub population: u64,
-    /// Every name, in any script (the main name included).
-    pub names: Vec<String>,
-}
 
 impl CustomPlace {
     pub fn info(&self) -> PlaceInfo {
@@ -37,10 +23,66 @@ impl CustomPlace {
             bbox: None,
         }
     }
+}
 
-    /// Whether the place was added by the team itself rather than imported from GeoNames.
-    pub fn is_team_place(&self) -> bool {
-        self.id.starts_with("custom:")
+/// A team's own place as a client sends it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlace {
+    pub name: String,
+    /// Further names, in any language or script.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// country, region, district, settlement, site (default), natural, area.
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub admin1: Option<String>,
+    #[serde(default)]
+    pub population: Option<u64>,
+}
+
+impl NewPlace {
+    /// Validates the place, filling country and admin1 from the nearest gazetteer place.
+    pub fn validate(self, g: &Gazetteer) -> Result<CustomPlace, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let name = text::check_required("name", &self.name, 200, &mut e);
+        let names = text::check_labels("names", &self.names, 200, 100, &mut e);
+        check_lon("lon", self.lon, &mut e);
+        check_lat("lat", self.lat, &mut e);
+        let kind = match self.kind.as_deref() {
+            None => Kind::Site,
+            Some(k) => Kind::parse(k).unwrap_or_else(|| {
+                e.add("kind", "must be one of country, region, district, settlement, site, natural, area");
+                Kind::Site
+            }),
+        };
+        let mut country = self.country.as_deref().map(|c| check_country("country", c, &mut e));
+        let mut admin1 = self.admin1.map(|a| text::check_text("admin1", &a, 200, &mut e)).filter(|a| !a.is_empty());
+        e.into_result(())?;
+        if country.is_none() || admin1.is_none() {
+            if let Some((near, _)) = g.reverse(self.lon, self.lat, 100.0, 1).into_iter().next() {
+                country = country.or(near.country);
+                admin1 = admin1.or(near.admin1);
+            }
+        }
+        let mut all = vec![name.clone()];
+        all.extend(names.into_iter().filter(|n| n != &name));
+        Ok(CustomPlace {
+            id: format!("custom:{}", uuid::Uuid::now_v7()),
+            name,
+            kind,
+            country,
+            admin1,
+            lon: self.lon,
+            lat: self.lat,
+            population: self.population.unwrap_or(0),
+            names: all,
+        })
     }
 }
 

@@ -19,6 +19,7 @@ pub mod gdelt;
 pub mod geojson;
 pub mod mapping;
 pub mod pipeline;
+pub mod places;
 pub mod timemap;
 
 use std::io::BufRead;

@@ -2,27 +2,26 @@
 //!
 //! The trait takes and returns domain values, never rows. Each write is one transaction that also
 //! rewrites every derived index row (spatial, time, text, terms), so a crash leaves either the whole
-//! write or none of it. The store knows nothing of HTTP.
+//! write or none of it. The store knows nothing of HTTP, and depends only on `domain` (and on
+//! `auth` for the token records it keeps).
+//!
+//! This top level holds the traits and what both backends share: the SQL of every read
+//! (`sql`), the derived values of a write (`prepare`), the rules of a write (`rules`), the
+//! source rule (`sources`), stored columns read back into values (`stored`) and the rows of a
+//! copy (`transfer`). Each backend is a room behind the traits: `sqlite/` and `postgres/`.
 
-pub mod postgres;
-mod postgres_load;
-mod postgres_write;
+// What both backends share: the SQL of every read, the derived values of a write, the rules of
+// a write, the source rule, and the rows of a copy.
 mod prepare;
 mod rules;
 mod sources;
 pub mod sql;
-pub mod sqlite;
-mod sqlite_append;
-mod sqlite_bulk;
-mod sqlite_dump;
-mod sqlite_import;
-mod sqlite_journal;
-mod sqlite_read;
-mod sqlite_render;
-mod sqlite_rtree;
-mod sqlite_terms;
-mod sqlite_write;
+mod stored;
 pub mod transfer;
+
+// A room per backend behind the traits below.
+pub mod postgres;
+pub mod sqlite;
 
 use std::sync::Arc;
 
@@ -34,6 +33,8 @@ use uuid::Uuid;
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest};
 use crate::domain::{Event, EventFilter, Revision};
+
+use crate::auth::TokenStore;
 
 pub use prepare::Prepared;
 
@@ -137,6 +138,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Internal(String),
+    /// The backend cannot do this; the message says what to use instead.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -220,86 +224,31 @@ pub trait EventStore: Send + Sync + 'static {
     }
 }
 
-/// Roles of API tokens, weakest first.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Editor,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Editor => "editor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Viewer, Self::Editor, Self::Admin].into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-/// A stored token, without its secret.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct TokenInfo {
-    pub id: String,
-    pub name: String,
-    pub role: Role,
-    #[serde(with = "crate::domain::source::rfc3339")]
-    #[schema(value_type = String)]
-    pub created_at: DateTime<Utc>,
-    #[serde(with = "crate::domain::source::opt_rfc3339")]
-    #[schema(value_type = Option<String>)]
-    pub revoked_at: Option<DateTime<Utc>>,
-    #[serde(with = "crate::domain::source::opt_rfc3339")]
-    #[schema(value_type = Option<String>)]
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// SHA-256 of the secret, hex. Never serialised.
-    #[serde(skip)]
-    pub secret_hash: String,
-}
-
-/// Storage of API tokens.
-#[async_trait]
-pub trait TokenStore: Send + Sync + 'static {
-    async fn insert_token(&self, token: &TokenInfo) -> Result<(), StoreError>;
-    async fn token(&self, id: &str) -> Result<Option<TokenInfo>, StoreError>;
-    async fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError>;
-    /// Marks a token revoked; false when there is no such live token.
-    async fn revoke_token(&self, id: &str) -> Result<bool, StoreError>;
-    async fn touch_token(&self, id: &str) -> Result<(), StoreError>;
-}
-
 /// Storage of a team's own places.
 #[async_trait]
 pub trait PlaceStore: Send + Sync + 'static {
     /// Every stored place.
-    async fn custom_places(&self) -> Result<Vec<crate::gazetteer::CustomPlace>, StoreError>;
+    async fn custom_places(&self) -> Result<Vec<crate::domain::team_place::CustomPlace>, StoreError>;
     /// Stores places (replacing any with the same id) in one transaction.
-    async fn put_custom_places(&self, places: &[crate::gazetteer::CustomPlace], by: &Actor) -> Result<(), StoreError>;
+    async fn put_custom_places(
+        &self,
+        places: &[crate::domain::team_place::CustomPlace],
+        by: &Actor,
+    ) -> Result<(), StoreError>;
 }
 
 /// Everything a backend stores.
-pub trait Store: EventStore + TokenStore + PlaceStore {
-    /// A consistent copy of the database into a new file, where the backend can make one.
-    fn as_sqlite(&self) -> Option<&sqlite::SqliteStore> {
-        None
+#[async_trait]
+pub trait Store: EventStore + TokenStore<Error = StoreError> + PlaceStore {
+    /// Writes a consistent copy of the whole database into the new file `path`, safe while
+    /// serving. A backend that cannot says so with [`StoreError::Unsupported`] and what to use
+    /// instead.
+    async fn backup(&self, path: &str) -> Result<(), StoreError>;
+}
+
+impl From<crate::auth::BadName> for StoreError {
+    fn from(e: crate::auth::BadName) -> Self {
+        Self::Conflict(e.to_string())
     }
 }
 

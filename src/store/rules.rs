@@ -38,6 +38,24 @@ pub fn same_fields(before: &EventData, after: &EventData) -> bool {
     diff(Some(before), Some(after)).as_object().is_some_and(|m| m.is_empty())
 }
 
+/// The event an update makes: `ev` is `before` with its new fields and its sources resolved, and
+/// `sources_filled` says whether stored sources gained fields from it. `None` when nothing
+/// changed, so that no revision and no change number are spent; otherwise `ev` at the next
+/// revision, changed at `now`.
+pub fn revised(before: &Event, mut ev: Event, sources_filled: bool, now: DateTime<Utc>) -> Option<Event> {
+    if same_fields(&before.data, &ev.data) && !sources_filled {
+        return None;
+    }
+    ev.updated_at = now;
+    ev.revision = before.revision + 1;
+    Some(ev)
+}
+
+/// The event as its deletion records it in the history: `before`, at `revision`, changed at `now`.
+pub fn deleted(before: &Event, revision: u32, now: DateTime<Utc>) -> Event {
+    Event { updated_at: now, revision, ..before.clone() }
+}
+
 /// The Feature a deleted event is served as.
 pub fn tombstone_feature(before: &Event, revision: u32, at: DateTime<Utc>, reason: &str) -> String {
     json!({"type": "Feature", "id": before.id, "geometry": null, "properties": {

@@ -235,7 +235,7 @@ fn text_condition(sql: &mut Sql, q: &str) -> bool {
         }
         Dialect::Postgres => {
             // The stored tsvector holds the folded words as lexemes, untouched by any parser
-            // (see `store::postgres_write`), so the query is written as lexemes too: quoted,
+            // (see `store::postgres::write`), so the query is written as lexemes too: quoted,
             // and cast rather than parsed by `to_tsquery`.
             // Words longer than a lexeme may be are not stored, so they match nothing.
             if terms.iter().any(|(w, _)| w.len() > MAX_LEXEME_BYTES) {

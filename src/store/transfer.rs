@@ -6,9 +6,9 @@
 //! server writes); the target writes everything in one write transaction, so a failed copy
 //! leaves the target as it was.
 
-use crate::gazetteer::CustomPlace;
+use crate::domain::team_place::CustomPlace;
 
-use super::TokenInfo;
+use crate::auth::TokenInfo;
 
 /// One stored event, tombstones included.
 #[derive(Debug, Clone, PartialEq)]

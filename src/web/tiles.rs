@@ -5,15 +5,11 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::Path;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::antimeridian;
 use super::clip::{self, Box2, P};
 use super::mvt::{self, EXTENT, Layer, Pt, Shapes};
-use crate::api::error::ApiError;
 
 /// Tiles are cut up to this zoom; the map enlarges the last ones beyond it. At zoom 8 a tile
 /// unit is about 38 m at the equator, finer than the 1:10m shapes.
@@ -230,11 +226,11 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
 /// 3 ms and are cut again each time.
 const KEPT_ZOOM: u8 = 4;
 
-type Kept = std::sync::Mutex<std::collections::HashMap<(u8, u32, u32), axum::body::Bytes>>;
+type Kept = std::sync::Mutex<std::collections::HashMap<(u8, u32, u32), bytes::Bytes>>;
 static KEPT: OnceLock<Kept> = OnceLock::new();
 
 /// The tile `z/x/y`, from the kept ones where it is one of them.
-fn kept_tile(z: u8, x: u32, y: u32) -> Option<axum::body::Bytes> {
+pub fn kept_tile(z: u8, x: u32, y: u32) -> Option<bytes::Bytes> {
     if z > KEPT_ZOOM {
         return tile(z, x, y).map(Into::into);
     }
@@ -242,39 +238,17 @@ fn kept_tile(z: u8, x: u32, y: u32) -> Option<axum::body::Bytes> {
     if let Some(b) = kept.lock().expect("tile cache lock").get(&(z, x, y)) {
         return Some(b.clone());
     }
-    let b: axum::body::Bytes = tile(z, x, y)?.into();
+    let b: bytes::Bytes = tile(z, x, y)?.into();
     kept.lock().expect("tile cache lock").insert((z, x, y), b.clone());
     Some(b)
 }
 
-/// `GET /basemap/tiles/{z}/{x}/{y}.mvt`.
-pub async fn handler(Path((z, x, file)): Path<(String, String, String)>) -> Response {
-    let parsed = (|| {
-        let z: u8 = z.parse().ok()?;
-        let x: u32 = x.parse().ok()?;
-        let y: u32 = file.strip_suffix(".mvt")?.parse().ok()?;
-        (z <= MAX_ZOOM && x < (1 << z) && y < (1 << z)).then_some((z, x, y))
-    })();
-    let Some((z, x, y)) = parsed else {
-        return ApiError::NotFound(format!(
-            "no basemap tile {z}/{x}/{file}: tiles are z/x/y.mvt with z from 0 to {MAX_ZOOM} and x, y below 2^z"
-        ))
-        .into_response();
-    };
-    let bytes = match tokio::task::spawn_blocking(move || kept_tile(z, x, y)).await {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            return ApiError::NotFound("this eventmap was built without the map (feature `web`)".into())
-                .into_response();
-        }
-        Err(e) => return ApiError::Internal(format!("cutting tile {z}/{x}/{y}: {e}")).into_response(),
-    };
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
-    // The shapes change only with a new build.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    r
+/// The tile a path `z/x/y.mvt` names, if it is one of the tiles there are.
+pub fn parse_path(z: &str, x: &str, file: &str) -> Option<(u8, u32, u32)> {
+    let z: u8 = z.parse().ok()?;
+    let x: u32 = x.parse().ok()?;
+    let y: u32 = file.strip_suffix(".mvt")?.parse().ok()?;
+    (z <= MAX_ZOOM && x < (1 << z) && y < (1 << z)).then_some((z, x, y))
 }
 
 #[cfg(test)]
@@ -372,7 +346,7 @@ mod tests {
         }
         let (a, b) = (kept_tile(2, 2, 1).unwrap(), kept_tile(2, 2, 1).unwrap());
         assert_eq!(a.as_ptr(), b.as_ptr(), "the same kept bytes");
-        assert_eq!(a, axum::body::Bytes::from(tile(2, 2, 1).unwrap()), "and the same as cutting it");
+        assert_eq!(a, bytes::Bytes::from(tile(2, 2, 1).unwrap()), "and the same as cutting it");
         let (c, d) = (kept_tile(8, 153, 102).unwrap(), kept_tile(8, 153, 102).unwrap());
         assert_eq!(c, d);
         assert_ne!(c.as_ptr(), d.as_ptr(), "cut again");

@@ -15,9 +15,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use eventmap::api::{ApiConfig, AppState, router};
+use eventmap::auth::Role;
 use eventmap::domain::Vocabulary;
 use eventmap::gazetteer::Gazetteer;
-use eventmap::store::{DynStore, Role};
+use eventmap::store::DynStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

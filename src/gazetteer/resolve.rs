@@ -1,13 +1,12 @@
-//! Completing the places of an event through the gazetteer before it is validated: a name is
-//! geocoded, a gazetteer id is looked up, and bare coordinates are reverse geocoded. An unknown or
-//! too ambiguous name fails with the candidates listed, so the client can pick one.
+//! Place resolution: a place name or gazetteer id turned into what a filter or an event needs.
+//! The HTTP API, `eventmap export`, the importers and the demo all call these functions, so a
+//! name means the same place everywhere. Errors are typed ([`ResolveError`], [`Unresolved`]) and
+//! carry the candidates; how they are shown (a 400 or 422 problem, a command-line message, an
+//! import rejection) is the caller's business. No HTTP here.
 
-use serde_json::{Value, json};
-
-use super::error::ApiError;
-use crate::domain::filter::distance_km;
+use super::{Candidate, Gazetteer, Kind, PlaceInfo, SearchOptions};
+use crate::domain::filter::{DEFAULT_RADIUS_KM, Near, PlaceFilter, distance_km};
 use crate::domain::{FieldError, PlaceInput};
-use crate::gazetteer::{Candidate, Gazetteer, Kind, SearchOptions};
 
 /// Two candidates closer than this are one place for the purpose of ambiguity (a city and the
 /// district named after it).
@@ -16,6 +15,18 @@ const SAME_PLACE_KM: f64 = 50.0;
 const AMBIGUITY_MARGIN: f64 = 0.04;
 /// How far a point may be from a place for reverse geocoding to name it.
 pub const REVERSE_KM: f64 = 50.0;
+/// How many candidates a name is weighed against.
+const CANDIDATES: usize = 5;
+
+/// Why a place name or id names no one place.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ResolveError {
+    #[error("the gazetteer knows no place `{0}`")]
+    Unknown(String),
+    /// Several places fit about equally well; the best first.
+    #[error("`{name}` could be several places")]
+    Ambiguous { name: String, candidates: Vec<Candidate> },
+}
 
 fn contains(region: &Candidate, p: &Candidate) -> bool {
     matches!(region.place.kind, Kind::Country | Kind::Region | Kind::District)
@@ -42,24 +53,45 @@ pub fn pick(cands: &[Candidate]) -> Option<&Candidate> {
     (!rival).then_some(top)
 }
 
-/// Candidates as a problem lists them.
-pub fn candidates_json(field: &str, cands: &[Candidate]) -> Vec<Value> {
-    cands
-        .iter()
-        .map(|c| {
-            json!({"for": field, "gazetteer_id": c.place.gazetteer_id, "name": c.place.name, "kind": c.place.kind,
-                   "country": c.place.country, "admin1": c.place.admin1, "population": c.place.population,
-                   "lon": c.place.lon, "lat": c.place.lat, "matched_name": c.matched_name, "score": c.score})
-        })
-        .collect()
+/// The one place that `place` names: a gazetteer id (`geonames:…`, `custom:…`) or a name that is
+/// neither unknown nor ambiguous.
+pub fn place(g: &Gazetteer, place: &str) -> Result<PlaceInfo, ResolveError> {
+    if place.contains(':') {
+        return g.get(place).map(|(info, _)| info).ok_or_else(|| ResolveError::Unknown(place.to_string()));
+    }
+    let cands = g.search(place, &SearchOptions { limit: CANDIDATES, ..Default::default() });
+    match pick(&cands) {
+        Some(c) => Ok(c.place.clone()),
+        None if cands.is_empty() => Err(ResolveError::Unknown(place.to_string())),
+        None => Err(ResolveError::Ambiguous { name: place.to_string(), candidates: cands }),
+    }
 }
 
-/// Fills in what the gazetteer knows about each place. `country_hint` applies to names without
-/// a country of their own.
-pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: Option<&str>) -> Result<(), ApiError> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut candidates: Vec<Value> = Vec::new();
-    let mut ambiguous = false;
+/// The filter `place=` (with `radius_km`, [`DEFAULT_RADIUS_KM`] when absent) asks for: events
+/// that reference the place, or lie within the radius of it.
+pub fn place_filter(g: &Gazetteer, name_or_id: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ResolveError> {
+    let info = place(g, name_or_id)?;
+    let radius_km = radius_km.unwrap_or(DEFAULT_RADIUS_KM);
+    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km } })
+}
+
+/// Places of an event that could not be completed: a message for each field, and the candidates
+/// of ambiguous names with the field they are for (`places[0]`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", if *.ambiguous { "some place names are ambiguous" } else { "some places could not be resolved" })]
+pub struct Unresolved {
+    /// Whether a name was ambiguous (rather than only unknown).
+    pub ambiguous: bool,
+    pub errors: Vec<FieldError>,
+    pub candidates: Vec<(String, Candidate)>,
+}
+
+/// Fills in what the gazetteer knows about each place of an event: a name is geocoded, a
+/// gazetteer id is looked up, and bare coordinates are reverse geocoded. `country_hint` applies
+/// to names without a country of their own. Coordinates out of range are left for validation to
+/// report.
+pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: Option<&str>) -> Result<(), Unresolved> {
+    let mut out = Unresolved { ambiguous: false, errors: Vec::new(), candidates: Vec::new() };
     for (i, p) in places.iter_mut().enumerate() {
         let field = format!("places[{i}]");
         if let (Some(lon), Some(lat)) = (p.lon, p.lat) {
@@ -91,7 +123,7 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
                     p.admin1 = p.admin1.take().or(info.admin1);
                     p.precision = p.precision.or(Some(info.kind.precision()));
                 }
-                None => errors.push(FieldError {
+                None => out.errors.push(FieldError {
                     field: format!("{field}.gazetteer_id"),
                     message: format!("`{id}` is not in the gazetteer"),
                 }),
@@ -101,7 +133,7 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
         let Some(name) = p.name.clone().filter(|n| !n.trim().is_empty()) else { continue };
         let opts = SearchOptions {
             country: p.country.clone().or_else(|| country_hint.map(str::to_string)),
-            limit: 5,
+            limit: CANDIDATES,
             ..Default::default()
         };
         let cands = g.search(&name, &opts);
@@ -114,27 +146,23 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
                 p.admin1 = p.admin1.take().or_else(|| c.place.admin1.clone());
                 p.precision = p.precision.or(Some(c.place.kind.precision()));
             }
-            None if cands.is_empty() => errors.push(FieldError {
+            None if cands.is_empty() => out.errors.push(FieldError {
                 field: format!("{field}.name"),
                 message: format!(
                     "the gazetteer knows no place called `{name}`; give coordinates or add it with POST /api/places"
                 ),
             }),
             None => {
-                ambiguous = true;
-                errors.push(FieldError {
+                out.ambiguous = true;
+                out.errors.push(FieldError {
                     field: format!("{field}.name"),
                     message: format!(
                         "`{name}` could be several places; give a gazetteer_id, a country or coordinates (see candidates)"
                     ),
                 });
-                candidates.extend(candidates_json(&field, &cands));
+                out.candidates.extend(cands.into_iter().map(|c| (field.clone(), c)));
             }
         }
     }
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let detail = if ambiguous { "some place names are ambiguous" } else { "some places could not be resolved" };
-    Err(ApiError::UnresolvedPlace { detail: detail.into(), errors, candidates: Value::Array(candidates) })
+    if out.errors.is_empty() { Ok(()) } else { Err(out) }
 }

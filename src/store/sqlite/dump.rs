@@ -6,10 +6,12 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc::{Receiver, Sender, channel};
 use uuid::Uuid;
 
-use super::sqlite::SqliteStore;
-use super::transfer::{COUNTS_SQL, ChangeRow, Chunk, Counts, EventRow, LinkRow, PlaceRow, RevisionRow, SourceRow};
-use super::{Role, StoreError, TokenInfo};
-use crate::domain::time::from_millis;
+use super::SqliteStore;
+use crate::store::StoreError;
+use crate::store::stored::{self, PLACE_COLUMNS, TOKEN_COLUMNS};
+use crate::store::transfer::{
+    COUNTS_SQL, ChangeRow, Chunk, Counts, EventRow, LinkRow, PlaceRow, RevisionRow, SourceRow,
+};
 
 fn uuid(s: String) -> Result<Uuid, StoreError> {
     Uuid::parse_str(&s).map_err(|e| StoreError::Internal(format!("stored id `{s}` is not a UUID: {e}")))
@@ -63,20 +65,8 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 c,
                 tx,
                 size,
-                "SELECT id, name, role, secret_hash, created_at, revoked_at, last_used_at FROM tokens ORDER BY created_at, id",
-                |r| {
-                    let role: String = r.get(2)?;
-                    Ok(TokenInfo {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        role: Role::parse(&role)
-                            .ok_or_else(|| StoreError::Internal(format!("unknown role `{role}`")))?,
-                        secret_hash: r.get(3)?,
-                        created_at: from_millis(r.get(4)?),
-                        revoked_at: r.get::<_, Option<i64>>(5)?.map(from_millis),
-                        last_used_at: r.get::<_, Option<i64>>(6)?.map(from_millis),
-                    })
-                },
+                &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"),
+                |r| stored::token(r),
                 Chunk::Tokens,
             )
         },
@@ -85,27 +75,10 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 c,
                 tx,
                 size,
-                "SELECT id, name, kind, country, admin1, lon, lat, population, names, created_at, created_by \
-                 FROM places ORDER BY id",
+                &format!("SELECT {PLACE_COLUMNS}, created_at, created_by FROM places ORDER BY id"),
                 |r| {
-                    let kind: String = r.get(2)?;
-                    let names: String = r.get(8)?;
-                    Ok(PlaceRow {
-                        place: crate::gazetteer::CustomPlace {
-                            id: r.get(0)?,
-                            name: r.get(1)?,
-                            kind: crate::gazetteer::Kind::parse(&kind)
-                                .ok_or_else(|| StoreError::Internal(format!("unknown place kind `{kind}`")))?,
-                            country: r.get(3)?,
-                            admin1: r.get(4)?,
-                            lon: r.get(5)?,
-                            lat: r.get(6)?,
-                            population: r.get::<_, i64>(7)?.max(0) as u64,
-                            names: serde_json::from_str(&names).map_err(|e| StoreError::Internal(e.to_string()))?,
-                        },
-                        created_at: r.get(9)?,
-                        created_by: r.get(10)?,
-                    })
+                    let place = stored::place(r)?;
+                    Ok(PlaceRow { place, created_at: r.get(9)?, created_by: r.get(10)? })
                 },
                 Chunk::Places,
             )

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// Switches `c` to a rollback journal when the database holds no event and no other connection
 /// has it open. Returns whether it did; `c` must not be in a transaction.

@@ -7,6 +7,13 @@
 //! so that the B-trees it grows stay in memory instead of being spilled to the log and read back
 //! (measured: 22,500 against 16,800 rows/s for 200,000 rows, see `docs/PERFORMANCE.md`).
 
+pub(super) mod append;
+mod bulk;
+pub(super) mod journal;
+mod render;
+mod rtree;
+mod terms;
+
 use std::collections::{HashMap, HashSet};
 
 use std::time::{Duration, Instant};
@@ -14,13 +21,13 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use super::prepare::Prepared;
-use super::rules::Current;
-use super::sqlite_render::{Step, Workers};
-use super::sqlite_terms::KeptTerms;
-use super::sqlite_write as w;
-use super::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
-use super::{sqlite_bulk, sqlite_rtree};
+use super::write as w;
+use crate::store::prepare::Prepared;
+use crate::store::rules::Current;
+use crate::store::{Actor, ImportChunk, ImportCounts, ImportItem, StoreError};
+use render::{Step, Workers};
+use terms::KeptTerms;
+
 use crate::domain::Event;
 use crate::domain::revision::Action;
 
@@ -29,7 +36,7 @@ pub const WRITER_CACHE_KIB: i64 = 32 * 1024;
 /// The writer's page cache in KiB while a streamed import runs.
 pub const IMPORT_CACHE_KIB: i64 = 512 * 1024;
 
-/// Writes `chunks` in one transaction on connection `c` (see [`EventStore::import_stream`](super::EventStore::import_stream)).
+/// Writes `chunks` in one transaction on connection `c` (see [`EventStore::import_stream`](crate::store::EventStore::import_stream)).
 pub fn stream(
     c: &mut Connection,
     chunks: &mut tokio::sync::mpsc::Receiver<ImportChunk>,
@@ -119,8 +126,8 @@ struct Finished {
 /// What an import defers to its end: the R*Tree entries of new events and, in a database that
 /// held no event, the indexes of `events`.
 struct Load {
-    rtree: sqlite_rtree::Deferred,
-    indexes: Option<sqlite_bulk::Deferred>,
+    rtree: rtree::Deferred,
+    indexes: Option<bulk::Deferred>,
     /// The filter terms of new events, in a database that held no event.
     terms: Option<KeptTerms>,
     /// The sources stored so far, in a database that held none.
@@ -137,7 +144,7 @@ const TERMS_KEPT: usize = 8 << 20;
 
 impl Load {
     fn begin(tx: &Transaction<'_>) -> Result<Self, StoreError> {
-        let rtree = sqlite_rtree::begin(tx)?;
+        let rtree = rtree::begin(tx)?;
         let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
         let any_source: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sources)", [], |r| r.get(0))?;
         let sources = (!any_source).then(w::SourcesSeen::default);
@@ -146,7 +153,7 @@ impl Load {
         } else {
             Self {
                 rtree,
-                indexes: Some(sqlite_bulk::begin(tx)?),
+                indexes: Some(bulk::begin(tx)?),
                 terms: Some(KeptTerms::default()),
                 sources,
                 stored: Stored::Nothing(HashMap::new()),
@@ -162,11 +169,11 @@ impl Load {
         let terms = t.elapsed();
         let t = Instant::now();
         if let Some(d) = self.indexes {
-            sqlite_bulk::finish(tx, d)?;
+            bulk::finish(tx, d)?;
         }
         let indexes = t.elapsed();
         let t = Instant::now();
-        sqlite_rtree::finish(tx, self.rtree)?;
+        rtree::finish(tx, self.rtree)?;
         Ok(Finished { terms, indexes, rtree: t.elapsed() })
     }
 }

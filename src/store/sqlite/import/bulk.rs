@@ -13,7 +13,7 @@
 
 use rusqlite::Transaction;
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// The indexes of `events` that a load dropped, as the statements that create them.
 #[derive(Debug, Default)]

@@ -5,11 +5,11 @@
 
 use sqlx::{Postgres, Row as _, Transaction};
 
-use super::postgres::PgStore;
-use super::postgres_write::{self as w, CHUNK, GEOM_FROM_TEXT};
-use super::transfer::{COUNTS_SQL, Chunk, Counts, EventRow};
-use super::{Prepared, StoreError};
+use super::PgStore;
+use super::write::{self as w, CHUNK, GEOM_FROM_TEXT};
 use crate::domain::Event;
+use crate::store::transfer::{COUNTS_SQL, Chunk, Counts, EventRow};
+use crate::store::{Prepared, StoreError};
 
 /// A copy in progress; nothing is visible until [`Loader::finish`].
 pub struct Loader {

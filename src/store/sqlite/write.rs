@@ -8,15 +8,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{CachedStatement, OptionalExtension, Statement, Transaction, params};
 use uuid::Uuid;
 
-use super::prepare::{self, Prepared};
-use super::rules::{Current, tombstone_feature};
-use super::sources;
-use super::sqlite_append::append;
-use super::{Actor, StoreError};
+use super::import::append::append;
 use crate::domain::event::EventData;
 use crate::domain::revision::Action;
 use crate::domain::time::from_millis;
 use crate::domain::{Event, Source};
+use crate::store::prepare::{self, Prepared};
+use crate::store::rules::{Current, tombstone_feature};
+use crate::store::{Actor, StoreError};
+use crate::store::{sources, stored};
 
 /// Reserves `n` change numbers (the first is returned) and a change time later than every
 /// earlier transaction's. The changes of one transaction share its time: they become visible
@@ -251,8 +251,8 @@ impl<'t> Inserts<'t> {
 
     /// Writes new events and their derived rows but the filter terms and the R*Tree entries, which
     /// an import writes itself (the terms sorted by key, the R*Tree entries at its end,
-    /// `sqlite_rtree::finish`): rows of `(seq, change, event)`.
-    /// Rows of a table go many to a statement (`sqlite_append`), the full-text index and the
+    /// `import::rtree::finish`): rows of `(seq, change, event)`.
+    /// Rows of a table go many to a statement (`import::append`), the full-text index and the
     /// source links row by row.
     pub fn new_events(&mut self, tx: &Transaction<'_>, rows: &[(i64, i64, &Prepared)]) -> Result<(), StoreError> {
         append(tx, "events", &EVENT_COLUMNS, rows, |st, at, (seq, change, p)| bind_event(st, at, *seq, *change, p))?;
@@ -451,13 +451,8 @@ fn load_where(tx: &Transaction<'_>, cond: &str, key: impl rusqlite::ToSql) -> Re
     Ok(tx
         .prepare_cached(&format!("SELECT seq, revision, deleted, feature, geometry_explicit FROM events WHERE {cond}"))?
         .query_row([key], |r| {
-            let deleted = r.get::<_, i64>(2)? != 0;
-            let event = if deleted {
-                None
-            } else {
-                Event::from_feature_json(&r.get::<_, String>(3)?, r.get::<_, i64>(4)? != 0).ok()
-            };
-            Ok(Current { seq: r.get(0)?, revision: r.get(1)?, deleted, event })
+            let (deleted, explicit) = (r.get::<_, i64>(2)? != 0, r.get::<_, i64>(4)? != 0);
+            Ok(stored::current(r.get(0)?, r.get(1)?, deleted, &r.get::<_, String>(3)?, explicit))
         })
         .optional()?)
 }

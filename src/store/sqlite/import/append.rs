@@ -10,7 +10,7 @@
 
 use rusqlite::{CachedStatement, Statement, Transaction};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// Rows written by one statement.
 pub const ROWS: usize = 64;

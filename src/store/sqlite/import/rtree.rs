@@ -19,7 +19,7 @@
 
 use rusqlite::{Transaction, params};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// Milliseconds in a day: the R*Tree's time axis is in days.
 const DAY_MS: f64 = 86_400_000.0;

@@ -9,8 +9,8 @@
 use rusqlite::Transaction;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::StoreError;
-use super::sqlite_append::append;
+use super::append::append;
+use crate::store::StoreError;
 
 /// Terms kept for writing: `(kind, value)` to the numbers of its events, increasing.
 #[derive(Debug, Default)]

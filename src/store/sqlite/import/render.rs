@@ -12,10 +12,10 @@ use std::thread::Scope;
 
 use uuid::Uuid;
 
-use super::prepare::Prepared;
-use super::rules::{Current, same_fields};
 use crate::domain::Event;
 use crate::domain::event::EventData;
+use crate::store::prepare::Prepared;
+use crate::store::rules::{Current, same_fields};
 
 /// What the writer does with one imported event.
 pub enum Step {

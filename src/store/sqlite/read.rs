@@ -14,8 +14,8 @@ use futures::StreamExt;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
-use super::sql::{Bind, Sql};
-use super::{Row, RowStream, StoreError};
+use crate::store::sql::{Bind, Sql};
+use crate::store::{Row, RowStream, StoreError};
 
 /// Rows handed from the reading thread to the response at a time.
 const BATCH: usize = 256;
@@ -26,6 +26,24 @@ pub struct Readers {
     inner: Arc<(Mutex<Vec<Connection>>, Condvar)>,
     path: PathBuf,
     size: usize,
+}
+
+impl crate::store::stored::Columns for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self.get(i)?)
+    }
+    fn real(&self, i: usize) -> Result<f64, StoreError> {
+        Ok(self.get(i)?)
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

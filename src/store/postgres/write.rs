@@ -1,5 +1,5 @@
 //! The write side of the PostgreSQL backend: functions over one connection inside a write
-//! transaction, run by `PgStore`. They mirror `sqlite_write` step for step (the same change
+//! transaction, run by `PgStore`. They mirror `sqlite::write` step for step (the same change
 //! numbers and times, revisions, source rule and derived rows), but write rows in batches
 //! (`INSERT ... SELECT FROM UNNEST` of one array per column), so that an import of thousands of
 //! events costs a handful of round trips rather than several per event.
@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row as _};
 use uuid::Uuid;
 
-use super::prepare::{self, Prepared};
-use super::rules::{Current, tombstone_feature};
-use super::sources;
-use super::{Actor, StoreError};
 use crate::domain::event::EventData;
 use crate::domain::revision::Action;
 use crate::domain::time::from_millis;
 use crate::domain::{Event, Source};
+use crate::store::prepare::{self, Prepared};
+use crate::store::rules::{Current, tombstone_feature};
+use crate::store::{Actor, StoreError};
+use crate::store::{sources, stored};
 
 /// Rows written by one statement at most (keeps each statement's arrays a few MB).
 pub const CHUNK: usize = 2000;
@@ -71,14 +71,9 @@ pub async fn load(c: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Cu
         .fetch_all(&mut *c)
         .await?;
         for r in rows {
-            let id: Uuid = r.try_get(0)?;
-            let deleted = r.try_get::<i16, _>(3)? != 0;
-            let event = if deleted {
-                None
-            } else {
-                Event::from_feature_json(r.try_get::<&str, _>(4)?, r.try_get::<i16, _>(5)? != 0).ok()
-            };
-            out.insert(id, Current { seq: r.try_get(1)?, revision: r.try_get::<i32, _>(2)? as u32, deleted, event });
+            let (deleted, explicit) = (r.try_get::<i16, _>(3)? != 0, r.try_get::<i16, _>(5)? != 0);
+            let revision = r.try_get::<i32, _>(2)? as u32;
+            out.insert(r.try_get(0)?, stored::current(r.try_get(1)?, revision, deleted, r.try_get(4)?, explicit));
         }
     }
     Ok(out)
@@ -190,7 +185,7 @@ fn day_of_data(d: &EventData) -> i64 {
 /// `array_to_tsvector(string_to_array(.., ' '))`: the words exactly as folded, never re-parsed
 /// by PostgreSQL's text-search parser (which would split `uawire.org` differently from SQLite).
 pub fn lexemes(search: &str) -> String {
-    crate::fold::words(search).filter(|w| w.len() <= super::sql::MAX_LEXEME_BYTES).collect::<Vec<_>>().join(" ")
+    crate::fold::words(search).filter(|w| w.len() <= crate::store::sql::MAX_LEXEME_BYTES).collect::<Vec<_>>().join(" ")
 }
 
 /// An event row to write: its storage number, change number and prepared values.
@@ -416,7 +411,7 @@ pub async fn tombstone(
     Ok(revision)
 }
 
-/// One revision record to write; see `sqlite_write::record_revision` for what `changes` holds.
+/// One revision record to write; see `sqlite::write::record_revision` for what `changes` holds.
 pub struct RevisionWrite<'a> {
     pub event: &'a Event,
     pub action: Action,

@@ -1,0 +1,71 @@
+//! What every handler may use: the store, the gazetteer, the vocabulary, the settings from the
+//! command line, and the counters and caches that live as long as the server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::extent::ExtentCache;
+use super::limiter::FailureLimiter;
+use super::metrics::Metrics;
+use crate::domain::Vocabulary;
+use crate::gazetteer::Gazetteer;
+use crate::store::DynStore;
+
+/// Settings of the API that come from the command line.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Reads need a viewer token too.
+    pub private: bool,
+    /// The address clients use, for absolute links (`https://map.example.org`).
+    pub public_url: Option<String>,
+    /// A team's own basemap style URL, served to the map.
+    pub basemap_style: Option<String>,
+    /// The origin of `basemap_style`, allowed by the Content-Security-Policy.
+    pub basemap_origin: Option<String>,
+    /// Origins allowed to call the API from a browser (CORS); empty means none.
+    pub cors_origins: Vec<String>,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            private: false,
+            public_url: None,
+            basemap_style: None,
+            basemap_origin: None,
+            cors_origins: Vec::new(),
+            body_limit: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub gazetteer: Arc<Gazetteer>,
+    pub vocab: Arc<Vocabulary>,
+    pub config: Arc<ApiConfig>,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<FailureLimiter>,
+    /// The extent of the events, for OGC API – Features.
+    pub ogc: Arc<ExtentCache>,
+}
+
+impl AppState {
+    pub fn new(store: DynStore, gazetteer: Arc<Gazetteer>, vocab: Vocabulary, config: ApiConfig) -> Self {
+        Self {
+            store,
+            gazetteer,
+            vocab: Arc::new(vocab),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(FailureLimiter::default()),
+            ogc: Arc::new(ExtentCache::default()),
+        }
+    }
+}

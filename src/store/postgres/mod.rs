@@ -1,0 +1,136 @@
+//! The PostgreSQL backend, with PostGIS: for teams that run several stateless eventmap instances
+//! over one database. sqlx's PostgreSQL driver with a pool; the schema is brought up to date by
+//! the embedded migrations (`migrations/postgres/`) at open.
+//!
+//! Reads use the same SQL as SQLite (`store::sql`, PostgreSQL dialect): the same derived
+//! columns and tables, so that every filter means the same on both, with the GiST index on the
+//! geometry, the GIN index on the search vector and B-trees on time finding candidates. Writes
+//! (`write`) take turns on a lock row, like SQLite's single writer, so that revision
+//! checks hold across instances and change numbers commit in order.
+//!
+//! A database that cannot be reached at start is retried with backoff (`EVENTMAP_DATABASE_WAIT`
+//! seconds, 30 by default); one lost while serving turns requests into
+//! [`StoreError::Unavailable`] until it is back, with no restart needed. A read-only database
+//! (a hot-standby replica) is served read-only: no migrations, and writes refused.
+//!
+//! The room: `connect` (reaching the server, PostGIS, migrations), `write` (one write's rows, in
+//! batches), `events`, `import` and `accounts` (the traits), `load` (a copy written into an empty
+//! database).
+
+mod accounts;
+mod connect;
+mod events;
+mod import;
+mod load;
+mod write;
+
+pub use connect::postgis_advice;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::{PgPool, Postgres, Row as _};
+
+use crate::store::StoreError;
+use write as w;
+
+/// Rows handed from the query to the response at a time.
+const BATCH: usize = 256;
+
+/// How long a request waits for a pooled connection before it is told the database is
+/// unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a readiness check waits.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How the store connects: how long to keep trying at start, and how many connections to pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub wait: Duration,
+    pub pool_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { wait: Duration::from_secs(30), pool_size: 10 }
+    }
+}
+
+impl Settings {
+    /// The defaults, overridden by `EVENTMAP_DATABASE_WAIT` (seconds) and
+    /// `EVENTMAP_DATABASE_POOL` (connections per instance).
+    pub fn from_env() -> Self {
+        let num = |k: &str| std::env::var(k).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        let d = Self::default();
+        Self {
+            wait: num("EVENTMAP_DATABASE_WAIT").map(Duration::from_secs).unwrap_or(d.wait),
+            pool_size: num("EVENTMAP_DATABASE_POOL").map(|n| n.clamp(1, 1000) as u32).unwrap_or(d.pool_size),
+        }
+    }
+}
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    read_only: bool,
+}
+
+impl PgStore {
+    /// Refuses writes on a read-only database with a message that says where they go.
+    pub(super) fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::Unavailable(
+                "this eventmap instance reads from a read-only database (a replica): send writes to an instance \
+                 on the primary"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction, holding the writers' lock until it ends.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+        self.writable()?;
+        let mut tx = self.pool.begin().await?;
+        w::lock_writers(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// The pool, for the copy command and tests.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl crate::store::Store for PgStore {
+    async fn backup(&self, _path: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "backup copies SQLite databases; for PostgreSQL use pg_dump (see docs/DEPLOYMENT.md)".into(),
+        ))
+    }
+}
+
+/// Rows of PostgreSQL read as `store::stored` reads them. Whole numbers are `bigint` in most
+/// columns and `integer` or `smallint` in a few (revision numbers, flags): `int` takes any.
+impl crate::store::stored::Columns for sqlx::postgres::PgRow {
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get::<i64, _>(i).or_else(|_| self.try_get::<i32, _>(i).map(i64::from))?)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .try_get::<Option<i64>, _>(i)
+            .or_else(|_| self.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))?)
+    }
+    fn real(&self, i: usize) -> Result<f64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+}

@@ -1,0 +1,190 @@
+//! The event store on SQLite: each write one `BEGIN IMMEDIATE` transaction on the writer
+//! (`write`), each read on a pooled read-only connection (`read`), lists through the SQL of
+//! `store::sql`.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+use uuid::Uuid;
+
+use super::import;
+use super::write as w;
+use super::{BUSY_TIMEOUT, SqliteStore, join_error};
+use crate::domain::event::EventData;
+use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::revision::Action;
+use crate::domain::{Event, EventFilter, Revision};
+use crate::store::rules::{self, check_revision, tombstone_from_json};
+use crate::store::sql::{self, Dialect};
+use crate::store::stored::{self, REVISION_COLUMNS};
+use crate::store::{Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
+
+#[async_trait]
+impl crate::store::EventStore for SqliteStore {
+    async fn create(&self, id: Uuid, data: EventData, actor: &Actor) -> Result<Event, StoreError> {
+        let actor = actor.clone();
+        self.write(move |tx| {
+            if w::load(tx, id)?.is_some() {
+                return Err(stored::id_taken(id));
+            }
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let mut ev = Event::new(id, data, now);
+            let filled = w::resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            let seq = w::next_seq(tx)?;
+            let p = Prepared::new(ev);
+            w::insert_event(tx, seq, change, &p)?;
+            w::bump_max_duration(tx, p.t_max - p.t_start)?;
+            w::record_revision(tx, seq, &p.event, &actor, Action::Create, None, None, Some(&p.event.data))?;
+            w::refresh_citing(tx, &filled, &HashSet::from([seq]))?;
+            Ok(p.event)
+        })
+        .await
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Lookup, StoreError> {
+        self.read(move |c| {
+            let r = c
+                .prepare_cached("SELECT deleted, feature, geometry_explicit FROM events WHERE id = ?1")?
+                .query_row([id.to_string()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+                .optional()?;
+            Ok(match r {
+                None => Lookup::Missing,
+                Some((1, feature, _)) => Lookup::Deleted(tombstone_from_json(id, &feature)),
+                Some((_, feature, explicit)) => {
+                    Lookup::Live(Box::new(stored::live_event(id, &feature, explicit != 0)?))
+                }
+            })
+        })
+        .await
+    }
+
+    async fn update(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        data: EventData,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<Event, StoreError> {
+        let (actor, reason) = (actor.clone(), reason.map(str::to_string));
+        self.write(move |tx| {
+            let cur = w::load(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            let before = check_revision(&cur, id, expected)?;
+            let mut ev = Event { data, ..before.clone() };
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let filled = w::resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            let Some(ev) = rules::revised(&before, ev, !filled.is_empty(), now) else {
+                // Nothing changed: the transaction is dropped, which rolls it back.
+                return Ok(before);
+            };
+            let p = Prepared::new(ev);
+            w::replace_event(tx, &mut w::Inserts::new(tx)?, cur.seq, change, &p, &before.data)?;
+            w::record_revision(
+                tx,
+                cur.seq,
+                &p.event,
+                &actor,
+                Action::Update,
+                reason.as_deref(),
+                Some(&before.data),
+                Some(&p.event.data),
+            )?;
+            w::refresh_citing(tx, &filled, &HashSet::from([cur.seq]))?;
+            Ok(p.event)
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<Tombstone, StoreError> {
+        let (actor, reason) = (actor.clone(), reason.to_string());
+        self.write(move |tx| {
+            let cur = w::load(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            let before = check_revision(&cur, id, expected)?;
+            let (change, now) = w::reserve_changes(tx, 1)?;
+            let revision = w::tombstone(tx, cur.seq, &before, change, now, &reason)?;
+            let gone = rules::deleted(&before, revision, now);
+            w::record_revision(tx, cur.seq, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
+            Ok(Tombstone { id, deleted_at: now, reason: Some(reason), revision })
+        })
+        .await
+    }
+
+    fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {
+        self.readers.rows(sql::list(Dialect::Sqlite, filter, page))
+    }
+
+    async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError> {
+        Ok(self.readers.scalar(sql::count(Dialect::Sqlite, filter)).await? as u64)
+    }
+
+    async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError> {
+        let rows = self.readers.pairs(sql::histogram(Dialect::Sqlite, filter, bucket)).await?;
+        Ok(crate::store::fold_histogram(rows.into_iter().map(|(b, n)| (b, n as u64)), bucket))
+    }
+
+    async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {
+        let current = match self.get(id).await? {
+            Lookup::Live(ev) => Some(ev.data),
+            _ => None,
+        };
+        self.read(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {REVISION_COLUMNS} FROM revisions WHERE seq = (SELECT seq FROM events WHERE id = ?1) \
+                 ORDER BY revision"
+            ))?;
+            let rows = st.query_map([id.to_string()], |r| Ok(stored::revision(r)))?;
+            let records = rows.map(|r| r?).collect::<Result<Vec<_>, StoreError>>()?;
+            Ok(stored::history(records, current.as_ref()))
+        })
+        .await
+    }
+
+    async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
+        let actor = actor.clone();
+        self.write(move |tx| import::import(tx, items, &actor)).await
+    }
+
+    async fn import_stream(
+        &self,
+        mut chunks: tokio::sync::mpsc::Receiver<ImportChunk>,
+        actor: &Actor,
+    ) -> Result<Option<ImportCounts>, StoreError> {
+        let actor = actor.clone();
+        let writer = self.writer.clone();
+        let (readers, exclusive) = (self.readers.clone(), self.exclusive_loads);
+        tokio::task::spawn_blocking(move || {
+            let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            if !exclusive {
+                return import::stream(&mut c, &mut chunks, &actor);
+            }
+            // The readers of this process would keep the database from leaving WAL.
+            readers.suspend();
+            let (out, back) = match import::journal::try_rollback_journal(&c, BUSY_TIMEOUT) {
+                Ok(alone) => {
+                    let out = import::stream(&mut c, &mut chunks, &actor);
+                    (out, if alone { import::journal::back_to_wal(&c) } else { Ok(()) })
+                }
+                Err(e) => (Err(e), Ok(())),
+            };
+            let resumed = readers.resume();
+            let out = out?;
+            back?;
+            resumed?;
+            Ok(out)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?)).await
+    }
+}

@@ -1,0 +1,110 @@
+//! The SQLite backend: one file in WAL mode with foreign keys on. The schema is brought up to date
+//! by sqlx's embedded migrations at open; reads and writes then go through `rusqlite`
+//! connections used from blocking threads (see `read` for why): one writer, each write a
+//! single `BEGIN IMMEDIATE` transaction, and a small pool of read-only connections.
+//!
+//! Spatial and time filters go through an R*Tree over (longitude, latitude, day), text search
+//! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
+//!
+//! The room: `open` (the file, its migrations, the connections), `read` (the readers' pool),
+//! `write` (one write's rows), `events` and `accounts` (the traits), `dump` (a whole database
+//! read for `eventmap copy`), and `import/`, the bulk path of a large import.
+
+mod accounts;
+mod dump;
+mod events;
+mod import;
+mod open;
+mod read;
+mod write;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::store::StoreError;
+use read::Readers;
+
+/// The page size of new databases, in bytes.
+pub const PAGE_SIZE: u32 = 32 * 1024;
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    // Fields drop in this order: the readers close before the writer, so that the writer is the
+    // last connection and its close checkpoints the log and deletes it (a read-only connection
+    // closing last leaves the log behind, and the next process to open the database reads all of
+    // it again).
+    readers: Readers,
+    writer: Arc<Mutex<Connection>>,
+    /// Whether a streamed import into an empty database may take the database to itself
+    /// (`import::journal`): only for a process that does nothing else meanwhile.
+    exclusive_loads: bool,
+}
+
+/// How long a connection waits for a lock held by another.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn join_error(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Internal(format!("database task failed: {e}"))
+}
+
+impl SqliteStore {
+    /// Runs `f` in one write transaction on a blocking thread; commits when it returns `Ok`.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    /// Runs `f` on a fresh read connection on a blocking thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.readers.run(f).await
+    }
+
+    /// The database file.
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A consistent copy of the whole database into a new file (`VACUUM INTO`), safe while serving.
+    pub async fn backup(&self, path: &str) -> Result<(), StoreError> {
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::Conflict(format!("`{path}` exists; choose a new file name")));
+        }
+        let db = self.path.clone();
+        let target = path.to_string();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let c = Connection::open(db)?;
+            c.busy_timeout(Duration::from_secs(30))?;
+            c.execute("VACUUM INTO ?1", [target])?;
+            Ok(())
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+#[async_trait]
+impl crate::store::Store for SqliteStore {
+    async fn backup(&self, path: &str) -> Result<(), StoreError> {
+        SqliteStore::backup(self, path).await
+    }
+}
