@@ -64,7 +64,11 @@ export function serialize(s) {
   return p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
 }
 
-let state = parse(location.search);
+// The page's URL and history exist only in a browser; Node (the unit tests) imports this module
+// without them, for parse and serialize.
+const inBrowser = typeof window !== 'undefined' && typeof location !== 'undefined';
+
+let state = parse(inBrowser ? location.search : '');
 const listeners = new Set();
 
 export const get = () => state;
@@ -116,7 +120,7 @@ export function update(patch, { history = 'push', source = 'user' } = {}) {
   for (const fn of listeners) fn(state, changed, { source });
 }
 
-window.addEventListener('popstate', () => {
+if (inBrowser) window.addEventListener('popstate', () => {
   const prev = state;
   state = parse(location.search);
   const changed = changes(prev, state);
