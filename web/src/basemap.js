@@ -8,7 +8,9 @@ import { api, aborted } from './api.js';
 import { debounce } from './dom.js';
 import { rtlSupport } from './rtl.js';
 
-const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+/** Text in a right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko and the like), which
+ *  needs the RTL text plugin to be drawn. */
+export const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 export const ATTRIBUTION = '© Natural Earth · places © GeoNames (CC BY 4.0) · MapLibre';

@@ -26,8 +26,10 @@ let controller = null;
 let pickEvent = () => {};
 
 // ---- UTC calendar arithmetic ----------------------------------------------------------------
+// (floor, add, windowStrings and pickBucket are exported for the unit tests in web/test/.)
 
-function floor(t, unit) {
+/** The start of the UTC hour, day, week (from Monday), month or year that holds `t`. */
+export function floor(t, unit) {
   const d = new Date(t);
   const y = d.getUTCFullYear(); const m = d.getUTCMonth(); const day = d.getUTCDate();
   switch (unit) {
@@ -39,7 +41,8 @@ function floor(t, unit) {
   }
 }
 
-function add(t, unit, n = 1) {
+/** `t` moved by `n` hours, days, weeks, months or years on the UTC calendar. */
+export function add(t, unit, n = 1) {
   const d = new Date(t);
   const y = d.getUTCFullYear(); const m = d.getUTCMonth(); const day = d.getUTCDate();
   switch (unit) {
@@ -64,7 +67,7 @@ export function windowMs(st = state.get()) {
 }
 
 /** A window [a, b) as the state's strings: dates when it falls on days, else instants. */
-function windowStrings(a, b) {
+export function windowStrings(a, b) {
   const whole = a % DAY === 0 && b % DAY === 0;
   const iso = (t) => new Date(t).toISOString().replace('.000Z', 'Z');
   if (whole) return { start: iso(a).slice(0, 10), end: iso(b - DAY).slice(0, 10) };
@@ -75,7 +78,7 @@ function windowStrings(a, b) {
 
 // The finest bucket is a day: most reports know no more than the day, and a short story is
 // shown on a timeline at least two weeks wide instead.
-function pickBucket(first, last) {
+export function pickBucket(first, last) {
   const span = last - first;
   if (span <= 400 * DAY) return 'day';
   if (span <= 4 * 365 * DAY) return 'week';
