@@ -15,8 +15,19 @@ function empty() {
 }
 
 const list = (v) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
-const DATE_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+// A date, or an RFC 3339 instant with seconds and a UTC offset: what the API takes.
+const TIME_RE = /^(\d{4})-(\d{2})-(\d{2})(T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))?$/;
 const ID_RE = /^[0-9A-Za-z-]{1,64}$/;
+
+/** Whether a time bound is one the API accepts: the form above, on a day the calendar has. */
+function isTime(v) {
+  const m = TIME_RE.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [m[1], m[2], m[3]].map(Number);
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d);
+  return day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+}
 
 /** Reads a state from a query string; anything malformed is ignored rather than trusted. */
 export function parse(search) {
@@ -35,7 +46,7 @@ export function parse(search) {
   if (r > 0 && r <= 1000) s.filters.radius = r;
   for (const k of ['start', 'end']) {
     const v = p.get(k) || '';
-    if (DATE_RE.test(v)) s.time[k] = v;
+    if (isTime(v)) s.time[k] = v;
   }
   const ev = p.get('event') || '';
   if (ID_RE.test(ev)) s.selected = ev;

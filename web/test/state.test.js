@@ -74,6 +74,17 @@ test('time bounds are kept as dates or instants, and anything else is dropped', 
   }
 });
 
+test('time bounds the API would refuse are dropped: impossible dates and times, no seconds, no UTC offset', () => {
+  const time = (start, end) => parse(query({ start, end })).time;
+  const refused = [
+    '2025-02-30', '2025-02-29', '2025-13-01', '2025-00-10', '2025-04-31', '2025-02-10T24:00:00Z', '2025-02-10T14:60:00Z',
+    '2025-02-10T14:00Z', '2025-02-10T14:00:00', '2025-02-10T14:00:00+25:00',
+  ];
+  for (const bad of refused) assert.deepEqual(time(bad, bad), { start: '', end: '' }, bad);
+  // A leap day is a real date; fractions of a second and any offset up to ±23:59 are allowed.
+  assert.deepEqual(time('2024-02-29', '2024-12-31T23:59:59.999-14:00'), { start: '2024-02-29', end: '2024-12-31T23:59:59.999-14:00' });
+});
+
 test('a selected event id is kept only when made of letters, digits and hyphens, up to 64', () => {
   const sel = (event) => parse(query({ event })).selected;
   assert.equal(sel('01JKX7-abc'), '01JKX7-abc');
