@@ -33,7 +33,8 @@ function isTime(v) {
 export function parse(search) {
   const p = new URLSearchParams(search);
   const s = empty();
-  const m = (p.get('map') || '').split('/').map(Number);
+  // Number('') is 0: an empty part must not read as zoom 0 or the equator.
+  const m = (p.get('map') || '').split('/').map((x) => (x.trim() ? Number(x) : NaN));
   if (m.length === 3 && m.every(Number.isFinite) && m[0] >= 0 && m[0] <= 22 && Math.abs(m[1]) <= 90) {
     s.view = { zoom: m[0], lat: m[1], lon: ((((m[2] + 180) % 360) + 360) % 360) - 180 };
   }

@@ -39,6 +39,10 @@ test('a map view out of range or not made of three numbers is ignored', () => {
   }
 });
 
+test('a map view with an empty or blank part is ignored rather than read as zero', () => {
+  for (const map of ['//', '4//30', '4/35/', '/35/30', ' /35/30']) assert.equal(parse(query({ map })).view, null, map);
+});
+
 test('categories and statuses are comma lists with blanks dropped', () => {
   const s = parse('?category=protest,%20airstrike,,&status=reported');
   assert.deepEqual(s.filters.categories, ['protest', 'airstrike']);
