@@ -48,8 +48,13 @@ export function add(t, unit, n = 1) {
   switch (unit) {
     case 'hour': return t + n * 3600e3;
     case 'week': return Date.UTC(y, m, day + 7 * n, d.getUTCHours());
-    case 'month': return Date.UTC(y, m + n, day, d.getUTCHours());
-    case 'year': return Date.UTC(y + n, m, day, d.getUTCHours());
+    case 'month': case 'year': {
+      // The same day of the month reached, or its last: 31 January + 1 month is 28 February
+      // (not 3 March, which would skip February when playing or stepping by months).
+      const to = m + (unit === 'month' ? n : 12 * n);
+      const last = new Date(Date.UTC(y, to + 1, 0)).getUTCDate();
+      return Date.UTC(y, to, Math.min(day, last), d.getUTCHours());
+    }
     default: return Date.UTC(y, m, day + n, d.getUTCHours());
   }
 }

@@ -60,6 +60,16 @@ test('adding calendar units follows the calendar, keeps the hour and goes back w
   assert.equal(add(at('2025-01-01T00:00:00Z'), 'day', -1), at('2024-12-31T00:00:00Z'));
 });
 
+test('a month or year added to a late day of the month lands in the month reached, on its last day at most', () => {
+  assert.equal(add(at('2025-01-31T00:00:00Z'), 'month'), at('2025-02-28T00:00:00Z'));
+  assert.equal(add(at('2024-01-30T06:00:00Z'), 'month'), at('2024-02-29T06:00:00Z'));
+  assert.equal(add(at('2025-05-31T00:00:00Z'), 'month'), at('2025-06-30T00:00:00Z'));
+  assert.equal(add(at('2025-03-31T00:00:00Z'), 'month', -1), at('2025-02-28T00:00:00Z'));
+  assert.equal(add(at('2025-12-31T00:00:00Z'), 'month', 2), at('2026-02-28T00:00:00Z'));
+  assert.equal(add(at('2024-02-29T00:00:00Z'), 'year'), at('2025-02-28T00:00:00Z'));
+  assert.equal(add(at('2024-02-29T00:00:00Z'), 'year', 4), at('2028-02-29T00:00:00Z'));
+});
+
 test('the histogram counts by day up to 400 days, then by week, month and year', () => {
   const t0 = at('2020-01-01T00:00:00Z');
   assert.equal(pickBucket(t0, t0 + DAY), 'day');
