@@ -30,7 +30,7 @@ use eventmap::store::DynStore;
 use serde_json::{Value, json};
 use wd::Client;
 
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 
 // ---- the application ------------------------------------------------------------------------
