@@ -1,0 +1,106 @@
+//! The editor: a pasted report is drafted, matched to the event it describes and added to it, or
+//! saved as a new event.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::harness::{assert_no_console_errors, js, wait_for, wait_ready, with_browser};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        c.find("#btn-editor").await.unwrap().click().await.unwrap();
+        c.find("#ed-token").await.unwrap().send_keys(&app.editor).await.unwrap();
+        c.find("#ed-token-use").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the report section", "return !document.getElementById('ed-report').hidden;").await;
+        let url = "https://tr.example.org/rus-konvoyu-tartus";
+        c.find("#rp-text")
+            .await
+            .unwrap()
+            .send_keys("Rus askeri konvoyu dün Hmeymim'den Tartus'a gitti, ancak Tartus'taki kontrol noktasında sekiz saat bekletildi.")
+            .await
+            .unwrap();
+        c.find("#rp-url").await.unwrap().send_keys(url).await.unwrap();
+        c.find("#rp-lang").await.unwrap().send_keys("tr").await.unwrap();
+        c.find("#rp-publisher").await.unwrap().send_keys("Örnek Haber").await.unwrap();
+        js(&c, "const d = document.getElementById('rp-date'); d.value = '2025-02-11'; return d.value;").await;
+        c.find("#rp-find").await.unwrap().click().await.unwrap();
+        let draft =
+            wait_for(&c, "the draft", "const d = document.getElementById('rp-draft'); return d && d.textContent;")
+                .await;
+        let draft = draft.as_str().unwrap();
+        assert!(draft.contains("Military movement"), "{draft}");
+        assert!(draft.contains("from Hmeimim air base") && draft.contains("to Ţarţūs"), "{draft}");
+        assert!(draft.contains("2025-02-10"), "yesterday, counted from the publication date: {draft}");
+        let marks =
+            js(&c, "return [...document.querySelectorAll('#rp-result .mention')].map(m => m.textContent);").await;
+        assert!(marks.as_array().unwrap().len() >= 2, "the places are marked in the text: {marks}");
+        let roles =
+            js(&c, "return [...document.querySelectorAll('#rp-result select[id$=\"-role\"]')].map(s => s.value);")
+                .await;
+        assert!(roles.as_array().unwrap().iter().any(|r| r == "origin"), "roles come preselected: {roles}");
+
+        // The demo's convoy is already on the map: the report is offered to it.
+        let matched =
+            wait_for(&c, "the match", "const m = document.getElementById('rp-match'); return m && m.textContent;")
+                .await;
+        let matched = matched.as_str().unwrap();
+        assert!(matched.contains("Already on the map"), "{matched}");
+        assert!(matched.contains("leaves Hmeimim"), "the way there, not the way back: {matched}");
+        js(&c, "document.getElementById('rp-draft').scrollIntoView(); return true;").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let shot = c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("report-draft.png"), shot).unwrap();
+        c.find("#rp-attach").await.unwrap().click().await.unwrap();
+        let links = wait_for(
+            &c,
+            "the event with the report among its sources",
+            &format!(
+                "return !document.getElementById('panel').hidden && [...document.querySelectorAll('#panel a.source-link')].some(a => a.href === {}) && document.getElementById('panel-title').textContent;",
+                json!(url)
+            ),
+        )
+        .await;
+        assert!(links.as_str().unwrap().contains("convoy"), "the convoy's panel is open: {links}");
+
+        // A report of something not yet on the map is saved as a new event through the API.
+        c.find("#btn-editor").await.unwrap().click().await.unwrap();
+        wait_for(
+            &c,
+            "the editor",
+            "return !document.getElementById('editor').hidden && !document.getElementById('ed-report').hidden;",
+        )
+        .await;
+        js(&c, "for (const id of ['rp-text', 'rp-url', 'rp-publisher', 'rp-lang']) document.getElementById(id).value = ''; return true;").await;
+        c.find("#rp-text")
+            .await
+            .unwrap()
+            .send_keys("Hundreds of people protested in Aleppo on Monday against rising bread prices.")
+            .await
+            .unwrap();
+        c.find("#rp-url").await.unwrap().send_keys("https://en.example.org/aleppo-protest").await.unwrap();
+        js(&c, "document.getElementById('rp-date').value = '2025-02-11'; return true;").await;
+        c.find("#rp-find").await.unwrap().click().await.unwrap();
+        wait_for(
+            &c,
+            "a draft without a match",
+            "return !!document.getElementById('rp-create') && !document.getElementById('rp-match');",
+        )
+        .await;
+        c.find("#rp-create").await.unwrap().click().await.unwrap();
+        let title = wait_for(
+            &c,
+            "the new event's panel",
+            "const t = document.getElementById('panel-title'); return !document.getElementById('panel').hidden && t.textContent.includes('Aleppo') && t.textContent;",
+        )
+        .await;
+        assert!(title.as_str().unwrap().contains("protested in Aleppo"), "{title}");
+        assert_no_console_errors(&c, "while drafting a report").await;
+    })
+}
