@@ -16,15 +16,11 @@
 //! `target/screenshots/`; with `EVENTMAP_UPDATE_SCREENSHOTS=1` also to `docs/screenshot.png` and
 //! `docs/screenshot-phone.png`.
 
-use std::path::Path;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use harness::{
-    App, assert_no_console_errors, click_at, js, list_titles, screen_point, viewport, wait_for, wait_ready,
-    with_browser,
-};
+use harness::{assert_no_console_errors, click_at, js, list_titles, screen_point, wait_for, wait_ready, with_browser};
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -33,6 +29,7 @@ mod wd;
 
 mod editor;
 mod export;
+mod layout;
 mod scale;
 
 // ---- the tests ----------------------------------------------------------------------------------
@@ -331,87 +328,4 @@ async fn an_event_titled_with_html_shows_as_text_and_runs_nothing() {
         assert!(c.get_alert_text().await.is_err(), "no alert opened");
         assert_no_console_errors(&c, "with HTML in the text").await;
     })
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_map_reads_well_on_a_desk_and_on_a_phone() {
-    with_browser!(|app, c| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        let update_docs = std::env::var("EVENTMAP_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1");
-        let id = js_id_of_convoy(&app).await;
-
-        viewport(&c, 1280, 800, false).await;
-        c.goto(&format!("{}/?map=8.00/35.1400/36.3000&event={id}", app.base)).await.unwrap();
-        wait_ready(&c).await;
-        wait_for(&c, "the panel", "return !document.getElementById('panel').hidden && !!document.getElementById('panel-history').querySelector('ol');").await;
-        // The basemap's vector tiles (1:10m at this zoom) are in, with the rest of the map.
-        wait_for(
-            &c,
-            "the basemap tiles",
-            "const m = window.eventmap.map;
-             return m.querySourceFeatures('basemap', {sourceLayer: 'land'}).length > 0 && m.loaded();",
-        )
-        .await;
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(dir.join("desktop.png"), &png).unwrap();
-        if update_docs {
-            std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshot.png"), &png).unwrap();
-        }
-
-        viewport(&c, 390, 844, true).await;
-        c.goto(&format!("{}/", app.base)).await.unwrap();
-        wait_ready(&c).await;
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let layout = js(
-            &c,
-            "const r = (id) => document.getElementById(id).getBoundingClientRect();
-             return {width: document.documentElement.scrollWidth, handle: r('list-handle').height,
-                     listTop: r('list').top, height: innerHeight, mapHeight: r('map').height};",
-        )
-        .await;
-        assert!(layout["width"].as_f64().unwrap() <= 390.0, "nothing overflows the phone's width: {layout}");
-        assert!(layout["handle"].as_f64().unwrap() > 30.0, "the list is a bottom sheet with a handle: {layout}");
-        assert!(layout["mapHeight"].as_f64().unwrap() > 400.0, "the map fills most of the phone: {layout}");
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(dir.join("phone.png"), &png).unwrap();
-        if update_docs {
-            std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshot-phone.png"), &png).unwrap();
-        }
-        // The list opens as a sheet, and an event as a sheet over the map.
-        c.find("#list-handle").await.unwrap().click().await.unwrap();
-        wait_for(&c, "the list sheet", "return document.getElementById('list').classList.contains('expanded');").await;
-        // The sheet slides up: the first event is tapped once it has arrived under the finger.
-        wait_for(
-            &c,
-            "the first listed event on screen",
-            "const b = document.querySelector('#list-items .item-btn'); if (!b) return false;
-             const r = b.getBoundingClientRect(); if (r.height === 0 || r.bottom > innerHeight) return false;
-             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-             return !!hit && b.contains(hit);",
-        )
-        .await;
-        c.find("#list-items .item-btn").await.unwrap().click().await.unwrap();
-        wait_for(&c, "the panel sheet", "return !document.getElementById('panel').hidden;").await;
-        let sheet = js(&c, "const r = document.getElementById('panel').getBoundingClientRect(); return [r.width, r.bottom, innerHeight];").await;
-        let n = |i: usize| sheet[i].as_f64().unwrap();
-        assert_eq!(n(0), 390.0, "the panel spans the phone: {sheet}");
-        assert!((n(1) - n(2)).abs() < 1.0, "the panel is a bottom sheet: {sheet}");
-        std::fs::write(dir.join("phone-panel.png"), c.screenshot().await.unwrap()).unwrap();
-        assert_no_console_errors(&c, "at desk and phone sizes").await;
-    })
-}
-
-/// The id of the convoy's departure, for a view with its panel open.
-async fn js_id_of_convoy(app: &App) -> String {
-    let v: Value =
-        reqwest::get(format!("{}/api/events?q=Hmeimim&sort=start", app.base)).await.unwrap().json().await.unwrap();
-    v["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["title"].as_str().unwrap_or("").contains("leaves"))
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .expect("the convoy's departure is in the demo")
 }
