@@ -1,7 +1,12 @@
 //! The map in a real browser: Debian's Chromium driven through chromedriver, against the real
 //! application on port 0 with the demonstration data in a fresh SQLite database.
 //!
-//! The WebDriver client is the small one in `wd.rs`, over `reqwest`: chromedriver
+//! The tests are in modules by what they check: `map` (the page, the drawing and listing of the
+//! events, the panel, filters, the embed view, HTML in the text), `export` (the Export dialog),
+//! `editor` (drafting from a pasted report), `scale` (10,000 events) and `layout` (desk and phone
+//! sizes, with the screenshots). `harness` holds what they share: the application, the browser and
+//! the helpers, and `with_browser!`, which runs a test with both, one browser at a time across the
+//! tests of this binary. `wd` is the WebDriver client, a small one over `reqwest`: chromedriver
 //! speaks plain HTTP on localhost, and the few commands the tests use need no larger library
 //! (`fantoccini`, tried first, brought a second TLS stack whose crypto provider clashed with
 //! reqwest's).
