@@ -10,9 +10,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use eventmap::api::{ApiConfig, AppState, router};
+use eventmap::auth::Role;
 use eventmap::domain::Vocabulary;
 use eventmap::gazetteer::Gazetteer;
-use eventmap::store::{DynStore, Role};
+use eventmap::store::DynStore;
 use serde_json::{Value, json};
 
 use crate::common;
