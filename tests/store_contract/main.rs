@@ -3,6 +3,7 @@
 //! database of its own). The last tests load the same synthetic events into both backends and
 //! check that every filter, sort, page and histogram answers the same.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::collections::HashSet;
