@@ -5,14 +5,15 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use eventmap::auth::{Role, TokenInfo};
 use eventmap::domain::event::EventData;
-use eventmap::domain::filter::{Near, PageRequest, PlaceFilter, parse_query};
-use eventmap::domain::{Action, Bucket, Cursor, EventFilter, EventInput, Vocabulary};
+use eventmap::domain::filter::{Near, PageRequest, PlaceFilter};
+use eventmap::domain::{Action, Bucket, Cursor, EventFilter};
 use eventmap::gazetteer::{CustomPlace, Kind};
 use eventmap::store::{Actor, DynStore, ImportItem, Lookup, StoreError};
 use futures::StreamExt;
@@ -20,53 +21,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use common::{TestDb, backends};
-
-fn data(v: Value) -> EventData {
-    EventInput::from_json(v).expect("well formed").validate(&Vocabulary::default()).expect("valid")
-}
-
-fn tartus(title: &str) -> EventData {
-    data(json!({"title": title, "start": "2025-02-10T08:00:00Z", "category": "military_movement",
-                "places": [{"name": "Tartus", "lon": 35.8866, "lat": 34.889}]}))
-}
-
-fn editor() -> Actor {
-    Actor::new("desk")
-}
-
-/// A list query as the API would parse it (`place` excepted).
-fn query(q: &str) -> (EventFilter, PageRequest) {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-    let parsed = parse_query(&pairs, &Vocabulary::default(), &[]).unwrap_or_else(|e| panic!("{q}: {e:?}"));
-    (parsed.filter, parsed.page)
-}
-
-/// The rows of one page: `(id, key, seq)`, and the number matched if the store counted it.
-async fn page(store: &DynStore, f: &EventFilter, p: &PageRequest) -> Vec<(String, i64, i64, Option<u64>)> {
-    let mut rows = store.list(f, p);
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().await {
-        let r = r.expect("list row");
-        let v: Value = serde_json::from_str(&r.feature).expect("feature JSON");
-        out.push((v["id"].as_str().expect("id").to_string(), r.key, r.seq, r.matched));
-    }
-    out
-}
-
-/// Ids matching a query string, in order (first page only).
-async fn ids(store: &DynStore, q: &str) -> Vec<String> {
-    let (f, p) = query(q);
-    let mut v: Vec<String> = page(store, &f, &p).await.into_iter().map(|r| r.0).collect();
-    v.truncate(p.limit as usize);
-    v
-}
-
-async fn live(store: &DynStore, id: Uuid) -> eventmap::domain::Event {
-    match store.get(id).await.expect("get") {
-        Lookup::Live(ev) => *ev,
-        other => panic!("{id} is not live: {other:?}"),
-    }
-}
+use support::{data, editor, ids, live, page, query, stream_of, synthetic_id, tartus, urlencode};
 
 #[tokio::test]
 async fn a_created_event_reads_back_at_revision_one_and_its_id_cannot_be_reused() {
@@ -302,10 +257,6 @@ async fn updated_since_and_the_updated_sort_follow_the_order_of_changes() {
     }
 }
 
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 #[tokio::test]
 async fn the_histogram_counts_live_events_by_bucket_in_utc() {
     for backend in backends() {
@@ -361,21 +312,6 @@ async fn an_import_twice_changes_nothing_and_keeps_deletions() {
         assert!(matches!(store.import(twice, &editor()).await, Err(StoreError::Conflict(_))));
         assert_eq!(store.live_count().await.unwrap(), 4);
     }
-}
-
-/// A channel that a task fills with `chunks` (it stops when the store stops listening).
-fn stream_of(
-    chunks: Vec<eventmap::store::ImportChunk>,
-) -> (tokio::sync::mpsc::Receiver<eventmap::store::ImportChunk>, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let feed = tokio::spawn(async move {
-        for c in chunks {
-            if tx.send(c).await.is_err() {
-                break;
-            }
-        }
-    });
-    (rx, feed)
 }
 
 #[tokio::test]
@@ -796,10 +732,6 @@ fn random_query(rng: &mut Rng) -> String {
     q.push(format!("sort={}", rng.pick(&["start", "-start", "updated_at", "-updated_at"])));
     q.push(format!("limit={}", 1 + rng.below(40)));
     q.join("&")
-}
-
-fn synthetic_id(i: u128) -> Uuid {
-    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + i)
 }
 
 /// The writes to make: imports of 240 events in three batches, then edits and deletions.
