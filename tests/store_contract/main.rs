@@ -1,7 +1,15 @@
 //! The store contract: what every backend of `EventStore`, `TokenStore` and `PlaceStore` must do,
 //! checked on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set (each test in a
-//! database of its own). The last tests load the same synthetic events into both backends and
-//! check that every filter, sort, page and histogram answers the same.
+//! database of its own). Without a reachable PostgreSQL its runs are skipped, saying so, unless
+//! `EVENTMAP_REQUIRE_POSTGRES=1` (as in CI), when the tests fail instead.
+//!
+//! The tests are in modules by what they check: `events` (creation, updates against the expected
+//! revision, concurrent ones too, deletion to a tombstone, the history of revisions), `lists` (each
+//! filter, cursors through every sort, `updated_since`, the histogram), `imports` (an import twice,
+//! streamed imports), `sources` (sources shared by URL) and `tokens_and_places` (API tokens and
+//! custom places). `both_backends` loads the same synthetic events into both backends and checks
+//! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
+//! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
 
 #[path = "../common/mod.rs"]
 mod common;
