@@ -159,7 +159,7 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// Storage of events. Both backends pass the same behaviour tests (`tests/store_contract.rs`).
+/// Storage of events. Both backends pass the same behaviour tests (`tests/store_contract/`).
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Stores a new event at revision 1.
