@@ -35,6 +35,8 @@ pub mod geoparse;
 pub mod import;
 /// Reports to events: drafts, matching against stored events, attaching and corroborating.
 pub mod ingest;
+/// One-time repairs of stored data that need the gazetteer.
+pub mod repair;
 /// Storage of events (SQLite and PostgreSQL).
 pub mod store;
 /// The map, embedded.

@@ -225,10 +225,11 @@ impl ApiError {
     }
 
     /// A 400 for bad query parameters, listing them.
-    /// A `place=` parameter that names no one place: a 400 that names the candidates' ids.
-    pub fn place_parameter(e: ResolveError) -> Self {
+    /// A `place=` or `country=` parameter that names no one place: a 400 that names the
+    /// candidates' ids.
+    pub fn place_parameter(field: &str, e: ResolveError) -> Self {
         let (detail, message) = match &e {
-            ResolveError::Unknown(place) => (format!("the gazetteer knows no place `{place}`"), "is unknown"),
+            ResolveError::Unknown(_) | ResolveError::NotACountry(_) => (e.to_string(), "is unknown"),
             ResolveError::Ambiguous { name, candidates } => {
                 let ids: Vec<String> = candidates
                     .iter()
@@ -244,7 +245,7 @@ impl ApiError {
                 )
             }
         };
-        Self::InvalidRequest { detail, errors: vec![FieldError { field: "place".into(), message: message.into() }] }
+        Self::InvalidRequest { detail, errors: vec![FieldError { field: field.into(), message: message.into() }] }
     }
 
     pub fn bad_parameters(e: ValidationErrors) -> Self {

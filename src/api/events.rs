@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -17,6 +18,7 @@ use super::state::AppState;
 use crate::auth::Role;
 use crate::domain::event::{EventData, merge_patch};
 use crate::domain::filter::Bucket;
+use crate::domain::histogram;
 use crate::domain::time::format_rfc3339;
 use crate::domain::{Event, EventInput};
 use crate::gazetteer::resolve;
@@ -49,23 +51,26 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ListParams {
-    /// Keep events whose interval overlaps one starting here: a date (`2025-02-10`) or RFC 3339 date-time.
+    /// Keep events whose interval overlaps one starting here: a year (`2025`, its first day), a month (`2025-02`), a date (`2025-02-10`) or an RFC 3339 date-time.
     start: Option<String>,
-    /// Keep events whose interval overlaps one ending here (a date means the end of that day).
+    /// Keep events whose interval overlaps one ending here: a year, a month or a date means the end of that period.
     end: Option<String>,
     /// `minLon,minLat,maxLon,maxLat`; minLon > maxLon crosses the antimeridian.
     bbox: Option<String>,
     lat: Option<f64>,
     lon: Option<f64>,
-    /// Radius for `lat`/`lon` and `place` (default 25).
+    /// Radius for `lat`/`lon` and `place` (default 25); without either it is a 400.
     radius_km: Option<f64>,
     /// A place name or gazetteer id: events referencing it or within `radius_km` of it.
     place: Option<String>,
-    /// ISO 3166-1 alpha-2 of any of the event's places; repeat or comma-separate for any of several.
+    /// A country of any of the event's places: ISO 3166-1 alpha-2 (`SY`), alpha-3 (`SYR`), numeric (`760`) or a name in any language the gazetteer knows (`Syria`, `سوريا`, `Сирия`); repeat or comma-separate for any of several.
     country: Option<String>,
     category: Option<String>,
     tag: Option<String>,
+    /// An actor, in any letter case; `Hayat*` for every actor whose name begins so. Repeat for any of several.
     actor: Option<String>,
+    /// Events reporting at least this many fatalities.
+    fatalities_min: Option<u32>,
     /// reported, corroborated, verified, disputed, retracted.
     status: Option<String>,
     /// Full-text search over title, description, places, actors, tags, source titles and excerpts; `word*` for a prefix.
@@ -78,7 +83,7 @@ pub struct ListParams {
     include_deleted: Option<bool>,
     /// Page size, 1 to 10,000 (default 500). Download formats give every match unless set.
     limit: Option<u32>,
-    /// Opaque, from a `next` link.
+    /// Opaque, from a `next` link; only valid with the filters and sort it was issued for (else a 400).
     cursor: Option<String>,
     /// `start`, `-start` (default), `updated_at`, `-updated_at`.
     sort: Option<String>,
@@ -317,25 +322,85 @@ pub struct History {
     revisions: Vec<crate::domain::Revision>,
 }
 
+/// The most buckets `fill=true` lists.
+const MAX_FILLED_BUCKETS: usize = 10_000;
+
 /// `GET /api/events/histogram`
 #[utoipa::path(get, path = "/api/events/histogram", tag = "events",
-    params(("bucket" = Option<String>, Query, description = "hour, day (default), week (from Monday), month, year; UTC"), ListParams),
+    params(("bucket" = Option<String>, Query, description = "hour, day (default), week (from Monday), month, year; UTC"),
+           ("group_by" = Option<String>, Query, description = "`category`: each bucket also counts its events by category"),
+           ("fill" = Option<bool>, Query, description = "true: empty buckets are listed with a count of 0, from the bucket of `start` (or the first event) to that of `end` (or the last); at most 10,000"),
+           ListParams),
     responses((status = 200, description = "Counts of matching events by the bucket their start falls in", body = Histogram),
               (status = 400, description = "Bad query parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn histogram(State(state): State<AppState>, Pairs(pairs): Pairs) -> Result<Json<Value>, ApiError> {
-    let q = list_query(&state, &pairs, &["bucket"])?;
-    let bucket = match pairs.iter().rev().find(|(k, _)| k == "bucket") {
-        Some((_, b)) => Bucket::parse(b).ok_or_else(|| {
-            ApiError::bad_parameters(crate::domain::ValidationErrors::one(
-                "bucket",
-                "must be hour, day, week, month or year",
-            ))
-        })?,
+    let q = list_query(&state, &pairs, &["bucket", "group_by", "fill"])?;
+    let one = |field: &str, message: &str| {
+        ApiError::bad_parameters(crate::domain::ValidationErrors::one(field, message.to_string()))
+    };
+    let value = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let bucket = match value("bucket") {
+        Some(b) => Bucket::parse(b).ok_or_else(|| one("bucket", "must be hour, day, week, month or year"))?,
         None => Bucket::Day,
     };
-    let rows = state.store.histogram(&q.filter, bucket).await?;
-    let total: u64 = rows.iter().map(|(_, n)| n).sum();
-    let buckets: Vec<Value> = rows.iter().map(|(t, n)| json!({"start": format_rfc3339(*t), "count": n})).collect();
+    let by_category = match value("group_by") {
+        None | Some("") => false,
+        Some("category") => true,
+        Some(_) => return Err(one("group_by", "must be category")),
+    };
+    let fill = match value("fill") {
+        None | Some("") | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(_) => return Err(one("fill", "must be true or false")),
+    };
+    // (bucket start, count, counts by category)
+    let mut rows: Vec<(DateTime<Utc>, u64, serde_json::Map<String, Value>)> = Vec::new();
+    if by_category {
+        for (t, category, n) in state.store.histogram_by_category(&q.filter, bucket).await? {
+            match rows.last_mut() {
+                Some((s, count, by)) if *s == t => {
+                    *count += n;
+                    by.insert(category, n.into());
+                }
+                _ => rows.push((t, n, [(category, Value::from(n))].into_iter().collect())),
+            }
+        }
+    } else {
+        rows = state
+            .store
+            .histogram(&q.filter, bucket)
+            .await?
+            .into_iter()
+            .map(|(t, n)| (t, n, Default::default()))
+            .collect();
+    }
+    let total: u64 = rows.iter().map(|(_, n, _)| n).sum();
+    if fill {
+        let from = q.filter.start.or(rows.first().map(|r| r.0));
+        let to = q.filter.end.or(rows.last().map(|r| r.0));
+        if let (Some(from), Some(to)) = (from, to) {
+            let starts = histogram::between(bucket, from, to, MAX_FILLED_BUCKETS).ok_or_else(|| {
+                one("fill", "would list more than 10,000 buckets: choose a larger bucket or a shorter window")
+            })?;
+            let mut counted = std::mem::take(&mut rows).into_iter().peekable();
+            for s in starts {
+                match counted.next_if(|r| r.0 == s) {
+                    Some(r) => rows.push(r),
+                    None => rows.push((s, 0, Default::default())),
+                }
+            }
+        }
+    }
+    let buckets: Vec<Value> = rows
+        .into_iter()
+        .map(|(t, n, by)| {
+            let mut b = json!({"start": format_rfc3339(t), "count": n});
+            if by_category {
+                b["categories"] = Value::Object(by);
+            }
+            b
+        })
+        .collect();
     Ok(Json(json!({"bucket": bucket, "total": total, "buckets": buckets})))
 }
 
@@ -345,7 +410,8 @@ pub async fn histogram(State(state): State<AppState>, Pairs(pairs): Pairs) -> Re
 pub struct Histogram {
     bucket: Bucket,
     total: u64,
-    /// `{"start": RFC 3339, "count": n}`, oldest first; empty buckets are left out.
+    /// `{"start": RFC 3339, "count": n}`, oldest first; empty buckets are left out unless
+    /// `fill=true`. With `group_by=category`, each also has `"categories": {"<category>": n}`.
     #[schema(value_type = Vec<Object>)]
     buckets: Vec<Value>,
 }

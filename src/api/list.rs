@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::filter::{self, Format, ListQuery, PageRequest, PlaceFilter};
+use crate::domain::filter::{self, Format, ListQuery, PageRequest};
 use crate::domain::time::format_rfc3339;
 use crate::domain::{Cursor, EventFilter};
 use crate::formats::{CollectionTail, Writer};
@@ -30,17 +30,24 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{proto}://{host}")
 }
 
-/// Turns `place=` (a name or a gazetteer id) and `radius_km` into a [`PlaceFilter`]; a name
-/// that is unknown or ambiguous is a 400 naming the candidates' ids.
-pub fn place_filter(state: &AppState, place: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ApiError> {
-    resolve::place_filter(&state.gazetteer, place, radius_km).map_err(ApiError::place_parameter)
-}
-
-/// Parses list query pairs, resolving `place=`.
+/// Parses list query pairs, resolving `place=` and country names through the gazetteer (a name
+/// that is unknown or ambiguous is a 400 naming the candidates' ids), and checks that a cursor
+/// belongs to these filters.
 pub fn list_query(state: &AppState, pairs: &[(String, String)], extra: &[&str]) -> Result<ListQuery, ApiError> {
     let mut q = filter::parse_query(pairs, &state.vocab, extra).map_err(ApiError::bad_parameters)?;
-    if let Some(place) = q.place.clone() {
-        q.filter.place = Some(place_filter(state, &place, q.radius_km)?);
+    resolve::query(&state.gazetteer, &mut q).map_err(|(field, e)| ApiError::place_parameter(field, e))?;
+    if let Some(filters) = q.cursor_filters {
+        if filters != q.filter.fingerprint(q.page.sort) {
+            return Err(ApiError::InvalidRequest {
+                detail: "the cursor was issued for other filters or another sort order: start again from the first \
+                         page, without a cursor"
+                    .into(),
+                errors: vec![crate::domain::FieldError {
+                    field: "cursor".into(),
+                    message: "belongs to other filters".into(),
+                }],
+            });
+        }
     }
     Ok(q)
 }
@@ -146,8 +153,8 @@ pub async fn respond_list(
                 };
                 let mut l = vec![json!({"href": url_with(&links.base, &links.path, &links.pairs, &[]), "rel": "self", "type": links.media_type})];
                 if let (true, Some((key, seq))) = (has_more, last) {
-                    let c = Cursor { key, seq, matched: tail.number_matched };
-                    l.push(json!({"href": url_with(&links.base, &links.path, &links.pairs, &[("cursor", c.encode())]), "rel": "next", "type": links.media_type}));
+                    let c = Cursor { key, seq, matched: tail.number_matched }.encode(filter.fingerprint(page.sort));
+                    l.push(json!({"href": url_with(&links.base, &links.path, &links.pairs, &[("cursor", c)]), "rel": "next", "type": links.media_type}));
                 }
                 l.extend(links.extra);
                 tail.links = l;

@@ -20,19 +20,18 @@ pub async fn run(database: &str, args: ExportArgs) -> anyhow::Result<()> {
     pairs.retain(|(k, _)| k != "limit");
     let mut q = filter::parse_query(&pairs, &Vocabulary::default(), &[])
         .map_err(|e| anyhow::anyhow!("invalid filter: {}", e.summary()))?;
-    if let Some(place) = &q.place {
+    if q.place.is_some() || !q.country_names.is_empty() {
         let g = super::gazetteer_with_places(&store).await?;
-        let found = resolve::place_filter(&g, place, q.radius_km).map_err(|e| {
+        resolve::query(&g, &mut q).map_err(|(field, e)| {
             let ids = match &e {
                 resolve::ResolveError::Ambiguous { candidates, .. } => {
                     let ids: Vec<&str> = candidates.iter().take(4).map(|c| c.place.gazetteer_id.as_str()).collect();
                     format!(" such as {}", ids.join(", "))
                 }
-                resolve::ResolveError::Unknown(_) => String::new(),
+                _ => String::new(),
             };
-            anyhow::anyhow!("--place: {e}; use a gazetteer id{ids} (eventmap geocode NAME lists them)")
+            anyhow::anyhow!("--{field}: {e}; use a gazetteer id or code{ids} (eventmap geocode NAME lists them)")
         })?;
-        q.filter.place = Some(found);
     }
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(

@@ -44,6 +44,17 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
             tracing::info!(events = n, "demonstration data loaded");
         }
     }
+    // Stored data that only the gazetteer can correct, once per database, while serving.
+    let (s, g) = (store.clone(), gazetteer.clone());
+    tokio::spawn(async move {
+        match crate::repair::gazetteer_precision(&s, &g).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "place precision corrected where it was overstated"),
+            Err(e) => {
+                tracing::warn!(cause = %e, "correcting overstated place precision failed; it is tried again at the next start")
+            }
+        }
+    });
     let config = ApiConfig {
         private: args.private,
         public_url: args.public_url.clone(),

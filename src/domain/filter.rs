@@ -136,8 +136,11 @@ pub struct EventFilter {
     pub countries: Vec<String>,
     pub categories: Vec<String>,
     pub tags: Vec<String>,
+    /// Lower-cased actor names; one ending in `*` matches every actor that begins with the rest.
     pub actors: Vec<String>,
     pub statuses: Vec<Status>,
+    /// Events with at least this many reported fatalities (events that report none are left out).
+    pub fatalities_min: Option<u32>,
     pub q: Option<String>,
     pub source_domains: Vec<String>,
     pub updated_since: Option<DateTime<Utc>>,
@@ -198,16 +201,41 @@ pub struct Cursor {
     pub matched: Option<u64>,
 }
 
+/// A cursor as a client holds it: with the [`EventFilter::fingerprint`] of the filters and order
+/// it was issued for, since a cursor reused with other filters would start at the wrong row and
+/// report the wrong total.
+#[derive(Serialize, Deserialize)]
+struct Bound {
+    #[serde(flatten)]
+    cursor: Cursor,
+    #[serde(rename = "f")]
+    filters: u64,
+}
+
+impl EventFilter {
+    /// A number that tells these filters in this `sort` order from any others, for binding a
+    /// cursor to the list it was issued for (the first 8 bytes of SHA-256 over their debug form,
+    /// which is the same for the same filters within one build).
+    pub fn fingerprint(&self, sort: Sort) -> u64 {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::digest(format!("{self:?}|{}", sort.as_str()).as_bytes());
+        u64::from_be_bytes(d[..8].try_into().expect("eight bytes"))
+    }
+}
+
 impl Cursor {
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("serialisable"))
+    /// The cursor as a `next` link carries it, bound to the `filters` it was issued for.
+    pub fn encode(&self, filters: u64) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Bound { cursor: *self, filters }).expect("serialisable"))
     }
 
-    pub fn decode(s: &str) -> Result<Self, String> {
+    /// A cursor from a `next` link, with the fingerprint of the filters it was issued for.
+    pub fn decode(s: &str) -> Result<(Self, u64), String> {
         URL_SAFE_NO_PAD
             .decode(s.trim())
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+            .and_then(|b| serde_json::from_slice::<Bound>(&b).ok())
+            .map(|b| (b.cursor, b.filters))
             .ok_or_else(|| "the cursor is not one this server issued; start again from the first page".to_string())
     }
 }
@@ -261,10 +289,15 @@ pub struct ListQuery {
     pub format: Format,
     pub place: Option<String>,
     pub radius_km: Option<f64>,
+    /// `country=` values that are names rather than codes (`Syria`, `سوريا`), which only the
+    /// gazetteer can turn into codes for [`EventFilter::countries`].
+    pub country_names: Vec<String>,
+    /// The fingerprint of the filters the `cursor` was issued for.
+    pub cursor_filters: Option<u64>,
 }
 
 /// Keys that list requests accept; callers may allow more (the histogram's `bucket`).
-pub const LIST_KEYS: [&str; 22] = [
+pub const LIST_KEYS: [&str; 23] = [
     "start",
     "end",
     "bbox",
@@ -276,6 +309,7 @@ pub const LIST_KEYS: [&str; 22] = [
     "category",
     "tag",
     "actor",
+    "fatalities_min",
     "status",
     "q",
     "source",
@@ -310,11 +344,11 @@ pub fn parse_query(
             }
         };
         match k.as_str() {
-            "start" => match time::parse_instant(v) {
-                Ok(p) => q.filter.start = Some(p.at),
+            "start" => match time::parse_query_start(v) {
+                Ok(t) => q.filter.start = Some(t),
                 Err(m) => e.add("start", m),
             },
-            "end" => match time::parse_range_end(v) {
+            "end" => match time::parse_query_end(v) {
                 Ok(t) => q.filter.end = Some(t),
                 Err(m) => e.add("end", m),
             },
@@ -331,13 +365,24 @@ pub fn parse_query(
             },
             "place" if !v.is_empty() => q.place = Some(v.to_string()),
             "country" => {
-                for c in v.split(',').filter(|c| !c.trim().is_empty()) {
-                    match super::event::parse_country(c) {
-                        Ok(c) => q.filter.countries.push(c),
-                        Err(m) => e.add("country", m),
+                for c in v.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                    match super::country::any_iso(c) {
+                        Some(code) => q.filter.countries.push(code.to_string()),
+                        // A name, in any script, for the gazetteer: not something shaped like a code.
+                        None if c.chars().count() > 3 && !c.bytes().all(|b| b.is_ascii_digit()) => {
+                            q.country_names.push(c.to_string())
+                        }
+                        None => e.add(
+                            "country",
+                            format!("`{c}` is not an ISO 3166-1 code (alpha-2 SY, alpha-3 SYR or numeric 760) or a country name"),
+                        ),
                     }
                 }
             }
+            "fatalities_min" => match v.parse::<u32>() {
+                Ok(n) => q.filter.fatalities_min = Some(n),
+                Err(_) => e.add("fatalities_min", "must be a whole number, 0 or more"),
+            },
             "category" => {
                 for c in v.split(',').filter(|c| !c.trim().is_empty()) {
                     match vocab.resolve(c) {
@@ -347,7 +392,15 @@ pub fn parse_query(
                 }
             }
             "tag" if !v.is_empty() => q.filter.tags.push(v.to_lowercase()),
-            "actor" if !v.is_empty() => q.filter.actors.push(v.to_lowercase()),
+            "actor" if !v.is_empty() => match v.strip_suffix('*') {
+                Some(prefix) if prefix.trim().is_empty() || prefix.contains('*') => {
+                    e.add("actor", "a prefix needs at least one character before its single `*` (actor=Hayat*)")
+                }
+                _ if v.trim_end_matches('*').contains('*') => {
+                    e.add("actor", "`*` stands only at the end, for a prefix (actor=Hayat*)")
+                }
+                _ => q.filter.actors.push(v.to_lowercase()),
+            },
             "status" => {
                 for s in v.split(',').filter(|c| !c.trim().is_empty()) {
                     match Status::parse(s) {
@@ -382,7 +435,10 @@ pub fn parse_query(
                 _ => e.add("limit", format!("must be a whole number from 1 to {MAX_LIMIT}")),
             },
             "cursor" if !v.is_empty() => match Cursor::decode(v) {
-                Ok(c) => q.page.cursor = Some(c),
+                Ok((c, filters)) => {
+                    q.page.cursor = Some(c);
+                    q.cursor_filters = Some(filters);
+                }
                 Err(m) => e.add("cursor", m),
             },
             "sort" => match Sort::parse(v) {
@@ -414,6 +470,9 @@ pub fn parse_query(
                 e.add("lon", "must be within -180..180");
             }
             q.filter.near = Some(Near { lon, lat, radius_km: q.radius_km.unwrap_or(DEFAULT_RADIUS_KM) });
+        }
+        (None, None) if q.radius_km.is_some() && q.place.is_none() => {
+            e.add("radius_km", "needs a centre: place, or lat and lon")
         }
         (None, None) => {}
         (Some(_), None) => e.add("lon", "is required with lat"),
@@ -520,7 +579,7 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_and_a_forged_one_is_refused() {
         let c = Cursor { key: 1_739_145_600_000, seq: 42, matched: Some(7) };
-        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        assert_eq!(Cursor::decode(&c.encode(99)).unwrap(), (c, 99));
         assert!(Cursor::decode("not-a-cursor").is_err());
     }
 

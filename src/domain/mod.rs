@@ -5,11 +5,13 @@
 //! into [`ValidationErrors`](crate::domain::ValidationErrors), which the API turns into a 422 problem.
 
 pub mod category;
+pub mod country;
 pub mod error;
 pub mod event;
 pub mod feature_json;
 pub mod filter;
 pub mod geometry;
+pub mod histogram;
 pub mod json;
 pub mod place;
 pub mod properties;

@@ -110,6 +110,42 @@ pub fn parse_range_end(s: &str) -> Result<DateTime<Utc>, String> {
     Ok(if p.date_only { TimePrecision::Day.period_end(p.at) } else { p.at })
 }
 
+/// A whole year (`2024`) or month (`2024-11`) as written in a query: its first instant and the
+/// precision whose period it is.
+fn parse_period(s: &str) -> Option<(DateTime<Utc>, TimePrecision)> {
+    let s = s.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (year, month, precision) = match s.split_once('-') {
+        None if s.len() == 4 && digits(s) => (s, "1", TimePrecision::Year),
+        Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => (y, m, TimePrecision::Month),
+        _ => return None,
+    };
+    let d = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
+    Some((Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists")), precision))
+}
+
+/// The lower bound of a query range: an instant, a date (its midnight), a month (`2024-11`, its
+/// first day) or a year (`2024`, its first day).
+pub fn parse_query_start(s: &str) -> Result<DateTime<Utc>, String> {
+    match parse_period(s) {
+        Some((at, _)) => Ok(at),
+        None => parse_instant(s).map(|p| p.at).map_err(with_periods),
+    }
+}
+
+/// The upper bound of a query range: an instant, or the last millisecond of a date, a month
+/// (`2024-11`) or a year (`2024`).
+pub fn parse_query_end(s: &str) -> Result<DateTime<Utc>, String> {
+    match parse_period(s) {
+        Some((at, precision)) => Ok(precision.period_end(at)),
+        None => parse_range_end(s).map_err(with_periods),
+    }
+}
+
+fn with_periods(m: String) -> String {
+    format!("{m}, a month (2025-02) or a year (2025)")
+}
+
 /// The interval an event covers, both ends inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRange {
@@ -132,6 +168,21 @@ impl TimeRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_takes_a_year_or_a_month_as_the_whole_period() {
+        let t = |s: &str| format_rfc3339(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc));
+        assert_eq!(format_rfc3339(parse_query_start("2024").unwrap()), t("2024-01-01T00:00:00Z"));
+        assert_eq!(format_rfc3339(parse_query_end("2024").unwrap()), t("2024-12-31T23:59:59.999Z"));
+        assert_eq!(format_rfc3339(parse_query_start("2024-11").unwrap()), t("2024-11-01T00:00:00Z"));
+        assert_eq!(format_rfc3339(parse_query_end("2024-02").unwrap()), t("2024-02-29T23:59:59.999Z"));
+        assert_eq!(format_rfc3339(parse_query_end("2024-11-05").unwrap()), t("2024-11-05T23:59:59.999Z"));
+        assert_eq!(format_rfc3339(parse_query_start("2024-11-05T10:00:00+02:00").unwrap()), t("2024-11-05T08:00:00Z"));
+        for bad in ["2024-13", "24", "2024-1", "202411", "2024-00", "nov 2024"] {
+            let e = parse_query_start(bad).unwrap_err();
+            assert!(e.contains("a month (2025-02) or a year (2025)"), "{bad}: {e}");
+        }
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_instant(s).unwrap().at

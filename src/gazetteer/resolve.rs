@@ -5,7 +5,7 @@
 //! import rejection) is the caller's business. No HTTP here.
 
 use super::{Candidate, Gazetteer, Kind, PlaceInfo, SearchOptions};
-use crate::domain::filter::{DEFAULT_RADIUS_KM, Near, PlaceFilter, distance_km};
+use crate::domain::filter::{DEFAULT_RADIUS_KM, ListQuery, Near, PlaceFilter, distance_km};
 use crate::domain::{FieldError, PlaceInput};
 
 /// Two candidates closer than this are one place for the purpose of ambiguity (a city and the
@@ -23,6 +23,8 @@ const CANDIDATES: usize = 5;
 pub enum ResolveError {
     #[error("the gazetteer knows no place `{0}`")]
     Unknown(String),
+    #[error("the gazetteer knows no country called `{0}`")]
+    NotACountry(String),
     /// Several places fit about equally well; the best first.
     #[error("`{name}` could be several places")]
     Ambiguous { name: String, candidates: Vec<Candidate> },
@@ -67,6 +69,32 @@ pub fn place(g: &Gazetteer, place: &str) -> Result<PlaceInfo, ResolveError> {
     }
 }
 
+/// The ISO 3166-1 alpha-2 code of the country called `name`, in any language and script the
+/// gazetteer knows (`Syria`, `سوريا`, `Сирия`): the best-matching country among the candidates.
+pub fn country(g: &Gazetteer, name: &str) -> Result<String, ResolveError> {
+    let cands = g.search(name, &SearchOptions { limit: 20, ..Default::default() });
+    cands
+        .iter()
+        .find(|c| c.place.kind == Kind::Country)
+        .and_then(|c| c.place.country.clone())
+        .ok_or_else(|| ResolveError::NotACountry(name.to_string()))
+}
+
+/// Resolves what only the gazetteer can in a parsed list query: `place=` into a place filter,
+/// and country names into codes. Returns the parameter at fault with the error.
+pub fn query(g: &Gazetteer, q: &mut ListQuery) -> Result<(), (&'static str, ResolveError)> {
+    if let Some(place) = &q.place {
+        q.filter.place = Some(place_filter(g, place, q.radius_km).map_err(|e| ("place", e))?);
+    }
+    for name in std::mem::take(&mut q.country_names) {
+        let code = country(g, &name).map_err(|e| ("country", e))?;
+        if !q.filter.countries.contains(&code) {
+            q.filter.countries.push(code);
+        }
+    }
+    Ok(())
+}
+
 /// The filter `place=` (with `radius_km`, [`DEFAULT_RADIUS_KM`] when absent) asks for: events
 /// that reference the place, or lie within the radius of it.
 pub fn place_filter(g: &Gazetteer, name_or_id: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ResolveError> {
@@ -98,6 +126,15 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
             if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat))
             {
                 continue; // validation reports it
+            }
+            // Coordinates sent with a gazetteer id are that place's: it is known as well as its
+            // kind says (a town, a governorate), not to the metre, unless the client says so.
+            let entry = p.gazetteer_id.as_deref().map(str::trim).and_then(|id| g.get(id)).map(|(info, _)| info);
+            if let Some(info) = entry {
+                p.precision = p.precision.or(Some(info.kind.precision()));
+                p.name = p.name.take().or(Some(info.name));
+                p.country = p.country.take().or(info.country);
+                p.admin1 = p.admin1.take().or(info.admin1);
             }
             if p.name.is_none() || p.country.is_none() || p.admin1.is_none() {
                 let near = g.reverse(lon, lat, REVERSE_KM, 1);
@@ -165,4 +202,68 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
         }
     }
     if out.errors.is_empty() { Ok(()) } else { Err(out) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LocationPrecision;
+    use crate::gazetteer::tests::gazetteer;
+
+    fn id_of(name: &str, country: &str) -> PlaceInfo {
+        let opts = SearchOptions { country: Some(country.into()), limit: 1, ..Default::default() };
+        gazetteer().search(name, &opts).remove(0).place
+    }
+
+    #[test]
+    fn coordinates_sent_with_a_gazetteer_id_take_the_precision_of_its_kind() {
+        let tartus = id_of("Tartus", "SY");
+        let mut places = vec![PlaceInput {
+            gazetteer_id: Some(tartus.gazetteer_id.clone()),
+            lon: Some(tartus.lon),
+            lat: Some(tartus.lat),
+            ..Default::default()
+        }];
+        complete_places(gazetteer(), &mut places, None).unwrap();
+        assert_eq!(places[0].precision, Some(LocationPrecision::Settlement));
+        assert_eq!(places[0].country.as_deref(), Some("SY"));
+        assert_eq!(places[0].name.as_deref(), Some(tartus.name.as_str()));
+    }
+
+    #[test]
+    fn a_client_that_says_exact_keeps_exact_and_bare_coordinates_are_left_alone() {
+        let tartus = id_of("Tartus", "SY");
+        let mut places = vec![
+            PlaceInput {
+                gazetteer_id: Some(tartus.gazetteer_id.clone()),
+                lon: Some(tartus.lon + 0.001),
+                lat: Some(tartus.lat),
+                precision: Some(LocationPrecision::Exact),
+                ..Default::default()
+            },
+            PlaceInput { lon: Some(35.9), lat: Some(34.9), ..Default::default() },
+        ];
+        complete_places(gazetteer(), &mut places, None).unwrap();
+        assert_eq!(places[0].precision, Some(LocationPrecision::Exact));
+        assert_eq!(places[1].precision, None, "validation decides for coordinates alone");
+    }
+
+    #[test]
+    fn a_country_is_found_by_its_name_in_any_script() {
+        for name in ["Syria", "سوريا", "Сирия", "Ukraine", "Украина"] {
+            let code = country(gazetteer(), name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let expected = if name.starts_with('U') || name.starts_with('У') { "UA" } else { "SY" };
+            assert_eq!(code, expected, "{name}");
+        }
+        assert!(matches!(country(gazetteer(), "Latakia"), Err(ResolveError::NotACountry(_))), "a city is no country");
+    }
+
+    #[test]
+    fn a_name_shared_by_far_apart_places_is_ambiguous_and_an_id_is_not() {
+        let err = place(gazetteer(), "Tripoli").unwrap_err();
+        assert!(matches!(err, ResolveError::Ambiguous { ref candidates, .. } if candidates.len() > 1), "{err}");
+        let libya = id_of("Tripoli", "LY");
+        assert_eq!(place(gazetteer(), &libya.gazetteer_id).unwrap().country.as_deref(), Some("LY"));
+        assert!(matches!(place(gazetteer(), "geonames:1"), Err(ResolveError::Unknown(_))));
+    }
 }

@@ -11,7 +11,8 @@
 //! events: identical rows are left alone and changed ones become new revisions.
 
 pub mod acled;
-pub mod countries;
+/// Country codes, kept in `domain::country`; named here for the importers that read them.
+pub use crate::domain::country as countries;
 pub mod csv;
 pub mod dates;
 pub mod detect;

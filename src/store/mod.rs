@@ -197,6 +197,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// Counts of matching events by the bucket their start falls in, oldest first.
     async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError>;
 
+    /// Counts of matching events by bucket and category, oldest bucket first, categories in
+    /// byte order within a bucket.
+    async fn histogram_by_category(
+        &self,
+        filter: &EventFilter,
+        bucket: Bucket,
+    ) -> Result<Vec<(DateTime<Utc>, String, u64)>, StoreError>;
+
     /// Every revision of an event, oldest first.
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError>;
 
@@ -244,6 +252,17 @@ pub trait Store: EventStore + TokenStore<Error = StoreError> + PlaceStore {
     /// serving. A backend that cannot says so with [`StoreError::Unsupported`] and what to use
     /// instead.
     async fn backup(&self, path: &str) -> Result<(), StoreError>;
+
+    /// Whether the one-time repair `name` of stored data was done in this database.
+    async fn repaired(&self, name: &str) -> Result<bool, StoreError>;
+
+    /// Records that the one-time repair `name` is done.
+    async fn mark_repaired(&self, name: &str) -> Result<(), StoreError>;
+}
+
+/// The `meta` key that records a one-time repair.
+fn repair_key(name: &str) -> String {
+    format!("repaired:{name}")
 }
 
 impl From<crate::auth::BadName> for StoreError {
@@ -309,6 +328,23 @@ fn fold_histogram(rows: impl Iterator<Item = (i64, u64)>, bucket: Bucket) -> Vec
         }
     }
     out.into_iter().map(|(s, n)| (from_millis(s), n)).collect()
+}
+
+/// [`fold_histogram`] for rows that also carry a category, which may come from several raw
+/// buckets of one bucket in any order.
+fn fold_histogram_by_category(
+    rows: impl Iterator<Item = (i64, String, u64)>,
+    bucket: Bucket,
+) -> Vec<(DateTime<Utc>, String, u64)> {
+    let mut out: std::collections::BTreeMap<(i64, String), u64> = std::collections::BTreeMap::new();
+    for (raw, category, n) in rows {
+        let start_ms = match bucket {
+            Bucket::Hour => raw,
+            b => b.floor_day(raw) * 86_400_000,
+        };
+        *out.entry((start_ms, category)).or_default() += n;
+    }
+    out.into_iter().map(|((s, c), n)| (crate::domain::time::from_millis(s), c, n)).collect()
 }
 
 /// Every row matching `filter`, in `sort` order, fetched page by page in the background so that

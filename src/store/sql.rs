@@ -187,6 +187,7 @@ fn is_everything(f: &EventFilter) -> bool {
         && f.tags.is_empty()
         && f.actors.is_empty()
         && f.statuses.is_empty()
+        && f.fatalities_min.is_none()
         && f.q.as_deref().is_none_or(|q| search_terms(q).is_empty())
         && f.source_domains.is_empty()
         && f.updated_since.is_none()
@@ -214,11 +215,35 @@ fn near_exists(sql: &mut Sql, near: &Near) {
 }
 
 fn term_exists(sql: &mut Sql, kind: &str, values: &[String]) {
-    sql.push(" AND EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
-        .str(kind)
-        .push(" AND t.value IN ")
-        .list(values.iter().cloned())
-        .push(")");
+    sql.push(" AND EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ").str(kind).push(" AND ");
+    term_values(sql, "t.value", values);
+    sql.push(")");
+}
+
+/// `column` is one of `values`, where a value ending in `*` stands for every value that begins
+/// with the rest: a range of the B-tree on SQLite (which compares bytes), `starts_with` on
+/// PostgreSQL (whose collation may not sort by bytes).
+fn term_values(sql: &mut Sql, column: &str, values: &[String]) {
+    let (prefixes, exact): (Vec<&String>, Vec<&String>) = values.iter().partition(|v| v.ends_with('*'));
+    sql.push("(");
+    let mut first = exact.is_empty();
+    if !first {
+        sql.push(column).push(" IN ").list(exact.into_iter().cloned());
+    }
+    for p in prefixes {
+        let p = p.trim_end_matches('*');
+        if !std::mem::take(&mut first) {
+            sql.push(" OR ");
+        }
+        match sql.dialect {
+            Dialect::Sqlite => {
+                sql.push("(").push(column).push(" >= ").str(p).push(" AND ").push(column).push(" < ");
+                sql.str(format!("{p}{}", char::MAX)).push(")")
+            }
+            Dialect::Postgres => sql.push("starts_with(").push(column).push(", ").str(p).push(")"),
+        };
+    }
+    sql.push(")");
 }
 
 /// The text-search condition, or `None` when `q` has no searchable words.
@@ -299,6 +324,14 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
     }
     if !f.statuses.is_empty() {
         sql.push(" AND e.status IN ").list(f.statuses.iter().map(|s| Status::as_str(*s).to_string()));
+    }
+    if let Some(n) = f.fatalities_min {
+        // Read from the stored Feature: a test on the rows the other filters left, not an index.
+        let fatalities = match sql.dialect {
+            Dialect::Sqlite => " AND json_extract(e.feature, '$.properties.fatalities') >= ",
+            Dialect::Postgres => " AND (e.feature -> 'properties' ->> 'fatalities')::bigint >= ",
+        };
+        sql.push(fatalities).int(i64::from(n));
     }
     if !f.countries.is_empty() {
         term_exists(sql, prepare::COUNTRY, &f.countries);
@@ -382,10 +415,8 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
             (prepare::COUNTRY, &f.countries),
         ] {
             if !values.is_empty() {
-                sql.push("SELECT DISTINCT seq AS id FROM event_terms WHERE kind = ")
-                    .str(kind)
-                    .push(" AND value IN ")
-                    .list(values.iter().cloned());
+                sql.push("SELECT DISTINCT seq AS id FROM event_terms WHERE kind = ").str(kind).push(" AND ");
+                term_values(sql, "value", values);
                 return true;
             }
         }
@@ -511,9 +542,18 @@ pub fn count(dialect: Dialect, f: &EventFilter) -> Sql {
 
 /// Counts by day (days since epoch), or by hour (ms at the start of the hour) for [`Bucket::Hour`].
 pub fn histogram(dialect: Dialect, f: &EventFilter, bucket: Bucket) -> Sql {
+    histogram_of(dialect, f, bucket, false)
+}
+
+/// [`histogram`] by bucket and category: rows of (bucket, category, count).
+pub fn histogram_by_category(dialect: Dialect, f: &EventFilter, bucket: Bucket) -> Sql {
+    histogram_of(dialect, f, bucket, true)
+}
+
+fn histogram_of(dialect: Dialect, f: &EventFilter, bucket: Bucket, by_category: bool) -> Sql {
     let mut sql = Sql::new(dialect);
     let f = EventFilter { include_deleted: false, ..f.clone() };
-    if dialect == Dialect::Postgres && bucket != Bucket::Hour && is_everything(&f) {
+    if dialect == Dialect::Postgres && bucket != Bucket::Hour && is_everything(&f) && !by_category {
         sql.push("SELECT t_day AS b, n FROM event_days WHERE n > 0 ORDER BY b");
         return sql;
     }
@@ -521,10 +561,11 @@ pub fn histogram(dialect: Dialect, f: &EventFilter, bucket: Bucket) -> Sql {
         Bucket::Hour => "(e.t_start - ((e.t_start % 3600000) + 3600000) % 3600000)",
         _ => "e.t_day",
     };
-    sql.push(&format!("SELECT {expr} AS b, count(*)"));
+    let (group, by) = if by_category { (", e.category", ", e.category") } else { ("", "") };
+    sql.push(&format!("SELECT {expr} AS b{group}, count(*)"));
     from_clause(&mut sql, &f);
     where_clause(&mut sql, &f);
-    sql.push(" GROUP BY b ORDER BY b");
+    sql.push(&format!(" GROUP BY b{by} ORDER BY b{by}"));
     sql
 }
 

@@ -150,7 +150,9 @@ async fn bad_query_parameters_are_400_problems_naming_them() {
             ("format=xlsx", "format"),
             ("catgory=protest", "catgory"),
             ("status=rumour", "status"),
-            ("country=Syria", "country"),
+            ("country=Atlantis", "country"),
+            ("country=ZZ", "country"),
+            ("radius_km=5", "radius_km"),
         ] {
             let g = app.get(&format!("/api/events?{q}")).await;
             g.problem(400, "invalid-request");

@@ -5,36 +5,36 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, backends};
 
-struct Seeded {
-    app: TestApp,
+pub(crate) struct Seeded {
+    pub(crate) app: TestApp,
     /// Event ids by short name.
     ids: std::collections::HashMap<&'static str, String>,
 }
 
 impl Seeded {
-    fn id(&self, name: &str) -> String {
+    pub(crate) fn id(&self, name: &str) -> String {
         self.ids[name].clone()
     }
 
-    fn set(&self, names: &[&str]) -> Vec<String> {
+    pub(crate) fn set(&self, names: &[&str]) -> Vec<String> {
         let mut v: Vec<String> = names.iter().map(|n| self.id(n)).collect();
         v.sort();
         v
     }
 
-    async fn matches(&self, query: &str) -> Vec<String> {
+    pub(crate) async fn matches(&self, query: &str) -> Vec<String> {
         let mut v = self.app.ids(query).await;
         v.sort();
         v
     }
 
     #[track_caller]
-    fn names(&self, ids: &[String]) -> Vec<&'static str> {
+    pub(crate) fn names(&self, ids: &[String]) -> Vec<&'static str> {
         ids.iter().map(|id| *self.ids.iter().find(|(_, v)| *v == id).map(|(k, _)| k).unwrap()).collect()
     }
 }
 
-async fn seed(backend: &Backend) -> Seeded {
+pub(crate) async fn seed(backend: &Backend) -> Seeded {
     let app = TestApp::on(backend).await;
     let events: Vec<(&'static str, Value)> = vec![
         (

@@ -10,4 +10,5 @@ mod ogc;
 mod operations;
 mod places;
 mod reports;
+mod trusted;
 mod workflow;

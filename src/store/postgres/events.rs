@@ -198,6 +198,20 @@ impl crate::store::EventStore for PgStore {
         Ok(crate::store::fold_histogram(pairs.into_iter(), bucket))
     }
 
+    async fn histogram_by_category(
+        &self,
+        filter: &EventFilter,
+        bucket: Bucket,
+    ) -> Result<Vec<(DateTime<Utc>, String, u64)>, StoreError> {
+        let sql = sql::histogram_by_category(Dialect::Postgres, filter, bucket);
+        let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await?;
+        let mut triples = Vec::with_capacity(rows.len());
+        for r in rows {
+            triples.push((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)? as u64));
+        }
+        Ok(crate::store::fold_histogram_by_category(triples.into_iter(), bucket))
+    }
+
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {
         let current = match self.get(id).await? {
             Lookup::Live(ev) => Some(ev.data),

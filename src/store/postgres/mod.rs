@@ -111,6 +111,23 @@ impl crate::store::Store for PgStore {
             "backup copies SQLite databases; for PostgreSQL use pg_dump (see docs/DEPLOYMENT.md)".into(),
         ))
     }
+
+    async fn repaired(&self, name: &str) -> Result<bool, StoreError> {
+        let found = sqlx::query("SELECT 1 FROM meta WHERE key = $1")
+            .bind(crate::store::repair_key(name))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn mark_repaired(&self, name: &str) -> Result<(), StoreError> {
+        self.writable()?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET value = 1")
+            .bind(crate::store::repair_key(name))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Rows of PostgreSQL read as `store::stored` reads them. Whole numbers are `bigint` in most

@@ -130,6 +130,15 @@ impl crate::store::EventStore for SqliteStore {
         Ok(crate::store::fold_histogram(rows.into_iter().map(|(b, n)| (b, n as u64)), bucket))
     }
 
+    async fn histogram_by_category(
+        &self,
+        filter: &EventFilter,
+        bucket: Bucket,
+    ) -> Result<Vec<(DateTime<Utc>, String, u64)>, StoreError> {
+        let rows = self.readers.triples(sql::histogram_by_category(Dialect::Sqlite, filter, bucket)).await?;
+        Ok(crate::store::fold_histogram_by_category(rows.into_iter().map(|(b, c, n)| (b, c, n as u64)), bucket))
+    }
+
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {
         let current = match self.get(id).await? {
             Lookup::Live(ev) => Some(ev.data),

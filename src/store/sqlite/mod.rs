@@ -107,4 +107,18 @@ impl crate::store::Store for SqliteStore {
     async fn backup(&self, path: &str) -> Result<(), StoreError> {
         SqliteStore::backup(self, path).await
     }
+
+    async fn repaired(&self, name: &str) -> Result<bool, StoreError> {
+        let key = crate::store::repair_key(name);
+        self.read(move |c| Ok(c.prepare_cached("SELECT 1 FROM meta WHERE key = ?1")?.exists([key])?)).await
+    }
+
+    async fn mark_repaired(&self, name: &str) -> Result<(), StoreError> {
+        let key = crate::store::repair_key(name);
+        self.write(move |tx| {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, 1)", [key])?;
+            Ok(())
+        })
+        .await
+    }
 }

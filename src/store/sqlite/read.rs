@@ -200,6 +200,21 @@ impl Readers {
         .map_err(|e| StoreError::Internal(e.to_string()))?
     }
 
+    /// Runs a query that returns (integer, text, integer) rows.
+    pub async fn triples(&self, sql: Sql) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        let readers = self.clone();
+        tokio::task::spawn_blocking(move || {
+            readers.with(|conn| -> Result<Vec<(i64, String, i64)>, StoreError> {
+                let mut stmt = conn.prepare_cached(&sql.text)?;
+                let rows =
+                    stmt.query_map(params_from_iter(values(&sql.binds)), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+    }
+
     /// Runs a query that returns one integer.
     pub async fn scalar(&self, sql: Sql) -> Result<i64, StoreError> {
         let readers = self.clone();

@@ -1,0 +1,59 @@
+//! One-time repairs of stored data that need the gazetteer, so that no SQL migration can make
+//! them. Each runs once per database (the store records it), writes every change as a revision
+//! that says why, and leaves alone an event edited while it runs.
+
+use futures::StreamExt;
+
+use crate::domain::{EventFilter, LocationPrecision, Sort};
+use crate::gazetteer::Gazetteer;
+use crate::store::{Actor, DynStore, StoreError, all_rows};
+
+/// The repair of places confirmed from the gazetteer that were stored as `exact`.
+pub const GAZETTEER_PRECISION: &str = "gazetteer-precision";
+
+/// Why [`gazetteer_precision`] changed an event, as its revision says.
+pub const GAZETTEER_PRECISION_REASON: &str = "place precision corrected: its coordinates are those of its gazetteer \
+     entry, so it is known as well as that entry's kind (a town, a region), not to the metre";
+
+/// Two coordinates closer than this (in degrees, about 10 m) are the same point: the gazetteer
+/// keeps its coordinates to five decimals.
+const SAME_POINT_DEG: f64 = 1e-4;
+
+/// Places that reference a gazetteer entry, lie on that entry's coordinates and say `exact` were
+/// stored so by a version that did not take the entry's precision (a town is not known to the
+/// metre): each gets the precision of its entry's kind, in one new revision per event. Returns
+/// how many events were corrected; 0 once the repair has run in this database.
+pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
+    if store.repaired(GAZETTEER_PRECISION).await? {
+        return Ok(0);
+    }
+    let actor = Actor::new("eventmap");
+    let mut corrected = 0;
+    let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
+    while let Some(row) = rows.next().await {
+        let Some(event) = row?.event() else { continue };
+        let mut data = event.data.clone();
+        let mut changed = false;
+        for p in &mut data.places {
+            if p.precision != LocationPrecision::Exact {
+                continue;
+            }
+            let Some((entry, _)) = p.gazetteer_id.as_deref().and_then(|id| g.get(id)) else { continue };
+            if (entry.lon - p.lon).abs() < SAME_POINT_DEG && (entry.lat - p.lat).abs() < SAME_POINT_DEG {
+                p.precision = entry.kind.precision();
+                changed = p.precision != LocationPrecision::Exact || changed;
+            }
+        }
+        if !changed {
+            continue;
+        }
+        match store.update(event.id, Some(event.revision), data, &actor, Some(GAZETTEER_PRECISION_REASON)).await {
+            Ok(_) => corrected += 1,
+            // Edited (or deleted) since it was read: its editor's version stands.
+            Err(StoreError::RevisionMismatch { .. } | StoreError::Gone(_) | StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    store.mark_repaired(GAZETTEER_PRECISION).await?;
+    Ok(corrected)
+}

@@ -1,0 +1,74 @@
+//! One-time repairs that `eventmap serve` runs on a database written by an older version, through
+//! the real binary on both backends.
+
+use std::time::{Duration, Instant};
+
+use eventmap::domain::{EventInput, Vocabulary};
+use eventmap::gazetteer::{Gazetteer, SearchOptions};
+use eventmap::store::{Actor, Lookup};
+use serde_json::{Value, json};
+
+mod common;
+
+use common::server::Server;
+use common::{TestDb, backends};
+
+/// Places stored by a version that took coordinates sent with a gazetteer id for an exact spot.
+async fn stored_by_an_older_version(db: &TestDb) -> uuid::Uuid {
+    let g = Gazetteer::load_embedded().expect("gazetteer");
+    let opts = SearchOptions { country: Some("SY".into()), limit: 1, ..Default::default() };
+    let tartus = g.search("Tartus", &opts).remove(0).place;
+    let input = EventInput::from_json(json!({
+        "title": "Convoy turned back at Tartus", "start": "2025-02-10", "category": "military movement",
+        "places": [
+            {"name": "Tartus", "gazetteer_id": tartus.gazetteer_id, "lon": tartus.lon, "lat": tartus.lat,
+             "precision": "exact", "country": "SY"},
+            {"name": "Checkpoint", "lon": 35.95, "lat": 35.1, "precision": "exact", "country": "SY"}
+        ]
+    }))
+    .unwrap();
+    let data = input.validate(&Vocabulary::default()).unwrap();
+    let id = uuid::Uuid::now_v7();
+    db.store().await.create(id, data, &Actor::new("desk")).await.expect("stored");
+    id
+}
+
+#[tokio::test]
+async fn serve_gives_places_confirmed_from_the_gazetteer_their_kinds_precision_once() {
+    for backend in backends() {
+        let db = TestDb::on(&backend).await;
+        let id = stored_by_an_older_version(&db).await;
+        let server = Server::start(&db.url).await;
+        let url = format!("{}/api/events/{id}", server.base);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let event: Value = loop {
+            let e: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            if e["properties"]["revision"] == 2 || Instant::now() > deadline {
+                break e;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let places = &event["properties"]["places"];
+        assert_eq!(places[0]["precision"], "settlement", "{event}\n{}", server.log());
+        assert_eq!(places[1]["precision"], "exact", "a spot given by coordinates alone stays as sent");
+        let history: Value = reqwest::get(format!("{url}/history")).await.unwrap().json().await.unwrap();
+        let last = history["revisions"].as_array().and_then(|r| r.last()).cloned().unwrap_or_default();
+        assert_eq!(last["actor"], "eventmap", "{history}");
+        assert!(last["reason"].as_str().unwrap_or_default().contains("precision corrected"), "{history}");
+        drop(server);
+
+        // Once only: a client that later says `exact` on purpose keeps it across restarts.
+        let store = db.store().await;
+        let Lookup::Live(stored) = store.get(id).await.unwrap() else { panic!("the event is live") };
+        let mut input = stored.data.to_input();
+        input.places.as_mut().unwrap()[0].precision = Some(eventmap::domain::LocationPrecision::Exact);
+        let data = input.validate(&Vocabulary::default()).unwrap();
+        store.update(id, None, data, &Actor::new("desk"), Some("on purpose")).await.unwrap();
+        drop(store);
+        let server = Server::start(&db.url).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let e: Value = reqwest::get(format!("{}/api/events/{id}", server.base)).await.unwrap().json().await.unwrap();
+        assert_eq!(e["properties"]["places"][0]["precision"], "exact", "{e}\n{}", server.log());
+        assert_eq!(e["properties"]["revision"], 3);
+    }
+}
