@@ -30,7 +30,11 @@ async fn a_cursor_reused_with_other_filters_or_order_is_a_400_that_says_to_start
         let cursor = href.split("cursor=").nth(1).unwrap();
         for other in ["country=FR", "country=SY&tag=convoy", "country=SY&sort=start", ""] {
             let sep = if other.is_empty() { "" } else { "&" };
-            let p = s.app.get(&format!("/api/events?limit=1&{other}{sep}cursor={cursor}")).await.problem(400, "invalid-request");
+            let p = s
+                .app
+                .get(&format!("/api/events?limit=1&{other}{sep}cursor={cursor}"))
+                .await
+                .problem(400, "invalid-request");
             assert!(p["detail"].as_str().unwrap().contains("start again"), "{other}: {p}");
         }
     }
@@ -42,7 +46,10 @@ async fn actors_match_in_any_letter_case_and_by_a_prefix_with_a_star() {
         let s = seed(&backend).await;
         assert_eq!(s.names(&s.matches("actor=SYRIAN%20MOD").await), ["hold"]);
         assert_eq!(s.names(&s.matches("actor=syrian*&sort=start").await), ["hold", "airspace"]);
-        assert_eq!(s.names(&s.matches("actor=Russ*&actor=syrian%20government&sort=start").await), ["departure", "airspace"]);
+        assert_eq!(
+            s.names(&s.matches("actor=Russ*&actor=syrian%20government&sort=start").await),
+            ["departure", "airspace"]
+        );
         assert_eq!(s.names(&s.matches("actor=Syrian*&country=SY&bbox=35,34,37,36").await), ["hold"]);
         assert!(s.matches("actor=Syriac*").await.is_empty());
         for bad in ["actor=*", "actor=Syr*an", "actor=**"] {
@@ -77,8 +84,11 @@ async fn fatalities_min_keeps_the_events_reporting_at_least_that_many() {
         let s = seed(&backend).await;
         let mut made = Vec::new();
         for n in [0, 3, 12] {
-            let f = s.app.create(json!({"title": format!("Strike with {n} killed"), "start": "2025-03-01",
-                "fatalities": n, "places": [{"name": "Sarmin", "lon": 36.72, "lat": 35.9}]})).await;
+            let f = s
+                .app
+                .create(json!({"title": format!("Strike with {n} killed"), "start": "2025-03-01",
+                "fatalities": n, "places": [{"name": "Sarmin", "lon": 36.72, "lat": 35.9}]}))
+                .await;
             made.push(f["id"].as_str().unwrap().to_string());
         }
         let mut three = s.app.ids("fatalities_min=3").await;
@@ -99,7 +109,9 @@ async fn a_country_is_taken_as_alpha_2_alpha_3_numeric_or_a_name_in_any_script()
     for backend in backends() {
         let s = seed(&backend).await;
         let syria = s.set(&["departure", "hold", "airspace"]);
-        for form in ["SY", "sy", "SYR", "760", "Syria", "%D8%B3%D9%88%D8%B1%D9%8A%D8%A7", "%D0%A1%D0%B8%D1%80%D0%B8%D1%8F"] {
+        for form in
+            ["SY", "sy", "SYR", "760", "Syria", "%D8%B3%D9%88%D8%B1%D9%8A%D8%A7", "%D0%A1%D0%B8%D1%80%D0%B8%D1%8F"]
+        {
             assert_eq!(s.matches(&format!("country={form}")).await, syria, "country={form}");
         }
         assert_eq!(s.matches("country=France,FJI").await, s.set(&["fiji", "paris"]));
@@ -139,7 +151,10 @@ async fn the_histogram_lists_empty_buckets_with_fill_and_counts_categories_with_
         assert_eq!(by["total"], 4);
         s.app.get("/api/events/histogram?group_by=actor").await.problem(400, "invalid-request");
         s.app.get("/api/events/histogram?fill=maybe").await.problem(400, "invalid-request");
-        s.app.get("/api/events/histogram?bucket=hour&start=2000&end=2025&fill=true").await.problem(400, "invalid-request");
+        s.app
+            .get("/api/events/histogram?bucket=hour&start=2000&end=2025&fill=true")
+            .await
+            .problem(400, "invalid-request");
     }
 }
 
@@ -150,7 +165,8 @@ async fn a_place_confirmed_from_the_gazetteer_keeps_the_precision_of_its_kind_un
     for backend in backends() {
         let s = seed(&backend).await;
         let place = |precision: Option<&str>| {
-            let mut p = json!({"name": "Tartus", "gazetteer_id": tartus.gazetteer_id, "lon": tartus.lon, "lat": tartus.lat});
+            let mut p =
+                json!({"name": "Tartus", "gazetteer_id": tartus.gazetteer_id, "lon": tartus.lon, "lat": tartus.lat});
             if let Some(x) = precision {
                 p["precision"] = Value::from(x);
             }
@@ -160,7 +176,10 @@ async fn a_place_confirmed_from_the_gazetteer_keeps_the_precision_of_its_kind_un
         assert_eq!(confirmed["properties"]["places"][0]["precision"], "settlement", "{confirmed}");
         let exact = s.app.create(place(Some("exact"))).await;
         assert_eq!(exact["properties"]["places"][0]["precision"], "exact");
-        let by_name = s.app.create(json!({"title": "By name", "start": "2025-02-10", "places": [{"name": "Tartus", "country": "SY"}]})).await;
+        let by_name = s
+            .app
+            .create(json!({"title": "By name", "start": "2025-02-10", "places": [{"name": "Tartus", "country": "SY"}]}))
+            .await;
         assert_eq!(by_name["properties"]["places"][0]["precision"], "settlement");
     }
 }
