@@ -129,15 +129,21 @@ pub enum Refusal {
     Revoked,
 }
 
+/// The id part of a presented token (`emt_<id>_<secret>`), if it has one of the right form.
+pub fn token_id(presented: &str) -> Option<&str> {
+    let (id, _) = presented.trim().strip_prefix("emt_")?.split_once('_')?;
+    (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+}
+
 /// Checks a presented token. Unknown ids and wrong secrets are refused alike, after the same
 /// work, so that timing does not tell them apart.
 pub async fn verify<S: TokenStore + ?Sized>(
     store: &S,
     presented: &str,
 ) -> Result<Result<Principal, Refusal>, S::Error> {
-    let Some(rest) = presented.trim().strip_prefix("emt_") else { return Ok(Err(Refusal::Malformed)) };
-    let Some((id, secret)) = rest.split_once('_') else { return Ok(Err(Refusal::Malformed)) };
-    if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || secret.is_empty() || secret.len() > 100 {
+    let Some(id) = token_id(presented) else { return Ok(Err(Refusal::Malformed)) };
+    let secret = &presented.trim()[4 + id.len() + 1..];
+    if secret.is_empty() || secret.len() > 100 {
         return Ok(Err(Refusal::Malformed));
     }
     let given = hash(secret);

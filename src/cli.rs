@@ -121,6 +121,11 @@ pub struct ServeArgs {
     /// Longest a request may take before the response starts, in seconds.
     #[arg(long, env = "EVENTMAP_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
+    /// Behind a reverse proxy: the header it puts the client's address in (`X-Forwarded-For`),
+    /// for limiting wrong tokens per client. Set it only when every request comes through that
+    /// proxy, or clients could choose their own address.
+    #[arg(long, env = "EVENTMAP_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::error::ApiError;
+use super::limiter::FailureKey;
 use super::state::AppState;
 use crate::auth::Role;
 use crate::auth::{self, Principal};
@@ -48,31 +49,59 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let ip =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             let c = Caller(None);
             parts.extensions.insert(c.clone());
             return Ok(c);
         };
-        if let Some(wait) = state.limiter.blocked(ip) {
-            return Err(ApiError::TooManyRequests { retry_after: wait });
-        }
+        let address = FailureKey::Address(client_address(parts, state.config.client_ip_header.as_deref()));
         let value = value.to_str().unwrap_or("");
         let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) else {
-            state.limiter.fail(ip);
-            return Err(ApiError::Unauthorized("use `Authorization: Bearer <token>`".into()));
+            return Err(refuse(state, [address], "use `Authorization: Bearer <token>`".into()));
         };
         match auth::verify(state.store.as_ref(), token).await? {
+            // A token that checks out is taken, however often others failed from here.
             Ok(p) => {
                 let c = Caller(Some(p));
                 parts.extensions.insert(c.clone());
                 Ok(c)
             }
             Err(refusal) => {
-                state.limiter.fail(ip);
-                Err(ApiError::Unauthorized(refusal.to_string()))
+                let keys = [Some(address), auth::token_id(token).map(|id| FailureKey::TokenId(id.to_string()))];
+                Err(refuse(state, keys.into_iter().flatten(), refusal.to_string()))
             }
         }
     }
+}
+
+/// A failed sign-in: counted against each of `keys`; a 429 once one of them has failed too often,
+/// else a 401 saying why.
+fn refuse(state: &AppState, keys: impl IntoIterator<Item = FailureKey>, why: String) -> ApiError {
+    let mut wait = None;
+    for key in keys {
+        wait = wait.max(state.limiter.blocked(&key));
+        state.limiter.fail(key);
+    }
+    match wait {
+        Some(retry_after) => ApiError::TooManyRequests { retry_after },
+        None => ApiError::Unauthorized(why),
+    }
+}
+
+/// The client's address: the peer's, or, behind a proxy that eventmap is told to trust, the last
+/// address in that proxy's header (`X-Forwarded-For: client, proxy` gives `proxy`'s view of the
+/// client as its last entry).
+fn client_address(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
+    let peer =
+        parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let Some(name) = trusted_header else { return peer };
+    parts
+        .headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .next_back()
+        .unwrap_or(peer)
 }

@@ -27,6 +27,9 @@ pub struct ApiConfig {
     /// Largest request body in bytes.
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// The header in which a trusted reverse proxy puts the client's address
+    /// (`X-Forwarded-For`); without it, the peer's address is the client's.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -39,6 +42,7 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            client_ip_header: None,
         }
     }
 }

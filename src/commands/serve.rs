@@ -63,6 +63,7 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
         cors_origins: args.cors_origins.clone(),
         body_limit: args.body_limit,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        client_ip_header: args.client_ip_header.clone(),
     };
     Ok(AppState::new(store, gazetteer, vocab, config))
 }

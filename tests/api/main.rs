@@ -10,5 +10,7 @@ mod ogc;
 mod operations;
 mod places;
 mod reports;
+mod sign_in_limits;
+mod slow_clients;
 mod trusted;
 mod workflow;

@@ -156,22 +156,22 @@ impl crate::store::EventStore for PgStore {
         let pool = self.pool.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
         tokio::spawn(async move {
-            let mut rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch(&pool);
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(r) = rows.next().await {
-                match r.and_then(|r| decode_row(&r)) {
-                    Ok(row) => batch.push(row),
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into())).await;
-                        return;
-                    }
-                }
-                if batch.len() == BATCH && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+            // The page (at most 10,001 rows) is read whole and the connection goes back to the
+            // pool before the first row is handed over, so that a client reading its response
+            // slowly holds no connection while it waits.
+            let read = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&pool).await;
+            let rows = match read.and_then(|rows| rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
                     return;
                 }
-            }
-            if !batch.is_empty() {
-                let _ = tx.send(Ok(batch)).await;
+            };
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                if tx.send(Ok(rows.by_ref().take(BATCH).collect())).await.is_err() {
+                    return;
+                }
             }
         });
         tokio_stream::wrappers::ReceiverStream::new(rx)

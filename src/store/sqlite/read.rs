@@ -149,33 +149,47 @@ impl Readers {
     }
 
     /// Runs a query that returns rows `(feature, key, seq, geometry_explicit)`, streaming them.
+    ///
+    /// The rows are read whole (a list query returns one page, at most 10,001 rows) and the
+    /// connection goes back to the pool before the first is handed over: a client that reads its
+    /// response slowly, or never, must not hold one of the few readers while it waits.
     pub fn rows(&self, sql: Sql) -> RowStream {
         let readers = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
-        tokio::task::spawn_blocking(move || {
-            let res = readers.with(|conn| -> Result<(), StoreError> {
-                let mut stmt = conn.prepare_cached(&sql.text)?;
-                let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
-                let mut batch = Vec::with_capacity(BATCH);
-                while let Some(r) = rows.next()? {
-                    batch.push(Row {
-                        feature: r.get(0)?,
-                        key: r.get(1)?,
-                        seq: r.get(2)?,
-                        geometry_explicit: r.get::<_, i64>(3)? != 0,
-                        matched: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
-                    });
-                    if batch.len() == BATCH && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
-                        return Ok(());
+        tokio::spawn(async move {
+            let read = tokio::task::spawn_blocking(move || {
+                readers.with(|conn| -> Result<Vec<Row>, StoreError> {
+                    let mut stmt = conn.prepare_cached(&sql.text)?;
+                    let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
+                    let mut all = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        all.push(Row {
+                            feature: r.get(0)?,
+                            key: r.get(1)?,
+                            seq: r.get(2)?,
+                            geometry_explicit: r.get::<_, i64>(3)? != 0,
+                            matched: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
+                        });
+                    }
+                    Ok(all)
+                })
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Internal(format!("database task failed: {e}"))));
+            // The connection is back in the pool: a slow reader of the response now holds only
+            // this task and the rows.
+            match read {
+                Ok(all) => {
+                    let mut all = all.into_iter().peekable();
+                    while all.peek().is_some() {
+                        if tx.send(Ok(all.by_ref().take(BATCH).collect())).await.is_err() {
+                            return;
+                        }
                     }
                 }
-                if !batch.is_empty() {
-                    let _ = tx.blocking_send(Ok(batch));
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
                 }
-                Ok(())
-            });
-            if let Err(e) = res {
-                let _ = tx.blocking_send(Err(e));
             }
         });
         tokio_stream::wrappers::ReceiverStream::new(rx)
