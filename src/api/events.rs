@@ -141,7 +141,8 @@ pub async fn get_one(
 
 /// Validates an input into event fields, completing its places through the gazetteer.
 pub fn prepare_input(state: &AppState, mut input: EventInput) -> Result<EventData, ApiError> {
-    if let Some(places) = input.places.as_mut() {
+    // Too many places are refused by validation before any is looked up in the gazetteer.
+    if let Some(places) = input.places.as_mut().filter(|p| p.len() <= crate::domain::event::MAX_PLACES) {
         resolve::complete_places(&state.gazetteer, places, None)?;
     }
     Ok(input.validate(&state.vocab)?)

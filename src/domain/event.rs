@@ -53,6 +53,8 @@ impl Status {
 pub const MAX_TITLE: usize = 300;
 pub const MAX_DESCRIPTION: usize = 20_000;
 pub const MAX_PLACES: usize = 100;
+pub const MAX_TAGS: usize = 50;
+pub const MAX_ACTORS: usize = 50;
 pub const MAX_SOURCES: usize = 200;
 pub const MAX_PROPERTIES_BYTES: usize = 65_536;
 
@@ -66,9 +68,13 @@ pub struct EventInput {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// At most 50, each at most 100 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
+    /// At most 50, each at most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 50)]
     pub actors: Option<Vec<String>>,
     /// RFC 3339 date-time or a date (`2025-02-10`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,13 +83,17 @@ pub struct EventInput {
     pub end: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_precision: Option<TimePrecision>,
+    /// At most 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 100)]
     pub places: Option<Vec<PlaceInput>>,
     /// An explicit GeoJSON geometry; derived from the places when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub geometry: Option<Geometry>,
+    /// At most 200.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 200)]
     pub sources: Option<Vec<SourceInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
@@ -255,8 +265,8 @@ impl EventInput {
             },
             None => vocabulary.fallback().to_string(),
         };
-        let tags = text::check_labels("tags", self.tags.as_deref().unwrap_or_default(), 100, 50, &mut e);
-        let actors = text::check_labels("actors", self.actors.as_deref().unwrap_or_default(), 200, 50, &mut e);
+        let tags = text::check_labels("tags", self.tags.as_deref().unwrap_or_default(), 100, MAX_TAGS, &mut e);
+        let actors = text::check_labels("actors", self.actors.as_deref().unwrap_or_default(), 200, MAX_ACTORS, &mut e);
 
         let start = match self.start.as_deref() {
             Some(s) => match time::parse_instant(s) {
@@ -297,11 +307,12 @@ impl EventInput {
         }
 
         let place_inputs = self.places.as_deref().unwrap_or_default();
-        if place_inputs.len() > MAX_PLACES {
+        let too_many_places = place_inputs.len() > MAX_PLACES;
+        if too_many_places {
             e.add("places", format!("must have at most {MAX_PLACES} places"));
         }
-        let mut places = Vec::with_capacity(place_inputs.len());
-        for (i, p) in place_inputs.iter().enumerate() {
+        let mut places = Vec::with_capacity(place_inputs.len().min(MAX_PLACES));
+        for (i, p) in place_inputs.iter().enumerate().take_while(|_| !too_many_places) {
             match p.validate() {
                 Ok(p) => places.push(p),
                 Err(pe) => e.extend_prefixed(&format!("places[{i}]"), pe),
@@ -321,11 +332,12 @@ impl EventInput {
         }
 
         let source_inputs = self.sources.as_deref().unwrap_or_default();
-        if source_inputs.len() > MAX_SOURCES {
+        let too_many_sources = source_inputs.len() > MAX_SOURCES;
+        if too_many_sources {
             e.add("sources", format!("must have at most {MAX_SOURCES} sources"));
         }
-        let mut sources: Vec<Source> = Vec::with_capacity(source_inputs.len());
-        for (i, s) in source_inputs.iter().enumerate() {
+        let mut sources: Vec<Source> = Vec::with_capacity(source_inputs.len().min(MAX_SOURCES));
+        for (i, s) in source_inputs.iter().enumerate().take_while(|_| !too_many_sources) {
             let id = s.id.as_deref().and_then(|i| Uuid::parse_str(i).ok()).unwrap_or_else(Uuid::now_v7);
             match s.validate(id) {
                 Ok(s) if sources.iter().any(|o| o.url == s.url) => {

@@ -30,8 +30,9 @@ impl CustomPlace {
 #[serde(deny_unknown_fields)]
 pub struct NewPlace {
     pub name: String,
-    /// Further names, in any language or script.
+    /// Further names, in any language or script: at most 100, each at most 200 characters.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub names: Vec<String>,
     /// country, region, district, settlement, site (default), natural, area.
     #[serde(default)]

@@ -186,3 +186,42 @@ async fn a_bad_patch_changes_nothing() {
         assert_eq!(app.snapshot().await, before);
     }
 }
+
+#[tokio::test]
+async fn lists_far_over_their_limits_are_refused_at_once_and_nothing_is_written() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let before = app.snapshot().await;
+        let many: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
+        for (field, value) in [
+            ("tags", json!(many)),
+            ("actors", json!(many)),
+            (
+                "sources",
+                json!((0..20_000).map(|i| json!({"url": format!("https://example.org/{i}")})).collect::<Vec<_>>()),
+            ),
+            ("places", json!((0..20_000).map(|i| json!({"name": format!("Place {i}")})).collect::<Vec<_>>())),
+        ] {
+            let mut body = tartus_event("too many");
+            body[field] = value;
+            let started = std::time::Instant::now();
+            let g = app.post(body).await;
+            g.problem(422, "validation");
+            assert!(g.fields().contains(&field.to_string()), "{field}: {g}");
+            // Quadratic checks took minutes here; one pass takes well under a second.
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "{field}: {:?}", started.elapsed());
+        }
+        let names: Vec<String> = (0..100_000).map(|i| format!("n{i}")).collect();
+        let g = app
+            .send(
+                Method::POST,
+                "/api/places",
+                Some(&app.editor),
+                Some(json!({"name": "Sheikh Maqsoud", "lon": 37.16, "lat": 36.23, "names": names})),
+            )
+            .await;
+        g.problem(422, "validation");
+        assert_eq!(g.fields(), ["names"], "{g}");
+        assert_eq!(app.snapshot().await, before, "nothing was written");
+    }
+}
