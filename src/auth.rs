@@ -2,7 +2,7 @@
 //! compared in constant time.
 //!
 //! A token reads `emt_<id>_<secret>`: the id finds the stored row, the secret proves possession.
-//! This module knows no HTTP and no database: it says what it needs of storage ([`TokenStore`]),
+//! This module knows no HTTP and no database: it says what it needs of storage ([`TokenStore`](crate::auth::TokenStore)),
 //! which the store implements, and the API's `Caller` extractor uses it. Its types are plain
 //! values: the API documents them and the command line parses them where each does so.
 

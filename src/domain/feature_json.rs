@@ -1,5 +1,5 @@
 //! An event's GeoJSON Feature, written and read back: [`Event::to_feature_json`] writes it by
-//! hand ([`write`]), the same bytes as serialising it with serde
+//! hand ([`write()`]), the same bytes as serialising it with serde
 //! (`Event::to_feature_value` and the tests hold both to that), in a fraction of the time. A
 //! bulk import renders every event it stores, and serde_json's string escaping, a byte at a
 //! time, was a third of that work; here strings are escaped a word at a time
