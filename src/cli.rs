@@ -126,6 +126,12 @@ pub struct ServeArgs {
     /// proxy, or clients could choose their own address.
     #[arg(long, env = "EVENTMAP_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+    /// Seconds a client has to send a request's headers (default 10); slower ones are cut off.
+    #[arg(long, env = "EVENTMAP_HEADER_TIMEOUT")]
+    pub header_timeout: Option<u64>,
+    /// Open connections at most (default: the process's file limit less 64).
+    #[arg(long, env = "EVENTMAP_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -78,6 +78,20 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     resp
 }
 
+/// Refuses at once, with a 413, a request whose declared `Content-Length` is over the body limit
+/// of its route (the import's own for `POST /api/import`), before its body is read.
+pub async fn declared_length(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit =
+        if req.uri().path() == "/api/import" { super::import::IMPORT_BODY_LIMIT } else { state.config.body_limit };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => {
+            ApiError::PayloadTooLarge(format!("the body declares {n} bytes; at most {limit} are taken")).into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
 /// Answers a request that takes longer than the configured limit with a 503 problem. A bulk
 /// import (`POST /api/import`) is exempt: a large file takes longer than any page request, and
 /// its answer (the counts) comes only at the end.

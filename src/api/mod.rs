@@ -11,6 +11,7 @@ mod health;
 pub mod import;
 mod limiter;
 pub mod list;
+pub mod listen;
 mod map;
 mod metrics;
 mod middleware;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(from_fn_with_state(state.clone(), middleware::time_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::declared_length))
         .layer(cors)
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))

@@ -1,11 +1,9 @@
 //! `eventmap serve`: migrate, load the gazetteer, optionally the demo data, and serve until
 //! SIGINT or SIGTERM, finishing requests in flight.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 
 use crate::api::{self, ApiConfig, AppState};
 use crate::cli::ServeArgs;
@@ -101,15 +99,12 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
     })?;
     let addr = listener.local_addr()?;
-    // Responses are streamed in several writes: without TCP_NODELAY, Nagle's algorithm and
-    // delayed ACKs add 40 ms to many of them.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "eventmap is serving the map at http://{addr}/");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    let limits = api::listen::limits(args.header_timeout.map(|s| Duration::from_secs(s.max(1))), args.max_connections);
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        max_connections = limits.max_connections,
+        "eventmap is serving the map at http://{addr}/"
+    );
+    api::listen::serve(listener, app, limits, shutdown_signal()).await.context("the server stopped with an error")?;
     Ok(())
 }
