@@ -185,6 +185,9 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
     s.parse::<u32>().map(Some).map_err(|_| ApiError::invalid(format!("If-Match `{s}` is not a revision such as \"3\"")))
 }
 
+/// The longest reason a change may give, in characters.
+const MAX_REASON: usize = 1000;
+
 fn reason(pairs: &Pairs, headers: &HeaderMap) -> Option<String> {
     pairs
         .get("reason")
@@ -226,6 +229,9 @@ pub async fn patch(
         return Err(read_only.into());
     }
     let reason = reason(&pairs, &headers);
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
+        return Err(crate::domain::ValidationErrors::one("reason", "must be at most 1000 characters").into());
+    }
     // Without If-Match, a concurrent edit between our read and write is retried on the new state.
     for _ in 0..3 {
         let current = match state.store.get(id).await? {
@@ -287,7 +293,7 @@ pub async fn delete(
     let why = why.ok_or_else(|| {
         crate::domain::ValidationErrors::one("reason", "a deletion needs a reason (`?reason=` or `{\"reason\": ...}`)")
     })?;
-    if why.chars().count() > 1000 {
+    if why.chars().count() > MAX_REASON {
         return Err(crate::domain::ValidationErrors::one("reason", "must be at most 1000 characters").into());
     }
     let t = state.store.delete(id, expected, &caller.actor(), &why).await?;
@@ -335,6 +341,16 @@ const MAX_FILLED_BUCKETS: usize = 10_000;
     responses((status = 200, description = "Counts of matching events by the bucket their start falls in", body = Histogram),
               (status = 400, description = "Bad query parameter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn histogram(State(state): State<AppState>, Pairs(pairs): Pairs) -> Result<Json<Value>, ApiError> {
+    // Paging and formats mean nothing to a histogram: refused rather than ignored.
+    let ignored: Vec<&str> =
+        ["limit", "cursor", "sort", "format", "f"].into_iter().filter(|k| pairs.iter().any(|(p, _)| p == k)).collect();
+    if !ignored.is_empty() {
+        let mut e = crate::domain::ValidationErrors::new();
+        for k in ignored {
+            e.add(k, "is not a parameter of the histogram");
+        }
+        return Err(ApiError::bad_parameters(e));
+    }
     let q = list_query(&state, &pairs, &["bucket", "group_by", "fill"])?;
     let one = |field: &str, message: &str| {
         ApiError::bad_parameters(crate::domain::ValidationErrors::one(field, message.to_string()))

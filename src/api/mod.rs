@@ -90,13 +90,14 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{collection_id}", get(ogc::collection))
         .route("/ogc/collections/{collection_id}/items", get(ogc::items))
         .route("/ogc/collections/{collection_id}/items/{feature_id}", get(ogc::item))
+        // What is stored and who uses the server is private on a private instance too.
+        .route("/metrics", get(health::metrics))
         .route_layer(from_fn_with_state(state.clone(), private_reads));
     let open = Router::new()
         .route("/api/config", get(health::config))
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .route("/problems/{slug}", get(health::problem))
         .route("/", get(map::index))
         .route("/embed", get(map::index))

@@ -269,7 +269,7 @@ impl EventInput {
         let actors = text::check_labels("actors", self.actors.as_deref().unwrap_or_default(), 200, MAX_ACTORS, &mut e);
 
         let start = match self.start.as_deref() {
-            Some(s) => match time::parse_instant(s) {
+            Some(s) => match time::parse_event_time(s) {
                 Ok(p) => Some(p),
                 Err(m) => {
                     e.add("start", m);
@@ -282,7 +282,7 @@ impl EventInput {
             }
         };
         let end = match self.end.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => match time::parse_instant(s) {
+            Some(s) => match time::parse_event_time(s) {
                 // An end written as a date means the end of that day.
                 Ok(p) if p.date_only => Some(TimePrecision::Day.period_end(p.at)),
                 Ok(p) => Some(p.at),

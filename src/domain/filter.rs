@@ -412,6 +412,9 @@ pub fn parse_query(
             "q" if !v.is_empty() => {
                 if v.chars().count() > 500 {
                     e.add("q", "must be at most 500 characters");
+                } else if crate::fold::words(&crate::fold::fold(v)).next().is_none() {
+                    // Without a word it would filter nothing and answer every event.
+                    e.add("q", "has no word to search for (letters or digits)");
                 } else {
                     q.filter.q = Some(v.to_string());
                 }

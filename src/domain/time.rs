@@ -92,6 +92,9 @@ pub fn parse_instant(s: &str) -> Result<ParsedInstant, String> {
             if !(1..=9999).contains(&at.year()) {
                 return Err(format!("`{s}` is outside the years 1 to 9999"));
             }
+            if chrono::Timelike::nanosecond(&at) >= 1_000_000_000 {
+                return Err(format!("`{s}` is a leap second, which eventmap does not keep: use :59"));
+            }
             Ok(ParsedInstant { at, date_only: false })
         }
         Err(_)
@@ -102,6 +105,19 @@ pub fn parse_instant(s: &str) -> Result<ParsedInstant, String> {
         }
         Err(_) => Err(format!("`{s}` is not an RFC 3339 date-time (2025-02-10T14:00:00Z) or a date (2025-02-10)")),
     }
+}
+
+/// The years an event may happen in: anything else is a typing error (`0205` for `2025`) or a
+/// date no report gives.
+pub const EVENT_YEARS: std::ops::RangeInclusive<i32> = 1000..=2999;
+
+/// Parses an event's `start` or `end` as [`parse_instant`] does, within [`EVENT_YEARS`].
+pub fn parse_event_time(s: &str) -> Result<ParsedInstant, String> {
+    let p = parse_instant(s)?;
+    if !EVENT_YEARS.contains(&p.at.year()) {
+        return Err(format!("`{}` is outside the years 1000 to 2999", s.trim()));
+    }
+    Ok(p)
 }
 
 /// Parses the upper bound of a query range: a date means the end of that day.
@@ -168,6 +184,16 @@ impl TimeRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_times_are_refused_outside_the_years_1000_to_2999_and_on_leap_seconds() {
+        assert!(parse_event_time("2025-02-10").is_ok());
+        assert!(parse_event_time("1000-01-01T00:00:00Z").is_ok());
+        for bad in ["0999-12-31", "0205-02-10", "3000-01-01", "9999-12-31T23:59:59Z"] {
+            assert!(parse_event_time(bad).unwrap_err().contains("1000 to 2999"), "{bad}");
+        }
+        assert!(parse_instant("2016-12-31T23:59:60Z").unwrap_err().contains("leap second"));
+    }
 
     #[test]
     fn a_query_takes_a_year_or_a_month_as_the_whole_period() {

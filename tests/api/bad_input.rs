@@ -225,3 +225,55 @@ async fn lists_far_over_their_limits_are_refused_at_once_and_nothing_is_written(
         assert_eq!(app.snapshot().await, before, "nothing was written");
     }
 }
+
+#[tokio::test]
+async fn small_traps_are_400s_or_422s_and_change_nothing() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let f = app.create(tartus_event("held at the checkpoint")).await;
+        let id = f["id"].as_str().unwrap().to_string();
+        let before = app.snapshot().await;
+        // A search with no word would match every event.
+        for q in ["q=%21%21%21", "q=*", "q=%E2%80%94"] {
+            let g = app.get(&format!("/api/events?{q}")).await;
+            g.problem(400, "invalid-request");
+            assert_eq!(g.fields(), ["q"], "{q}");
+        }
+        // A patch's reason is limited like a deletion's.
+        let long = "x".repeat(1001);
+        let g = app
+            .send(
+                Method::PATCH,
+                &format!("/api/events/{id}?reason={long}"),
+                Some(&app.editor),
+                Some(json!({"title": "t"})),
+            )
+            .await;
+        g.problem(422, "validation");
+        assert_eq!(g.fields(), ["reason"]);
+        // Event times a report never gives, and leap seconds.
+        for start in ["0205-02-10", "3025-02-10", "2016-12-31T23:59:60Z"] {
+            let mut body = tartus_event("when?");
+            body["start"] = json!(start);
+            let g = app.post(body).await;
+            g.problem(422, "validation");
+            assert_eq!(g.fields(), ["start"], "{start}");
+        }
+        // The histogram refuses what it would ignore.
+        for p in ["limit=5", "sort=start", "format=csv", "cursor=abc"] {
+            let g = app.get(&format!("/api/events/histogram?{p}")).await;
+            g.problem(400, "invalid-request");
+        }
+        assert_eq!(app.snapshot().await, before);
+    }
+}
+
+#[tokio::test]
+async fn metrics_need_a_viewer_token_on_a_private_instance() {
+    for backend in backends() {
+        let app = TestApp::on_with(&backend, eventmap::api::ApiConfig { private: true, ..Default::default() }).await;
+        app.get("/metrics").await.problem(401, "unauthorized");
+        app.send(Method::GET, "/metrics", Some(&app.viewer), None).await.expect(200);
+        app.get("/healthz").await.expect(200);
+    }
+}
