@@ -142,6 +142,9 @@ pub struct EventFilter {
     /// Events with at least this many reported fatalities (events that report none are left out).
     pub fatalities_min: Option<u32>,
     pub q: Option<String>,
+    /// The gazetteer ids of the places `q` names: events at those places match `q` too,
+    /// whatever spelling their places were given.
+    pub q_places: Vec<String>,
     pub source_domains: Vec<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub include_deleted: bool,

@@ -4,7 +4,7 @@
 //! carry the candidates; how they are shown (a 400 or 422 problem, a command-line message, an
 //! import rejection) is the caller's business. No HTTP here.
 
-use super::{Candidate, Gazetteer, Kind, PlaceInfo, SearchOptions};
+use super::{Candidate, Gazetteer, Kind, MatchType, PlaceInfo, SearchOptions};
 use crate::domain::filter::{DEFAULT_RADIUS_KM, ListQuery, Near, PlaceFilter, distance_km};
 use crate::domain::{FieldError, PlaceInput};
 
@@ -69,6 +69,39 @@ pub fn place(g: &Gazetteer, place: &str) -> Result<PlaceInfo, ResolveError> {
     }
 }
 
+/// How far from a place's coordinates the entry its name names may lie for the place to be linked
+/// to it: ACLED gives a district's or a province's centre for places it knows less well.
+pub const LINK_KM: f64 = 25.0;
+
+/// The gazetteer entry that `name` names (by its main or an alternate name, in any script; no
+/// prefix, no typo) nearest to (`lon`, `lat`) and within [`LINK_KM`] of it.
+pub fn link(g: &Gazetteer, name: &str, lon: f64, lat: f64) -> Option<PlaceInfo> {
+    let opts = SearchOptions { near: Some((lon, lat)), limit: 10, prefix: false, fuzzy: false, country: None };
+    g.search(name, &opts)
+        .into_iter()
+        .filter(|c| matches!(c.match_type, MatchType::Name | MatchType::AlternateName))
+        .map(|c| (distance_km(lon, lat, c.place.lon, c.place.lat), c.place))
+        .filter(|(d, _)| *d <= LINK_KM)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p)
+}
+
+/// The gazetteer ids of the places that `q`, taken whole, names (by a main or an alternate name,
+/// in any script): a text search also finds the events at those places, however their names
+/// were spelled. Nothing for a prefix search (`word*`).
+pub fn places_named(g: &Gazetteer, q: &str) -> Vec<String> {
+    let q = q.trim();
+    if q.is_empty() || q.ends_with('*') {
+        return Vec::new();
+    }
+    let opts = SearchOptions { limit: 20, prefix: false, fuzzy: false, ..Default::default() };
+    g.search(q, &opts)
+        .into_iter()
+        .filter(|c| matches!(c.match_type, MatchType::Name | MatchType::AlternateName))
+        .map(|c| c.place.gazetteer_id)
+        .collect()
+}
+
 /// The ISO 3166-1 alpha-2 code of the country called `name`, in any language and script the
 /// gazetteer knows (`Syria`, `سوريا`, `Сирия`): the best-matching country among the candidates.
 pub fn country(g: &Gazetteer, name: &str) -> Result<String, ResolveError> {
@@ -85,6 +118,9 @@ pub fn country(g: &Gazetteer, name: &str) -> Result<String, ResolveError> {
 pub fn query(g: &Gazetteer, q: &mut ListQuery) -> Result<(), (&'static str, ResolveError)> {
     if let Some(place) = &q.place {
         q.filter.place = Some(place_filter(g, place, q.radius_km).map_err(|e| ("place", e))?);
+    }
+    if let Some(text) = &q.filter.q {
+        q.filter.q_places = places_named(g, text);
     }
     for name in std::mem::take(&mut q.country_names) {
         let code = country(g, &name).map_err(|e| ("country", e))?;
@@ -135,6 +171,15 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
                 p.name = p.name.take().or(Some(info.name));
                 p.country = p.country.take().or(info.country);
                 p.admin1 = p.admin1.take().or(info.admin1);
+            } else if p.gazetteer_id.is_none() {
+                // A name with coordinates (an ACLED or CSV row, a client) is linked to the entry
+                // it names near there, so that every spelling of that entry finds the event;
+                // the coordinates and precision stay those it came with.
+                if let Some(info) = p.name.as_deref().and_then(|n| link(g, n, lon, lat)) {
+                    p.gazetteer_id = Some(info.gazetteer_id);
+                    p.country = p.country.take().or(info.country);
+                    p.admin1 = p.admin1.take().or(info.admin1);
+                }
             }
             if p.name.is_none() || p.country.is_none() || p.admin1.is_none() {
                 let near = g.reverse(lon, lat, REVERSE_KM, 1);

@@ -246,17 +246,20 @@ fn term_values(sql: &mut Sql, column: &str, values: &[String]) {
     sql.push(")");
 }
 
-/// The text-search condition, or `None` when `q` has no searchable words.
-fn text_condition(sql: &mut Sql, q: &str) -> bool {
+/// The text-search condition, or `false` when `q` has no searchable words: the words in the
+/// text index, or a place among `places` (the gazetteer's places that `q` names, in whatever
+/// spelling the event gave them).
+fn text_condition(sql: &mut Sql, q: &str, places: &[String]) -> bool {
     let terms = search_terms(q);
     if terms.is_empty() {
         return false;
     }
+    sql.push(if places.is_empty() { " AND " } else { " AND (" });
     match sql.dialect {
         Dialect::Sqlite => {
             let m: Vec<String> =
                 terms.iter().map(|(w, p)| if *p { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect();
-            sql.push(" AND e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ").str(m.join(" ")).push(")");
+            sql.push("e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ").str(m.join(" ")).push(")");
         }
         Dialect::Postgres => {
             // The stored tsvector holds the folded words as lexemes, untouched by any parser
@@ -264,14 +267,21 @@ fn text_condition(sql: &mut Sql, q: &str) -> bool {
             // and cast rather than parsed by `to_tsquery`.
             // Words longer than a lexeme may be are not stored, so they match nothing.
             if terms.iter().any(|(w, _)| w.len() > MAX_LEXEME_BYTES) {
-                sql.push(" AND false");
-                return true;
+                sql.push("false");
+            } else {
+                let lexeme = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+                let m: Vec<String> =
+                    terms.iter().map(|(w, p)| if *p { format!("{}:*", lexeme(w)) } else { lexeme(w) }).collect();
+                sql.push("e.search @@ ").str(m.join(" & ")).push("::tsquery");
             }
-            let lexeme = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
-            let m: Vec<String> =
-                terms.iter().map(|(w, p)| if *p { format!("{}:*", lexeme(w)) } else { lexeme(w) }).collect();
-            sql.push(" AND e.search @@ ").str(m.join(" & ")).push("::tsquery");
         }
+    }
+    if !places.is_empty() {
+        sql.push(" OR EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
+            .str(prepare::PLACE)
+            .push(" AND t.value IN ")
+            .list(places.iter().cloned())
+            .push("))");
     }
     true
 }
@@ -346,7 +356,7 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
         term_exists(sql, prepare::DOMAIN, &f.source_domains);
     }
     if let Some(q) = &f.q {
-        text_condition(sql, q);
+        text_condition(sql, q, &f.q_places);
     }
 }
 

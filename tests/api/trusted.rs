@@ -183,3 +183,38 @@ async fn a_place_confirmed_from_the_gazetteer_keeps_the_precision_of_its_kind_un
         assert_eq!(by_name["properties"]["places"][0]["precision"], "settlement");
     }
 }
+
+#[tokio::test]
+async fn a_text_search_finds_a_place_in_every_spelling_and_script_the_gazetteer_has() {
+    for backend in backends() {
+        let s = seed(&backend).await;
+        // As an ACLED or CSV row gives it: a spelling of its own, and coordinates.
+        let latakia = s
+            .app
+            .create(json!({"title": "Shelling reported", "start": "2024-11-02",
+                "places": [{"name": "Lattakia", "lon": 35.7909, "lat": 35.5312}]}))
+            .await;
+        let place = &latakia["properties"]["places"][0];
+        assert_eq!(place["name"], "Lattakia", "the name as given is kept");
+        assert_eq!(place["lon"], 35.7909, "and so are the coordinates");
+        assert!(place["gazetteer_id"].as_str().is_some_and(|id| id.starts_with("geonames:")), "{place}");
+        let id = latakia["id"].as_str().unwrap().to_string();
+        for q in [
+            "Latakia",
+            "Lattakia",
+            "Lazkiye",
+            "%D0%9B%D0%B0%D1%82%D0%B0%D0%BA%D0%B8%D1%8F",
+            "%D8%A7%D9%84%D9%84%D8%A7%D8%B0%D9%82%D9%8A%D8%A9",
+        ] {
+            assert_eq!(s.app.ids(&format!("q={q}")).await, [id.clone()], "q={q}");
+        }
+        // Words still have to be there for anything else, and a far place of the same name is not linked.
+        assert!(s.app.ids("q=Lattakia%20convoy").await.is_empty());
+        let far = s
+            .app
+            .create(json!({"title": "Far away", "start": "2024-11-02",
+                "places": [{"name": "Lattakia", "lon": 2.35, "lat": 48.85}]}))
+            .await;
+        assert!(far["properties"]["places"][0].get("gazetteer_id").is_none(), "{far}");
+    }
+}
