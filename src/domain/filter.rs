@@ -117,11 +117,14 @@ pub fn distance_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
 }
 
-/// Events referencing a gazetteer place, or lying near it.
+/// Events referencing a gazetteer place, or lying near it; for a country, lying in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceFilter {
     pub gazetteer_id: String,
     pub near: Near,
+    /// For a country: its ISO alpha-2 code. Its events are those with a place in it (the same
+    /// as `country=`), not those within a radius of its centre.
+    pub country: Option<String>,
 }
 
 /// Every filter of `GET /api/events`, all optional and combined with AND; the values of a

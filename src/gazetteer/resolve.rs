@@ -136,7 +136,8 @@ pub fn query(g: &Gazetteer, q: &mut ListQuery) -> Result<(), (&'static str, Reso
 pub fn place_filter(g: &Gazetteer, name_or_id: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ResolveError> {
     let info = place(g, name_or_id)?;
     let radius_km = radius_km.unwrap_or(DEFAULT_RADIUS_KM);
-    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km } })
+    let country = if info.kind == Kind::Country { info.country.clone() } else { None };
+    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km }, country })
 }
 
 /// Places of an event that could not be completed: a message for each field, and the candidates

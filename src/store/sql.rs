@@ -173,7 +173,9 @@ fn near_candidates(sql: &mut Sql, near: &Near, f: &EventFilter) {
 
 /// Whether a filter has a place in space, so that the space-time index yields few candidates.
 fn is_spatial(f: &EventFilter) -> bool {
-    f.bbox.as_ref().is_some_and(|b| !b.is_world()) || f.near.is_some() || f.place.is_some()
+    f.bbox.as_ref().is_some_and(|b| !b.is_world())
+        || f.near.is_some()
+        || f.place.as_ref().is_some_and(|p| p.country.is_none())
 }
 
 /// Whether a filter keeps every live event: then PostgreSQL answers counts and histograms by
@@ -182,6 +184,7 @@ fn is_everything(f: &EventFilter) -> bool {
     f.start.is_none()
         && f.end.is_none()
         && !is_spatial(f)
+        && f.place.is_none()
         && f.countries.is_empty()
         && f.categories.is_empty()
         && f.tags.is_empty()
@@ -319,7 +322,14 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
             .push(" AND t.value = ")
             .str(p.gazetteer_id.clone())
             .push(") OR ");
-        if sql.dialect == Dialect::Postgres {
+        if let Some(country) = &p.country {
+            // A country: every event with a place in it, as `country=` keeps.
+            sql.push("EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
+                .str(prepare::COUNTRY)
+                .push(" AND t.value = ")
+                .str(country.clone())
+                .push(")");
+        } else if sql.dialect == Dialect::Postgres {
             sql.push("(");
             near_candidates(sql, &p.near, f);
             near_exists(sql, &p.near);
@@ -401,9 +411,21 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
             return true;
         }
         if let Some(p) = &f.place {
-            for b in p.near.bbox().split() {
-                rtree_select(sql, &b, f);
-                sql.push(" UNION ");
+            match &p.country {
+                Some(country) => {
+                    // Named as the R*Tree's column is, which names the union's.
+                    sql.push("SELECT seq AS id FROM event_terms WHERE kind = ")
+                        .str(prepare::COUNTRY)
+                        .push(" AND value = ")
+                        .str(country.clone())
+                        .push(" UNION ");
+                }
+                None => {
+                    for b in p.near.bbox().split() {
+                        rtree_select(sql, &b, f);
+                        sql.push(" UNION ");
+                    }
+                }
             }
             sql.push("SELECT seq FROM event_terms WHERE kind = ")
                 .str(prepare::PLACE)

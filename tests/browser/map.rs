@@ -305,3 +305,26 @@ async fn an_event_titled_with_html_shows_as_text_and_runs_nothing() {
         assert_no_console_errors(&c, "with HTML in the text").await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_picked_as_the_place_shows_all_of_it_and_says_so() {
+    with_browser!(|app, c| {
+        // Syria's gazetteer id, as the Place box's choice puts it in the URL.
+        c.goto(&format!("{}/?place=geonames:163843", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let chip = wait_for(
+            &c,
+            "the place chip",
+            "const s = document.getElementById('f-place-scope'); const n = document.getElementById('f-place-name');
+             return !s.hidden && n.textContent.includes('Syria') ? [s.textContent, document.getElementById('f-radius').hidden] : null;",
+        )
+        .await;
+        assert_eq!(chip, json!(["the whole country", true]), "no radius for a country");
+        let all =
+            js(&c, "const r = await fetch('/api/events?country=SY&limit=1'); return (await r.json()).numberMatched;")
+                .await;
+        let with_place = js(&c, "const r = await fetch('/api/events?place=geonames:163843&limit=1'); return (await r.json()).numberMatched;").await;
+        assert_eq!(with_place, all, "the same events as country=SY");
+        assert_no_console_errors(&c, "with a country as the place").await;
+    })
+}

@@ -11,6 +11,8 @@ import { paintDots } from './events.js';
 
 const $ = (id) => document.getElementById(id);
 let placeNames = new Map();
+/** The kind of each place shown (`country` filters by the whole country, not a radius). */
+const placeKinds = new Map();
 let onPlace = () => {};
 
 function checkbox(name, value, label, color) {
@@ -59,6 +61,7 @@ export function init(config, { onPlaceChosen }) {
   placeCombobox($('f-place'), $('f-place-list'), {
     onChoose: (p) => {
       placeNames.set(p.gazetteer_id, placeLabel(p));
+      placeKinds.set(p.gazetteer_id, p.kind);
       $('f-place').value = '';
       state.update({ filters: { place: p.gazetteer_id } });
       onPlace(p, state.get().filters.radius);
@@ -96,12 +99,18 @@ async function showPlace(id) {
       if (id.includes(':')) {
         const f = await api(`/api/places/${encodeURIComponent(id)}`);
         placeNames.set(id, placeLabel(f.properties));
+        placeKinds.set(id, f.properties.kind);
       }
     } catch {
       // An unknown id keeps showing as itself; the list will say no event matches.
     }
   }
-  if (state.get().filters.place === id) $('f-place-name').textContent = placeNames.get(id);
+  if (state.get().filters.place !== id) return;
+  $('f-place-name').textContent = placeNames.get(id);
+  // A country keeps every event in it: no radius to choose, and the chip says so.
+  const country = placeKinds.get(id) === 'country';
+  $('f-place-scope').hidden = !country;
+  $('f-radius').hidden = country;
 }
 
 /** Makes the form show the state. */
