@@ -131,3 +131,28 @@ fn exports_in_every_format_hold_every_event_and_geojson_comes_back_unchanged() {
     let o = eventmap(&db, &["import", dir.path().join("all.geojson").to_str().unwrap(), "--quiet"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 created, 0 updated, 12 unchanged"), "{}", text(&o));
 }
+
+#[test]
+fn a_csv_export_names_the_sources_of_imported_rows_and_the_keys_they_came_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    for f in ["acled-current.csv", "gdelt-v1.export.CSV", "timemap.json"] {
+        let o = eventmap(&db, &["import", fixture(f).to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = eventmap(&db, &["export", "--format", "csv"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(out.trim_start_matches('\u{feff}').as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let find = |name: &str, v: &str| rows.iter().find(|r| &r[col(name)] == v).unwrap_or_else(|| panic!("{name}={v}"));
+    assert_eq!(&find("acled_event_id_cnty", "XSY0002")[col("source_names")], "Example Weekly | Sample Radio");
+    assert_eq!(&find("gdelt_globaleventid", "900000003")[col("source_names")], "BBC Monitoring");
+    let tm = find("timemap_id", "TM1");
+    assert_eq!(&tm[col("source_names")], "Invented video of the school | Invented photo");
+    assert_eq!(&tm[col("source_urls")], "https://example.org/timemap/video1 | https://example.org/timemap/photo2");
+    assert_eq!(headers.len(), 30, "{headers:?}");
+    assert_eq!(&headers[25], "revision", "earlier columns keep their places");
+}

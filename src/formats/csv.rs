@@ -1,11 +1,16 @@
 //! CSV: one row per event with places and sources flattened, UTF-8 with a byte-order mark so that
 //! spreadsheets read the accents and scripts right. Text cells that a spreadsheet would run as a
 //! formula (`=`, `+`, `-`, `@` first) are prefixed with an apostrophe.
+//!
+//! Columns are only ever added at the end, so that a reader that takes them by position keeps
+//! working; those after `revision` make a row citable and joinable back to the data set it was
+//! imported from (see [`provenance`](super::provenance) and docs/IMPORT.md).
 
+use super::provenance::source_names;
 use super::view::FeatureView;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 26] = [
+pub const COLUMNS: [&str; 30] = [
     "id",
     "title",
     "description",
@@ -32,6 +37,10 @@ pub const COLUMNS: [&str; 26] = [
     "created_at",
     "updated_at",
     "revision",
+    "source_names",
+    "acled_event_id_cnty",
+    "gdelt_globaleventid",
+    "timemap_id",
 ];
 
 /// Separator inside a cell that holds a list.
@@ -149,6 +158,13 @@ pub fn row(f: &FeatureView<'_>, out: &mut Vec<u8>) {
     cell(out, &d.updated_at, false);
     out.push(b',');
     out.extend_from_slice(d.revision.to_string().as_bytes());
+    out.push(b',');
+    list_cell(out, &mut scratch, source_names(f), true);
+    let p = &d.properties;
+    for key in [&p.acled_event_id_cnty, &p.gdelt_globaleventid, &p.timemap_id] {
+        out.push(b',');
+        cell(out, key.as_deref().unwrap_or(""), true);
+    }
     out.extend_from_slice(b"\r\n");
 }
 
@@ -205,6 +221,51 @@ mod tests {
         assert_eq!(col("created_at"), "2025-02-11T00:00:00Z");
         assert_eq!(col("revision"), "1");
         assert!(line.ends_with("\r\n"));
+    }
+
+    /// The CSV record of an event given in the plain form, read back by column name.
+    fn record(event: serde_json::Value) -> impl Fn(&str) -> String {
+        let d = crate::domain::EventInput::from_json(event).unwrap().validate(&crate::domain::Vocabulary::default());
+        let now = crate::domain::time::parse_instant("2025-02-11T00:00:00Z").unwrap().at;
+        let json = crate::domain::Event::new(uuid::Uuid::nil(), d.unwrap(), now).to_feature_json();
+        let mut out = Vec::new();
+        row(&FeatureView::parse(&json).unwrap(), &mut out);
+        let mut r = ::csv::ReaderBuilder::new().has_headers(false).from_reader(&out[..]);
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(rec.len(), COLUMNS.len());
+        move |name: &str| rec.get(COLUMNS.iter().position(|c| *c == name).unwrap()).unwrap().to_string()
+    }
+
+    #[test]
+    fn an_acled_row_keeps_its_event_id_and_the_names_of_its_sources() {
+        let col = record(serde_json::json!({
+            "title": "Armed clash in Jableh, Syria", "start": "2023-06-02", "category": "armed_clash",
+            "places": [{"name": "Jableh", "lon": 35.9256, "lat": 35.361}],
+            "properties": {"acled": {"event_id_cnty": "SYR123", "source": "Example Weekly; Sample Radio", "admin1": "Lattakia"}}}));
+        assert_eq!(col("acled_event_id_cnty"), "SYR123");
+        assert_eq!(col("source_names"), "Example Weekly | Sample Radio");
+        assert_eq!(col("source_urls"), "", "ACLED names publishers, not URLs");
+        assert_eq!((col("gdelt_globaleventid"), col("timemap_id")), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn source_names_line_up_with_source_urls_before_the_sources_without_one() {
+        let col = record(serde_json::json!({
+            "title": "Fighting in Kharkiv", "start": "2025-02-11", "places": [{"name": "Kharkiv", "lon": 36.23, "lat": 49.99}],
+            "sources": [{"url": "https://example.org/a", "publisher": "Paper A", "title": "Story"},
+                        {"url": "https://example.org/b", "title": "Only a title"}, {"url": "https://example.org/c"}],
+            "properties": {"gdelt": {"globaleventid": "1100000002", "source": "BBC Monitoring"}, "timemap": {"id": "TM1"}}}));
+        assert_eq!(col("source_urls"), "https://example.org/a | https://example.org/b | https://example.org/c");
+        assert_eq!(col("source_names"), "Paper A | Only a title |  | BBC Monitoring");
+        assert_eq!(col("gdelt_globaleventid"), "1100000002");
+        assert_eq!(col("timemap_id"), "TM1");
+    }
+
+    #[test]
+    fn the_citation_columns_come_after_every_earlier_column_in_its_place() {
+        assert_eq!(&COLUMNS[..3], ["id", "title", "description"]);
+        assert_eq!(COLUMNS.iter().position(|c| *c == "revision"), Some(25));
+        assert_eq!(&COLUMNS[26..], ["source_names", "acled_event_id_cnty", "gdelt_globaleventid", "timemap_id"]);
     }
 
     #[test]

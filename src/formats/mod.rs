@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod kml;
+pub mod provenance;
 pub mod view;
 
 use serde_json::{Value, json};

@@ -1,7 +1,8 @@
 //! A borrowed view of a stored Feature: the fields the CSV and KML writers need, read straight
 //! from the Feature JSON without building an `Event`. Text is borrowed where the JSON has no
-//! escapes, times stay the RFC 3339 strings the store wrote, and the free `properties` object is
-//! skipped, which makes those exports several times faster than reading whole events.
+//! escapes, times stay the RFC 3339 strings the store wrote, and of the free `properties` object
+//! only the importers' keys and source names are taken ([`Provenance`]), the rest skipped, which
+//! makes those exports several times faster than reading whole events.
 
 use std::borrow::Cow;
 
@@ -9,6 +10,7 @@ use geojson::Geometry;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::provenance::Provenance;
 use crate::domain::{LocationPrecision, PlaceRole, TimePrecision};
 
 /// A piece of text, borrowed from the JSON when it can be.
@@ -61,6 +63,9 @@ pub struct PropsView<'a> {
     pub status: Text<'a>,
     #[serde(default)]
     pub fatalities: Option<u32>,
+    /// From the free `properties`: what the importers kept to cite and join the row back.
+    #[serde(borrow, default)]
+    pub properties: Provenance<'a>,
     #[serde(borrow, default)]
     pub reported_at: Option<Text<'a>>,
     #[serde(borrow)]

@@ -288,3 +288,45 @@ async fn a_body_over_two_mebibytes_is_accepted_by_the_import_route() {
         assert_eq!(counts(&g).0, i as u64);
     }
 }
+
+/// The CSV export of the fixtures of ACLED, GDELT and TimeMap (15 events), one record per event,
+/// each with its cells by column name.
+async fn csv_records(app: &TestApp) -> Vec<std::collections::HashMap<String, String>> {
+    for file in ["acled-current.csv", "gdelt-v1.export.CSV", "gdelt-v2.export.CSV", "timemap.json"] {
+        import(app, "", fixture(file)).await.expect(200);
+    }
+    let g = app.get("/api/events?format=csv&sort=start").await;
+    g.expect(200);
+    let mut r = csv::Reader::from_reader(g.text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_csv_export_of_imported_rows_names_their_sources_and_the_keys_they_came_with() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let rows = csv_records(&app).await;
+        assert_eq!(rows.len(), 15);
+        let by = |col: &str, v: &str| {
+            rows.iter().find(|r| r[col] == v).unwrap_or_else(|| panic!("no row with {col} = {v}: {rows:#?}")).clone()
+        };
+        let strike = by("acled_event_id_cnty", "XSY0002");
+        assert_eq!(strike["source_names"], "Example Weekly | Sample Radio", "ACLED's source column, by name");
+        assert_eq!(strike["source_urls"], "");
+        assert_eq!(by("acled_event_id_cnty", "XSY0001")["source_names"], "Example Weekly");
+        let air = by("gdelt_globaleventid", "1100000002");
+        assert_eq!(air["source_urls"], "https://example.org/gdelt/four");
+        assert_eq!(air["source_names"], "", "GDELT gives a URL and no name");
+        let wire = by("gdelt_globaleventid", "900000003");
+        assert_eq!((wire["source_urls"].as_str(), wire["source_names"].as_str()), ("", "BBC Monitoring"));
+        let tm = by("timemap_id", "TM1");
+        assert_eq!(tm["source_urls"], "https://example.org/timemap/video1 | https://example.org/timemap/photo2");
+        assert_eq!(tm["source_names"], "Invented video of the school | Invented photo");
+        assert_eq!(rows.iter().filter(|r| !r["acled_event_id_cnty"].is_empty()).count(), 6);
+        assert_eq!(rows.iter().filter(|r| !r["gdelt_globaleventid"].is_empty()).count(), 6);
+        assert_eq!(rows.iter().filter(|r| !r["timemap_id"].is_empty()).count(), 3);
+    }
+}
