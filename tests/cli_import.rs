@@ -156,3 +156,23 @@ fn a_csv_export_names_the_sources_of_imported_rows_and_the_keys_they_came_with()
     assert_eq!(headers.len(), 30, "{headers:?}");
     assert_eq!(&headers[25], "revision", "earlier columns keep their places");
 }
+
+#[test]
+fn a_kml_export_names_the_sources_of_imported_rows_and_the_keys_they_came_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    for f in ["acled-current.csv", "timemap.json"] {
+        let o = eventmap(&db, &["import", fixture(f).to_str().unwrap(), "--quiet"]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = eventmap(&db, &["export", "--format", "kml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let kml = String::from_utf8(o.stdout).unwrap();
+    let data = |name: &str, value: &str| format!(r#"<Data name="{name}"><value>{value}</value></Data>"#);
+    assert!(
+        kml.contains(&format!("{}{}", data("source_names", "Example Weekly | Sample Radio"), data("fatalities", "0"))),
+        "{kml}"
+    );
+    assert!(kml.contains(&data("acled_event_id_cnty", "XSY0002")), "{kml}");
+    assert!(kml.contains(&data("timemap_id", "TM1")), "{kml}");
+}

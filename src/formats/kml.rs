@@ -1,9 +1,12 @@
 //! KML 2.2 for Google Earth: one Placemark per event with its geometry, a TimeSpan (or a
 //! TimeStamp for an instant) so the time slider plays the events, a style per category, and every
-//! text escaped as XML text.
+//! text escaped as XML text. `ExtendedData` holds what makes the event citable, named as the CSV
+//! columns are: `sources` (the URLs), `source_names` and the importer's key (`acled_event_id_cnty`,
+//! `gdelt_globaleventid`, `timemap_id`) when there is one.
 
 use geojson::{PointType, Value};
 
+use super::provenance::source_names;
 use super::view::FeatureView;
 use crate::domain::TimeRange;
 use crate::domain::time::{format_rfc3339, parse_instant};
@@ -167,8 +170,19 @@ pub fn placemark(f: &FeatureView<'_>, out: &mut Vec<u8>) {
     data("time_precision", d.time_precision.as_str(), out);
     data("places", &d.places.iter().map(|p| &*p.name).collect::<Vec<_>>().join(" | "), out);
     data("sources", &d.sources.iter().map(|s| &*s.url).collect::<Vec<_>>().join(" | "), out);
+    data("source_names", &source_names(f).collect::<Vec<_>>().join(" | "), out);
     if let Some(n) = d.fatalities {
         data("fatalities", &n.to_string(), out);
+    }
+    let p = &d.properties;
+    for (name, key) in [
+        ("acled_event_id_cnty", &p.acled_event_id_cnty),
+        ("gdelt_globaleventid", &p.gdelt_globaleventid),
+        ("timemap_id", &p.timemap_id),
+    ] {
+        if let Some(k) = key {
+            data(name, k, out);
+        }
     }
     out.extend_from_slice(b"</ExtendedData>");
     if let Some(g) = f.geometry() {
@@ -210,6 +224,25 @@ mod tests {
         assert!(day.contains("<Point><coordinates>35.8866,34.889</coordinates></Point>"), "{day}");
         let instant = mark("2025-02-10T14:30:00Z", "exact");
         assert!(instant.contains("<TimeStamp><when>2025-02-10T14:30:00Z</when></TimeStamp>"), "{instant}");
+    }
+
+    #[test]
+    fn extended_data_names_the_sources_and_the_key_of_an_imported_row() {
+        let input = crate::domain::EventInput::from_json(serde_json::json!({"title": "Air/drone strike in Latakia",
+            "start": "2023-06-03", "places": [{"name": "Latakia", "lon": 35.7796, "lat": 35.5317}],
+            "properties": {"acled": {"event_id_cnty": "XSY0002", "source": "Example Weekly; Sample <Radio>"}}}))
+        .unwrap();
+        let d = input.validate(&crate::domain::Vocabulary::default()).unwrap();
+        let json = crate::domain::Event::new(uuid::Uuid::nil(), d, chrono::Utc::now()).to_feature_json();
+        let mut out = Vec::new();
+        placemark(&FeatureView::parse(&json).unwrap(), &mut out);
+        let kml = String::from_utf8(out).unwrap();
+        assert!(
+            kml.contains(r#"<Data name="source_names"><value>Example Weekly | Sample &lt;Radio&gt;</value></Data>"#),
+            "{kml}"
+        );
+        assert!(kml.contains(r#"<Data name="acled_event_id_cnty"><value>XSY0002</value></Data>"#), "{kml}");
+        assert!(!kml.contains("gdelt_globaleventid") && !kml.contains("timemap_id"), "only the keys there are: {kml}");
     }
 
     #[test]

@@ -330,3 +330,36 @@ async fn a_csv_export_of_imported_rows_names_their_sources_and_the_keys_they_cam
         assert_eq!(rows.iter().filter(|r| !r["timemap_id"].is_empty()).count(), 3);
     }
 }
+
+#[tokio::test]
+async fn a_kml_export_of_imported_rows_names_their_sources_and_the_keys_they_came_with() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        for file in ["acled-current.csv", "gdelt-v1.export.CSV", "timemap.json"] {
+            import(&app, "", fixture(file)).await.expect(200);
+        }
+        let g = app.get("/api/events?format=kml").await;
+        g.expect(200);
+        let placemark = |key: &str| {
+            let at = g.text.find(key).unwrap_or_else(|| panic!("no {key} in\n{g}"));
+            let start = g.text[..at].rfind("<Placemark").unwrap();
+            let end = at + g.text[at..].find("</Placemark>").unwrap();
+            g.text[start..end].to_string()
+        };
+        let strike = placemark(r#"<Data name="acled_event_id_cnty"><value>XSY0002</value></Data>"#);
+        assert!(
+            strike.contains(r#"<Data name="source_names"><value>Example Weekly | Sample Radio</value></Data>"#),
+            "{strike}"
+        );
+        let wire = placemark(r#"<Data name="gdelt_globaleventid"><value>900000003</value></Data>"#);
+        assert!(wire.contains(r#"<Data name="source_names"><value>BBC Monitoring</value></Data>"#), "{wire}");
+        let tm = placemark(r#"<Data name="timemap_id"><value>TM1</value></Data>"#);
+        assert!(
+            tm.contains(
+                r#"<Data name="source_names"><value>Invented video of the school | Invented photo</value></Data>"#
+            ),
+            "{tm}"
+        );
+        assert!(tm.contains("https://example.org/timemap/video1 | https://example.org/timemap/photo2"), "{tm}");
+    }
+}
