@@ -151,6 +151,8 @@ pub struct EventFilter {
     pub source_domains: Vec<String>,
     pub updated_since: Option<DateTime<Utc>>,
     pub include_deleted: bool,
+    /// `geometry_type=`: any of these kinds of geometry.
+    pub geometry_types: Vec<super::geometry_type::GeometryType>,
 }
 
 /// Sort orders. Ties are broken by the order events were stored in.
@@ -303,7 +305,7 @@ pub struct ListQuery {
 }
 
 /// Keys that list requests accept; callers may allow more (the histogram's `bucket`).
-pub const LIST_KEYS: [&str; 23] = [
+pub const LIST_KEYS: [&str; 24] = [
     "start",
     "end",
     "bbox",
@@ -327,6 +329,7 @@ pub const LIST_KEYS: [&str; 23] = [
     "format",
     "f",
     "datetime",
+    "geometry_type",
 ];
 
 /// Parses list query pairs. `extra` names further keys the caller handles itself.
@@ -465,6 +468,7 @@ pub fn parse_query(
                 }
                 Err(m) => e.add("datetime", m),
             },
+            "geometry_type" => super::geometry_type::parse_list(v, &mut q.filter.geometry_types, &mut e),
             "tag" | "actor" | "q" | "source" | "place" | "cursor" => {}
             other if extra.contains(&other) => {}
             other => e.add(other.to_string(), "is not a known parameter"),

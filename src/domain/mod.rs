@@ -11,6 +11,7 @@ pub mod event;
 pub mod feature_json;
 pub mod filter;
 pub mod geometry;
+pub mod geometry_type;
 pub mod histogram;
 pub mod json;
 pub mod place;

@@ -5,6 +5,7 @@
 use crate::domain::Event;
 use crate::domain::filter::{day_of, unit_vector};
 use crate::domain::geometry;
+use crate::domain::geometry_type::geojson_type;
 use crate::domain::source::domain_of;
 use crate::fold;
 
@@ -18,7 +19,7 @@ pub struct Prepared {
     pub t_day: i64,
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub envelope: [f64; 4],
-    /// `(kind, value)`: tag, actor, country, domain, place.
+    /// `(kind, value)`: tag, actor, country, domain, place, geometry.
     pub terms: Vec<(&'static str, String)>,
     pub points: Vec<[f64; 3]>,
     /// Folded words for full-text search.
@@ -31,6 +32,8 @@ pub const ACTOR: &str = "actor";
 pub const COUNTRY: &str = "country";
 pub const DOMAIN: &str = "domain";
 pub const PLACE: &str = "place";
+/// The GeoJSON type of the event's geometry (`Point`, `LineString`, ...), one per live event.
+pub const GEOMETRY: &str = "geometry";
 
 /// The filter terms of an event, sorted and without repeats.
 pub fn terms(d: &crate::domain::event::EventData) -> Vec<(&'static str, String)> {
@@ -40,6 +43,7 @@ pub fn terms(d: &crate::domain::event::EventData) -> Vec<(&'static str, String)>
     terms.extend(d.countries().into_iter().map(|c| (COUNTRY, c)));
     terms.extend(d.places.iter().filter_map(|p| p.gazetteer_id.clone()).map(|g| (PLACE, g)));
     terms.extend(d.sources.iter().filter_map(|s| domain_of(&s.url)).map(|h| (DOMAIN, h)));
+    terms.push((GEOMETRY, geojson_type(&d.geometry).to_string()));
     terms.sort();
     terms.dedup();
     terms
@@ -123,6 +127,7 @@ mod tests {
         assert!(kinds.contains(&"country=SY".to_string()));
         assert!(kinds.contains(&"domain=uawire.org".to_string()));
         assert!(kinds.contains(&"place=geonames:173339".to_string()));
+        assert!(kinds.contains(&"geometry=Point".to_string()));
         assert!(p.search.contains("tartus") && p.search.contains("eight hours") && p.search.contains("blocks"));
         assert_eq!(p.t_max - p.t_start, 86_400_000 - 1);
         assert_eq!(p.points.len(), 1);

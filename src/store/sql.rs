@@ -195,6 +195,7 @@ fn is_everything(f: &EventFilter) -> bool {
         && f.source_domains.is_empty()
         && f.updated_since.is_none()
         && !f.include_deleted
+        && f.geometry_types.is_empty()
 }
 
 /// Appends `EXISTS` a position of `e` within the radius (exact great-circle test by chords).
@@ -367,6 +368,12 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
     }
     if let Some(q) = &f.q {
         text_condition(sql, q, &f.q_places);
+    }
+    if !f.geometry_types.is_empty() {
+        // Tested on each candidate, never a place to start: most events are points.
+        let types: Vec<String> =
+            f.geometry_types.iter().flat_map(|t| t.geojson_types()).map(|t| t.to_string()).collect();
+        term_exists(sql, prepare::GEOMETRY, &types);
     }
 }
 
@@ -605,6 +612,7 @@ fn histogram_of(dialect: Dialect, f: &EventFilter, bucket: Bucket, by_category: 
 mod tests {
     use super::*;
     use crate::domain::filter::{Cursor, Near};
+    use crate::domain::geometry_type::GeometryType;
     use crate::domain::time::parse_instant;
 
     fn filter() -> EventFilter {
@@ -678,6 +686,21 @@ mod tests {
         let deleted = EventFilter { include_deleted: true, ..Default::default() };
         assert!(!count(Dialect::Postgres, &deleted).text.contains("event_days"));
         assert!(!count(Dialect::Sqlite, &EventFilter::default()).text.contains("event_days"));
+    }
+
+    #[test]
+    fn a_geometry_type_is_a_bound_term_test_and_is_never_counted_from_the_days_table() {
+        let f = EventFilter { geometry_types: vec![GeometryType::Line], ..Default::default() };
+        let pg = count(Dialect::Postgres, &f);
+        assert!(
+            !pg.text.contains("event_days") && pg.text.contains("t.kind = $1 AND t.value IN ($2, $3)"),
+            "{}",
+            pg.text
+        );
+        assert_eq!(pg.binds[1..], [Bind::Text("LineString".into()), Bind::Text("MultiLineString".into())]);
+        assert!(!histogram(Dialect::Postgres, &f, Bucket::Day).text.contains("event_days"));
+        let sqlite = list(Dialect::Sqlite, &f, &PageRequest::default());
+        assert!(sqlite.text.contains(" FROM events e WHERE e.deleted = 0 AND EXISTS"), "{}", sqlite.text);
     }
 
     #[test]

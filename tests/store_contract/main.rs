@@ -17,6 +17,7 @@ mod support;
 
 mod both_backends;
 mod events;
+mod geometry;
 mod imports;
 mod lists;
 mod sources;

@@ -141,6 +141,47 @@ mod tests {
         assert!(plan.contains("events_by_id"), "{plan}");
     }
 
+    /// Migration 0005 gives every live event stored before it the geometry term writers now add.
+    #[test]
+    fn migration_5_gives_every_live_event_its_geometry_type_as_a_term() {
+        let c = Connection::open_in_memory().unwrap();
+        for m in [
+            include_str!("../../../migrations/sqlite/0001_events.sql"),
+            include_str!("../../../migrations/sqlite/0002_tokens_places.sql"),
+            include_str!("../../../migrations/sqlite/0003_revisions_by_seq.sql"),
+            include_str!("../../../migrations/sqlite/0004_events_named_indexes.sql"),
+        ] {
+            c.execute_batch(m).unwrap();
+        }
+        for (seq, deleted, feature) in [
+            (1, 0, r#"{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[1,2]},"properties":{}}"#),
+            (
+                2,
+                0,
+                r#"{"type":"Feature","id":"b","geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]},"properties":{}}"#,
+            ),
+            (3, 1, r#"{"type":"Feature","id":"c","geometry":null,"properties":{"deleted":true}}"#),
+        ] {
+            c.execute(
+                "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, created_at, updated_at, \
+                 change_seq, revision, deleted, feature) VALUES (?1, ?1, 0, 0, 0, 'other', 'reported', 0, 0, ?1, 1, ?2, ?3)",
+                rusqlite::params![seq, deleted, feature],
+            )
+            .unwrap();
+        }
+        c.execute("INSERT INTO event_terms (kind, value, seq) VALUES ('tag', 'navy', 1)", []).unwrap();
+        c.execute_batch(include_str!("../../../migrations/sqlite/0005_geometry_terms.sql")).unwrap();
+        let terms: Vec<(String, String, i64)> = c
+            .prepare("SELECT kind, value, seq FROM event_terms ORDER BY seq, kind")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want = [("geometry", "Point", 1), ("tag", "navy", 1), ("geometry", "LineString", 2)];
+        assert_eq!(terms, want.map(|(k, v, s)| (k.to_string(), v.to_string(), s)), "none for the tombstone");
+    }
+
     /// Migration 0003 moves every revision to its event's storage number, in order.
     #[test]
     fn migration_3_keys_every_revision_by_its_events_seq() {
