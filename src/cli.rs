@@ -171,6 +171,9 @@ pub struct ExportArgs {
     pub q: Option<String>,
     #[arg(long)]
     pub source: Vec<String>,
+    /// point, multipoint, line, polygon or collection: one kind gives a layer a Shapefile holds.
+    #[arg(long)]
+    pub geometry_type: Vec<String>,
     #[arg(long)]
     pub updated_since: Option<String>,
     #[arg(long)]
@@ -208,6 +211,7 @@ impl ExportArgs {
             ("actor", &self.actor),
             ("status", &self.status),
             ("source", &self.source),
+            ("geometry_type", &self.geometry_type),
         ] {
             p.extend(vs.iter().map(|v| (k.to_string(), v.clone())));
         }

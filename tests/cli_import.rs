@@ -176,3 +176,25 @@ fn a_kml_export_names_the_sources_of_imported_rows_and_the_keys_they_came_with()
     assert!(kml.contains(&data("acled_event_id_cnty", "XSY0002")), "{kml}");
     assert!(kml.contains(&data("timemap_id", "TM1")), "{kml}");
 }
+
+#[test]
+fn an_export_can_hold_one_kind_of_geometry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let o = eventmap(&db, &["import", fixture("foreign.geojson").to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let kinds = |kind: &str| {
+        let o = eventmap(&db, &["export", "--format", "ndjson", "--geometry-type", kind]);
+        assert!(o.status.success(), "{}", text(&o));
+        let lines = String::from_utf8(o.stdout).unwrap();
+        lines
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["geometry"]["type"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds("polygon"), ["Polygon"]);
+    assert_eq!(kinds("point"), ["Point"]);
+    assert!(kinds("line").is_empty());
+    let o = eventmap(&db, &["export", "--geometry-type", "curve"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("geometry_type"), "{}", text(&o));
+}

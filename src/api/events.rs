@@ -77,6 +77,9 @@ pub struct ListParams {
     q: Option<String>,
     /// A source's domain (`uawire.org`).
     source: Option<String>,
+    /// `point`, `multipoint`, `line` (LineString, MultiLineString), `polygon` (Polygon, MultiPolygon) or
+    /// `collection`; comma-separate for any of several. One kind is what a Shapefile layer holds.
+    geometry_type: Option<String>,
     /// Changed after this instant.
     updated_since: Option<String>,
     /// With `true`, deleted events come back as tombstones.

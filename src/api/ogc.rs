@@ -7,7 +7,12 @@
 //! - Items take `bbox` (CRS84), `datetime` (an instant or an interval with open ends `..`),
 //!   `limit` (default 10; above 10,000 it is lowered to 10,000, as the standard asks), the
 //!   `cursor` of a `next` link, and properties as parameters: `category`, `status`, `country`,
-//!   `tag`, `actor`, `source`, and `q` for text. Any other parameter is a 400.
+//!   `tag`, `actor`, `source`, `q` for text, and `geometry_type` (`point`, `multipoint`, `line`,
+//!   `polygon`, `collection`), so that one kind of geometry can be read into a Shapefile, which
+//!   holds one per layer. Any other parameter is a 400.
+//! - Every other path takes `f` and also `geometry_type`, checked but applied to nothing there:
+//!   GDAL repeats the query of its connection URL (`OAPIF:https://host/ogc?geometry_type=line`)
+//!   on every request it makes, the landing page and the collections included.
 //! - Only JSON is served: `f=json` is accepted, and an `Accept` header that allows no JSON gets a
 //!   406.
 //!
@@ -26,6 +31,7 @@ use super::list::{LinkContext, base_url, list_query, respond_list};
 use super::state::AppState;
 use crate::domain::ValidationErrors;
 use crate::domain::filter::{Format, MAX_LIMIT};
+use crate::domain::geometry_type;
 use crate::domain::time::format_rfc3339;
 use crate::store::Lookup;
 
@@ -43,10 +49,33 @@ pub const COLLECTION: &str = "events";
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 10;
 /// Query parameters of the items request.
-const ITEM_PARAMS: [&str; 13] = [
-    "bbox", "bbox-crs", "datetime", "limit", "cursor", "f", "category", "status", "country", "tag", "actor", "source",
+const ITEM_PARAMS: [&str; 14] = [
+    "bbox",
+    "bbox-crs",
+    "datetime",
+    "limit",
+    "cursor",
+    "f",
+    "category",
+    "status",
+    "country",
+    "tag",
+    "actor",
+    "source",
     "q",
+    "geometry_type",
 ];
+
+/// Refuses parameters of the paths other than items but `f` and `geometry_type`, which is
+/// checked and otherwise passed over (see the module documentation).
+fn only_metadata_params(pairs: &Pairs) -> Result<(), ApiError> {
+    pairs.only(&["f", "geometry_type"])?;
+    let (mut kinds, mut e) = (Vec::new(), ValidationErrors::new());
+    for (_, v) in pairs.0.iter().filter(|(k, _)| k == "geometry_type") {
+        geometry_type::parse_list(v, &mut kinds, &mut e);
+    }
+    if e.is_empty() { Ok(()) } else { Err(ApiError::bad_parameters(e)) }
+}
 
 const JSON: &str = "application/json";
 const GEOJSON: &str = "application/geo+json";
@@ -107,7 +136,7 @@ fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
     responses((status = 200, description = "The landing page: links to the API description, the conformance classes and the collections", content_type = "application/json"),
               (status = 406, description = "No JSON in `Accept`", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn landing(State(state): State<AppState>, headers: HeaderMap, pairs: Pairs) -> Result<Response, ApiError> {
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[JSON])?;
     let base = base_url(&state, &headers);
     Ok(json_response(
@@ -129,14 +158,14 @@ pub async fn landing(State(state): State<AppState>, headers: HeaderMap, pairs: P
 #[utoipa::path(get, path = "/ogc/conformance", tag = "ogc",
     responses((status = 200, description = "`conformsTo`: Core, GeoJSON and OpenAPI 3.0", content_type = "application/json")))]
 pub async fn conformance(headers: HeaderMap, pairs: Pairs) -> Result<Response, ApiError> {
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[JSON])?;
     Ok(json_response(&json!({"conformsTo": CONFORMANCE}), JSON))
 }
 
 /// `GET /ogc/api`
 pub async fn api(headers: HeaderMap, pairs: Pairs) -> Result<Response, ApiError> {
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[OPENAPI, JSON])?;
     Ok(json_response(&super::ogc_doc::document(), OPENAPI))
 }
@@ -171,7 +200,7 @@ pub async fn collections(
     headers: HeaderMap,
     pairs: Pairs,
 ) -> Result<Response, ApiError> {
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[JSON])?;
     let base = base_url(&state, &headers);
     let c = collection_json(&state, &base).await?;
@@ -200,7 +229,7 @@ pub async fn collection(
     pairs: Pairs,
 ) -> Result<Response, ApiError> {
     known_collection(&id)?;
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[JSON])?;
     let base = base_url(&state, &headers);
     Ok(json_response(&collection_json(&state, &base).await?, JSON))
@@ -227,7 +256,8 @@ fn items_limit(v: Option<&str>) -> Result<u32, ApiError> {
            ("cursor" = Option<String>, Query, description = "From a `next` link"),
            ("category" = Option<String>, Query), ("status" = Option<String>, Query), ("country" = Option<String>, Query),
            ("tag" = Option<String>, Query), ("actor" = Option<String>, Query), ("source" = Option<String>, Query),
-           ("q" = Option<String>, Query, description = "Full-text search")),
+           ("q" = Option<String>, Query, description = "Full-text search"),
+           ("geometry_type" = Option<String>, Query, description = "point, multipoint, line, polygon or collection (comma-separated: any of them); one kind is what a Shapefile layer holds")),
     responses((status = 200, description = "A GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and links (next when there is more)", content_type = "application/geo+json"),
               (status = 400, description = "Unknown or malformed parameter", body = super::error::Problem, content_type = "application/problem+json"),
               (status = 404, description = "No such collection", body = super::error::Problem, content_type = "application/problem+json")))]
@@ -277,7 +307,7 @@ pub async fn item(
     pairs: Pairs,
 ) -> Result<Response, ApiError> {
     known_collection(&collection)?;
-    pairs.only(&["f"])?;
+    only_metadata_params(&pairs)?;
     negotiate(&pairs, &headers, &[GEOJSON, JSON])?;
     let id = event_id(&fid)?;
     let ev = match state.store.get(id).await? {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::ogc::{COLLECTION, DEFAULT_LIMIT};
 use crate::domain::filter::MAX_LIMIT;
+use crate::domain::geometry_type::GeometryType;
 
 fn param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema, "style": "form", "explode": false})
@@ -25,6 +26,14 @@ pub fn document() -> Value {
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true,
         "description": "The collection: `events`", "schema": {"type": "string", "enum": [COLLECTION]}});
     let f = param("f", "The format: json (the only one)", json!({"type": "string", "enum": ["json", "geojson"]}));
+    let kinds =
+        json!({"type": "array", "items": {"type": "string", "enum": GeometryType::ALL.map(GeometryType::as_str)}});
+    // GDAL repeats the query of its connection URL on every request: accepted everywhere.
+    let geometry_type_ignored = param(
+        "geometry_type",
+        "Accepted and checked so that a client may keep it in its connection URL; selects nothing here",
+        kinds.clone(),
+    );
     let items_params = json!([
         collection_id,
         param(
@@ -47,6 +56,12 @@ pub fn document() -> Value {
         param("actor", "An actor", json!({"type": "string"})),
         param("source", "A source's domain", json!({"type": "string"})),
         param("q", "Full-text search", json!({"type": "string"})),
+        param(
+            "geometry_type",
+            "The kind of geometry: point, multipoint, line (LineString, MultiLineString), polygon (Polygon, \
+             MultiPolygon) or collection; comma-separated for any of them. One kind is what a Shapefile layer holds.",
+            kinds
+        ),
         f,
     ]);
     json!({
@@ -55,20 +70,20 @@ pub fn document() -> Value {
                  "description": "The events of eventmap as an OGC API – Features collection. The rest of the API is described at /api/openapi.json."},
         "paths": {
             "/ogc": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "tags": ["Capabilities"],
-                "parameters": [f], "responses": {"200": ok("Links to the API description, conformance and collections", "application/json"),
+                "parameters": [f, geometry_type_ignored], "responses": {"200": ok("Links to the API description, conformance and collections", "application/json"),
                 "406": problem("No JSON in Accept")}}},
             "/ogc/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformanceDeclaration", "tags": ["Capabilities"],
-                "parameters": [f], "responses": {"200": ok("conformsTo", "application/json")}}},
+                "parameters": [f, geometry_type_ignored], "responses": {"200": ok("conformsTo", "application/json")}}},
             "/ogc/collections": {"get": {"summary": "Collections", "operationId": "getCollections", "tags": ["Capabilities"],
-                "parameters": [f], "responses": {"200": ok("The events collection", "application/json")}}},
+                "parameters": [f, geometry_type_ignored], "responses": {"200": ok("The events collection", "application/json")}}},
             "/ogc/collections/{collectionId}": {"get": {"summary": "A collection", "operationId": "describeCollection", "tags": ["Capabilities"],
-                "parameters": [collection_id, f], "responses": {"200": ok("The collection with its extent", "application/json"),
+                "parameters": [collection_id, f, geometry_type_ignored], "responses": {"200": ok("The collection with its extent", "application/json"),
                 "404": problem("No such collection")}}},
             "/ogc/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "tags": ["Data"],
                 "parameters": items_params, "responses": {"200": ok("A FeatureCollection with numberMatched, numberReturned, timeStamp and links", "application/geo+json"),
                 "400": problem("A bad or unknown parameter"), "404": problem("No such collection")}}},
             "/ogc/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
-                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f],
+                "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f, geometry_type_ignored],
                 "responses": {"200": ok("The event as a Feature", "application/geo+json"), "404": problem("Unknown"), "410": problem("Deleted")}}}
         },
         "components": {"schemas": {"Problem": {"type": "object", "properties": {
@@ -95,5 +110,16 @@ mod tests {
             .unwrap()
             .clone();
         assert_eq!(limit["schema"]["maximum"], 10_000);
+    }
+
+    #[test]
+    fn geometry_type_is_a_parameter_of_the_items_and_accepted_by_every_path() {
+        let d = document();
+        for (path, get) in d["paths"].as_object().unwrap() {
+            let params = get["get"]["parameters"].as_array().unwrap();
+            let g = params.iter().find(|p| p["name"] == "geometry_type");
+            let g = g.unwrap_or_else(|| panic!("{path} has no geometry_type"));
+            assert_eq!(g["schema"]["items"]["enum"][2], "line", "{path}");
+        }
     }
 }

@@ -374,3 +374,27 @@ async fn replaying_the_changes_feed_into_an_empty_copy_reproduces_the_data_exact
         assert_eq!(copy.events, now);
     }
 }
+
+#[tokio::test]
+async fn geometry_type_keeps_routes_apart_from_points_in_the_list_its_count_downloads_and_histogram() {
+    for backend in backends() {
+        let s = seed(&backend).await;
+        assert_eq!(s.names(&s.matches("geometry_type=line").await), ["departure"]);
+        let points = s.matches("geometry_type=point").await;
+        assert_eq!(points, s.set(&["hold", "airspace", "paris", "fiji", "samoa"]));
+        assert_eq!(s.matches("geometry_type=polygon,multipoint").await, Vec::<String>::new());
+        let page = s.app.get("/api/events?geometry_type=point&limit=2").await;
+        page.expect(200);
+        assert_eq!(page.json()["numberMatched"], 5, "{page}");
+        let csv = s.app.get("/api/events?format=csv&geometry_type=line").await;
+        csv.expect(200);
+        let mut r = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!((rows.len(), &rows[0][1]), (1, "Russian convoy leaves Hmeimim"));
+        let h = s.app.get("/api/events/histogram?bucket=year&geometry_type=point").await;
+        h.expect(200);
+        assert_eq!(h.json()["total"], 5, "{h}");
+        let g = s.app.get("/api/events?geometry_type=curve").await;
+        assert_eq!(g.problem(400, "invalid-request")["errors"][0]["field"], "geometry_type");
+    }
+}

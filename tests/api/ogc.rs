@@ -241,3 +241,63 @@ async fn the_openapi_document_describes_the_ogc_paths_and_the_import() {
         }
     }
 }
+
+/// 11 made-up events: 6 points at Tartus and 5 routes from Kharkiv to Izium.
+async fn points_and_routes(app: &TestApp) {
+    for i in 0..11 {
+        let places = if i % 2 == 0 {
+            serde_json::json!([{"name": "Tartus", "lon": 35.8866, "lat": 34.889}])
+        } else {
+            serde_json::json!([{"name": "Kharkiv", "role": "origin", "lon": 36.2304, "lat": 49.9935},
+                               {"name": "Izium", "role": "destination", "lon": 37.2556, "lat": 49.2128}])
+        };
+        app.create(serde_json::json!({"title": format!("Made-up event {i}"), "start": "2025-02-10", "places": places}))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn geometry_type_gives_the_items_of_one_kind_through_every_page_with_their_count() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        points_and_routes(&app).await;
+        for (kind, n, geojson) in [("line", 5, "LineString"), ("point", 6, "Point")] {
+            let mut path = format!("/ogc/collections/events/items?geometry_type={kind}&limit=2");
+            let mut seen = HashSet::new();
+            loop {
+                let g = app.get(&path).await;
+                g.expect(200);
+                let page = g.json();
+                assert_eq!(page["numberMatched"], n, "{kind}: {g}");
+                for f in page["features"].as_array().unwrap() {
+                    assert_eq!(f["geometry"]["type"], geojson, "{kind}: {g}");
+                    assert!(seen.insert(f["id"].as_str().unwrap().to_string()), "a feature came twice");
+                }
+                let Some(next) = link(&page, "next") else { break };
+                path = local(next["href"].as_str().unwrap());
+                assert!(path.contains(&format!("geometry_type={kind}")), "{path}");
+            }
+            assert_eq!(seen.len(), n, "{kind}");
+        }
+        let none = app.get("/ogc/collections/events/items?geometry_type=polygon").await;
+        assert_eq!(none.json()["numberMatched"], 0, "{none}");
+        let g = app.get("/ogc/collections/events/items?geometry_type=linestring").await;
+        assert_eq!(g.problem(400, "invalid-request")["errors"][0]["field"], "geometry_type");
+    }
+}
+
+#[tokio::test]
+async fn every_ogc_path_accepts_the_geometry_type_a_client_keeps_in_its_connection_url() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        points_and_routes(&app).await;
+        let one = app.get("/ogc/collections/events/items?limit=1").await.json()["features"][0]["id"].clone();
+        let item = format!("/ogc/collections/events/items/{}", one.as_str().unwrap());
+        for p in ["/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/events", &item] {
+            app.get(&format!("{p}?geometry_type=line")).await.expect(200);
+            let g = app.get(&format!("{p}?geometry_type=curve")).await;
+            assert_eq!(g.problem(400, "invalid-request")["errors"][0]["field"], "geometry_type", "{p}");
+        }
+        app.get("/ogc/conformance?geometry_type=line&x=1").await.problem(400, "invalid-request");
+    }
+}
