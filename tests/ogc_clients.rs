@@ -1,7 +1,7 @@
 //! Real OGC API – Features clients against the real server: GDAL's `ogrinfo` and `ogr2ogr`
 //! (the `OAPIF` driver, Debian's `gdal-bin`) and the PyPI client `owslib`, each reading a seeded
 //! database (every feature, through paging, and filtered selections) and seeing the counts the
-//! API reports.
+//! API reports; and `ogr2ogr` writing each kind of geometry to a Shapefile of its own.
 //!
 //! When a client is missing these tests say "skipped: ..." and pass, unless
 //! `EVENTMAP_REQUIRE_OGC_CLIENTS=1` (as in CI). `EVENTMAP_OWSLIB_PYTHON` names the Python that has
@@ -38,8 +38,22 @@ fn python() -> String {
     std::env::var("EVENTMAP_OWSLIB_PYTHON").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "python3".into())
 }
 
+/// The kind of geometry of made-up event `i`: a route from Kharkiv to Izium for every sixth
+/// (`i % 6 == 3`, all odd), Tartus and Latakia together for every tenth (`i % 10 == 4`, all even),
+/// else a point.
+fn kind_of(i: usize) -> &'static str {
+    if i % 6 == 3 {
+        "line"
+    } else if i % 10 == 4 {
+        "multipoint"
+    } else {
+        "point"
+    }
+}
+
 /// A server on port 0 over a fresh SQLite database holding [`EVENTS`] made-up events: every
-/// seventh a protest, the rest armed clashes, at Tartus (even) or Kharkiv (odd), over 2025.
+/// seventh a protest, the rest armed clashes, at Tartus (even) or Kharkiv (odd), over 2025; of
+/// the kind of geometry [`kind_of`] says.
 struct Server {
     base: String,
     _dir: tempfile::TempDir,
@@ -54,10 +68,20 @@ async fn server() -> Server {
         let (name, lon, lat, cc) =
             if i % 2 == 0 { ("Tartus", 35.8866, 34.889, "SY") } else { ("Kharkiv", 36.2304, 49.9935, "UA") };
         let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Duration::days((i % 365) as i64);
+        let here = json!({"name": name, "lon": lon + (i % 10) as f64 * 0.001, "lat": lat, "country": cc});
+        let places = match kind_of(i) {
+            "line" => {
+                let mut origin = here.clone();
+                origin["role"] = json!("origin");
+                json!([origin, {"name": "Izium", "role": "destination", "lon": 37.2556, "lat": 49.2128, "country": "UA"}])
+            }
+            "multipoint" => json!([here, {"name": "Latakia", "lon": 35.7796, "lat": 35.5317, "country": "SY"}]),
+            _ => json!([here]),
+        };
         let input = EventInput::from_json(json!({
             "title": format!("Made-up event {i}"), "start": day.to_string(),
             "category": if i % 7 == 0 { "protest" } else { "armed clash" },
-            "places": [{"name": name, "lon": lon + (i % 10) as f64 * 0.001, "lat": lat, "country": cc}],
+            "places": places,
             "sources": [{"url": format!("https://example.org/ogc/{i}")}],
         }))
         .unwrap();
@@ -175,4 +199,44 @@ async fn owslib_reads_filtered_items_with_the_counts_of_the_api() {
     assert_eq!(v["page"][1], EVENTS);
     assert!(v["page"][2].as_array().unwrap().contains(&json!("next")));
     assert_eq!(v["item"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_writes_each_kind_of_geometry_to_a_shapefile_of_its_own() {
+    if !available("GDAL's ogr2ogr (apt-get install gdal-bin)", Command::new("ogr2ogr").arg("--version")) {
+        return;
+    }
+    let s = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A Shapefile holds one kind of geometry: the whole collection, points and lines mixed, does
+    // not fit one (GDAL stops at the first feature of another kind), and each kind read alone does.
+    let mut all = Command::new("ogr2ogr");
+    all.args(["-f", "ESRI Shapefile", dir.path().join("all").to_str().unwrap(), &format!("OAPIF:{}/ogc", s.base)])
+        .args(["events"])
+        .env("GDAL_HTTP_TIMEOUT", "60");
+    let (ok, _, err) = run(all).await;
+    assert!(!ok, "the seeded events mix kinds of geometry, which no Shapefile holds: {err}");
+    for (kind, shapefile_type) in [("line", "Line String"), ("point", "Point"), ("multipoint", "Multi Point")] {
+        let want = (0..EVENTS).filter(|&i| kind_of(i) == kind).count();
+        assert!(want > 100, "the seeded data has {kind}s");
+        assert_eq!(matched(&s.base, &format!("geometry_type={kind}")).await, want as u64);
+        let out = dir.path().join(kind);
+        let mut copy = Command::new("ogr2ogr");
+        copy.args([
+            "-f",
+            "ESRI Shapefile",
+            out.to_str().unwrap(),
+            &format!("OAPIF:{}/ogc?geometry_type={kind}", s.base),
+        ])
+        .args(["events"])
+        .env("GDAL_HTTP_TIMEOUT", "60");
+        let (ok, stdout, err) = run(copy).await;
+        assert!(ok, "ogr2ogr to a Shapefile of {kind}s failed:\n{stdout}\n{err}");
+        let mut info = Command::new("ogrinfo");
+        info.args(["-ro", "-so", out.join("events.shp").to_str().unwrap(), "events"]);
+        let (ok, stdout, err) = run(info).await;
+        assert!(ok, "ogrinfo failed:\n{stdout}\n{err}");
+        assert!(stdout.contains(&format!("Geometry: {shapefile_type}\n")), "{kind}: {stdout}");
+        assert!(stdout.contains(&format!("Feature Count: {want}\n")), "{kind}: {stdout}");
+    }
 }
