@@ -34,7 +34,7 @@ pub struct Limits {
 
 /// File descriptors kept free of connections: for the database, the log and the files of an
 /// import.
-const RESERVED_FILES: u64 = 64;
+pub const RESERVED_FILES: u64 = 64;
 
 impl Limits {
     /// The defaults: 10 s for headers, connections up to the file limit (raised to the hard
