@@ -55,6 +55,43 @@ fn a_bad_file_exits_non_zero_listing_lines_and_imports_nothing_unless_told_to_sk
     assert_eq!(lines.len(), 4, "{r}");
 }
 
+/// The header of the made-up ACLED files below (current layout, fewer columns).
+const ACLED_HEADER: &str = "event_id_cnty,event_date,year,time_precision,event_type,sub_event_type,actor1,iso,country,admin1,location,latitude,longitude,geo_precision,source,notes,fatalities";
+
+/// Made-up ACLED rows in Idlib and Aleppo: good, a bad date (line 3), good with a note over two
+/// lines (lines 4 and 5), a latitude off the globe (line 6).
+const ACLED_ROWS: [&str; 4] = [
+    "XSY9001,02 June 2023,2023,1,Battles,Armed clash,Fictional Brigade North,760,Syria,Idlib,Idlib,35.9306,36.6339,1,Example Weekly,A made-up clash.,0",
+    "XSY9002,31 February 2023,2023,1,Battles,Armed clash,Fictional Brigade North,760,Syria,Idlib,Saraqib,35.8624,36.8006,1,Example Weekly,\"A made-up row with an impossible date, for tests.\",1",
+    "XSY9003,04 June 2023,2023,1,Protests,Peaceful protest,Protesters (Syria),760,Syria,Aleppo,Aleppo,36.2021,37.1343,1,Sample Radio,\"A made-up protest\nwhose note runs over two lines.\",0",
+    "XSY9004,05 June 2023,2023,1,Battles,Armed clash,Fictional Brigade South,760,Syria,Aleppo,Azaz,95.0,37.0443,1,Sample Radio,A made-up row off the globe.,0",
+];
+
+/// The made-up ACLED file with `\n` or `\r\n` line ends.
+fn acled_text(line_end: &str) -> String {
+    let mut s = format!("{ACLED_HEADER}\n");
+    for r in ACLED_ROWS {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s.replace('\n', line_end)
+}
+
+#[test]
+fn rejections_name_the_files_own_lines_whatever_its_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    for (name, end) in [("unix.csv", "\n"), ("windows.csv", "\r\n")] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, acled_text(end)).unwrap();
+        let o = eventmap(&db, &["import", f.to_str().unwrap(), "--quiet"]);
+        assert!(!o.status.success(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("line 3 (record 2): event_date"), "{name}: {}", text(&o));
+        assert!(err.contains("line 6 (record 4): places[0].lat"), "{name}: {}", text(&o));
+    }
+}
+
 #[test]
 fn places_named_without_coordinates_are_found_in_the_gazetteer_and_the_teams_own_places() {
     let dir = tempfile::tempdir().unwrap();

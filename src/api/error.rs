@@ -108,7 +108,7 @@ pub const PROBLEM_TYPES: [ProblemType; 18] = [
         slug: "import-rejected",
         title: "Import rejected",
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        explanation: "The file could not be imported: it is not in the format named (or guessed), or some rows are invalid. `rejections` lists the first bad rows with their line and reason, `rejected` counts them all. Nothing was imported; fix the rows, or import with `skip_invalid=true` to keep the good ones.",
+        explanation: "The file could not be imported: it is not in the format named (or guessed), or some rows are invalid. `rejections` lists the first bad rows with their line, the reason and the row as it is in the file, `rejected` counts them all. Nothing was imported; fix the rows, or import with `skip_invalid=true` to keep the good ones.",
     },
     ProblemType {
         slug: "not-acceptable",

@@ -1,7 +1,7 @@
 //! `POST /api/import`: an editor sends a whole file (GeoJSON, CSV, ACLED, GDELT, TimeMap) as the
 //! request body and gets back what was created, updated and left unchanged, or a 422 problem
 //! listing the bad rows when the file is refused. The body may be large (up to
-//! [`IMPORT_BODY_LIMIT`]); it is written to a temporary file, which the import reads twice (see
+//! [`IMPORT_BODY_LIMIT`]); it is written to a temporary file, which the import reads (see
 //! `import::pipeline`) and which is removed afterwards.
 
 use std::sync::Arc;
@@ -71,7 +71,7 @@ fn import_error(e: ImportError) -> ApiError {
            ("mapping" = Option<String>, Query, description = "A CSV column mapping as JSON (see docs/IMPORT.md)")),
     request_body(content = String, description = "The file itself (up to 256 MiB)", content_type = "text/csv"),
     security(("bearer" = [])),
-    responses((status = 200, description = "What was imported: `created`, `updated`, `unchanged`, `skipped`, `rejected` and the first `rejections` (line, record, reason)", body = Object),
+    responses((status = 200, description = "What was imported: `created`, `updated`, `unchanged`, `skipped`, `rejected` and the first `rejections` (the file's own `line`, `record`, `reason`, and the `row` as it is in the file, cut at 2,000 bytes with `row_truncated`)", body = Object),
               (status = 400, description = "Bad parameter, or a format that cannot be guessed", body = super::error::Problem, content_type = "application/problem+json"),
               (status = 401, description = "No token", body = super::error::Problem, content_type = "application/problem+json"),
               (status = 403, description = "Not an editor", body = super::error::Problem, content_type = "application/problem+json"),

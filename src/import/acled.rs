@@ -19,7 +19,8 @@ use std::io::BufRead;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::csv::{each_record, headers, reader, sniff_delimiter};
+use super::csv::sniff_delimiter;
+use super::records::Records;
 use super::{ParseError, Parsed, Sink, dates, shorten, split_list};
 use crate::domain::json::ObjectWriter;
 use crate::domain::{EventInput, LocationPrecision, PlaceInput, TimePrecision};
@@ -75,8 +76,8 @@ impl Columns {
 /// Reads an ACLED export (CSV with a header row).
 pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
     let delimiter = sniff_delimiter(input)?;
-    let mut r = reader(input, delimiter);
-    let cols = Columns { headers: headers(&mut r)? };
+    let (mut records, headers) = Records::open(input, delimiter)?;
+    let cols = Columns { headers };
     let required = [
         ("event_id_cnty", &["event_id_cnty"][..]),
         ("event_date", &["event_date"][..]),
@@ -97,7 +98,7 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
         ));
     }
     let ix = Index::new(&cols);
-    each_record(&mut r, |at, cells| sink(at, cells.and_then(|c| row(&c, &cols.headers, &ix))))
+    records.each(|at, cells| sink(at, cells.and_then(|c| row(&c, &cols.headers, &ix))))
 }
 
 /// Column positions of the fields we map, resolved once from the header.

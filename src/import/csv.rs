@@ -8,12 +8,12 @@
 //! or else a digest of the whole row.
 
 use std::io::BufRead;
-use std::ops::ControlFlow;
 
 use serde_json::{Map, Value};
 
 use super::dates::{self, When};
-use super::{Mapping, ParseError, Parsed, Position, Sink, mapping::FIELDS, non_empty};
+use super::records::Records;
+use super::{Mapping, ParseError, Parsed, Sink, mapping::FIELDS, non_empty};
 use crate::domain::{EventInput, PlaceInput, SourceInput};
 
 /// Header names (folded by [`fold_header`]) that fill each field when no mapping says otherwise.
@@ -67,71 +67,6 @@ pub fn sniff_delimiter(input: &mut dyn BufRead) -> std::io::Result<u8> {
     } else {
         b','
     })
-}
-
-/// A CSV reader over `input` with this delimiter; rows may have any number of cells.
-pub fn reader(input: &mut dyn BufRead, delimiter: u8) -> ::csv::Reader<&mut dyn BufRead> {
-    ::csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(input)
-}
-
-/// The header row, folded.
-pub fn headers(r: &mut ::csv::Reader<&mut dyn BufRead>) -> Result<Vec<String>, ParseError> {
-    let h = r.byte_headers().map_err(|e| ParseError::malformed(1, format!("the header row cannot be read: {e}")))?;
-    let mut out = Vec::with_capacity(h.len());
-    for cell in h.iter() {
-        let s = std::str::from_utf8(cell).map_err(|_| ParseError::malformed(1, "the header row is not UTF-8 text"))?;
-        out.push(fold_header(s));
-    }
-    if out.iter().all(String::is_empty) {
-        return Err(ParseError::malformed(1, "the file has no header row"));
-    }
-    Ok(out)
-}
-
-/// The cells of a record as text, or why they cannot be read.
-pub fn cells(rec: &::csv::ByteRecord) -> Result<Vec<&str>, String> {
-    // The record's text is checked once as a whole (checking cell by cell cost more than reading
-    // the CSV); cell boundaries fall on delimiters, so each cell is a slice of it.
-    if let Ok(all) = std::str::from_utf8(rec.as_slice()) {
-        return Ok((0..rec.len()).map(|i| &all[rec.range(i).expect("a cell of the record")]).collect());
-    }
-    rec.iter()
-        .enumerate()
-        .map(|(i, c)| {
-            std::str::from_utf8(c).map_err(|_| format!("cell {} is not UTF-8 text; save the file as UTF-8", i + 1))
-        })
-        .collect()
-}
-
-/// Reads records one by one, handing each with its position to `row`.
-pub fn each_record(
-    r: &mut ::csv::Reader<&mut dyn BufRead>,
-    mut row: impl FnMut(Position, Result<Vec<&str>, String>) -> ControlFlow<()>,
-) -> Result<(), ParseError> {
-    let mut rec = ::csv::ByteRecord::new();
-    let mut n = 0u64;
-    loop {
-        match r.read_byte_record(&mut rec) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                n += 1;
-                let at = Position { line: rec.position().map(|p| p.line()).unwrap_or(0), record: n };
-                if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
-                    continue;
-                }
-                if row(at, cells(&rec)).is_break() {
-                    return Ok(());
-                }
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return match e.into_kind() {
-                    ::csv::ErrorKind::Io(io) => Err(ParseError::Io(io)),
-                    other => Err(ParseError::malformed(line, format!("the CSV cannot be read: {other:?}"))),
-                };
-            }
-        }
-    }
 }
 
 /// Undoes the apostrophe our CSV export puts before text a spreadsheet would run as a formula.
@@ -195,10 +130,9 @@ pub fn parse(input: &mut dyn BufRead, mapping: &Mapping, sink: &mut Sink<'_>) ->
         Some(d) => d,
         None => sniff_delimiter(input)?,
     };
-    let mut r = reader(input, delimiter);
-    let headers = headers(&mut r)?;
+    let (mut records, headers) = Records::open(input, delimiter)?;
     let cols = Columns::new(&headers, mapping)?;
-    each_record(&mut r, |at, cells| {
+    records.each(|at, cells| {
         let parsed = cells.and_then(|c| row(&c, &headers, &cols, mapping));
         sink(at, parsed)
     })
@@ -374,12 +308,15 @@ fn sources<'a>(get: &impl Fn(&str) -> Option<&'a str>, sep: Sep<'_>) -> Option<V
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
+    use crate::import::Position;
 
     fn rows(text: &str, mapping: &Mapping) -> Vec<(Position, Parsed)> {
         let mut out = Vec::new();
-        parse(&mut text.as_bytes(), mapping, &mut |at, r| {
-            out.push((at, r));
+        parse(&mut text.as_bytes(), mapping, &mut |row, r| {
+            out.push((row.at, r));
             ControlFlow::Continue(())
         })
         .unwrap();

@@ -16,7 +16,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use std::io::BufRead;
 
-use super::{ParseError, Parsed, Position, Sink, countries, non_empty, shorten};
+use super::{Frame, ParseError, Parsed, Position, Row, Sink, countries, non_empty, shorten};
 use crate::domain::{EventInput, LocationPrecision, PlaceInput, SourceInput, TimePrecision};
 
 /// Column positions that differ between the layouts.
@@ -125,35 +125,27 @@ fn precision(geo_type: &str) -> LocationPrecision {
 
 /// Reads a GDELT events file.
 pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
-    let mut line = String::new();
-    let mut n = 0u64;
+    let frame = Frame { delimiter: b'\t', ..Frame::default() };
+    let mut buf = Vec::with_capacity(4096);
+    let (mut line, mut record) = (0u64, 0u64);
     loop {
-        line.clear();
-        let read = match input.read_line(&mut line) {
-            Ok(r) => r,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                n += 1;
-                let at = Position { line: n, record: n };
-                // Skip the rest of the bad line and go on.
-                let mut rest = Vec::new();
-                input.read_until(b'\n', &mut rest)?;
-                if sink(at, Err("the line is not UTF-8 text".into())).is_break() {
-                    return Ok(());
-                }
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if read == 0 {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
             return Ok(());
         }
-        n += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
+        line += 1;
+        let end = buf.len() - buf.iter().rev().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        let raw = &buf[..end];
+        if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let at = Position { line: n, record: n };
-        if sink(at, row(text)).is_break() {
+        record += 1;
+        let at = Position { line, record };
+        let parsed = match std::str::from_utf8(raw) {
+            Ok(text) => row(text),
+            Err(_) => Err("the line is not UTF-8 text".into()),
+        };
+        if sink(Row { at, raw, frame: &frame }, parsed).is_break() {
             return Ok(());
         }
     }
@@ -301,6 +293,8 @@ pub fn looks_like(line: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
 
     fn one(line: &str) -> EventInput {
@@ -337,6 +331,31 @@ mod tests {
         let line = sample_row(2, 8, "20250210", "19", 1.0, 2.0, "https://e.org/").replace("\t1\t2\t", "\t\t\t");
         assert!(row(&line).unwrap_err().contains("no action geography"), "{line}");
         assert!(row("1\t2\t3").unwrap_err().contains("columns"));
+    }
+
+    fn rows(text: &[u8]) -> Vec<(Position, String, Parsed)> {
+        let mut out = Vec::new();
+        parse(&mut &text[..], &mut |row, r| {
+            out.push((row.at, String::from_utf8_lossy(row.raw).into_owned(), r));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn each_row_has_its_own_line_and_text_even_after_a_line_that_is_not_utf8() {
+        let a = sample_row(2, 1, "20250210", "14", 35.9, 36.6, "https://e.org/a");
+        let b = sample_row(2, 2, "20250211", "14", 36.2, 37.1, "https://e.org/b");
+        let mut text = format!("{a}\r\n\r\n").into_bytes();
+        text.extend_from_slice(b"\xff\xfe not text\n");
+        text.extend_from_slice(format!("{b}\n").as_bytes());
+        let r = rows(&text);
+        let at: Vec<(u64, u64)> = r.iter().map(|(p, _, _)| (p.line, p.record)).collect();
+        assert_eq!(at, [(1, 1), (3, 2), (4, 3)]);
+        assert_eq!((r[0].1.as_str(), r[2].1.as_str()), (a.as_str(), b.as_str()));
+        assert!(r[1].2.as_ref().unwrap_err().contains("not UTF-8"));
+        assert!(r[2].2.is_ok(), "the row after the bad line is read");
     }
 
     #[test]

@@ -9,16 +9,17 @@
 //! fields of ours are kept under `properties`. A Feature id that is not a UUID becomes the key
 //! `geojson:<id>`; a Feature without one is keyed by a digest of its content.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{ParseError, Parsed, Position, Sink};
+use super::{Frame, ParseError, Parsed, Position, Row, Sink};
 use crate::domain::{EventInput, geometry};
 
 /// The fields of the plain form, which a Feature's properties may hold as they are.
@@ -44,11 +45,16 @@ const FIELDS: [&str; 19] = [
     "revision",
 ];
 
-/// Passes bytes through, counting the newlines that went by.
+/// Passes bytes through, counting the newlines that went by and keeping the bytes while a
+/// top-level value that may be a Feature is read (its text for reports and the rejects file).
 struct Lines<'a> {
     inner: &'a mut dyn BufRead,
     line: Rc<Cell<u64>>,
+    tape: Tape,
 }
+
+/// The bytes of the top-level value being read, until it shows itself to be a collection.
+type Tape = Rc<RefCell<Option<Vec<u8>>>>;
 
 impl Read for Lines<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -56,6 +62,9 @@ impl Read for Lines<'_> {
         let nl = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
         if nl > 0 {
             self.line.set(self.line.get() + nl);
+        }
+        if let Some(kept) = self.tape.borrow_mut().as_mut() {
+            kept.extend_from_slice(&buf[..n]);
         }
         Ok(n)
     }
@@ -98,14 +107,36 @@ const STOP: &str = "\u{0}stopped by the sink";
 struct Ctx<'s, 'a> {
     sink: &'s mut Sink<'a>,
     line: Rc<Cell<u64>>,
+    tape: Tape,
+    /// The line on which the top-level value begins.
+    top_line: u64,
     record: u64,
+    frame: Frame,
 }
 
 impl Ctx<'_, '_> {
-    fn emit(&mut self, feature: Value) -> ControlFlow<()> {
+    /// Hands a Feature, whose text `raw` begins on `line`, to the sink.
+    fn emit(&mut self, line: u64, raw: &[u8], feature: Parsed) -> ControlFlow<()> {
         self.record += 1;
-        let at = Position { line: self.line.get(), record: self.record };
-        (self.sink)(at, read_feature(feature))
+        let at = Position { line, record: self.record };
+        (self.sink)(Row { at, raw, frame: &self.frame }, feature)
+    }
+
+    /// A Feature of a collection, as its text: it begins as many lines before the current one
+    /// as it holds line breaks.
+    fn emit_element(&mut self, raw: &RawValue) -> ControlFlow<()> {
+        let text = raw.get();
+        let breaks = text.bytes().filter(|b| *b == b'\n').count() as u64;
+        let line = self.line.get().saturating_sub(breaks);
+        let parsed = serde_json::from_str::<Value>(text).map_err(|e| e.to_string()).and_then(read_feature);
+        self.emit(line, text.as_bytes(), parsed)
+    }
+
+    /// The top-level Feature, whose bytes the tape kept.
+    fn emit_top(&mut self, feature: Value) -> ControlFlow<()> {
+        let kept = self.tape.borrow_mut().take().unwrap_or_default();
+        let raw = kept.trim_ascii();
+        self.emit(self.top_line, raw, read_feature(feature))
     }
 }
 
@@ -129,6 +160,8 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_, '_> {
         let mut rest = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if key == "features" {
+                // A collection, held by no one whole: its features are kept one by one.
+                self.0.tape.borrow_mut().take();
                 map.next_value_seed(Features(&mut *self.0))?;
             } else {
                 rest.insert(key, map.next_value::<Value>()?);
@@ -136,7 +169,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_, '_> {
         }
         match rest.get("type").and_then(Value::as_str) {
             Some("FeatureCollection") => Ok(()),
-            Some("Feature") => match self.0.emit(Value::Object(rest)) {
+            Some("Feature") => match self.0.emit_top(Value::Object(rest)) {
                 ControlFlow::Continue(()) => Ok(()),
                 ControlFlow::Break(()) => Err(serde::de::Error::custom(STOP)),
             },
@@ -164,8 +197,8 @@ impl<'de> Visitor<'de> for Features<'_, '_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Value>()? {
-            if self.0.emit(v).is_break() {
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            if self.0.emit_element(&raw).is_break() {
                 return Err(serde::de::Error::custom(STOP));
             }
         }
@@ -176,9 +209,12 @@ impl<'de> Visitor<'de> for Features<'_, '_, '_> {
 /// Reads GeoJSON, one Feature at a time.
 pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
     let line = Rc::new(Cell::new(1u64));
-    let mut reader = Lines { inner: input, line: line.clone() };
-    let mut ctx = Ctx { sink, line: line.clone(), record: 0 };
+    let tape: Tape = Rc::new(RefCell::new(None));
+    let mut reader = Lines { inner: input, line: line.clone(), tape: tape.clone() };
+    let mut ctx = Ctx { sink, line: line.clone(), tape: tape.clone(), top_line: 1, record: 0, frame: Frame::default() };
     while reader.skip_space()? {
+        ctx.top_line = line.get();
+        *tape.borrow_mut() = Some(Vec::new());
         let mut de = serde_json::Deserializer::from_reader(&mut reader);
         if let Err(e) = TopLevel(&mut ctx).deserialize(&mut de) {
             if e.is_io() {
@@ -191,6 +227,7 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
             let msg = msg.rsplit_once(" at line ").map(|(m, _)| m.to_string()).unwrap_or(msg);
             return Err(ParseError::malformed(line.get(), format!("the GeoJSON cannot be read: {msg}")));
         }
+        tape.borrow_mut().take();
     }
     Ok(())
 }
@@ -281,12 +318,42 @@ mod tests {
 
     fn rows(text: &str) -> Vec<(Position, Parsed)> {
         let mut out = Vec::new();
-        parse(&mut text.as_bytes(), &mut |at, r| {
-            out.push((at, r));
+        parse(&mut text.as_bytes(), &mut |row, r| {
+            out.push((row.at, r));
             ControlFlow::Continue(())
         })
         .unwrap();
         out
+    }
+
+    fn raws(text: &str) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        parse(&mut text.as_bytes(), &mut |row, _| {
+            out.push((row.at.line, String::from_utf8(row.raw.to_vec()).unwrap()));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_feature_of_a_collection_is_on_the_line_where_it_begins_with_its_text_as_it_was() {
+        let text = "{\"type\": \"FeatureCollection\",\n \"features\": [\n  {\"type\": \"Feature\",\n   \"properties\": {\"title\": \"Idlib\"},\n   \"geometry\": null},\n  {\"type\": \"Feature\", \"properties\": {\"title\": \"Aleppo\"},\n   \"geometry\": null}\n]}\n";
+        let r = raws(text);
+        assert_eq!(r.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [3, 6]);
+        assert_eq!(
+            r[0].1,
+            "{\"type\": \"Feature\",\n   \"properties\": {\"title\": \"Idlib\"},\n   \"geometry\": null}"
+        );
+        assert!(r[1].1.starts_with("{\"type\": \"Feature\", \"properties\": {\"title\": \"Aleppo\"}"));
+    }
+
+    #[test]
+    fn a_feature_on_its_own_is_on_the_line_where_it_begins_with_its_text_as_it_was() {
+        let a = "{\"type\": \"Feature\", \"properties\": {\"title\": \"Latakia\"}, \"geometry\": null}";
+        let b = "{\"type\": \"Feature\",\n \"properties\": {\"title\": \"Aden\"}, \"geometry\": null}";
+        let r = raws(&format!("\n{a}\n\n{b}\n{a}"));
+        assert_eq!(r, [(2, a.to_string()), (4, b.to_string()), (6, a.to_string())]);
     }
 
     fn feature(props: Value) -> Value {

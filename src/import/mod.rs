@@ -21,6 +21,7 @@ pub mod geojson;
 pub mod mapping;
 pub mod pipeline;
 pub mod places;
+pub mod records;
 pub mod timemap;
 
 use std::io::BufRead;
@@ -87,14 +88,46 @@ impl Format {
     }
 }
 
-/// Where a row is in its file: the physical line it starts on (1-based; for GeoJSON the line on
-/// which the feature ends; 0 when unknown, as in a TimeMap file read whole) and its ordinal among
-/// the records (1-based, header not counted).
+/// Where a row is in its file: the physical line it starts on (1-based, the header of a CSV
+/// file being line 1; the line of the opening `{` of a GeoJSON Feature or a TimeMap event) and
+/// its ordinal among the records (1-based, header not counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
     pub line: u64,
     pub record: u64,
 }
+
+/// What a file of rejected rows needs besides the rows, the same for every row of a file: a
+/// CSV file's header row and delimiter, a TimeMap file's sources and associations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// CSV and ACLED: the header row as it is in the file, without its line end. TimeMap: the
+    /// members of the top-level object other than `events`, as JSON text (`"sources": {...}`).
+    pub head: Vec<u8>,
+    /// The column delimiter of CSV, ACLED and GDELT files.
+    pub delimiter: u8,
+    /// The file's line end (`\r\n` when its header ends so), for the rows written after it.
+    pub line_end: &'static str,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Self { head: Vec::new(), delimiter: b',', line_end: "\n" }
+    }
+}
+
+/// One row as it is in its file: where, and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub at: Position,
+    /// The row exactly as it is in the file, without its line end: a CSV record (quotes and
+    /// line breaks inside cells included), a GDELT line, a Feature's or a TimeMap event's JSON.
+    pub raw: &'a [u8],
+    pub frame: &'a Frame,
+}
+
+/// The most of a row's text a report shows.
+pub const MAX_ROW_SHOWN: usize = 2000;
 
 /// A row that cannot be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,11 +135,33 @@ pub struct RowError {
     pub line: u64,
     pub record: u64,
     pub reason: String,
+    /// The row as it is in the file (invalid UTF-8 replaced), cut at [`MAX_ROW_SHOWN`] bytes.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub row: String,
+    /// Whether `row` was cut.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub row_truncated: bool,
 }
 
 impl RowError {
     pub fn new(at: Position, reason: impl Into<String>) -> Self {
-        Self { line: at.line, record: at.record, reason: reason.into() }
+        Self { line: at.line, record: at.record, reason: reason.into(), row: String::new(), row_truncated: false }
+    }
+
+    /// The error with the row's text, cut to [`MAX_ROW_SHOWN`] bytes (and an ellipsis).
+    pub fn with_row(mut self, raw: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(raw);
+        if text.len() <= MAX_ROW_SHOWN {
+            self.row = text.into_owned();
+        } else {
+            let mut cut = MAX_ROW_SHOWN;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.row = format!("{}…", &text[..cut]);
+            self.row_truncated = true;
+        }
+        self
     }
 }
 
@@ -125,7 +180,7 @@ impl std::fmt::Display for RowError {
 pub type Parsed = Result<Option<EventInput>, String>;
 
 /// Receives the rows of a file in order; `Break` stops the parser.
-pub type Sink<'a> = dyn FnMut(Position, Parsed) -> ControlFlow<()> + 'a;
+pub type Sink<'a> = dyn FnMut(Row<'_>, Parsed) -> ControlFlow<()> + 'a;
 
 /// A fault that stops reading the whole file (as opposed to one bad row).
 #[derive(Debug, thiserror::Error)]

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use super::{Format, Mapping, ParseError, ParseOptions, Parsed, Position, RowError, detect, row_id};
+use super::{Format, Mapping, ParseError, ParseOptions, Parsed, Row, RowError, detect, row_id};
 use crate::domain::{EventInput, PlaceInput, Vocabulary};
 use crate::store::{Actor, DynStore, ImportChunk, ImportItem, StoreError};
 
@@ -197,7 +197,8 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     // or when the store side stopped).
     let mut sending = true;
     let mut failure: Option<ImportError> = None;
-    let mut sink = |at: Position, parsed: Parsed| -> ControlFlow<()> {
+    let mut sink = |row: Row<'_>, parsed: Parsed| -> ControlFlow<()> {
+        let at = row.at;
         out.rows += 1;
         if out.rows % 1024 == 0 {
             job.progress.advance(out.rows, bytes.load(Ordering::Relaxed));
@@ -244,7 +245,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
                     batch = Vec::new();
                 }
                 if out.rejections.len() < job.max_reported {
-                    out.rejections.push(e);
+                    out.rejections.push(e.with_row(row.raw));
                 }
             }
         }

@@ -21,9 +21,10 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::{ParseError, Parsed, Position, Sink, dates, shorten};
+use super::{Frame, ParseError, Parsed, Position, Row, Sink, dates, shorten};
 use crate::domain::{EventInput, PlaceInput, SourceInput, TimePrecision};
 
 /// A text field of a TimeMap record (they are all strings, but numbers are accepted).
@@ -56,25 +57,62 @@ struct Domain {
     associations: HashMap<String, Value>,
 }
 
+/// The members of a TimeMap domain object, as their JSON text.
+#[derive(serde::Deserialize)]
+struct Members<'a> {
+    #[serde(borrow)]
+    events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sources: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    associations: Option<&'a RawValue>,
+}
+
+fn not_json(e: serde_json::Error) -> ParseError {
+    ParseError::malformed(e.line() as u64, format!("the TimeMap file is not valid JSON: {e}"))
+}
+
 /// Reads a TimeMap domain.
 pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
-    let doc: Value = serde_json::from_reader(input).map_err(|e| {
-        if e.is_io() {
-            ParseError::Io(std::io::Error::other(e.to_string()))
+    let mut doc = String::new();
+    input.read_to_string(&mut doc).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            ParseError::malformed(0, "the TimeMap file is not UTF-8 text")
         } else {
-            ParseError::malformed(e.line() as u64, format!("the TimeMap file is not valid JSON: {e}"))
+            ParseError::Io(e)
         }
     })?;
-    let (events, sources, associations) = match doc {
-        Value::Array(events) => (events, Value::Null, Value::Null),
-        Value::Object(mut m) => match m.remove("events") {
-            Some(Value::Array(events)) => {
-                (events, m.remove("sources").unwrap_or(Value::Null), m.remove("associations").unwrap_or(Value::Null))
+    let body = doc.trim_start_matches('\u{feff}');
+    let not_domain = || ParseError::malformed(1, "a TimeMap file is an object with an `events` array");
+    let mut frame = Frame::default();
+    let (events, sources, associations) = if body.trim_start().starts_with('[') {
+        (body, Value::Null, Value::Null)
+    } else {
+        let m: Members<'_> = serde_json::from_str(body).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => not_domain(),
+            _ => not_json(e),
+        })?;
+        let events = m.events.ok_or_else(not_domain)?.get();
+        // What a file of its rejected events needs: the sources and associations they refer to.
+        let mut head = Vec::new();
+        for (name, raw) in [("sources", m.sources), ("associations", m.associations)] {
+            if let Some(raw) = raw {
+                if !head.is_empty() {
+                    head.extend_from_slice(b", ");
+                }
+                head.extend_from_slice(format!("\"{name}\": {}", raw.get()).as_bytes());
             }
-            _ => return Err(ParseError::malformed(1, "a TimeMap file is an object with an `events` array")),
-        },
-        _ => return Err(ParseError::malformed(1, "a TimeMap file is an object with an `events` array")),
+        }
+        frame.head = head;
+        let value = |raw: Option<&RawValue>| -> Result<Value, ParseError> {
+            raw.map(|r| serde_json::from_str(r.get()).map_err(not_json)).transpose().map(Option::unwrap_or_default)
+        };
+        (events, value(m.sources)?, value(m.associations)?)
     };
+    let events: Vec<&RawValue> = serde_json::from_str(events).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => not_domain(),
+        _ => not_json(e),
+    })?;
     let keyed = |v: Value| -> HashMap<String, Value> {
         match v {
             Value::Object(m) => m.into_iter().map(|(k, v)| (text(&v, "id").unwrap_or(k), v)).collect(),
@@ -83,9 +121,16 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
         }
     };
     let domain = Domain { sources: keyed(sources), associations: keyed(associations) };
-    for (i, ev) in events.iter().enumerate() {
-        let at = Position { line: 0, record: i as u64 + 1 };
-        if sink(at, event(ev, &domain)).is_break() {
+    // Lines are counted up to each event's text, which lies inside `doc` in order.
+    let (mut line, mut counted) = (1u64, 0usize);
+    for (i, raw) in events.iter().enumerate() {
+        let offset = raw.get().as_ptr() as usize - doc.as_ptr() as usize;
+        line += doc.as_bytes()[counted..offset].iter().filter(|b| **b == b'\n').count() as u64;
+        counted = offset;
+        let at = Position { line, record: i as u64 + 1 };
+        let parsed =
+            serde_json::from_str::<Value>(raw.get()).map_err(|e| e.to_string()).and_then(|ev| event(&ev, &domain));
+        if sink(Row { at, raw: raw.get().as_bytes(), frame: &frame }, parsed).is_break() {
             break;
         }
     }
@@ -233,6 +278,32 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    /// Each event's line and text, and what the file keeps beside its events.
+    fn raws(text: &str) -> (Vec<(u64, String)>, String) {
+        let (mut out, mut head) = (Vec::new(), String::new());
+        parse(&mut text.as_bytes(), &mut |row, _| {
+            out.push((row.at.line, String::from_utf8(row.raw.to_vec()).unwrap()));
+            head = String::from_utf8(row.frame.head.clone()).unwrap();
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        (out, head)
+    }
+
+    #[test]
+    fn an_event_is_on_the_line_where_it_begins_with_its_text_as_it_was() {
+        let text = "{\n  \"events\": [\n    {\"id\": \"E1\", \"description\": \"A made-up event in Kharkiv.\",\n     \"date\": \"03/07/2022\", \"location\": \"Kharkiv\"},\n    {\"id\": \"E2\", \"description\": \"Another in Khartoum.\", \"date\": \"03/08/2022\", \"location\": \"Khartoum\"}\n  ],\n  \"sources\": {\"S1\": {\"id\": \"S1\"}},\n  \"associations\": []\n}\n";
+        let (r, head) = raws(text);
+        assert_eq!(r.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(
+            r[0].1,
+            "{\"id\": \"E1\", \"description\": \"A made-up event in Kharkiv.\",\n     \"date\": \"03/07/2022\", \"location\": \"Kharkiv\"}"
+        );
+        assert_eq!(head, "\"sources\": {\"S1\": {\"id\": \"S1\"}}, \"associations\": []");
+        let (r, head) = raws("[\n{\"description\": \"x\", \"date\": \"2022-03-07\", \"location\": \"Aden\"}]");
+        assert_eq!((r[0].0, head.as_str()), (2, ""));
     }
 
     #[test]

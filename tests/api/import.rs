@@ -122,6 +122,66 @@ async fn a_file_with_bad_rows_is_refused_whole_with_their_lines_unless_skip_inva
     }
 }
 
+/// Made-up ACLED rows (current layout, fewer columns) with Windows line ends: a good row, an
+/// impossible date on line 3, a note over lines 4 and 5, a latitude off the globe on line 6.
+fn windows_acled(long_note: &str) -> String {
+    [
+        "event_id_cnty,event_date,year,event_type,sub_event_type,iso,country,admin1,location,latitude,longitude,notes,fatalities",
+        "XYE9001,02 June 2023,2023,Battles,Armed clash,887,Yemen,Aden,Aden,12.7794,45.0367,A made-up clash.,0",
+        "XYE9002,31 February 2023,2023,Battles,Armed clash,887,Yemen,Aden,Aden,12.7794,45.0367,A made-up impossible date.,0",
+        "XSD9003,04 June 2023,2023,Protests,Peaceful protest,729,Sudan,Khartoum,Khartoum,15.5007,32.5599,\"A made-up protest\r\nover two lines.\",0",
+        &format!("XSD9004,05 June 2023,2023,Protests,Peaceful protest,729,Sudan,Khartoum,Khartoum,95.0,32.5599,\"{long_note}\",0"),
+        "",
+    ]
+    .join("\r\n")
+}
+
+#[tokio::test]
+async fn rejections_give_the_files_own_lines_and_the_row_as_it_was_within_a_bound() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let long_note = "a made-up note that goes on and on ".repeat(2000);
+        let g = import(&app, "", windows_acled(&long_note)).await;
+        let p = g.problem(422, "import-rejected");
+        let lines: Vec<u64> = p["rejections"].as_array().unwrap().iter().map(|r| r["line"].as_u64().unwrap()).collect();
+        assert_eq!(lines, [3, 6], "{g}");
+        assert_eq!(
+            p["rejections"][0]["row"],
+            "XYE9002,31 February 2023,2023,Battles,Armed clash,887,Yemen,Aden,Aden,12.7794,45.0367,A made-up impossible date.,0",
+            "{g}"
+        );
+        let long = p["rejections"][1]["row"].as_str().unwrap();
+        assert!(long.starts_with("XSD9004,05 June 2023,"), "{long}");
+        assert!(long.len() < 4096 && long.ends_with('…'), "bounded: {} bytes", long.len());
+        assert_eq!(p["rejections"][1]["row_truncated"], true, "{}", &g.text[..500]);
+        assert!(p["rejections"][0].get("row_truncated").is_none_or(|t| t == false), "{g}");
+    }
+}
+
+#[tokio::test]
+async fn a_geojson_feature_is_rejected_on_the_line_where_it_begins() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let fc = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6339, 35.9306]},
+             "properties": {"title": "A made-up event in Idlib", "start": "2025-02-10"}},
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.1343, 36.2021]},
+             "properties": {"title": "A made-up event in Aleppo", "start": "someday"}}]});
+        let text = serde_json::to_string_pretty(&fc).unwrap();
+        let begins = 1 + text.lines().position(|l| l.contains("37.1343")).unwrap() as u64;
+        // The second feature's `{` is on the line before its `"geometry"`... counted from the text.
+        let feature_line = (1..begins)
+            .rev()
+            .find(|&n| text.lines().nth(n as usize - 1).unwrap().trim() == "{")
+            .expect("the line that opens the second feature");
+        let g = import(&app, "", text.clone()).await;
+        let p = g.problem(422, "import-rejected");
+        assert_eq!(p["rejections"][0]["line"], feature_line, "{g}\n{text}");
+        let row = p["rejections"][0]["row"].as_str().unwrap();
+        assert!(row.starts_with('{') && row.ends_with('}') && row.contains("someday"), "{row}");
+    }
+}
+
 #[tokio::test]
 async fn gdelt_one_and_two_timemap_csv_and_foreign_geojson_are_imported() {
     for backend in backends() {
