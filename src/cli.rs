@@ -235,7 +235,8 @@ pub struct ImportArgs {
     /// Import the good rows and set the bad ones aside instead of refusing the whole file.
     #[arg(long, env = "EVENTMAP_IMPORT_SKIP_INVALID")]
     pub skip_invalid: bool,
-    /// Write the rejected rows (line, record, reason) to this CSV file.
+    /// Write the rejected rows, as they were and with their line and reason, to this file (in
+    /// the input's format: fix the rows and import it alone; see docs/IMPORT.md).
     #[arg(long, env = "EVENTMAP_IMPORT_REJECTS")]
     pub rejects: Option<PathBuf>,
     /// Rows written per transaction.

@@ -50,8 +50,8 @@ fn a_bad_file_exits_non_zero_listing_lines_and_imports_nothing_unless_told_to_sk
     assert!(String::from_utf8_lossy(&o.stdout).contains("1 created"), "{}", text(&o));
     let r = std::fs::read_to_string(&rejects).unwrap();
     let lines: Vec<&str> = r.lines().collect();
-    assert_eq!(lines[0], "line,record,reason");
-    assert!(lines[1].starts_with("3,2,"), "{r}");
+    assert!(lines[0].starts_with("_line,_reason,event_id_cnty,"), "{r}");
+    assert!(lines[1].starts_with("3,\"event_date:"), "{r}");
     assert_eq!(lines.len(), 4, "{r}");
 }
 
@@ -89,6 +89,57 @@ fn rejections_name_the_files_own_lines_whatever_its_line_ends() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("line 3 (record 2): event_date"), "{name}: {}", text(&o));
         assert!(err.contains("line 6 (record 4): places[0].lat"), "{name}: {}", text(&o));
+    }
+}
+
+#[test]
+fn the_rejects_file_holds_the_rows_as_they_were_and_imports_once_they_are_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = dir.path().join("acled.csv");
+    std::fs::write(&f, acled_text("\r\n")).unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let o = eventmap(
+        &db,
+        &["import", f.to_str().unwrap(), "--quiet", "--skip-invalid", "--rejects", rejects.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 created"), "{}", text(&o));
+    let r = std::fs::read_to_string(&rejects).unwrap();
+    assert!(r.starts_with(&format!("_line,_reason,{ACLED_HEADER}\r\n")), "the header once: {r}");
+    assert_eq!(r.matches("event_id_cnty").count(), 1, "{r}");
+    assert!(r.contains(&format!(",{}\r\n", ACLED_ROWS[1])), "the row as it was: {r}");
+    assert!(r.contains(&format!(",{}\r\n", ACLED_ROWS[3])), "the row as it was: {r}");
+    let mut read = csv::Reader::from_reader(r.as_bytes());
+    let found: Vec<(String, String)> =
+        read.records().map(|rec| rec.unwrap()).map(|rec| (rec[0].to_string(), rec[1].to_string())).collect();
+    assert_eq!(found.len(), 2, "{r}");
+    assert_eq!(found[0].0, "3");
+    assert!(found[0].1.contains("31 February 2023"), "{r}");
+    assert_eq!(found[1].0, "6");
+    assert!(found[1].1.starts_with("places[0].lat"), "{r}");
+
+    // Imported unfixed, the rows are refused again, on the rejects file's own lines.
+    let o = eventmap(&db, &["import", rejects.to_str().unwrap(), "--quiet"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2 (record 1): event_date"), "{}", text(&o));
+
+    let fixed = dir.path().join("fixed.csv");
+    std::fs::write(&fixed, r.replace("31 February 2023", "28 February 2023").replace(",95.0,", ",36.5861,")).unwrap();
+    let o = eventmap(&db, &["import", fixed.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 rows (acled)"), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 created, 0 updated"), "{}", text(&o));
+    let o = eventmap(&db, &["export", "--format", "ndjson"]);
+    let events: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 4);
+    let saraqib = events.iter().find(|e| e["properties"]["properties"]["acled"]["event_id_cnty"] == "XSY9002").unwrap();
+    assert_eq!(saraqib["id"], eventmap::import::key_id("acled:XSY9002").to_string(), "the key gives the id");
+    assert_eq!(saraqib["properties"]["start"], "2023-02-28T00:00:00Z");
+    for e in &events {
+        let acled = e["properties"]["properties"]["acled"].as_object().unwrap();
+        assert!(!acled.contains_key("_line") && !acled.contains_key("_reason"), "{e}");
     }
 }
 
@@ -234,4 +285,77 @@ fn an_export_can_hold_one_kind_of_geometry() {
     assert!(kinds("line").is_empty());
     let o = eventmap(&db, &["export", "--geometry-type", "curve"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("geometry_type"), "{}", text(&o));
+}
+
+/// Imports `content` (as `name`) with `--skip-invalid --rejects`, checks the summary, and returns
+/// the rejects file's text.
+fn import_rejecting(db: &str, dir: &Path, name: &str, content: &str, summary: &str) -> String {
+    let f = dir.join(name);
+    std::fs::write(&f, content).unwrap();
+    let rejects = dir.join(format!("rejects-{name}"));
+    let o = eventmap(
+        db,
+        &["import", f.to_str().unwrap(), "--quiet", "--skip-invalid", "--rejects", rejects.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(summary), "{name}: {}", text(&o));
+    std::fs::read_to_string(rejects).unwrap()
+}
+
+/// Imports `content` (as `name`, the format guessed) and checks the summary.
+fn import_fixed(db: &str, dir: &Path, name: &str, content: &str, summary: &str) {
+    let f = dir.join(name);
+    std::fs::write(&f, content).unwrap();
+    let o = eventmap(db, &["import", f.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{name}: {}\n{content}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(summary), "{name}: {}", text(&o));
+}
+
+#[test]
+fn rejects_files_of_geojson_gdelt_and_timemap_import_once_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6339, 35.9306]},
+         "properties": {"title": "A made-up event in Idlib", "start": "2025-02-10"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.1343, 36.2021]},
+         "properties": {"title": "A made-up event in Aleppo", "start": "someday"}}]});
+    let pretty = serde_json::to_string_pretty(&fc).unwrap();
+    let r = import_rejecting(&db, dir.path(), "in.geojson", &pretty, "1 created");
+    let v: serde_json::Value = serde_json::from_str(&r).unwrap();
+    assert_eq!(v["features"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(v["features"][0]["properties"]["start"], "someday");
+    assert!(v["features"][0]["_reason"].as_str().unwrap().starts_with("start"), "{r}");
+    import_fixed(&db, dir.path(), "fixed.geojson", &r.replace("someday", "2025-02-11"), "1 created");
+
+    let gdelt =
+        |id: u64, day: &str| eventmap::import::gdelt::sample_row(2, id, day, "14", 35.5, 35.8, "https://example.org/g");
+    let tsv = format!("{}\n{}\n", gdelt(70001, "20250210"), gdelt(70002, "20251340"));
+    let r = import_rejecting(&db, dir.path(), "in.tsv", &tsv, "1 created");
+    assert!(r.starts_with("_line\t_reason\n2\tSQLDATE"), "{r}");
+    assert!(r.ends_with(&format!("\t{}\n", gdelt(70002, "20251340"))), "the row as it was: {r}");
+    let fixed = r.replace("\t20251340\t", "\t20250211\t").replace("\t20251340", "\t20250211");
+    import_fixed(&db, dir.path(), "fixed.tsv", &fixed, "1 created");
+
+    let domain = serde_json::json!({
+        "events": [{"id": "TM70", "description": "A made-up checkpoint in Kharkiv.", "date": "03/07/2022",
+                    "latitude": "49.99", "longitude": "36.23", "sources": ["S1"]},
+                   {"id": "TM71", "description": "A made-up convoy in Kharkiv.", "date": "31/12/2022",
+                    "latitude": "49.99", "longitude": "36.23", "sources": ["S1"]}],
+        "sources": {"S1": {"id": "S1", "url": "https://example.org/tm", "title": "A made-up video"}}});
+    let r = import_rejecting(&db, dir.path(), "in.json", &serde_json::to_string_pretty(&domain).unwrap(), "1 created");
+    let v: serde_json::Value = serde_json::from_str(&r).unwrap();
+    assert_eq!(v["events"][0]["id"], "TM71", "{r}");
+    // Pretty-printed: `{`, `"events": [`, then the first event's eleven lines; the second opens on 13.
+    assert_eq!(v["events"][0]["_line"], 13, "{r}");
+    import_fixed(&db, dir.path(), "fixed.json", &r.replace("31/12/2022", "12/31/2022"), "1 created");
+
+    let o = eventmap(&db, &["export", "--format", "ndjson"]);
+    let events: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 6);
+    let convoy = events.iter().find(|e| e["properties"]["properties"]["timemap"]["id"] == "TM71").unwrap();
+    assert_eq!(convoy["properties"]["sources"][0]["url"], "https://example.org/tm", "the source came along");
+    assert!(convoy["properties"]["properties"]["timemap"].get("_line").is_none(), "{convoy}");
 }

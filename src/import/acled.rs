@@ -21,7 +21,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::csv::sniff_delimiter;
 use super::records::Records;
-use super::{ParseError, Parsed, Sink, dates, shorten, split_list};
+use super::{ParseError, Parsed, REJECT_COLUMNS, Sink, dates, shorten, split_list};
 use crate::domain::json::ObjectWriter;
 use crate::domain::{EventInput, LocationPrecision, PlaceInput, TimePrecision};
 
@@ -234,7 +234,7 @@ fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
     // `domain::properties`): a map of twenty strings per row cost a fifth of an import.
     let mut acled = ObjectWriter::with_capacity(cells.iter().map(|c| c.len() + 24).sum());
     for (i, h) in headers.iter().enumerate() {
-        if i == ix.lat || i == ix.lon || Some(i) == ix.notes || h.is_empty() {
+        if i == ix.lat || i == ix.lon || Some(i) == ix.notes || h.is_empty() || REJECT_COLUMNS.contains(&h.as_str()) {
             continue;
         }
         let v = cells.get(i).map(|c| c.trim()).unwrap_or("");
@@ -344,6 +344,16 @@ mod tests {
         let f: Value = serde_json::from_str(&fa).unwrap();
         assert_eq!(f["properties"]["properties"]["acled"]["admin2"], "Quoted \"name\", back\\slash");
         assert_eq!(f["properties"]["properties"]["acled"]["source"], "Line\nbreak\ttab – ٱلعربية");
+    }
+
+    #[test]
+    fn a_rejects_files_line_and_reason_are_not_kept_in_properties() {
+        let plain = "event_id_cnty,event_date,event_type,location,latitude,longitude\nXYE7002,02 June 2023,Protests,Aden,12.7794,45.0367\n";
+        let rejects = "_line,_reason,event_id_cnty,event_date,event_type,location,latitude,longitude\n\
+                       2,\"event_date: was wrong\",XYE7002,02 June 2023,Protests,Aden,12.7794,45.0367\n";
+        let (a, b) = (rows(plain).remove(0).unwrap().unwrap(), rows(rejects).remove(0).unwrap().unwrap());
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.properties_text, b.properties_text, "no `_line` or `_reason` in properties.acled");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::dates::{self, When};
 use super::records::Records;
-use super::{Mapping, ParseError, Parsed, Sink, mapping::FIELDS, non_empty};
+use super::{Mapping, ParseError, Parsed, REJECT_COLUMNS, Sink, mapping::FIELDS, non_empty};
 use crate::domain::{EventInput, PlaceInput, SourceInput};
 
 /// Header names (folded by [`fold_header`]) that fill each field when no mapping says otherwise.
@@ -81,6 +81,9 @@ fn unguard(s: &str) -> &str {
 struct Columns {
     index: [Option<usize>; FIELDS.len()],
     extra: Vec<usize>,
+    /// The columns a rejects file adds (`_line`, `_reason`): read by nobody, and left out of the
+    /// digest that keys a row without an id, so that a fixed row keeps the id it would have had.
+    reject_columns: Vec<usize>,
 }
 
 impl Columns {
@@ -101,10 +104,17 @@ impl Columns {
             index[fi] = names.iter().find_map(|n| headers.iter().position(|h| h == n));
         }
         let used: Vec<usize> = index.iter().flatten().copied().collect();
+        let reject_columns: Vec<usize> =
+            (0..headers.len()).filter(|i| REJECT_COLUMNS.contains(&headers[*i].as_str())).collect();
         let extra = (0..headers.len())
-            .filter(|i| !used.contains(i) && !headers[*i].is_empty() && !IGNORED.contains(&headers[*i].as_str()))
+            .filter(|i| {
+                !used.contains(i)
+                    && !reject_columns.contains(i)
+                    && !headers[*i].is_empty()
+                    && !IGNORED.contains(&headers[*i].as_str())
+            })
             .collect();
-        let cols = Self { index, extra };
+        let cols = Self { index, extra, reject_columns };
         for required in ["title", "start"] {
             if cols.col(required).is_none() && !mapping.defaults.contains_key(required) {
                 return Err(ParseError::malformed(
@@ -226,7 +236,12 @@ fn row(cells: &[&str], headers: &[String], cols: &Columns, mapping: &Mapping) ->
     match key.as_deref().map(uuid::Uuid::parse_str) {
         Some(Ok(id)) => input.id = Some(Value::String(id.to_string())),
         Some(Err(_)) => super::set_key(&mut input, &format!("csv:{}", key.unwrap_or_default())),
-        None => super::set_key(&mut input, &format!("csv:#{}", super::digest(cells))),
+        None if cols.reject_columns.is_empty() => super::set_key(&mut input, &format!("csv:#{}", super::digest(cells))),
+        None => {
+            let own: Vec<&str> =
+                (0..cells.len()).filter(|i| !cols.reject_columns.contains(i)).map(|i| cells[i]).collect();
+            super::set_key(&mut input, &format!("csv:#{}", super::digest(&own)))
+        }
     }
     Ok(Some(input))
 }
@@ -321,6 +336,19 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    #[test]
+    fn a_rejects_files_line_and_reason_are_neither_properties_nor_part_of_the_key() {
+        let original = rows("title,start,colour\nA made-up protest,2025-02-10,red\n", &Mapping::default());
+        let again = rows(
+            "_line,_reason,title,start,colour\n2,\"start: was wrong\",A made-up protest,2025-02-10,red\n",
+            &Mapping::default(),
+        );
+        let (a, b) =
+            (original[0].1.as_ref().unwrap().as_ref().unwrap(), again[0].1.as_ref().unwrap().as_ref().unwrap());
+        assert_eq!(a.id, b.id, "the same digest");
+        assert_eq!(b.properties.as_ref().unwrap().keys().collect::<Vec<_>>(), ["colour"]);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub fn guess(head: &[u8]) -> Option<Format> {
         return None;
     }
     let first = t.lines().next()?;
-    if first.contains('\t') && super::gdelt::looks_like(first) {
+    if first.contains('\t') && (super::gdelt::looks_like(first) || super::gdelt::looks_like_rejects(t)) {
         return Some(Format::Gdelt);
     }
     let headers: Vec<String> = first.split([',', ';', '\t']).map(|h| fold_header(h.trim_matches('"'))).collect();

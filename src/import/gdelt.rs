@@ -123,11 +123,14 @@ fn precision(geo_type: &str) -> LocationPrecision {
     }
 }
 
-/// Reads a GDELT events file.
+/// Reads a GDELT events file, or a rejects file of one (whose first line names the columns
+/// `_line` and `_reason` that come before each row).
 pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseError> {
-    let frame = Frame { delimiter: b'\t', ..Frame::default() };
+    let mut frame = Frame { delimiter: b'\t', ..Frame::default() };
     let mut buf = Vec::with_capacity(4096);
     let (mut line, mut record) = (0u64, 0u64);
+    // Whether each row begins with a rejects file's line and reason.
+    let mut rejects_layout = false;
     loop {
         buf.clear();
         if input.read_until(b'\n', &mut buf)? == 0 {
@@ -136,12 +139,21 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
         line += 1;
         let end = buf.len() - buf.iter().rev().take_while(|b| matches!(b, b'\r' | b'\n')).count();
         let raw = &buf[..end];
+        if line == 1 && is_rejects_head(raw) {
+            rejects_layout = true;
+            frame.head = raw.to_vec();
+            continue;
+        }
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         record += 1;
         let at = Position { line, record };
         let parsed = match std::str::from_utf8(raw) {
+            Ok(text) if rejects_layout => match text.splitn(3, '\t').nth(2) {
+                Some(own) => row(own),
+                None => Err("has no GDELT row after its `_line` and `_reason`".into()),
+            },
             Ok(text) => row(text),
             Err(_) => Err("the line is not UTF-8 text".into()),
         };
@@ -149,6 +161,13 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
             return Ok(());
         }
     }
+}
+
+/// Whether a first line is the header of a rejects file: `_line`, `_reason`, and nothing else
+/// named.
+fn is_rejects_head(line: &[u8]) -> bool {
+    let mut cells = line.split(|b| *b == b'\t');
+    cells.next() == Some(b"_line") && cells.next() == Some(b"_reason") && cells.all(|c| c.is_empty())
 }
 
 fn row(line: &str) -> Parsed {
@@ -282,6 +301,14 @@ pub fn sample_row(version: u8, id: u64, day: &str, root: &str, lat: f64, lon: f6
     c.join("\t")
 }
 
+/// Whether the head of a file is a GDELT rejects file: the `_line` and `_reason` header, then
+/// rows that are GDELT rows after those two cells.
+pub fn looks_like_rejects(head: &str) -> bool {
+    let mut lines = head.lines();
+    lines.next().is_some_and(|h| is_rejects_head(h.trim_end_matches('\r').as_bytes()))
+        && lines.next().and_then(|l| l.splitn(3, '\t').nth(2)).is_some_and(looks_like)
+}
+
 /// Whether a tab-separated line looks like a GDELT row (for format detection).
 pub fn looks_like(line: &str) -> bool {
     let c: Vec<&str> = line.trim_end_matches(['\r', '\n']).split('\t').collect();
@@ -356,6 +383,18 @@ mod tests {
         assert_eq!((r[0].1.as_str(), r[2].1.as_str()), (a.as_str(), b.as_str()));
         assert!(r[1].2.as_ref().unwrap_err().contains("not UTF-8"));
         assert!(r[2].2.is_ok(), "the row after the bad line is read");
+    }
+
+    #[test]
+    fn a_rejects_file_is_read_past_its_line_and_reason() {
+        let a = sample_row(1, 5, "20250210", "14", 35.9, 36.6, "https://e.org/a");
+        let text = format!("_line\t_reason\n7\tSQLDATE was wrong\t{a}\n");
+        let r = rows(text.as_bytes());
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].0.line, r[0].0.record), (2, 1));
+        assert_eq!(r[0].2.as_ref().unwrap().as_ref().unwrap().id, one(&a).id);
+        assert!(looks_like_rejects(&text));
+        assert!(!looks_like_rejects(&a));
     }
 
     #[test]

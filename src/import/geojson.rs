@@ -19,7 +19,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{Frame, ParseError, Parsed, Position, Row, Sink};
+use super::{Frame, ParseError, Parsed, Position, REJECT_COLUMNS, Row, Sink};
 use crate::domain::{EventInput, geometry};
 
 /// The fields of the plain form, which a Feature's properties may hold as they are.
@@ -235,6 +235,10 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
 /// One Feature as an event input.
 pub fn read_feature(feature: Value) -> Parsed {
     let Value::Object(mut f) = feature else { return Err("is not a JSON object".into()) };
+    // A rejects file's line and reason, which say nothing about the event.
+    for k in REJECT_COLUMNS {
+        f.shift_remove(k);
+    }
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err("is not a GeoJSON Feature (its `type` is not \"Feature\")".into());
     }
@@ -354,6 +358,19 @@ mod tests {
         let b = "{\"type\": \"Feature\",\n \"properties\": {\"title\": \"Aden\"}, \"geometry\": null}";
         let r = raws(&format!("\n{a}\n\n{b}\n{a}"));
         assert_eq!(r, [(2, a.to_string()), (4, b.to_string()), (6, a.to_string())]);
+    }
+
+    #[test]
+    fn a_rejects_files_line_and_reason_are_not_members_of_the_feature() {
+        // Without an id, the key is a digest of the Feature: the two members, put first by
+        // the rejects file, must leave it as it was.
+        let f = feature(json!({"title": "Kharkiv", "start": "2025-02-10"}));
+        let mut with = Map::new();
+        with.insert("_line".into(), json!(3));
+        with.insert("_reason".into(), json!("start: was wrong"));
+        with.extend(f.as_object().unwrap().clone());
+        let (a, b) = (read_feature(f).unwrap().unwrap(), read_feature(Value::Object(with)).unwrap().unwrap());
+        assert_eq!(a, b, "the same event and the same key");
     }
 
     fn feature(props: Value) -> Value {

@@ -22,6 +22,7 @@ pub mod mapping;
 pub mod pipeline;
 pub mod places;
 pub mod records;
+pub mod rejects;
 pub mod timemap;
 
 use std::io::BufRead;
@@ -181,6 +182,10 @@ pub type Parsed = Result<Option<EventInput>, String>;
 
 /// Receives the rows of a file in order; `Break` stops the parser.
 pub type Sink<'a> = dyn FnMut(Row<'_>, Parsed) -> ControlFlow<()> + 'a;
+
+/// The names of the two columns a rejects file puts before each row (its line and the reason),
+/// which every importer ignores, so that a fixed rejects file can be imported as it is.
+pub const REJECT_COLUMNS: [&str; 2] = ["_line", "_reason"];
 
 /// A fault that stops reading the whole file (as opposed to one bad row).
 #[derive(Debug, thiserror::Error)]

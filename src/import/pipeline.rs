@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
+use super::rejects::RejectsWriter;
 use super::{Format, Mapping, ParseError, ParseOptions, Parsed, Row, RowError, detect, row_id};
 use crate::domain::{EventInput, PlaceInput, Vocabulary};
 use crate::store::{Actor, DynStore, ImportChunk, ImportItem, StoreError};
@@ -179,7 +180,7 @@ struct PassMode<'a> {
     send: &'a tokio::sync::mpsc::Sender<ImportChunk>,
     /// A bad row stops the sending of batches, and the import is rolled back at the end.
     all_or_nothing: bool,
-    rejects: Option<&'a mut ::csv::Writer<Box<dyn Write + Send>>>,
+    rejects: Option<&'a mut RejectsWriter>,
 }
 
 /// Reads the file once, sending valid rows in batches; sends [`ImportChunk::Commit`] at the end
@@ -197,8 +198,19 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     // or when the store side stopped).
     let mut sending = true;
     let mut failure: Option<ImportError> = None;
+    // What a TimeMap rejects file keeps beside its events.
+    let mut tail: Option<Vec<u8>> = None;
     let mut sink = |row: Row<'_>, parsed: Parsed| -> ControlFlow<()> {
         let at = row.at;
+        if tail.is_none() {
+            tail = Some(row.frame.head.clone());
+            if let Some(w) = mode.rejects.as_deref_mut() {
+                if let Err(err) = w.begin(&row) {
+                    failure = Some(ImportError::Rejects(err));
+                    return ControlFlow::Break(());
+                }
+            }
+        }
         out.rows += 1;
         if out.rows % 1024 == 0 {
             job.progress.advance(out.rows, bytes.load(Ordering::Relaxed));
@@ -235,8 +247,8 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
                 let e = RowError::new(at, reason);
                 out.rejected += 1;
                 if let Some(w) = mode.rejects.as_deref_mut() {
-                    if let Err(err) = w.serialize((e.line, e.record, &e.reason)) {
-                        failure = Some(ImportError::Rejects(std::io::Error::other(err.to_string())));
+                    if let Err(err) = w.reject(&row, &e) {
+                        failure = Some(ImportError::Rejects(err));
                         return ControlFlow::Break(());
                     }
                 }
@@ -259,7 +271,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     }
     parsed?;
     if let Some(w) = mode.rejects {
-        w.flush().map_err(ImportError::Rejects)?;
+        w.finish(tail.as_deref().unwrap_or_default()).map_err(ImportError::Rejects)?;
     }
     if sending {
         // A closed channel means the store side stopped; it says why.
@@ -284,7 +296,8 @@ pub fn guess_format(path: &Path) -> Result<Format, ImportError> {
 }
 
 /// Imports the file at `path` (read once, and its head once more to guess the format when none is given).
-/// Rejected rows are written to `rejects` as CSV (`line,record,reason`) when it is given.
+/// Rejected rows are written to `rejects` as they were, with their line and reason, when it is
+/// given (see [`rejects`](super::rejects)).
 pub async fn run(
     store: DynStore,
     path: &Path,
@@ -323,10 +336,7 @@ pub async fn run(
         rejections: Vec::new(),
         imported: false,
     };
-    let mut rejects = rejects.map(|w| ::csv::WriterBuilder::new().has_headers(false).from_writer(w));
-    if let Some(w) = rejects.as_mut() {
-        w.write_record(["line", "record", "reason"]).map_err(|e| ImportError::Rejects(std::io::Error::other(e)))?;
-    }
+    let mut rejects = rejects.map(|w| RejectsWriter::new(w, format));
 
     // Two rows' worth of batches in flight: the next is parsed while the store writes one.
     let (tx, rx) = tokio::sync::mpsc::channel::<ImportChunk>(1);

@@ -24,7 +24,7 @@ use std::io::BufRead;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::{Frame, ParseError, Parsed, Position, Row, Sink, dates, shorten};
+use super::{Frame, ParseError, Parsed, Position, REJECT_COLUMNS, Row, Sink, dates, shorten};
 use crate::domain::{EventInput, PlaceInput, SourceInput, TimePrecision};
 
 /// A text field of a TimeMap record (they are all strings, but numbers are accepted).
@@ -93,7 +93,7 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
             _ => not_json(e),
         })?;
         let events = m.events.ok_or_else(not_domain)?.get();
-        // What a file of its rejected events needs: the sources and associations they refer to.
+        // A rejects file carries the sources and associations its events refer to.
         let mut head = Vec::new();
         for (name, raw) in [("sources", m.sources), ("associations", m.associations)] {
             if let Some(raw) = raw {
@@ -128,8 +128,15 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
         line += doc.as_bytes()[counted..offset].iter().filter(|b| **b == b'\n').count() as u64;
         counted = offset;
         let at = Position { line, record: i as u64 + 1 };
-        let parsed =
-            serde_json::from_str::<Value>(raw.get()).map_err(|e| e.to_string()).and_then(|ev| event(&ev, &domain));
+        let parsed = serde_json::from_str::<Value>(raw.get()).map_err(|e| e.to_string()).and_then(|mut ev| {
+            // A rejects file's line and reason say nothing about the event.
+            if let Some(m) = ev.as_object_mut() {
+                for k in REJECT_COLUMNS {
+                    m.shift_remove(k);
+                }
+            }
+            event(&ev, &domain)
+        });
         if sink(Row { at, raw: raw.get().as_bytes(), frame: &frame }, parsed).is_break() {
             break;
         }
@@ -304,6 +311,18 @@ mod tests {
         assert_eq!(head, "\"sources\": {\"S1\": {\"id\": \"S1\"}}, \"associations\": []");
         let (r, head) = raws("[\n{\"description\": \"x\", \"date\": \"2022-03-07\", \"location\": \"Aden\"}]");
         assert_eq!((r[0].0, head.as_str()), (2, ""));
+    }
+
+    #[test]
+    fn a_rejects_files_line_and_reason_are_not_kept_nor_part_of_the_key() {
+        let ev = json!({"description": "A made-up protest.", "date": "2022-03-07", "location": "Aden"});
+        let mut with = Map::new();
+        with.insert("_line".into(), json!(4));
+        with.insert("_reason".into(), json!("date: was wrong"));
+        with.extend(ev.as_object().unwrap().clone());
+        let a = rows(json!([ev])).remove(0).unwrap().unwrap();
+        let b = rows(json!([with])).remove(0).unwrap().unwrap();
+        assert_eq!(a, b, "the same event, keyed by the same digest");
     }
 
     #[test]
