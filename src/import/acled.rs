@@ -9,6 +9,10 @@
 //!   `actor2`, `assoc_actor_2`; tags from `tags` and `civilian_targeting`;
 //! - `event_type`/`sub_event_type` to our categories (Battles -> armed clash; Explosions/Remote
 //!   violence by sub-event type -> air or drone strike, shelling or explosion; ...);
+//! - `event_date`: `02 June 2023`, `9-May-20`, `2023-06-02`; slashed dates only in the older
+//!   upper-case layout, where ACLED wrote them day first (`15/01/1997`); in the other layouts a
+//!   slashed date (a spreadsheet's doing) is read only when it cannot be read two ways. The date
+//!   must fall in the row's `year`;
 //! - `time_precision` 1/2/3 -> a day, the week centred on the date, the calendar month;
 //! - `geo_precision` 1/2/3 -> settlement/district/region (ACLED's coordinates are those of the
 //!   town or of an administrative centre, never of the exact spot);
@@ -20,6 +24,7 @@ use std::io::BufRead;
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::csv::sniff_delimiter;
+use super::dates::SlashOrder;
 use super::records::Records;
 use super::{ParseError, Parsed, REJECT_COLUMNS, Sink, dates, shorten, split_list};
 use crate::domain::json::ObjectWriter;
@@ -97,7 +102,10 @@ pub fn parse(input: &mut dyn BufRead, sink: &mut Sink<'_>) -> Result<(), ParseEr
             format!("this is not an ACLED export: it has no column {}", missing.join(", ")),
         ));
     }
-    let ix = Index::new(&cols);
+    let mut ix = Index::new(&cols);
+    if old_layout(&cols.headers, records.head()) {
+        ix.slash_order = Some(SlashOrder::DayFirst);
+    }
     records.each(|at, cells| sink(at, cells.and_then(|c| row(&c, &cols.headers, &ix))))
 }
 
@@ -121,6 +129,16 @@ struct Index {
     fatalities: Option<usize>,
     tags: Option<usize>,
     civilian_targeting: Option<usize>,
+    year: Option<usize>,
+    /// The order of slashed dates, when the layout fixes it.
+    slash_order: Option<SlashOrder>,
+}
+
+/// Whether the header is ACLED's older layout (before 2019), which writes its column names in
+/// upper case (`EVENT_ID_CNTY`), has `GWNO` and `ALLY_ACTOR_1`, and slashed dates day first.
+fn old_layout(folded: &[String], raw_head: &[u8]) -> bool {
+    let has = |n: &str| folded.iter().any(|h| h == n);
+    has("gwno") || has("ally_actor_1") || raw_head.windows(13).any(|w| w == b"EVENT_ID_CNTY")
 }
 
 impl Index {
@@ -153,6 +171,8 @@ impl Index {
             fatalities: c.find(&["fatalities"]),
             tags: c.find(&["tags"]),
             civilian_targeting: c.find(&["civilian_targeting"]),
+            year: c.find(&["year"]),
+            slash_order: None,
         }
     }
 }
@@ -178,6 +198,27 @@ pub fn location_precision(code: &str) -> Result<LocationPrecision, String> {
     }
 }
 
+/// The day an `event_date` codes, in the slashed order the layout fixes (if any), checked
+/// against the row's `year` when it has one.
+fn event_date(text: &str, order: Option<SlashOrder>, year: Option<&str>) -> Result<NaiveDate, String> {
+    let date = match dates::parse_slashed(text, order) {
+        Some(read) => read,
+        None => dates::parse_date(text).map(dates::When::day),
+    }
+    .map_err(|e| format!("event_date: {e}"))?;
+    if let Some(y) = year {
+        let y: i32 = y.parse().map_err(|_| format!("year: `{y}` is not a year"))?;
+        if y != date.year() {
+            return Err(format!(
+                "event_date: `{}` is a day of {}, but the row's year is {y}",
+                text.trim(),
+                date.year()
+            ));
+        }
+    }
+    Ok(date)
+}
+
 fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
     let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
     let opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
@@ -185,11 +226,7 @@ fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
     if key.is_empty() {
         return Err("event_id_cnty is empty".into());
     }
-    // Old ACLED files write days first with slashes (15/01/1997).
-    let date = dates::parse_date(cell(ix.date))
-        .map(dates::When::day)
-        .or_else(|e| NaiveDate::parse_from_str(cell(ix.date), "%d/%m/%Y").map_err(|_| e))
-        .map_err(|e| format!("event_date: {e}"))?;
+    let date = event_date(cell(ix.date), ix.slash_order, opt(ix.year))?;
     let (start, precision) = time(date, opt(ix.time_precision).unwrap_or(""))?;
     let lat = super::coordinate(cell(ix.lat)).ok_or_else(|| format!("latitude: `{}` is not a number", cell(ix.lat)))?;
     let lon =
@@ -344,6 +381,56 @@ mod tests {
         let f: Value = serde_json::from_str(&fa).unwrap();
         assert_eq!(f["properties"]["properties"]["acled"]["admin2"], "Quoted \"name\", back\\slash");
         assert_eq!(f["properties"]["properties"]["acled"]["source"], "Line\nbreak\ttab – ٱلعربية");
+    }
+
+    /// A made-up row in the current layout (fewer columns), by its date, year and coordinates.
+    fn current(date: &str, year: &str, tp: &str, location: &str, lat: &str, lon: &str) -> Parsed {
+        let text = format!(
+            "event_id_cnty,event_date,year,time_precision,event_type,sub_event_type,iso,country,admin1,location,latitude,longitude,fatalities\n\
+             XSY7001,{date},{year},{tp},Battles,Armed clash,760,Syria,Idlib,{location},{lat},{lon},0\n"
+        );
+        rows(&text).remove(0)
+    }
+
+    fn start(p: Parsed) -> String {
+        p.unwrap().unwrap().start.unwrap()
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_two_ways_is_refused_in_the_current_layout_naming_both() {
+        let e = current("11/05/2024", "2024", "1", "Idlib", "35.9306", "36.6339").unwrap_err();
+        assert!(e.starts_with("event_date:"), "{e}");
+        assert!(e.contains("11 May 2024") && e.contains("5 November 2024"), "{e}");
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_one_way_is_read_in_the_current_layout() {
+        assert_eq!(start(current("15/01/2024", "2024", "1", "Idlib", "35.9306", "36.6339")), "2024-01-15");
+        assert_eq!(start(current("1/15/2024", "2024", "1", "Idlib", "35.9306", "36.6339")), "2024-01-15");
+    }
+
+    #[test]
+    fn the_old_upper_case_layout_reads_slashed_dates_day_first() {
+        let text = "GWNO,EVENT_ID_CNTY,EVENT_DATE,YEAR,EVENT_TYPE,COUNTRY,LOCATION,LATITUDE,LONGITUDE\n\
+                    652,XSY0101,11/05/1997,1997,Riots/Protests,Syria,Latakia,35.5317,35.7796\n";
+        assert_eq!(start(rows(text).remove(0)), "1997-05-11");
+        // The upper-case names alone tell the layout.
+        let text = "EVENT_ID_CNTY,EVENT_DATE,YEAR,EVENT_TYPE,COUNTRY,LOCATION,LATITUDE,LONGITUDE\n\
+                    XSY0102,03/04/1998,1998,Riots/Protests,Syria,Latakia,35.5317,35.7796\n";
+        assert_eq!(start(rows(text).remove(0)), "1998-04-03");
+    }
+
+    #[test]
+    fn a_date_outside_the_rows_year_is_refused_naming_both() {
+        let e = current("02 June 2023", "2022", "1", "Idlib", "35.9306", "36.6339").unwrap_err();
+        assert!(e.contains("02 June 2023") && e.contains("2023") && e.contains("year is 2022"), "{e}");
+        let e = current("9-May-20", "1920", "1", "Idlib", "35.9306", "36.6339").unwrap_err();
+        assert!(e.contains("a day of 2020") && e.contains("year is 1920"), "{e}");
+        assert!(
+            current("02 June 2023", "twenty", "1", "Idlib", "35.9306", "36.6339").unwrap_err().starts_with("year:")
+        );
+        // The year is the coded date's, not the start of the week around it.
+        assert_eq!(start(current("01 January 2024", "2024", "2", "Idlib", "35.9306", "36.6339")), "2023-12-29");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Dates as data sets write them: ISO dates and RFC 3339 date-times, ACLED's `02 June 2023` and
 //! `9-May-20`, GDELT's `20230602`, TimeMap's `06/02/2023`, and a date format a mapping file
-//! names. Slashed dates are read only in the order the caller says (TimeMap's month first), never
-//! guessed: `03/04/2023` is a different day in Europe and in America.
+//! names. Slashed dates are read only in the order the caller says (TimeMap's month first, the
+//! old ACLED layout's day first), never guessed: `03/04/2023` is a different day in Europe and in
+//! America, so without an order only a date that reads one way (`15/01/1997`) is taken.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -98,6 +99,44 @@ pub fn parse_date(s: &str) -> Result<When, String> {
     Err(format!("`{t}` is not a date eventmap reads (2023-06-02, 02 June 2023, 9-May-20 or 20230602)"))
 }
 
+/// Which comes first in a slashed date such as `11/05/2024`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlashOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// Reads a slashed date (`11/05/2024`, `1/5/24`), or `None` when `s` is not one. With an order,
+/// it is read in that order. Without one, it is read only when it cannot be read two ways (a
+/// number over 12, or day and month the same); otherwise the error names both readings.
+pub fn parse_slashed(s: &str, order: Option<SlashOrder>) -> Option<Result<NaiveDate, String>> {
+    let t = s.trim();
+    if !t.contains('/') {
+        return None;
+    }
+    let parts: Vec<&str> = t.split('/').map(str::trim).collect();
+    let [a, b, y] = parts[..] else { return None };
+    let (Ok(a), Ok(b), Some(y)) = (a.parse::<u32>(), b.parse::<u32>(), year(y)) else { return None };
+    let day_first = NaiveDate::from_ymd_opt(y, b, a);
+    let month_first = NaiveDate::from_ymd_opt(y, a, b);
+    let not_a_day = || format!("`{t}` is not a day of the calendar");
+    Some(match order {
+        Some(SlashOrder::DayFirst) => day_first.ok_or_else(not_a_day),
+        Some(SlashOrder::MonthFirst) => month_first.ok_or_else(not_a_day),
+        None => match (day_first, month_first) {
+            (Some(d), Some(m)) if d != m => Err(format!(
+                "`{t}` could be {} or {}, and nothing says whether the day or the month comes first; write it as {} or {}",
+                d.format("%-d %B %Y"),
+                m.format("%-d %B %Y"),
+                d.format("%Y-%m-%d"),
+                m.format("%Y-%m-%d"),
+            )),
+            (Some(d), _) | (None, Some(d)) => Ok(d),
+            (None, None) => Err(not_a_day()),
+        },
+    })
+}
+
 /// Reads a date with month first, then day, then year (`6/2/2023`, `06/02/2023`), as TimeMap
 /// writes them by default; ISO dates are accepted too.
 pub fn parse_month_first(s: &str) -> Result<NaiveDate, String> {
@@ -176,6 +215,28 @@ mod tests {
     fn date_times_keep_their_offset() {
         assert_eq!(day("2023-06-02T10:00:00+02:00"), "2023-06-02T08:00:00Z");
         assert!(parse_date("2023-06-02T10:00:00").is_err(), "no offset");
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_two_ways_is_refused_naming_both_unless_an_order_is_given() {
+        let e = parse_slashed("11/05/2024", None).unwrap().unwrap_err();
+        assert!(e.contains("11 May 2024") && e.contains("5 November 2024"), "{e}");
+        assert_eq!(parse_slashed("11/05/2024", Some(SlashOrder::DayFirst)).unwrap().unwrap().to_string(), "2024-05-11");
+        assert_eq!(
+            parse_slashed("11/05/2024", Some(SlashOrder::MonthFirst)).unwrap().unwrap().to_string(),
+            "2024-11-05"
+        );
+    }
+
+    #[test]
+    fn a_slashed_date_that_reads_one_way_is_read_and_other_text_is_not_slashed() {
+        assert_eq!(parse_slashed("15/01/1997", None).unwrap().unwrap().to_string(), "1997-01-15");
+        assert_eq!(parse_slashed("01/15/1997", None).unwrap().unwrap().to_string(), "1997-01-15");
+        assert_eq!(parse_slashed("05/05/2024", None).unwrap().unwrap().to_string(), "2024-05-05");
+        assert!(parse_slashed("31/02/2024", None).unwrap().is_err());
+        assert!(parse_slashed("13/13/2024", Some(SlashOrder::DayFirst)).unwrap().is_err());
+        assert!(parse_slashed("02 June 2023", None).is_none());
+        assert!(parse_slashed("2023-06-02", None).is_none());
     }
 
     #[test]

@@ -94,6 +94,11 @@ impl<'a> Records<'a> {
         Ok((Self { reader, frame: Frame { head, delimiter, line_end } }, names))
     }
 
+    /// The header row as it is in the file.
+    pub fn head(&self) -> &[u8] {
+        &self.frame.head
+    }
+
     /// Reads records one by one, handing each (with its text and position) to `row`; records
     /// whose cells are all blank are skipped.
     pub fn each(
