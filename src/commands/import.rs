@@ -28,14 +28,14 @@ struct LazyPlaces {
 }
 
 impl PlaceCompleter for LazyPlaces {
-    fn complete(&self, place: &mut PlaceInput) -> Result<(), String> {
+    fn complete(&self, place: &mut PlaceInput, country_hint: Option<&str>) -> Result<(), String> {
         let places = self.loaded.get_or_init(|| {
             let g = super::load_gazetteer().map_err(|e| format!("{e:#}"))?;
             g.set_custom(self.custom.lock().expect("custom places lock").take().unwrap_or_default());
             Ok(GazetteerPlaces(g))
         });
         match places {
-            Ok(p) => p.complete(place),
+            Ok(p) => p.complete(place, country_hint),
             Err(e) => Err(e.clone()),
         }
     }

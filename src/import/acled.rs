@@ -15,7 +15,8 @@
 //!   must fall in the row's `year`;
 //! - `time_precision` 1/2/3 -> a day, the week centred on the date, the calendar month;
 //! - `geo_precision` 1/2/3 -> settlement/district/region (ACLED's coordinates are those of the
-//!   town or of an administrative centre, never of the exact spot);
+//!   town or of an administrative centre, never of the exact spot); a row without coordinates
+//!   keeps its `location` for the pipeline to geocode, in the row's country;
 //! - `source` names publishers, not URLs, so it cannot become one of our sources (which need an
 //!   http(s) URL): it stays in `properties.acled.source` with every other non-empty column.
 
@@ -228,12 +229,18 @@ fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
     }
     let date = event_date(cell(ix.date), ix.slash_order, opt(ix.year))?;
     let (start, precision) = time(date, opt(ix.time_precision).unwrap_or(""))?;
-    let lat = super::coordinate(cell(ix.lat)).ok_or_else(|| format!("latitude: `{}` is not a number", cell(ix.lat)))?;
-    let lon =
-        super::coordinate(cell(ix.lon)).ok_or_else(|| format!("longitude: `{}` is not a number", cell(ix.lon)))?;
+    let location = opt(ix.location);
+    // Without coordinates, the location is geocoded (by the pipeline, in the row's country).
+    let (lat, lon) = match (cell(ix.lat), cell(ix.lon)) {
+        ("", "") if location.is_some() => (None, None),
+        ("", "") => return Err("has neither coordinates nor a location to find them by".into()),
+        (lat, lon) => (
+            Some(super::coordinate(lat).ok_or_else(|| format!("latitude: `{lat}` is not a number"))?),
+            Some(super::coordinate(lon).ok_or_else(|| format!("longitude: `{lon}` is not a number"))?),
+        ),
+    };
     let event_type = cell(ix.event_type);
     let sub = opt(ix.sub_event_type).unwrap_or("");
-    let location = opt(ix.location);
     let country_name = opt(ix.country);
     let what = if sub.is_empty() { event_type } else { sub };
     let title = match (location, country_name) {
@@ -249,8 +256,8 @@ fn row(cells: &[&str], headers: &[String], ix: &Index) -> Parsed {
         name: location.or(country_name).map(str::to_string),
         country: country.map(str::to_string),
         admin1: opt(ix.admin1).map(str::to_string),
-        lon: Some(lon),
-        lat: Some(lat),
+        lon,
+        lat,
         precision: Some(location_precision(opt(ix.geo_precision).unwrap_or(""))?),
         ..Default::default()
     };
@@ -431,6 +438,28 @@ mod tests {
         );
         // The year is the coded date's, not the start of the week around it.
         assert_eq!(start(current("01 January 2024", "2024", "2", "Idlib", "35.9306", "36.6339")), "2023-12-29");
+    }
+
+    #[test]
+    fn a_row_without_coordinates_keeps_its_location_and_country_to_be_geocoded() {
+        let e = current("02 June 2023", "2023", "1", "Idlib", "", "").unwrap().unwrap();
+        let p = &e.places.as_ref().unwrap()[0];
+        assert_eq!((p.lon, p.lat), (None, None));
+        assert_eq!(
+            (p.name.as_deref(), p.country.as_deref(), p.admin1.as_deref()),
+            (Some("Idlib"), Some("SY"), Some("Idlib"))
+        );
+        assert_eq!(p.precision, Some(LocationPrecision::Settlement), "ACLED's own code");
+    }
+
+    #[test]
+    fn a_row_without_coordinates_or_location_or_with_half_of_them_is_refused() {
+        assert!(
+            current("02 June 2023", "2023", "1", "", "", "")
+                .unwrap_err()
+                .contains("neither coordinates nor a location")
+        );
+        assert!(current("02 June 2023", "2023", "1", "Idlib", "35.9306", "").unwrap_err().starts_with("longitude:"));
     }
 
     #[test]

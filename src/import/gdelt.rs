@@ -1,7 +1,8 @@
 //! GDELT event files: tab-separated, no header, the layout told by the number of columns:
 //! GDELT 1.0 has 57 (58 with `SOURCEURL`, from April 2013), GDELT 2.0 has 61 (it adds the ADM2
 //! codes of the three geographies). Only the action geography places an event: a row without its
-//! coordinates is refused.
+//! coordinates keeps its name for the pipeline to geocode (in its country); a row with neither
+//! is refused.
 //!
 //! - key `GLOBALEVENTID`; day `SQLDATE` (time precision day);
 //! - place: `ActionGeo_FullName` (first part as the name, the state or province as `admin1`),
@@ -181,11 +182,17 @@ fn row(line: &str) -> Parsed {
     }
     let day = NaiveDate::parse_from_str(cell(1), "%Y%m%d")
         .map_err(|_| format!("SQLDATE `{}` is not a date YYYYMMDD", cell(1)))?;
-    let (lat, lon) = match (super::coordinate(cell(l.action_lat)), super::coordinate(cell(l.action_long))) {
-        (Some(lat), Some(lon)) => (lat, lon),
-        _ => return Err("has no action geography (ActionGeo_Lat and ActionGeo_Long are empty)".into()),
-    };
     let full = cell(l.action_fullname);
+    let (lat, lon) = match (super::coordinate(cell(l.action_lat)), super::coordinate(cell(l.action_long))) {
+        (Some(lat), Some(lon)) => (Some(lat), Some(lon)),
+        // Geocoded by its name.
+        _ if !full.is_empty() => (None, None),
+        _ => {
+            return Err(
+                "has no action geography (ActionGeo_Lat, ActionGeo_Long and ActionGeo_FullName are empty)".into()
+            );
+        }
+    };
     let parts: Vec<&str> = full.split(", ").map(str::trim).filter(|p| !p.is_empty()).collect();
     let geo_type = cell(l.action_type);
     let admin1 = match (geo_type, parts.len()) {
@@ -197,8 +204,8 @@ fn row(line: &str) -> Parsed {
         name: parts.first().map(|s| s.to_string()).or_else(|| non_empty(full)),
         country: countries::from_fips(cell(l.action_country)).map(str::to_string),
         admin1,
-        lon: Some(lon),
-        lat: Some(lat),
+        lon,
+        lat,
         precision: Some(precision(geo_type)),
         ..Default::default()
     };
@@ -354,8 +361,23 @@ mod tests {
     }
 
     #[test]
-    fn rows_without_coordinates_or_with_the_wrong_width_are_refused() {
-        let line = sample_row(2, 8, "20250210", "19", 1.0, 2.0, "https://e.org/").replace("\t1\t2\t", "\t\t\t");
+    fn a_row_without_coordinates_keeps_its_place_name_and_country_to_be_geocoded() {
+        let line = sample_row(2, 8, "20250210", "19", 1.0, 2.0, "https://e.org/")
+            .replace("\t1\t2\t", "\t\t\t")
+            .replace("Alphaville, Beta Province, Syria", "Aleppo, Halab, Syria");
+        let p = one(&line).places.unwrap().remove(0);
+        assert_eq!((p.lon, p.lat), (None, None));
+        assert_eq!(
+            (p.name.as_deref(), p.admin1.as_deref(), p.country.as_deref()),
+            (Some("Aleppo"), Some("Halab"), Some("SY"))
+        );
+    }
+
+    #[test]
+    fn rows_without_any_action_geography_or_with_the_wrong_width_are_refused() {
+        let line = sample_row(2, 8, "20250210", "19", 1.0, 2.0, "https://e.org/")
+            .replace("\t1\t2\t", "\t\t\t")
+            .replace("Alphaville, Beta Province, Syria", "");
         assert!(row(&line).unwrap_err().contains("no action geography"), "{line}");
         assert!(row("1\t2\t3").unwrap_err().contains("columns"));
     }

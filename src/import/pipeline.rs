@@ -88,7 +88,9 @@ pub enum ImportError {
 pub trait PlaceCompleter: Send + Sync {
     /// Fills in coordinates of places given by name or gazetteer id, and the name, country and
     /// admin1 of places given by coordinates; says why when a place cannot be resolved.
-    fn complete(&self, place: &mut PlaceInput) -> Result<(), String>;
+    /// `country_hint` is the row's country (ISO alpha-2), for a name without a country of its
+    /// own: a name is looked for there first, and a place found elsewhere is refused.
+    fn complete(&self, place: &mut PlaceInput, country_hint: Option<&str>) -> Result<(), String>;
 }
 
 /// Shows how far an import has come (a progress bar, a log line, or nothing).
@@ -127,17 +129,26 @@ impl Checker {
             }
         }
         if let Some(places) = input.places.as_mut() {
+            let hint = row_country(places);
             for (i, p) in places.iter_mut().enumerate() {
                 let needs =
                     p.needs_coordinates() || p.name.is_none() || (format.fills_countries() && p.country.is_none());
                 if needs {
-                    self.places.complete(p).map_err(|e| format!("places[{i}]: {e}"))?;
+                    self.places.complete(p, hint.as_deref()).map_err(|e| format!("places[{i}]: {e}"))?;
                 }
             }
         }
         let data = input.into_data(&self.vocab).map_err(|e| e.summary())?;
         Ok(ImportItem { id, data })
     }
+}
+
+/// The country of a row: the one country its places name (an ACLED row's `iso`, a GDELT row's
+/// country code, a CSV row's `country`), if they name only one.
+fn row_country(places: &[PlaceInput]) -> Option<String> {
+    let mut named = places.iter().filter_map(|p| p.country.as_deref());
+    let first = named.next()?;
+    named.all(|c| c.eq_ignore_ascii_case(first)).then(|| first.to_ascii_uppercase())
 }
 
 /// Counts the bytes read through it, for progress.
@@ -403,7 +414,7 @@ mod tests {
 
     struct NoGazetteer;
     impl PlaceCompleter for NoGazetteer {
-        fn complete(&self, p: &mut PlaceInput) -> Result<(), String> {
+        fn complete(&self, p: &mut PlaceInput, _: Option<&str>) -> Result<(), String> {
             if p.needs_coordinates() {
                 return Err(format!("the gazetteer knows no place called `{}`", p.name.clone().unwrap_or_default()));
             }
@@ -493,6 +504,43 @@ mod tests {
         assert!(
             checker().check(Format::Csv, input).unwrap_err().starts_with("places[0]: the gazetteer knows no place")
         );
+    }
+
+    /// Records the hint each place was completed with.
+    #[derive(Default)]
+    struct Hints(std::sync::Mutex<Vec<Option<String>>>);
+    impl PlaceCompleter for Hints {
+        fn complete(&self, p: &mut PlaceInput, hint: Option<&str>) -> Result<(), String> {
+            self.0.lock().unwrap().push(hint.map(str::to_string));
+            p.lon = p.lon.or(Some(45.0));
+            p.lat = p.lat.or(Some(12.8));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_rows_country_is_the_hint_for_each_place_completed() {
+        let hints = Arc::new(Hints::default());
+        let checker = Checker { vocab: Arc::new(Vocabulary::default()), places: hints.clone() };
+        let place = |name: &str, country: Option<&str>| PlaceInput {
+            name: Some(name.into()),
+            country: country.map(str::to_string),
+            ..Default::default()
+        };
+        let mut input = EventInput {
+            title: Some("x".into()),
+            start: Some("2025-02-10".into()),
+            places: Some(vec![place("Aden", Some("ye")), place("Crater", None)]),
+            ..Default::default()
+        };
+        super::super::set_key(&mut input, "t:3");
+        checker.check(Format::Acled, input.clone()).unwrap();
+        assert_eq!(*hints.0.lock().unwrap(), [Some("YE".to_string()), Some("YE".to_string())]);
+        // Places in two countries: no one country for the row.
+        hints.0.lock().unwrap().clear();
+        input.places = Some(vec![place("Aden", Some("YE")), place("Khartoum", Some("SD"))]);
+        checker.check(Format::Csv, input).unwrap();
+        assert_eq!(*hints.0.lock().unwrap(), [None, None]);
     }
 
     #[test]

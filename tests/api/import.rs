@@ -183,6 +183,39 @@ async fn a_geojson_feature_is_rejected_on_the_line_where_it_begins() {
 }
 
 #[tokio::test]
+async fn acled_rows_without_coordinates_are_geocoded_in_their_country_or_refused_with_candidates() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let text = "event_id_cnty,event_date,year,event_type,sub_event_type,iso,country,admin1,location,latitude,longitude,geo_precision,fatalities\n\
+                    XSY8001,02 June 2023,2023,Battles,Armed clash,760,Syria,Idlib,Idlib,,,1,0\n\
+                    XYE8002,03 June 2023,2023,Protests,Peaceful protest,887,Yemen,Aden,Aden,,,1,0\n\
+                    XYE8003,04 June 2023,2023,Protests,Peaceful protest,887,Yemen,Aden,Kharkiv,,,1,0\n\
+                    XUS8004,05 June 2023,2023,Protests,Peaceful protest,840,United States,Virginia,Alexandria,,,1,0\n";
+        let g = import(&app, "?skip_invalid=true", text).await;
+        g.expect(200);
+        let v = g.json();
+        assert_eq!((v["created"].as_u64(), v["rejected"].as_u64()), (Some(2), Some(2)), "{g}");
+        let kharkiv = v["rejections"][0]["reason"].as_str().unwrap();
+        assert_eq!(v["rejections"][0]["line"], 4, "{g}");
+        assert!(kharkiv.contains("in YE") && kharkiv.contains("Kharkiv UA"), "{kharkiv}");
+        let alexandria = v["rejections"][1]["reason"].as_str().unwrap();
+        assert!(alexandria.contains("could be several places") && alexandria.contains("Alexandria US"), "{alexandria}");
+        let all = features(&app).await;
+        let place = |key: &str| {
+            all.iter()
+                .find(|f| f["properties"]["properties"]["acled"]["event_id_cnty"] == key)
+                .unwrap_or_else(|| panic!("no {key}"))["properties"]["places"][0]
+                .clone()
+        };
+        let idlib = place("XSY8001");
+        assert_eq!((idlib["country"].as_str(), idlib["admin1"].as_str()), (Some("SY"), Some("Idlib")));
+        assert!((idlib["lat"].as_f64().unwrap() - 35.93).abs() < 0.1, "{idlib}");
+        assert!(idlib["gazetteer_id"].is_string(), "{idlib}");
+        assert_eq!(place("XYE8002")["country"], "YE");
+    }
+}
+
+#[tokio::test]
 async fn gdelt_one_and_two_timemap_csv_and_foreign_geojson_are_imported() {
     for backend in backends() {
         let app = TestApp::on(&backend).await;
