@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::json::JsonObject;
-use super::place::check_country;
 use super::properties::Properties;
 use super::{
     Place, PlaceInput, Source, SourceInput, TimePrecision, TimeRange, ValidationErrors, Vocabulary, geometry, text,
@@ -507,13 +506,6 @@ impl Event {
     pub fn new(id: Uuid, data: EventData, now: DateTime<Utc>) -> Self {
         Self { id, data, created_at: now, updated_at: now, revision: 1 }
     }
-}
-
-/// Validates a country filter or hint (ISO alpha-2).
-pub fn parse_country(s: &str) -> Result<String, String> {
-    let mut e = ValidationErrors::new();
-    let c = check_country("country", s, &mut e);
-    if e.is_empty() { Ok(c) } else { Err(e.summary()) }
 }
 
 #[cfg(test)]

@@ -83,9 +83,12 @@ impl SqliteStore {
     pub(super) fn path(&self) -> &std::path::Path {
         &self.path
     }
+}
 
+#[async_trait]
+impl crate::store::Store for SqliteStore {
     /// A consistent copy of the whole database into a new file (`VACUUM INTO`), safe while serving.
-    pub async fn backup(&self, path: &str) -> Result<(), StoreError> {
+    async fn backup(&self, path: &str) -> Result<(), StoreError> {
         if std::path::Path::new(path).exists() {
             return Err(StoreError::Conflict(format!("`{path}` exists; choose a new file name")));
         }
@@ -99,13 +102,6 @@ impl SqliteStore {
         })
         .await
         .map_err(join_error)?
-    }
-}
-
-#[async_trait]
-impl crate::store::Store for SqliteStore {
-    async fn backup(&self, path: &str) -> Result<(), StoreError> {
-        SqliteStore::backup(self, path).await
     }
 
     async fn repaired(&self, name: &str) -> Result<bool, StoreError> {
