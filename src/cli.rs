@@ -159,6 +159,9 @@ pub struct ExportArgs {
     pub place: Option<String>,
     #[arg(long)]
     pub country: Vec<String>,
+    /// A first-level division (governorate, oblast, province): name in any script or gazetteer id.
+    #[arg(long)]
+    pub admin1: Vec<String>,
     #[arg(long)]
     pub category: Vec<String>,
     #[arg(long)]
@@ -206,6 +209,7 @@ impl ExportArgs {
         one("sort", &self.sort);
         for (k, vs) in [
             ("country", &self.country),
+            ("admin1", &self.admin1),
             ("category", &self.category),
             ("tag", &self.tag),
             ("actor", &self.actor),

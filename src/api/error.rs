@@ -229,7 +229,10 @@ impl ApiError {
     /// candidates' ids.
     pub fn place_parameter(field: &str, e: ResolveError) -> Self {
         let (detail, message) = match &e {
-            ResolveError::Unknown(_) | ResolveError::NotACountry(_) => (e.to_string(), "is unknown"),
+            ResolveError::Unknown(_) | ResolveError::NotACountry(_) | ResolveError::NotARegion(_) => {
+                (e.to_string(), "is unknown")
+            }
+            ResolveError::RadiusOfArea(..) => (e.to_string(), "does not apply to a country or a region"),
             ResolveError::Ambiguous { name, candidates } => {
                 let ids: Vec<String> = candidates
                     .iter()

@@ -61,10 +61,12 @@ pub struct ListParams {
     lon: Option<f64>,
     /// Radius for `lat`/`lon` and `place` (default 25); without either it is a 400.
     radius_km: Option<f64>,
-    /// A place name or gazetteer id: events referencing it or within `radius_km` of it.
+    /// A place name or gazetteer id: for a country or a first-level division (governorate, oblast, province), the events in it (as `country=` or `admin1=`); for any other place, events referencing it or within `radius_km` of it.
     place: Option<String>,
     /// A country of any of the event's places: ISO 3166-1 alpha-2 (`SY`), alpha-3 (`SYR`), numeric (`760`) or a name in any language the gazetteer knows (`Syria`, `سوريا`, `Сирия`); repeat or comma-separate for any of several.
     country: Option<String>,
+    /// A first-level division (governorate, oblast, province) that any of the event's places lies in: a name in any script (`Idlib`, `إدلب`) or a gazetteer id (`geonames:169388`); repeat or comma-separate for any of several.
+    admin1: Option<String>,
     category: Option<String>,
     tag: Option<String>,
     /// An actor, in any letter case; `Hayat*` for every actor whose name begins so. Repeat for any of several.

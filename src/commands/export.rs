@@ -20,7 +20,7 @@ pub async fn run(database: &str, args: ExportArgs) -> anyhow::Result<()> {
     pairs.retain(|(k, _)| k != "limit");
     let mut q = filter::parse_query(&pairs, &Vocabulary::default(), &[])
         .map_err(|e| anyhow::anyhow!("invalid filter: {}", e.summary()))?;
-    if q.place.is_some() || !q.country_names.is_empty() {
+    if q.place.is_some() || !q.country_names.is_empty() || !q.admin1_names.is_empty() {
         let g = super::gazetteer_with_places(&store).await?;
         resolve::query(&g, &mut q).map_err(|(field, e)| {
             let ids = match &e {

@@ -117,14 +117,23 @@ pub fn distance_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
 }
 
-/// Events referencing a gazetteer place, or lying near it; for a country, lying in it.
+/// Events referencing a gazetteer place, or lying near it; for a country or a region, lying in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceFilter {
     pub gazetteer_id: String,
     pub near: Near,
-    /// For a country: its ISO alpha-2 code. Its events are those with a place in it (the same
-    /// as `country=`), not those within a radius of its centre.
-    pub country: Option<String>,
+    /// For a country or a first-level division, the area whose events these are (the same as
+    /// `country=` or `admin1=`), rather than those within a radius of its centre.
+    pub area: Option<Area>,
+}
+
+/// An area whose events a place filter keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Area {
+    /// A country by its ISO alpha-2 code.
+    Country(String),
+    /// A first-level division by its gazetteer id.
+    Admin1(String),
 }
 
 /// Every filter of `GET /api/events`, all optional and combined with AND; the values of a
@@ -137,6 +146,8 @@ pub struct EventFilter {
     pub near: Option<Near>,
     pub place: Option<PlaceFilter>,
     pub countries: Vec<String>,
+    /// `admin1=`: gazetteer ids of first-level divisions.
+    pub admin1: Vec<String>,
     pub categories: Vec<String>,
     pub tags: Vec<String>,
     /// Lower-cased actor names; one ending in `*` matches every actor that begins with the rest.
@@ -300,12 +311,15 @@ pub struct ListQuery {
     /// `country=` values that are names rather than codes (`Syria`, `سوريا`), which only the
     /// gazetteer can turn into codes for [`EventFilter::countries`].
     pub country_names: Vec<String>,
+    /// `admin1=` values (names in any script or gazetteer ids), which only the gazetteer can
+    /// turn into the ids of [`EventFilter::admin1`].
+    pub admin1_names: Vec<String>,
     /// The fingerprint of the filters the `cursor` was issued for.
     pub cursor_filters: Option<u64>,
 }
 
 /// Keys that list requests accept; callers may allow more (the histogram's `bucket`).
-pub const LIST_KEYS: [&str; 24] = [
+pub const LIST_KEYS: [&str; 25] = [
     "start",
     "end",
     "bbox",
@@ -314,6 +328,7 @@ pub const LIST_KEYS: [&str; 24] = [
     "radius_km",
     "place",
     "country",
+    "admin1",
     "category",
     "tag",
     "actor",
@@ -387,6 +402,9 @@ pub fn parse_query(
                         ),
                     }
                 }
+            }
+            "admin1" => {
+                q.admin1_names.extend(v.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string))
             }
             "fatalities_min" => match v.parse::<u32>() {
                 Ok(n) => q.filter.fatalities_min = Some(n),

@@ -168,6 +168,7 @@ mod tests {
             gazetteer_id: None,
             country: None,
             admin1: None,
+            admin1_id: None,
             lon,
             lat,
             precision: LocationPrecision::Settlement,

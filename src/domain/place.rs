@@ -88,6 +88,10 @@ pub struct Place {
     /// First-level subdivision, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin1: Option<String>,
+    /// The gazetteer id of the first-level subdivision (governorate, oblast, province) the
+    /// place lies in, as the gazetteer decided it: what `admin1=` and `place=<region>` match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin1_id: Option<String>,
     /// WGS 84 longitude, degrees.
     pub lon: f64,
     /// WGS 84 latitude, degrees.
@@ -109,6 +113,9 @@ pub struct PlaceInput {
     pub country: Option<String>,
     #[serde(default)]
     pub admin1: Option<String>,
+    /// Filled in by the gazetteer; a client may send only what it was given back.
+    #[serde(default)]
+    pub admin1_id: Option<String>,
     #[serde(default)]
     pub lon: Option<f64>,
     #[serde(default)]
@@ -168,13 +175,15 @@ impl PlaceInput {
         let country = self.country.as_deref().map(|c| check_country("country", c, &mut e));
         let admin1 =
             self.admin1.as_deref().map(|a| text::check_text("admin1", a, 200, &mut e)).filter(|a| !a.is_empty());
-        let gazetteer_id = self.gazetteer_id.as_deref().map(|g| {
-            let g = text::check_required("gazetteer_id", g, 100, &mut e);
+        let check_id = |field: &str, g: &str, e: &mut ValidationErrors| {
+            let g = text::check_required(field, g, 100, e);
             if !g.contains(':') {
-                e.add("gazetteer_id", "must look like `geonames:173576`");
+                e.add(field, "must look like `geonames:173576`");
             }
             g
-        });
+        };
+        let gazetteer_id = self.gazetteer_id.as_deref().map(|g| check_id("gazetteer_id", g, &mut e));
+        let admin1_id = self.admin1_id.as_deref().map(|g| check_id("admin1_id", g, &mut e));
         e.into_result(())?;
         Ok(Place {
             role: self.role.unwrap_or_default(),
@@ -182,6 +191,7 @@ impl PlaceInput {
             gazetteer_id,
             country,
             admin1,
+            admin1_id,
             lon: self.lon.unwrap_or_default(),
             lat: self.lat.unwrap_or_default(),
             precision: self.precision.unwrap_or(LocationPrecision::Exact),
@@ -197,6 +207,7 @@ impl From<&Place> for PlaceInput {
             gazetteer_id: p.gazetteer_id.clone(),
             country: p.country.clone(),
             admin1: p.admin1.clone(),
+            admin1_id: p.admin1_id.clone(),
             lon: Some(p.lon),
             lat: Some(p.lat),
             precision: Some(p.precision),

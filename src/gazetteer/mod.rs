@@ -8,9 +8,11 @@
 //! Lookups rank candidates by how the name matched (exact name, alternate name, prefix, typo),
 //! by population and kind, and by optional country and proximity hints ([`search`](crate::gazetteer::search)).
 
+mod admin1_shapes;
 pub mod format;
 pub mod geonames_dump;
 mod overlay;
+mod regions;
 pub mod resolve;
 mod reverse;
 pub mod search;
@@ -87,6 +89,9 @@ pub struct Base {
     /// The index of each country's place, by ISO code, sorted.
     countries: Vec<([u8; 2], u32)>,
     reverse: reverse::ReverseIndex,
+    regions: regions::RegionIndex,
+    /// The division shapes, loaded on first use.
+    shapes: std::sync::OnceLock<regions::ShapeIndex>,
 }
 
 /// The gazetteer: the embedded index plus a team's own places.
@@ -165,21 +170,22 @@ impl Gazetteer {
         }
         countries.sort_unstable();
         let reverse = reverse::ReverseIndex::build(&p.places);
-        Ok(Self {
-            base: Arc::new(Base {
-                text: p.text,
-                string_ends: p.string_ends,
-                places: p.places,
-                names_of: p.names_of,
-                name_refs: p.name_refs,
-                postings: p.postings,
-                fst: p.fst,
-                by_geonames_id,
-                countries,
-                reverse,
-            }),
-            overlay: RwLock::new(Arc::new(overlay::Overlay::default())),
-        })
+        let mut base = Base {
+            text: p.text,
+            string_ends: p.string_ends,
+            places: p.places,
+            names_of: p.names_of,
+            name_refs: p.name_refs,
+            postings: p.postings,
+            fst: p.fst,
+            by_geonames_id,
+            countries,
+            reverse,
+            regions: regions::RegionIndex::default(),
+            shapes: std::sync::OnceLock::new(),
+        };
+        base.regions = regions::RegionIndex::build(&base);
+        Ok(Self { base: Arc::new(base), overlay: RwLock::new(Arc::new(overlay::Overlay::default())) })
     }
 
     /// A gazetteer sharing this one's embedded index, without its own places (cheap: the index
@@ -226,10 +232,15 @@ impl Gazetteer {
         if let Some(c) = o.places.iter().find(|p| p.id == id) {
             return Some((c.info(), c.names.clone()));
         }
+        let idx = self.base_index(id)?;
+        Some((self.base.info(idx), self.base.names(idx).map(str::to_string).collect()))
+    }
+
+    /// The index in the embedded index of `geonames:<id>`.
+    fn base_index(&self, id: &str) -> Option<u32> {
         let gid: u32 = id.strip_prefix("geonames:")?.parse().ok()?;
         let i = self.base.by_geonames_id.binary_search_by_key(&gid, |(g, _)| *g).ok()?;
-        let idx = self.base.by_geonames_id[i].1;
-        Some((self.base.info(idx), self.base.names(idx).map(str::to_string).collect()))
+        Some(self.base.by_geonames_id[i].1)
     }
 
     /// Ranked candidates for a name (see [`search`](mod@search)).

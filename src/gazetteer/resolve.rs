@@ -5,7 +5,7 @@
 //! import rejection) is the caller's business. No HTTP here.
 
 use super::{Candidate, Gazetteer, Kind, MatchType, PlaceInfo, SearchOptions};
-use crate::domain::filter::{DEFAULT_RADIUS_KM, ListQuery, Near, PlaceFilter, distance_km};
+use crate::domain::filter::{Area, DEFAULT_RADIUS_KM, ListQuery, Near, PlaceFilter, distance_km};
 use crate::domain::{FieldError, PlaceInput};
 
 /// Two candidates closer than this are one place for the purpose of ambiguity (a city and the
@@ -25,6 +25,11 @@ pub enum ResolveError {
     Unknown(String),
     #[error("the gazetteer knows no country called `{0}`")]
     NotACountry(String),
+    #[error("the gazetteer knows no first-level division (governorate, oblast, province) called `{0}`")]
+    NotARegion(String),
+    /// `radius_km` with a place that is a whole area: it keeps the events in it, not near it.
+    #[error("radius_km does not apply to `{0}`: a {1} keeps the events in it, whatever the distance from its centre")]
+    RadiusOfArea(String, &'static str),
     /// Several places fit about equally well; the best first.
     #[error("`{name}` could be several places")]
     Ambiguous { name: String, candidates: Vec<Candidate> },
@@ -117,7 +122,9 @@ pub fn country(g: &Gazetteer, name: &str) -> Result<String, ResolveError> {
 /// and country names into codes. Returns the parameter at fault with the error.
 pub fn query(g: &Gazetteer, q: &mut ListQuery) -> Result<(), (&'static str, ResolveError)> {
     if let Some(place) = &q.place {
-        q.filter.place = Some(place_filter(g, place, q.radius_km).map_err(|e| ("place", e))?);
+        let filter = place_filter(g, place, q.radius_km)
+            .map_err(|e| (if matches!(e, ResolveError::RadiusOfArea(..)) { "radius_km" } else { "place" }, e))?;
+        q.filter.place = Some(filter);
     }
     if let Some(text) = &q.filter.q {
         q.filter.q_places = places_named(g, text);
@@ -128,16 +135,47 @@ pub fn query(g: &Gazetteer, q: &mut ListQuery) -> Result<(), (&'static str, Reso
             q.filter.countries.push(code);
         }
     }
+    for name in std::mem::take(&mut q.admin1_names) {
+        let id = region(g, &name).map_err(|e| ("admin1", e))?.gazetteer_id;
+        if !q.filter.admin1.contains(&id) {
+            q.filter.admin1.push(id);
+        }
+    }
     Ok(())
+}
+
+/// The first-level division (governorate, oblast, province) that `name_or_id` names: a
+/// gazetteer id of one, or a name in any script. A name that several divisions far apart bear
+/// equally well is ambiguous; one a town also bears (`Idlib`) means the division.
+pub fn region(g: &Gazetteer, name_or_id: &str) -> Result<PlaceInfo, ResolveError> {
+    if name_or_id.contains(':') {
+        return match g.get(name_or_id) {
+            Some((info, _)) if info.kind == Kind::Region => Ok(info),
+            _ => Err(ResolveError::NotARegion(name_or_id.to_string())),
+        };
+    }
+    let ranked = g.regions_named(name_or_id);
+    match pick(&ranked) {
+        Some(c) => Ok(c.place.clone()),
+        None if ranked.is_empty() => Err(ResolveError::NotARegion(name_or_id.to_string())),
+        None => Err(ResolveError::Ambiguous { name: name_or_id.to_string(), candidates: ranked }),
+    }
 }
 
 /// The filter `place=` (with `radius_km`, [`DEFAULT_RADIUS_KM`] when absent) asks for: events
 /// that reference the place, or lie within the radius of it.
 pub fn place_filter(g: &Gazetteer, name_or_id: &str, radius_km: Option<f64>) -> Result<PlaceFilter, ResolveError> {
     let info = place(g, name_or_id)?;
+    if radius_km.is_some() && matches!(info.kind, Kind::Country | Kind::Region) {
+        return Err(ResolveError::RadiusOfArea(info.name, info.kind.as_str()));
+    }
     let radius_km = radius_km.unwrap_or(DEFAULT_RADIUS_KM);
-    let country = if info.kind == Kind::Country { info.country.clone() } else { None };
-    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km }, country })
+    let area = match info.kind {
+        Kind::Country => info.country.clone().map(Area::Country),
+        Kind::Region => Some(Area::Admin1(info.gazetteer_id.clone())),
+        _ => None,
+    };
+    Ok(PlaceFilter { gazetteer_id: info.gazetteer_id, near: Near { lon: info.lon, lat: info.lat, radius_km }, area })
 }
 
 /// Places of an event that could not be completed: a message for each field, and the candidates
@@ -180,6 +218,14 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
                     p.gazetteer_id = Some(info.gazetteer_id);
                     p.country = p.country.take().or(info.country);
                     p.admin1 = p.admin1.take().or(info.admin1);
+                }
+            }
+            if p.country.is_none() || p.admin1.is_none() {
+                // The division whose shape holds the point says the country better than the
+                // nearest town, which may lie across a border.
+                if let Some(region) = g.admin1_at(lon, lat) {
+                    p.country = p.country.take().or(region.country);
+                    p.admin1 = p.admin1.take().or(Some(region.name));
                 }
             }
             if p.name.is_none() || p.country.is_none() || p.admin1.is_none() {
@@ -247,7 +293,37 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
             }
         }
     }
+    for (i, p) in places.iter_mut().enumerate() {
+        if let Err(message) = fill_admin1(g, p) {
+            out.errors.push(FieldError { field: format!("places[{i}].admin1_id"), message });
+        }
+    }
     if out.errors.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// Gives a completed place the gazetteer id of the first-level division it lies in: its
+/// entry's (a town's governorate, a governorate itself), or for a place known by coordinates
+/// alone (or a team's own place) the division whose shape holds it. A place that stands
+/// for a whole country lies in no one division. An `admin1_id` the client sent back must name
+/// a division.
+fn fill_admin1(g: &Gazetteer, p: &mut PlaceInput) -> Result<(), String> {
+    if let Some(id) = p.admin1_id.as_deref().map(str::trim) {
+        return match g.get(id) {
+            Some((info, _)) if info.kind == Kind::Region => Ok(()),
+            _ => Err(format!("`{id}` is not a first-level division in the gazetteer")),
+        };
+    }
+    let (Some(lon), Some(lat)) = (p.lon, p.lat) else { return Ok(()) };
+    if !(lon.is_finite() && lat.is_finite()) || p.precision == Some(crate::domain::LocationPrecision::Country) {
+        return Ok(());
+    }
+    let entry = p.gazetteer_id.as_deref().and_then(|id| g.get(id.trim())).map(|(info, _)| info);
+    if entry.as_ref().is_some_and(|e| matches!(e.kind, Kind::Country | Kind::Continent)) {
+        return Ok(());
+    }
+    let region = entry.and_then(|e| g.admin1_of(&e.gazetteer_id)).or_else(|| g.admin1_at(lon, lat));
+    p.admin1_id = region.map(|r| r.gazetteer_id);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -311,5 +387,28 @@ mod tests {
         let libya = id_of("Tripoli", "LY");
         assert_eq!(place(gazetteer(), &libya.gazetteer_id).unwrap().country.as_deref(), Some("LY"));
         assert!(matches!(place(gazetteer(), "geonames:1"), Err(ResolveError::Unknown(_))));
+    }
+
+    #[test]
+    fn every_place_gets_the_division_it_lies_in_and_a_country_none() {
+        let g = gazetteer();
+        let idlib = region(g, "إدلب").unwrap();
+        assert_eq!(region(g, "Idlib").unwrap().gazetteer_id, idlib.gazetteer_id, "the governorate, not the city");
+        let sarmin = id_of("Sarmin", "SY");
+        let mut places = vec![
+            PlaceInput { name: Some("a field".into()), lon: Some(36.68), lat: Some(35.91), ..Default::default() },
+            PlaceInput { gazetteer_id: Some(sarmin.gazetteer_id), ..Default::default() },
+            PlaceInput { name: Some("Syria".into()), ..Default::default() },
+            PlaceInput { gazetteer_id: Some(idlib.gazetteer_id.clone()), ..Default::default() },
+        ];
+        complete_places(g, &mut places, None).unwrap();
+        let ids: Vec<Option<&str>> = places.iter().map(|p| p.admin1_id.as_deref()).collect();
+        let i = Some(idlib.gazetteer_id.as_str());
+        assert_eq!(ids, [i, i, None, i]);
+        assert_eq!(places[0].country.as_deref(), Some("SY"));
+        let mut bad = vec![PlaceInput { admin1_id: Some(id_of("Sarmin", "SY").gazetteer_id), ..places[0].clone() }];
+        let e = complete_places(g, &mut bad, None).unwrap_err();
+        assert_eq!(e.errors[0].field, "places[0].admin1_id", "a town is no division");
+        assert!(matches!(region(g, "Damascus Airport"), Err(ResolveError::NotARegion(_))));
     }
 }

@@ -131,8 +131,12 @@ impl Checker {
         if let Some(places) = input.places.as_mut() {
             let hint = row_country(places);
             for (i, p) in places.iter_mut().enumerate() {
-                let needs =
-                    p.needs_coordinates() || p.name.is_none() || (format.fills_countries() && p.country.is_none());
+                // Every place is linked to the gazetteer entry it names and given the division
+                // it lies in, unless the row already says which (our own GeoJSON export).
+                let needs = p.needs_coordinates()
+                    || p.name.is_none()
+                    || p.admin1_id.is_none()
+                    || (format.fills_countries() && p.country.is_none());
                 if needs {
                     self.places.complete(p, hint.as_deref()).map_err(|e| format!("places[{i}]: {e}"))?;
                 }

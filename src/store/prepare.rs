@@ -19,7 +19,7 @@ pub struct Prepared {
     pub t_day: i64,
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub envelope: [f64; 4],
-    /// `(kind, value)`: tag, actor, country, domain, place, geometry.
+    /// `(kind, value)`: tag, actor, country, admin1, domain, place, geometry.
     pub terms: Vec<(&'static str, String)>,
     pub points: Vec<[f64; 3]>,
     /// Folded words for full-text search.
@@ -30,6 +30,8 @@ pub struct Prepared {
 pub const TAG: &str = "tag";
 pub const ACTOR: &str = "actor";
 pub const COUNTRY: &str = "country";
+/// The gazetteer id of a first-level division that a place lies in.
+pub const ADMIN1: &str = "admin1";
 pub const DOMAIN: &str = "domain";
 pub const PLACE: &str = "place";
 /// The GeoJSON type of the event's geometry (`Point`, `LineString`, ...), one per live event.
@@ -41,6 +43,7 @@ pub fn terms(d: &crate::domain::event::EventData) -> Vec<(&'static str, String)>
     terms.extend(d.tags.iter().map(|t| (TAG, t.to_lowercase())));
     terms.extend(d.actors.iter().map(|a| (ACTOR, a.to_lowercase())));
     terms.extend(d.countries().into_iter().map(|c| (COUNTRY, c)));
+    terms.extend(d.places.iter().filter_map(|p| p.admin1_id.clone()).map(|a| (ADMIN1, a)));
     terms.extend(d.places.iter().filter_map(|p| p.gazetteer_id.clone()).map(|g| (PLACE, g)));
     terms.extend(d.sources.iter().filter_map(|s| domain_of(&s.url)).map(|h| (DOMAIN, h)));
     terms.push((GEOMETRY, geojson_type(&d.geometry).to_string()));
@@ -114,7 +117,7 @@ mod tests {
     fn terms_and_search_text_come_from_every_searchable_field() {
         let d = EventInput::from_json(json!({
             "title": "Convoy held at Ţarţūs", "start": "2025-02-10", "tags": ["Navy"], "actors": ["Syrian MoD"],
-            "places": [{"name": "Tartus", "lon": 35.88, "lat": 34.88, "country": "SY", "gazetteer_id": "geonames:173339"}],
+            "places": [{"name": "Tartus", "lon": 35.88, "lat": 34.88, "country": "SY", "gazetteer_id": "geonames:173339", "admin1_id": "geonames:173334"}],
             "sources": [{"url": "https://www.uawire.org/a", "title": "Syrian army blocks convoy", "excerpt": "eight hours"}]
         }))
         .unwrap()
@@ -125,6 +128,7 @@ mod tests {
         assert!(kinds.contains(&"tag=navy".to_string()));
         assert!(kinds.contains(&"actor=syrian mod".to_string()));
         assert!(kinds.contains(&"country=SY".to_string()));
+        assert!(kinds.contains(&"admin1=geonames:173334".to_string()));
         assert!(kinds.contains(&"domain=uawire.org".to_string()));
         assert!(kinds.contains(&"place=geonames:173339".to_string()));
         assert!(kinds.contains(&"geometry=Point".to_string()));

@@ -9,6 +9,7 @@ mod import;
 mod ogc;
 mod operations;
 mod places;
+mod regions;
 mod reports;
 mod sign_in_limits;
 mod slow_clients;

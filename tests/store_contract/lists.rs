@@ -79,7 +79,7 @@ async fn each_filter_keeps_exactly_the_matching_events() {
         let near_tartus = PlaceFilter {
             gazetteer_id: "geonames:163345".into(),
             near: Near { lon: 35.8866, lat: 34.889, radius_km: 1.0 },
-            country: None,
+            area: None,
         };
         let f = EventFilter { place: Some(near_tartus), ..Default::default() };
         assert_eq!(store.count(&f).await.unwrap(), 1);

@@ -7,7 +7,7 @@
 //! told which index to start from (its planner, given a B-tree on time next to the R*Tree, may
 //! otherwise scan the time index for a box query), PostgreSQL plans for itself.
 
-use crate::domain::filter::{BBox, Bucket, Near, PageRequest, Sort, unit_vector};
+use crate::domain::filter::{Area, BBox, Bucket, Near, PageRequest, Sort, unit_vector};
 use crate::domain::{EventFilter, Status};
 
 use super::prepare::{self, search_terms};
@@ -175,7 +175,7 @@ fn near_candidates(sql: &mut Sql, near: &Near, f: &EventFilter) {
 fn is_spatial(f: &EventFilter) -> bool {
     f.bbox.as_ref().is_some_and(|b| !b.is_world())
         || f.near.is_some()
-        || f.place.as_ref().is_some_and(|p| p.country.is_none())
+        || f.place.as_ref().is_some_and(|p| p.area.is_none())
 }
 
 /// Whether a filter keeps every live event: then PostgreSQL answers counts and histograms by
@@ -186,6 +186,7 @@ fn is_everything(f: &EventFilter) -> bool {
         && !is_spatial(f)
         && f.place.is_none()
         && f.countries.is_empty()
+        && f.admin1.is_empty()
         && f.categories.is_empty()
         && f.tags.is_empty()
         && f.actors.is_empty()
@@ -323,12 +324,14 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
             .push(" AND t.value = ")
             .str(p.gazetteer_id.clone())
             .push(") OR ");
-        if let Some(country) = &p.country {
-            // A country: every event with a place in it, as `country=` keeps.
+        if let Some(area) = &p.area {
+            // A country or a region: every event with a place in it, as `country=` or
+            // `admin1=` keeps.
+            let (kind, value) = area_term(area);
             sql.push("EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
-                .str(prepare::COUNTRY)
+                .str(kind)
                 .push(" AND t.value = ")
-                .str(country.clone())
+                .str(value.to_string())
                 .push(")");
         } else if sql.dialect == Dialect::Postgres {
             sql.push("(");
@@ -357,6 +360,9 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
     if !f.countries.is_empty() {
         term_exists(sql, prepare::COUNTRY, &f.countries);
     }
+    if !f.admin1.is_empty() {
+        term_exists(sql, prepare::ADMIN1, &f.admin1);
+    }
     if !f.tags.is_empty() {
         term_exists(sql, prepare::TAG, &f.tags);
     }
@@ -374,6 +380,14 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
         let types: Vec<String> =
             f.geometry_types.iter().flat_map(|t| t.geojson_types()).map(|t| t.to_string()).collect();
         term_exists(sql, prepare::GEOMETRY, &types);
+    }
+}
+
+/// The stored term an area's events carry.
+fn area_term(area: &Area) -> (&'static str, &str) {
+    match area {
+        Area::Country(cc) => (prepare::COUNTRY, cc),
+        Area::Admin1(id) => (prepare::ADMIN1, id),
     }
 }
 
@@ -418,13 +432,14 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
             return true;
         }
         if let Some(p) = &f.place {
-            match &p.country {
-                Some(country) => {
+            match &p.area {
+                Some(area) => {
                     // Named as the R*Tree's column is, which names the union's.
+                    let (kind, value) = area_term(area);
                     sql.push("SELECT seq AS id FROM event_terms WHERE kind = ")
-                        .str(prepare::COUNTRY)
+                        .str(kind)
                         .push(" AND value = ")
-                        .str(country.clone())
+                        .str(value.to_string())
                         .push(" UNION ");
                 }
                 None => {
@@ -451,6 +466,7 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
             (prepare::TAG, &f.tags),
             (prepare::ACTOR, &f.actors),
             (prepare::DOMAIN, &f.source_domains),
+            (prepare::ADMIN1, &f.admin1),
             (prepare::COUNTRY, &f.countries),
         ] {
             if !values.is_empty() {
