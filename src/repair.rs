@@ -1,11 +1,13 @@
 //! One-time repairs of stored data that need the gazetteer, so that no SQL migration can make
-//! them. Each runs once per database (the store records it), writes every change as a revision
-//! that says why, and leaves alone an event edited while it runs.
+//! them: overstated place precision, and places without their first-level division. Each runs
+//! once per database (the store records it), writes every change as a revision that says why,
+//! and leaves alone an event edited while it runs.
 
 use futures::StreamExt;
 
 use crate::domain::{EventFilter, LocationPrecision, Sort};
 use crate::gazetteer::Gazetteer;
+use crate::gazetteer::resolve::{division_of, link};
 use crate::store::{Actor, DynStore, StoreError, all_rows};
 
 /// The repair of places confirmed from the gazetteer that were stored as `exact`.
@@ -56,4 +58,54 @@ pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64,
     }
     store.mark_repaired(GAZETTEER_PRECISION).await?;
     Ok(corrected)
+}
+
+/// The repair that links places to the gazetteer entries they name and gives them the
+/// first-level division they lie in.
+pub const DIVISIONS: &str = "admin1";
+
+/// Why [`divisions`] changed an event, as its revision says.
+pub const DIVISIONS_REASON: &str = "places linked to the gazetteer entries their names and coordinates \
+     match, and given the first-level division they lie in, so that admin1=, place=<region> and \
+     searches in other spellings find this event";
+
+/// Places stored before eventmap knew divisions get their `admin1_id`, and those given by a
+/// name and coordinates are linked to the entry that name stands for near there (as a new
+/// place would be), in one new revision per event. Returns how many events changed; 0 once
+/// the repair has run in this database.
+pub async fn divisions(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
+    if store.repaired(DIVISIONS).await? {
+        return Ok(0);
+    }
+    let actor = Actor::new("eventmap");
+    let mut changed_events = 0;
+    let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
+    while let Some(row) = rows.next().await {
+        let Some(event) = row?.event() else { continue };
+        let mut data = event.data.clone();
+        let mut changed = false;
+        for p in &mut data.places {
+            if p.gazetteer_id.is_none() {
+                if let Some(entry) = link(g, &p.name, p.lon, p.lat) {
+                    p.country = p.country.take().or(entry.country);
+                    p.gazetteer_id = Some(entry.gazetteer_id);
+                    changed = true;
+                }
+            }
+            if p.admin1_id.is_none() {
+                p.admin1_id = division_of(g, p.gazetteer_id.as_deref(), p.lon, p.lat, Some(p.precision));
+                changed |= p.admin1_id.is_some();
+            }
+        }
+        if !changed {
+            continue;
+        }
+        match store.update(event.id, Some(event.revision), data, &actor, Some(DIVISIONS_REASON)).await {
+            Ok(_) => changed_events += 1,
+            Err(StoreError::RevisionMismatch { .. } | StoreError::Gone(_) | StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    store.mark_repaired(DIVISIONS).await?;
+    Ok(changed_events)
 }

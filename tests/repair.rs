@@ -43,7 +43,8 @@ async fn serve_gives_places_confirmed_from_the_gazetteer_their_kinds_precision_o
         let deadline = Instant::now() + Duration::from_secs(60);
         let event: Value = loop {
             let e: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
-            if e["properties"]["revision"] == 2 || Instant::now() > deadline {
+            // Two repairs, two revisions: precision, then divisions.
+            if e["properties"]["revision"] == 3 || Instant::now() > deadline {
                 break e;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -52,9 +53,25 @@ async fn serve_gives_places_confirmed_from_the_gazetteer_their_kinds_precision_o
         assert_eq!(places[0]["precision"], "settlement", "{event}\n{}", server.log());
         assert_eq!(places[1]["precision"], "exact", "a spot given by coordinates alone stays as sent");
         let history: Value = reqwest::get(format!("{url}/history")).await.unwrap().json().await.unwrap();
-        let last = history["revisions"].as_array().and_then(|r| r.last()).cloned().unwrap_or_default();
-        assert_eq!(last["actor"], "eventmap", "{history}");
-        assert!(last["reason"].as_str().unwrap_or_default().contains("precision corrected"), "{history}");
+        let revisions = history["revisions"].as_array().cloned().unwrap_or_default();
+        let reason = |r: usize| revisions.get(r).map(|v| v["reason"].as_str().unwrap_or_default().to_string());
+        assert_eq!(revisions.last().map(|r| r["actor"].clone()), Some(json!("eventmap")), "{history}");
+        assert!(
+            revisions.iter().any(|r| r["reason"].as_str().unwrap_or_default().contains("precision corrected")),
+            "{history}"
+        );
+        assert!(reason(revisions.len() - 1).unwrap().contains("first-level division"), "{history}");
+        // Both places now carry the governorate they lie in: Tartus by its entry, the
+        // checkpoint by the shape that holds its point.
+        let tartus_gov = places[0]["admin1_id"].as_str().unwrap_or_else(|| panic!("{event}"));
+        assert_eq!(places[1]["admin1_id"], tartus_gov, "{event}");
+        let listed: Value = reqwest::get(format!("{}/api/events?admin1={tartus_gov}", server.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["numberMatched"], 1, "{listed}");
         drop(server);
 
         // Once only: a client that later says `exact` on purpose keeps it across restarts.
@@ -69,6 +86,6 @@ async fn serve_gives_places_confirmed_from_the_gazetteer_their_kinds_precision_o
         tokio::time::sleep(Duration::from_secs(1)).await;
         let e: Value = reqwest::get(format!("{}/api/events/{id}", server.base)).await.unwrap().json().await.unwrap();
         assert_eq!(e["properties"]["places"][0]["precision"], "exact", "{e}\n{}", server.log());
-        assert_eq!(e["properties"]["revision"], 3);
+        assert_eq!(e["properties"]["revision"], 4, "no repair runs twice");
     }
 }

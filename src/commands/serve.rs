@@ -52,6 +52,13 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
                 tracing::warn!(cause = %e, "correcting overstated place precision failed; it is tried again at the next start")
             }
         }
+        match crate::repair::divisions(&s, &g).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "places linked to the gazetteer and given their first-level division"),
+            Err(e) => {
+                tracing::warn!(cause = %e, "giving places their first-level division failed; it is tried again at the next start")
+            }
+        }
     });
     let config = ApiConfig {
         private: args.private,

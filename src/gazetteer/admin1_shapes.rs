@@ -148,11 +148,7 @@ mod tests {
     #[test]
     fn a_ring_tells_inside_from_outside_and_a_hole_is_outside() {
         let square = |a: i32, b: i32| vec![[a, a], [b, a], [b, b], [a, b]];
-        let d = Division {
-            country: *b"XX",
-            name: "x".into(),
-            polygons: vec![vec![square(0, 100), square(40, 60)]],
-        };
+        let d = Division { country: *b"XX", name: "x".into(), polygons: vec![vec![square(0, 100), square(40, 60)]] };
         assert!(d.contains(10, 10));
         assert!(!d.contains(50, 50), "in the hole");
         assert!(!d.contains(150, 50));

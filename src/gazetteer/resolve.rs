@@ -314,16 +314,28 @@ fn fill_admin1(g: &Gazetteer, p: &mut PlaceInput) -> Result<(), String> {
         };
     }
     let (Some(lon), Some(lat)) = (p.lon, p.lat) else { return Ok(()) };
-    if !(lon.is_finite() && lat.is_finite()) || p.precision == Some(crate::domain::LocationPrecision::Country) {
-        return Ok(());
+    p.admin1_id = division_of(g, p.gazetteer_id.as_deref(), lon, lat, p.precision);
+    Ok(())
+}
+
+/// The gazetteer id of the first-level division a place lies in (see [`complete_places`]):
+/// its entry's, else the one whose shape holds its point; none for a whole country.
+pub fn division_of(
+    g: &Gazetteer,
+    gazetteer_id: Option<&str>,
+    lon: f64,
+    lat: f64,
+    precision: Option<crate::domain::LocationPrecision>,
+) -> Option<String> {
+    if !(lon.is_finite() && lat.is_finite()) || precision == Some(crate::domain::LocationPrecision::Country) {
+        return None;
     }
-    let entry = p.gazetteer_id.as_deref().and_then(|id| g.get(id.trim())).map(|(info, _)| info);
+    let entry = gazetteer_id.and_then(|id| g.get(id.trim())).map(|(info, _)| info);
     if entry.as_ref().is_some_and(|e| matches!(e.kind, Kind::Country | Kind::Continent)) {
-        return Ok(());
+        return None;
     }
     let region = entry.and_then(|e| g.admin1_of(&e.gazetteer_id)).or_else(|| g.admin1_at(lon, lat));
-    p.admin1_id = region.map(|r| r.gazetteer_id);
-    Ok(())
+    region.map(|r| r.gazetteer_id)
 }
 
 #[cfg(test)]
