@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{
     assert_no_console_errors, click_at, js, list_titles, screen_point, wait_for, wait_ready, with_browser,
@@ -326,5 +326,53 @@ async fn a_country_picked_as_the_place_shows_all_of_it_and_says_so() {
         let with_place = js(&c, "const r = await fetch('/api/events?place=geonames:163843&limit=1'); return (await r.json()).numberMatched;").await;
         assert_eq!(with_place, all, "the same events as country=SY");
         assert_no_console_errors(&c, "with a country as the place").await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_governorate_picked_as_the_place_shows_what_is_in_it_and_drops_a_radius() {
+    with_browser!(|app, c| {
+        let search: Value = reqwest::get(format!("{}/api/places/search?q=Tartus&country=SY&limit=10", app.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let gov = search["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["kind"] == "region")
+            .unwrap_or_else(|| panic!("{search}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // An older link with a radius: the region keeps all of itself, and the radius goes.
+        c.goto(&format!("{}/?place={gov}&radius_km=100", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let chip = wait_for(
+            &c,
+            "the place chip",
+            "const s = document.getElementById('f-place-scope');
+             return !s.hidden ? [s.textContent, document.getElementById('f-radius').hidden, location.search.includes('radius_km')] : null;",
+        )
+        .await;
+        assert_eq!(chip, json!(["the whole region", true, false]), "no radius for a region");
+        let count = |q: String| {
+            let c = &c;
+            async move {
+                js(
+                    c,
+                    &format!(
+                        "const r = await fetch('/api/events?{q}&limit=1'); return (await r.json()).numberMatched;"
+                    ),
+                )
+                .await
+            }
+        };
+        let by_place = count(format!("place={gov}")).await;
+        assert_eq!(by_place, count(format!("admin1={gov}")).await, "the same events as admin1=");
+        assert!(by_place.as_u64().unwrap() >= 1, "the demo has events in Tartus governorate");
+        assert_no_console_errors(&c, "with a governorate as the place").await;
     })
 }

@@ -11,8 +11,10 @@ import { paintDots } from './events.js';
 
 const $ = (id) => document.getElementById(id);
 let placeNames = new Map();
-/** The kind of each place shown (`country` filters by the whole country, not a radius). */
+/** The kind of each place shown (a country or a region filters by all of it, not a radius). */
 const placeKinds = new Map();
+/** What the chip says for a place that is a whole area: it keeps every event in it. */
+const AREA_SCOPE = { country: 'the whole country', region: 'the whole region' };
 let onPlace = () => {};
 
 function checkbox(name, value, label, color) {
@@ -63,8 +65,10 @@ export function init(config, { onPlaceChosen }) {
       placeNames.set(p.gazetteer_id, placeLabel(p));
       placeKinds.set(p.gazetteer_id, p.kind);
       $('f-place').value = '';
-      state.update({ filters: { place: p.gazetteer_id } });
-      onPlace(p, state.get().filters.radius);
+      // An area has no radius: the server refuses one with it.
+      const radius = AREA_SCOPE[p.kind] ? state.DEFAULT_RADIUS : state.get().filters.radius;
+      state.update({ filters: { place: p.gazetteer_id, radius } });
+      onPlace(p, radius);
       $('f-place-clear').focus();
     },
   });
@@ -107,10 +111,14 @@ async function showPlace(id) {
   }
   if (state.get().filters.place !== id) return;
   $('f-place-name').textContent = placeNames.get(id);
-  // A country keeps every event in it: no radius to choose, and the chip says so.
-  const country = placeKinds.get(id) === 'country';
-  $('f-place-scope').hidden = !country;
-  $('f-radius').hidden = country;
+  // A country or a region keeps every event in it: no radius to choose, and the chip says so.
+  const scope = AREA_SCOPE[placeKinds.get(id)];
+  $('f-place-scope').hidden = !scope;
+  $('f-place-scope').textContent = scope || '';
+  $('f-radius').hidden = !!scope;
+  if (scope && state.get().filters.radius !== state.DEFAULT_RADIUS) {
+    state.update({ filters: { radius: state.DEFAULT_RADIUS } }, { history: 'replace' });
+  }
 }
 
 /** Makes the form show the state. */

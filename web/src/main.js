@@ -21,6 +21,22 @@ import { plural } from './format.js';
 
 const FALLBACK_CONFIG = { private: false, basemap_style: null, categories: [], statuses: [], attribution: basemap.ATTRIBUTION };
 
+/** A link that names a whole area (a country, a region) with a radius, from before an area
+ *  kept all of itself: the radius no longer applies (the API refuses it), so it goes before
+ *  the first request. */
+async function dropAreaRadius() {
+  const { place, radius } = state.get().filters;
+  if (!place.includes(':') || radius === state.DEFAULT_RADIUS) return;
+  try {
+    const f = await api(`/api/places/${encodeURIComponent(place)}`);
+    if (['country', 'region'].includes(f.properties.kind)) {
+      state.update({ filters: { radius: state.DEFAULT_RADIUS } }, { history: 'replace' });
+    }
+  } catch {
+    // An unknown place: the list says that nothing matches it.
+  }
+}
+
 async function start() {
   const isEmbed = embed.isEmbed();
   if (isEmbed) embed.initEmbedPage();
@@ -31,6 +47,7 @@ async function start() {
     console.warn('no /api/config; using defaults', e.message);
   }
   setPrivate(config.private);
+  await dropAreaRadius();
 
   const initial = state.get();
   const map = createMap('map', {
@@ -44,6 +61,11 @@ async function start() {
 
   filters.init(config, {
     onPlaceChosen: (p, radiusKm) => {
+      // A country or a region shows all of itself; another place its circle.
+      if (p.bbox && (p.kind === 'country' || p.kind === 'region')) {
+        map.fitBounds([[p.bbox[0], p.bbox[1]], [p.bbox[2], p.bbox[3]]], { maxZoom: 11, padding: 20 });
+        return;
+      }
       const d = radiusKm / 111;
       map.fitBounds([[p.lon - d / Math.cos((p.lat * Math.PI) / 180), p.lat - d], [p.lon + d / Math.cos((p.lat * Math.PI) / 180), p.lat + d]], { maxZoom: 11 });
     },
