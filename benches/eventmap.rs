@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use eventmap::domain::event::EventData;
 use eventmap::domain::{Event, EventInput, Vocabulary};
+use eventmap::gazetteer::resolve::division_of;
 use eventmap::gazetteer::{Gazetteer, Kind, PlaceInfo, SearchOptions};
 use eventmap::store::{Actor, ImportItem};
 use serde_json::json;
@@ -92,6 +93,8 @@ const WORDS: [&str; 40] = [
 
 struct Generator {
     cities: Vec<PlaceInfo>,
+    /// Each city's first-level division, as the API and the importers give it.
+    admin1: std::collections::HashMap<String, Option<String>>,
     cumulative: Vec<f64>,
     categories: Vec<String>,
     rng: Rng,
@@ -109,7 +112,11 @@ impl Generator {
             })
             .collect();
         let categories = Vocabulary::default().values().map(str::to_string).collect();
-        Self { cities, cumulative, categories, rng: Rng(42) }
+        let admin1 = cities
+            .iter()
+            .map(|c| (c.gazetteer_id.clone(), division_of(g, Some(&c.gazetteer_id), c.lon, c.lat, None)))
+            .collect();
+        Self { cities, admin1, cumulative, categories, rng: Rng(42) }
     }
 
     fn city(&mut self) -> &PlaceInfo {
@@ -129,9 +136,10 @@ impl Generator {
         let lat = (c.lat + self.rng.gauss() * 0.08).clamp(-90.0, 90.0);
         let start = 1_420_070_400 + (self.rng.f() * 11.0 * 365.25 * 86400.0) as i64;
         let start = chrono::DateTime::from_timestamp(start, 0).expect("in range");
+        let admin1 = self.admin1[&c.gazetteer_id].clone();
         let mut places =
             vec![json!({"name": c.name, "lon": lon, "lat": lat, "country": c.country, "precision": "near",
-                                     "gazetteer_id": c.gazetteer_id})];
+                                     "gazetteer_id": c.gazetteer_id, "admin1_id": admin1})];
         if self.rng.f() < 0.05 {
             let d = self.city().clone();
             places[0]["role"] = json!("origin");
@@ -338,6 +346,27 @@ async fn main() {
     }
     hist_month.sort();
 
+    // The area filters of issue 17 (country=, admin1=, place=<region>) beside a box of 1° round
+    // the same city, each with a one-year window and a page of 100, on the same 200 cities.
+    let mut area: [Vec<Duration>; 4] = Default::default();
+    let mut rng = Rng(7);
+    for _ in 0..200 {
+        let c = &cities[rng.below(cities.len().min(300))];
+        let year = 2015 + rng.below(11);
+        let Some(region) = division_of(&g, Some(&c.gazetteer_id), c.lon, c.lat, None) else { continue };
+        let cc = c.country.clone().unwrap_or_default();
+        let when = format!("start={year}-01-01&end={year}-12-31&limit=100");
+        let b = format!("bbox={},{},{},{}", c.lon - 0.5, c.lat - 0.5, c.lon + 0.5, c.lat + 0.5);
+        for (k, filter) in
+            [b, format!("country={cc}"), format!("admin1={region}"), format!("place={region}")].iter().enumerate()
+        {
+            area[k].push(timed_get(&client, &format!("{base}/api/events?{filter}&{when}")).await.0);
+        }
+    }
+    for a in &mut area {
+        a.sort();
+    }
+
     // Throughput: 16 connections asking limit-100 box queries for 10 s.
     let urls: Arc<Vec<String>> = Arc::new((0..2000).map(|_| query(100)).collect());
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -406,6 +435,14 @@ async fn main() {
         ms(percentile(&text, 0.5)),
         ms(percentile(&text, 0.99))
     );
+    for (name, a) in ["bbox 1°", "country=", "admin1=", "place=<region>"].iter().zip(&area) {
+        println!(
+            "| {name} + year + limit 100, p50 / p99 ({} queries) | {} / {} | |",
+            a.len(),
+            ms(percentile(a, 0.5)),
+            ms(percentile(a, 0.99))
+        );
+    }
     println!("| histogram of all events by day, p50 | {} | < 50 ms |", ms(percentile(&hist, 0.5)));
     println!("| histogram of all events by month, p50 | {} | |", ms(percentile(&hist_month, 0.5)));
     println!("| throughput, limit 100, 16 connections, 10 s | {rps:.0} req/s | > 3,000 req/s |");
