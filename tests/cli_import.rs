@@ -359,3 +359,22 @@ fn rejects_files_of_geojson_gdelt_and_timemap_import_once_fixed() {
     assert_eq!(convoy["properties"]["sources"][0]["url"], "https://example.org/tm", "the source came along");
     assert!(convoy["properties"]["properties"]["timemap"].get("_line").is_none(), "{convoy}");
 }
+
+#[test]
+fn export_keeps_a_governorate_named_in_any_script_and_refuses_a_radius_round_a_country() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let f = fixture("acled-regions.csv");
+    let o = eventmap(&db, &["import", f.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for name in ["Idlib", "Idleb", "إدلب"] {
+        let o = eventmap(&db, &["export", "--format", "ndjson", "--admin1", name]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 6, "--admin1 {name}: {}", text(&o));
+    }
+    let o = eventmap(&db, &["export", "--format", "ndjson", "--admin1", "Idlib", "--admin1", "Kharkiv"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 7, "{}", text(&o));
+    let o = eventmap(&db, &["export", "--place", "Syria", "--radius-km", "40"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--radius_km"), "{}", text(&o));
+}

@@ -49,7 +49,7 @@ pub const COLLECTION: &str = "events";
 /// Items per page when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 10;
 /// Query parameters of the items request.
-const ITEM_PARAMS: [&str; 14] = [
+const ITEM_PARAMS: [&str; 17] = [
     "bbox",
     "bbox-crs",
     "datetime",
@@ -59,6 +59,9 @@ const ITEM_PARAMS: [&str; 14] = [
     "category",
     "status",
     "country",
+    "admin1",
+    "place",
+    "radius_km",
     "tag",
     "actor",
     "source",
@@ -255,6 +258,9 @@ fn items_limit(v: Option<&str>) -> Result<u32, ApiError> {
            ("limit" = Option<u32>, Query, description = "1 to 10,000 (default 10); more is lowered to 10,000"),
            ("cursor" = Option<String>, Query, description = "From a `next` link"),
            ("category" = Option<String>, Query), ("status" = Option<String>, Query), ("country" = Option<String>, Query),
+           ("admin1" = Option<String>, Query, description = "A first-level division: gazetteer id or name in any script"),
+           ("place" = Option<String>, Query, description = "A place: a country or region keeps what is in it, another place what lies within radius_km"),
+           ("radius_km" = Option<f64>, Query, description = "Radius round `place` (default 25), not for a country or region"),
            ("tag" = Option<String>, Query), ("actor" = Option<String>, Query), ("source" = Option<String>, Query),
            ("q" = Option<String>, Query, description = "Full-text search"),
            ("geometry_type" = Option<String>, Query, description = "point, multipoint, line, polygon or collection (comma-separated: any of them); one kind is what a Shapefile layer holds")),

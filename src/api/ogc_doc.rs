@@ -51,7 +51,26 @@ pub fn document() -> Value {
         param("cursor", "From a `next` link", json!({"type": "string"})),
         param("category", "Category value(s), comma-separated for any of several", json!({"type": "string"})),
         param("status", "reported, corroborated, verified, disputed, retracted", json!({"type": "string"})),
-        param("country", "ISO 3166-1 alpha-2 of any of the event's places", json!({"type": "string"})),
+        param(
+            "country",
+            "A country of any of the event's places: alpha-2, alpha-3, numeric or a name",
+            json!({"type": "string"})
+        ),
+        param(
+            "admin1",
+            "A first-level division any place lies in: gazetteer id or name in any script",
+            json!({"type": "string"})
+        ),
+        param(
+            "place",
+            "A place name or gazetteer id: a country or region keeps what is in it, another place what lies within radius_km",
+            json!({"type": "string"})
+        ),
+        param(
+            "radius_km",
+            "Radius round `place` in km (default 25); not for a country or region",
+            json!({"type": "number"})
+        ),
         param("tag", "A tag", json!({"type": "string"})),
         param("actor", "An actor", json!({"type": "string"})),
         param("source", "A source's domain", json!({"type": "string"})),

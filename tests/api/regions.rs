@@ -74,6 +74,13 @@ async fn a_country_a_governorate_admin1_and_a_box_of_it_give_counts_that_agree()
             assert_eq!(histogram_total(&app, query).await, want, "the histogram of {query}");
         }
         eprintln!("{backend:?}: {}", seen.join(", "));
+        // The OGC collection takes the same filters.
+        for query in ["admin1=Idlib", "place=Syria"] {
+            let ogc = app.get(&format!("/ogc/collections/events/items?{query}&limit=1")).await;
+            ogc.expect(200);
+            let want = if query.starts_with("admin1") { 6 } else { 10 };
+            assert_eq!(ogc.json()["numberMatched"], want, "OGC {query}: {}", ogc.json());
+        }
         // Every event of the governorate carries its id, and the ACLED spelling it came with.
         let page = app.get(&format!("/api/events?admin1={gov}&limit=100")).await.json();
         for f in page["features"].as_array().unwrap() {
