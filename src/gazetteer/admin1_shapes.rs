@@ -29,7 +29,7 @@ impl Division {
     }
 
     /// The box around the division's points: `[min_x, min_y, max_x, max_y]`.
-    fn bbox(&self) -> [i32; 4] {
+    pub fn bbox(&self) -> [i32; 4] {
         let mut b = [i32::MAX, i32::MAX, i32::MIN, i32::MIN];
         for p in self.polygons.iter().flatten().flatten() {
             b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];

@@ -126,7 +126,11 @@ impl Base {
             lon: round5(p.lon),
             lat: round5(p.lat),
             population: u64::from(p.population),
-            bbox: p.bbox.map(|b| b.map(round5)),
+            bbox: match p.kind {
+                Kind::Region => self.shape_index().region_bbox.get(&idx).map(|b| b.map(|v| (v * 1e5).round() / 1e5)),
+                _ => None,
+            }
+            .or(p.bbox.map(|b| b.map(round5))),
         }
     }
 

@@ -41,6 +41,9 @@ pub const ADMIN1_KM: f64 = 10.0;
 pub struct ShapeIndex {
     pub shapes: Shapes,
     pub region_of_shape: Vec<Option<u32>>,
+    /// The box round each matched region's shapes, `[min_lon, min_lat, max_lon, max_lat]`:
+    /// truer than the box of the region's towns, which leaves out its empty corners.
+    pub region_bbox: std::collections::HashMap<u32, [f64; 4]>,
 }
 
 impl ShapeIndex {
@@ -98,11 +101,26 @@ impl ShapeIndex {
         for (s, (r, _)) in best {
             region_of_shape[s as usize] = Some(r);
         }
-        Self { shapes, region_of_shape }
+        let mut region_bbox: std::collections::HashMap<u32, [f64; 4]> = Default::default();
+        for (s, r) in region_of_shape.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let b = shapes.divisions[s].bbox().map(|v| f64::from(v) / 1e5);
+            let e = region_bbox.entry(*r).or_insert(b);
+            *e = [e[0].min(b[0]), e[1].min(b[1]), e[2].max(b[2]), e[3].max(b[3])];
+        }
+        Self { shapes, region_of_shape, region_bbox }
     }
 }
 
 impl Base {
+    /// The shapes, loaded and matched on first use.
+    pub(super) fn shape_index(&self) -> &ShapeIndex {
+        self.shapes.get_or_init(|| {
+            let shapes = Shapes::load(super::admin1_shapes::EMBEDDED).expect("the embedded admin-1 shapes are valid");
+            ShapeIndex::build(self, shapes)
+        })
+    }
+
     /// The index of the region the entry at `idx` lies in: itself for a region, none for a
     /// country or a place whose division the index does not hold.
     fn region_of(&self, idx: u32) -> Option<u32> {
@@ -129,20 +147,12 @@ impl Gazetteer {
     /// neighbour), else, for a point on a coast or at sea outside every shape, the division of
     /// the nearest settlement within 10 km.
     pub fn admin1_at(&self, lon: f64, lat: f64) -> Option<PlaceInfo> {
-        let index = self.shape_index();
+        let index = self.base.shape_index();
         let held = index.shapes.at(lon, lat).find_map(|s| index.region_of_shape[s as usize]);
         held.or_else(|| {
             self.base.reverse.nearest(lon, lat, ADMIN1_KM, 1).first().and_then(|(i, _)| self.base.region_of(*i))
         })
         .map(|r| self.base.info(r))
-    }
-
-    /// The shapes, loaded and matched on first use (a tenth of a second).
-    fn shape_index(&self) -> &ShapeIndex {
-        self.base.shapes.get_or_init(|| {
-            let shapes = Shapes::load(super::admin1_shapes::EMBEDDED).expect("the embedded admin-1 shapes are valid");
-            ShapeIndex::build(&self.base, shapes)
-        })
     }
 
     /// Every region (first-level division) that `name` names, in any script: best match first.
@@ -217,7 +227,9 @@ mod tests {
     #[test]
     fn almost_every_shape_stands_for_a_region_and_every_region_point_finds_itself() {
         let g = gazetteer();
-        let index = g.shape_index();
+        let t = std::time::Instant::now();
+        let index = g.base.shape_index();
+        eprintln!("shapes loaded and matched in {:?}", t.elapsed());
         let matched = index.region_of_shape.iter().filter(|r| r.is_some()).count();
         let total = index.shapes.divisions.len();
         eprintln!("{matched} of {total} shapes matched to a gazetteer region");
