@@ -138,6 +138,9 @@ async fn check_postgis(c: &mut PgConnection, url: &str) -> Result<(), StoreError
     // trusts the extension), so that the message can say which is missing.
     match sqlx::query("CREATE EXTENSION IF NOT EXISTS postgis").execute(&mut *c).await {
         Ok(_) => Ok(()),
+        // Another process created it at the same moment: its insert into `pg_extension` won,
+        // and the second waited for it to commit before it failed (unique_violation).
+        Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("23505") => Ok(()),
         Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("42501") => {
             Err(StoreError::Unavailable(postgis_advice(url, &database, major, true)))
         }

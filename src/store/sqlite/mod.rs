@@ -1,19 +1,21 @@
 //! The SQLite backend: one file in WAL mode with foreign keys on. The schema is brought up to date
-//! by sqlx's embedded migrations at open; reads and writes then go through `rusqlite`
+//! by the embedded migrations at open (`migrate`); reads and writes then go through `rusqlite`
 //! connections used from blocking threads (see `read` for why): one writer, each write a
 //! single `BEGIN IMMEDIATE` transaction, and a small pool of read-only connections.
 //!
 //! Spatial and time filters go through an R*Tree over (longitude, latitude, day), text search
 //! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
 //!
-//! The room: `open` (the file, its migrations, the connections), `read` (the readers' pool),
-//! `write` (one write's rows), `events` and `accounts` (the traits), `dump` (a whole database
-//! read for `eventmap copy`), and `import/`, the bulk path of a large import.
+//! The room: `open` (the file, the connections), `migrate` (the schema, one process at a time),
+//! `read` (the readers' pool), `write` (one write's rows), `events` and `accounts` (the traits),
+//! `dump` (a whole database read for `eventmap copy`), and `import/`, the bulk path of a large
+//! import.
 
 mod accounts;
 mod dump;
 mod events;
 mod import;
+mod migrate;
 mod open;
 mod read;
 mod write;
