@@ -86,7 +86,9 @@ pub struct EventInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 100)]
     pub places: Option<Vec<PlaceInput>>,
-    /// An explicit GeoJSON geometry; derived from the places when absent.
+    /// An explicit GeoJSON geometry; derived from the places when absent. At most 100,000
+    /// positions, of which 10,000 in its polygons together; each polygon must be valid (rings
+    /// closed, enclosing an area, not crossing themselves or each other, holes inside).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub geometry: Option<Geometry>,

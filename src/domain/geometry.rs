@@ -11,6 +11,11 @@ use super::{Place, PlaceRole, ValidationErrors};
 /// Most positions an explicit geometry may have.
 pub const MAX_POSITIONS: usize = 100_000;
 
+/// Most positions the polygons of an explicit geometry may have together (every ring of every
+/// Polygon and MultiPolygon in it): their topology is checked, and that grows faster than the
+/// number of positions.
+pub const MAX_POLYGON_POSITIONS: usize = 10_000;
+
 /// The geometry that a list of places implies, or `None` for no places.
 pub fn derive(places: &[Place]) -> Option<Geometry> {
     let pos = |p: &Place| vec![p.lon, p.lat];
@@ -100,13 +105,47 @@ fn check_value(path: &str, v: &Value, depth: usize, n: &mut usize, e: &mut Valid
     }
 }
 
-/// Checks an explicit geometry: positions in range, lines and rings long enough, rings closed.
+/// Every polygon of a geometry (a Polygon, each of a MultiPolygon's, those in collections), as rings.
+fn polygons<'g>(v: &'g Value, out: &mut Vec<&'g [Vec<PointType>]>) {
+    match v {
+        Value::Polygon(p) => out.push(p),
+        Value::MultiPolygon(ps) => out.extend(ps.iter().map(Vec::as_slice)),
+        Value::GeometryCollection(gs) => gs.iter().for_each(|g| polygons(&g.value, out)),
+        _ => {}
+    }
+}
+
+/// Checks the topology of each polygon (`rings`): a ring that crosses itself (a bow-tie) or
+/// encloses no area, a hole outside its outer ring. Polygons of a MultiPolygon are checked one by
+/// one, not against each other.
+fn check_topology(field: &str, v: &Value, e: &mut ValidationErrors) {
+    let mut all = Vec::new();
+    polygons(v, &mut all);
+    let n: usize = all.iter().flat_map(|p| p.iter()).map(Vec::len).sum();
+    if n > MAX_POLYGON_POSITIONS {
+        e.add(field, format!("its polygons have {n} positions; at most {MAX_POLYGON_POSITIONS} are allowed"));
+        return;
+    }
+    let several = all.len() > 1;
+    for (i, p) in all.iter().enumerate() {
+        if let Some(why) = super::rings::polygon_problem(p) {
+            let which = if several { format!("polygon {i}: ") } else { String::new() };
+            e.add(field, format!("{which}not a valid polygon: {why}"));
+        }
+    }
+}
+
+/// Checks an explicit geometry: positions in range, lines and rings long enough, rings closed,
+/// and then each polygon's rings (see [`super::rings`]).
 pub fn validate(field: &str, g: &Geometry) -> Result<(), ValidationErrors> {
     let mut e = ValidationErrors::new();
     let mut n = 0;
     check_value(field, &g.value, 0, &mut n, &mut e);
     if n > MAX_POSITIONS {
         e.add(field, format!("has {n} positions; at most {MAX_POSITIONS} are allowed"));
+    }
+    if e.errors.is_empty() {
+        check_topology(field, &g.value, &mut e);
     }
     // Keep the first few messages: a broken polygon of 10,000 points need not say so 10,000 times.
     e.errors.dedup();
@@ -210,6 +249,35 @@ mod tests {
         let closed =
             Geometry::new(Value::Polygon(vec![vec![vec![0.0, 0.0], vec![1.0, 0.0], vec![1.0, 1.0], vec![0.0, 0.0]]]));
         assert!(validate("geometry", &closed).is_ok());
+    }
+
+    fn polygon(rings: &[&[(f64, f64)]]) -> Geometry {
+        Geometry::new(Value::Polygon(rings.iter().map(|r| r.iter().map(|&(x, y)| vec![x, y]).collect()).collect()))
+    }
+
+    #[test]
+    fn bow_ties_flat_rings_and_holes_outside_are_refused_with_the_reason() {
+        let bow = polygon(&[&[(0.0, 0.0), (2.0, 2.0), (2.0, 0.0), (0.0, 2.0), (0.0, 0.0)]]);
+        let e = validate("geometry", &bow).unwrap_err().errors;
+        assert_eq!(e[0].field, "geometry");
+        assert!(e[0].message.contains("crosses or touches itself at [1, 1]"), "{e:?}");
+        let flat = polygon(&[&[(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (0.0, 0.0)]]);
+        assert!(validate("geometry", &flat).unwrap_err().errors[0].message.contains("encloses no area"));
+        let square: &[(f64, f64)] = &[(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0)];
+        let far = polygon(&[square, &[(10.0, 10.0), (10.0, 11.0), (11.0, 11.0), (10.0, 10.0)]]);
+        assert!(validate("geometry", &far).unwrap_err().errors[0].message.contains("outside the outer ring"));
+        let inner = polygon(&[square, &[(1.0, 1.0), (1.0, 2.0), (2.0, 2.0), (1.0, 1.0)]]);
+        assert!(validate("geometry", &inner).is_ok());
+    }
+
+    #[test]
+    fn polygons_of_more_than_ten_thousand_positions_are_refused_before_their_checks() {
+        let mut ring: Vec<Vec<f64>> =
+            (0..=MAX_POLYGON_POSITIONS).map(|i| vec![(i % 360) as f64 - 180.0, (i / 360) as f64]).collect();
+        ring.push(ring[0].clone());
+        let g = Geometry::new(Value::Polygon(vec![ring]));
+        let e = validate("geometry", &g).unwrap_err().errors;
+        assert!(e.iter().any(|e| e.message.contains("at most 10000")), "{e:?}");
     }
 
     #[test]

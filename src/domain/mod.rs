@@ -17,6 +17,7 @@ pub mod json;
 pub mod place;
 pub mod properties;
 pub mod revision;
+pub mod rings;
 pub mod source;
 pub mod team_place;
 pub mod text;
