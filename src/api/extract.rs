@@ -83,7 +83,18 @@ impl Pairs {
     }
 }
 
-/// Parses an event id from a path; anything that is not a UUID names no event.
+/// Parses an event id from a path: a UUID in its one canonical form (lower case, hyphenated, as
+/// every response writes it). Another spelling of a UUID (upper case, braces, no hyphens, a
+/// `urn:uuid:`) is a 400 naming the canonical one, so that one event has one address; anything
+/// that is not a UUID names no event.
 pub fn event_id(s: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(s).map_err(|_| ApiError::NotFound(format!("no event with id `{s}`")))
+    let id = Uuid::parse_str(s).map_err(|_| ApiError::NotFound(format!("no event with id `{s}`")))?;
+    let canonical = id.hyphenated().to_string();
+    if canonical != s {
+        return Err(ApiError::InvalidRequest {
+            detail: format!("write the event id `{s}` as `{canonical}`: lower case, with hyphens"),
+            errors: vec![crate::domain::FieldError { field: "id".into(), message: "is not in canonical form".into() }],
+        });
+    }
+    Ok(id)
 }
