@@ -103,9 +103,14 @@ pub struct ServeArgs {
     /// Reads need a viewer token too.
     #[arg(long, env = "EVENTMAP_PRIVATE")]
     pub private: bool,
-    /// The public address of this server, for absolute links (default: from the Host header).
+    /// The public address of this server, for absolute links (default: from the Host header,
+    /// when it names this server: see --allowed-host).
     #[arg(long, env = "EVENTMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A `Host` name (or name:port) this server answers for besides loopback names and the host
+    /// of --public-url; repeat for several, `*` for any. Other names get a 421.
+    #[arg(long = "allowed-host", env = "EVENTMAP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
     /// A MapLibre style URL for teams with a tile service (default: the built-in offline basemap).
     #[arg(long, env = "EVENTMAP_BASEMAP_STYLE")]
     pub basemap_style: Option<String>,

@@ -62,7 +62,7 @@ async fn headers_sent_slowly_or_not_at_all_are_cut_off_at_the_deadline() {
     let mut silent = connect(&server);
     let mut slow = connect(&server);
     let started = Instant::now();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").unwrap();
     let mut cut = false;
     for _ in 0..20 {
         std::thread::sleep(Duration::from_millis(500));
@@ -78,9 +78,12 @@ async fn headers_sent_slowly_or_not_at_all_are_cut_off_at_the_deadline() {
     assert!(started.elapsed() < Duration::from_secs(8), "cut after {:?}", started.elapsed());
     assert!(closed_within(&mut silent, Duration::from_secs(5)), "a connection that sends nothing is closed too");
     // A prompt client is served as always; its idle connection is closed after the deadline too.
-    assert_eq!(status_of(&server, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").as_deref(), Some("HTTP/1.1 200 OK"));
+    assert_eq!(
+        status_of(&server, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
     let mut kept = connect(&server);
-    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
     let mut buf = [0u8; 4096];
     assert!(kept.read(&mut buf).unwrap() > 0);
     let idle = Instant::now();
@@ -98,10 +101,17 @@ async fn connections_over_the_cap_are_closed_and_the_server_serves_again_when_th
     std::thread::sleep(Duration::from_millis(300));
     let held: Vec<TcpStream> = (0..8).map(|_| connect(&server)).collect();
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(status_of(&server, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), None, "a ninth connection is closed");
+    assert_eq!(
+        status_of(&server, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        None,
+        "a ninth connection is closed"
+    );
     drop(held);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(status_of(&server, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").as_deref(), Some("HTTP/1.1 200 OK"));
+    assert_eq!(
+        status_of(&server, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
     assert!(server.log().contains("too many open connections"), "{}", server.log());
 }
 
@@ -111,10 +121,11 @@ async fn a_body_declared_over_the_limit_is_a_413_before_it_is_sent() {
     let server = Server::start(&db.url).await;
     let status = status_of(
         &server,
-        "POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n",
+        "POST /api/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n",
     );
     assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
-    let status = status_of(&server, "POST /api/import HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n");
+    let status =
+        status_of(&server, "POST /api/import HTTP/1.1\r\nHost: localhost\r\nContent-Length: 999999999999\r\n\r\n");
     assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
 }
 
@@ -138,7 +149,7 @@ async fn a_stop_ends_the_server_within_its_grace_even_with_downloads_nobody_read
     let mut unread = Vec::new();
     for _ in 0..3 {
         let mut s = connect(&server);
-        s.write_all(b"GET /api/events?limit=5000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        s.write_all(b"GET /api/events?limit=5000 HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
         unread.push(s);
     }
     std::thread::sleep(Duration::from_secs(1));

@@ -44,6 +44,12 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    Misdirected(String),
+    #[error("{0}")]
+    UriTooLong(String),
+    #[error("{0}")]
+    HeadersTooLarge(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -85,7 +91,7 @@ pub struct ProblemType {
 }
 
 /// Every problem type the API uses, for `/problems/<slug>` and `docs/API.md`.
-pub const PROBLEM_TYPES: [ProblemType; 18] = [
+pub const PROBLEM_TYPES: [ProblemType; 21] = [
     ProblemType {
         slug: "invalid-request",
         title: "Invalid request",
@@ -150,7 +156,25 @@ pub const PROBLEM_TYPES: [ProblemType; 18] = [
         slug: "unsupported-media-type",
         title: "Unsupported media type",
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        explanation: "Send JSON (`application/json`, `application/geo+json` or `application/merge-patch+json`).",
+        explanation: "Send JSON (`application/json`, `application/geo+json` or `application/merge-patch+json`), unencoded: a request `Content-Encoding` (gzip and others) is refused.",
+    },
+    ProblemType {
+        slug: "misdirected",
+        title: "Misdirected request",
+        status: StatusCode::MISDIRECTED_REQUEST,
+        explanation: "The `Host` header names a server this one is not. Links are built from it, so only this server's own names are answered: loopback names, the host of `--public-url`, and those given with `--allowed-host`.",
+    },
+    ProblemType {
+        slug: "uri-too-long",
+        title: "URI too long",
+        status: StatusCode::URI_TOO_LONG,
+        explanation: "The request's path and query are longer than 8,192 bytes.",
+    },
+    ProblemType {
+        slug: "headers-too-large",
+        title: "Request headers too large",
+        status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        explanation: "The request has more than 100 header fields, or more than 32,768 bytes of them.",
     },
     ProblemType {
         slug: "method-not-allowed",
@@ -268,6 +292,9 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::Misdirected(_) => "misdirected",
+            Self::UriTooLong(_) => "uri-too-long",
+            Self::HeadersTooLarge(_) => "headers-too-large",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",

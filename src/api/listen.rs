@@ -62,7 +62,14 @@ pub async fn serve(
     // HTTP/1.1 only: telling HTTP/2 from HTTP/1 means waiting for a client's first bytes with no
     // deadline, and HTTP/2 is for the proxy in front (browsers speak it only over TLS).
     let mut builder = Builder::new(TokioExecutor::new()).http1_only();
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read);
+    // hyper answers a head over its buffer or its header count with a bare 431: both are set
+    // above the limits `guard::head` answers as problems.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .max_buf_size(super::guard::HYPER_MAX_BUF)
+        .max_headers(super::guard::HYPER_MAX_HEADERS);
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
     loop {

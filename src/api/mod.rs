@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 mod extent;
 pub mod extract;
+pub mod guard;
 mod health;
 pub mod import;
 mod limiter;
@@ -114,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(from_fn_with_state(state.clone(), middleware::time_limit))
         .layer(from_fn_with_state(state.clone(), middleware::declared_length))
+        .layer(from_fn(guard::head))
+        .layer(from_fn_with_state(state.clone(), guard::host))
         .layer(cors)
         .layer(from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(from_fn_with_state(state.clone(), middleware::observe))

@@ -18,6 +18,8 @@ pub struct ApiConfig {
     pub private: bool,
     /// The address clients use, for absolute links (`https://map.example.org`).
     pub public_url: Option<String>,
+    /// `Host` names answered besides loopback ones and `public_url`'s (`*`: any); see `guard`.
+    pub allowed_hosts: Vec<String>,
     /// A team's own basemap style URL, served to the map.
     pub basemap_style: Option<String>,
     /// The origin of `basemap_style`, allowed by the Content-Security-Policy.
@@ -37,6 +39,7 @@ impl Default for ApiConfig {
         Self {
             private: false,
             public_url: None,
+            allowed_hosts: Vec::new(),
             basemap_style: None,
             basemap_origin: None,
             cors_origins: Vec::new(),

@@ -63,6 +63,7 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
     let config = ApiConfig {
         private: args.private,
         public_url: args.public_url.clone(),
+        allowed_hosts: args.allowed_hosts.clone(),
         basemap_origin: args.basemap_style.as_deref().and_then(origin),
         basemap_style: args.basemap_style.clone(),
         cors_origins: args.cors_origins.clone(),

@@ -5,6 +5,7 @@ mod helpers;
 mod bad_input;
 mod events;
 mod filters;
+mod hardening;
 mod import;
 mod ogc;
 mod operations;
