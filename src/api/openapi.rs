@@ -40,9 +40,70 @@ impl utoipa::Modify for Security {
 )]
 pub struct ApiDoc;
 
+/// Paths that every request may reach without a token and whatever its `Host`.
+const OPEN_PATHS: [&str; 3] = ["/healthz", "/readyz", "/api/config"];
+
+/// The problem statuses an operation can answer besides those its handler declares: those of
+/// the middleware in front of every route (`guard`, `declared_length`, `time_limit`), of a
+/// private instance's token check, and of reading the path, the query and the body.
+pub fn middleware_statuses(path: &str, op: &utoipa::openapi::path::Operation) -> Vec<u16> {
+    // 413 a declared length over the limit, 414 a long URI, 415 a Content-Encoding, 431 large
+    // headers, 500 a bug, 503 the time limit or the database.
+    let mut s = vec![413, 414, 415, 431, 500, 503];
+    if !super::guard::ANY_HOST.contains(&path) {
+        s.push(421);
+    }
+    // A private instance asks a token of every read but the open ones; a wrong token is a 401,
+    // then a 429 when too many come from one address.
+    if !OPEN_PATHS.contains(&path) || op.security.is_some() {
+        s.extend([401, 403, 429]);
+    }
+    if path.contains('{') {
+        s.extend([400, 404]);
+    }
+    if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        s.push(400);
+    }
+    // A body is read by `JsonBody` and `from_json`: 400 when it is no JSON, 422 when it is JSON
+    // of the wrong shape.
+    if op.request_body.is_some() {
+        s.extend([400, 422]);
+    }
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// Declares on every operation the problems of [`middleware_statuses`] it does not declare.
+fn declare_middleware_problems(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head];
+        for op in ops.into_iter().flatten() {
+            for status in middleware_statuses(path, op) {
+                let key = status.to_string();
+                if op.responses.responses.contains_key(&key) {
+                    continue;
+                }
+                let title = super::error::PROBLEM_TYPES
+                    .iter()
+                    .filter(|p| p.status.as_u16() == status)
+                    .map(|p| p.title)
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                let response =
+                    ResponseBuilder::new().description(title).content("application/problem+json", content).build();
+                op.responses.responses.insert(key, response.into());
+            }
+        }
+    }
+}
+
 /// The document, extended by the parts of the API that register more paths.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    declare_middleware_problems(&mut doc);
     doc.info.title = "eventmap".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(
