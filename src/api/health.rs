@@ -29,10 +29,18 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Va
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let places = state.gazetteer.len() as f64;
     let custom = state.gazetteer.custom_len() as f64;
-    let text = state.metrics.render(&[
+    let mut gauges = vec![
         ("eventmap_gazetteer_places", "Places in the embedded gazetteer.", places),
         ("eventmap_custom_places", "A team's own places loaded.", custom),
-    ]);
+    ];
+    if let Some(bytes) = state.store.wal_bytes() {
+        gauges.push((
+            "eventmap_sqlite_wal_bytes",
+            "Size of the SQLite write-ahead log file in bytes (checkpointed and truncated past 16 MiB; capped at 64 MiB outside one transaction).",
+            bytes as f64,
+        ));
+    }
+    let text = state.metrics.render(&gauges);
     let mut r = text.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     r

@@ -74,6 +74,9 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
     Ok(AppState::new(store, gazetteer, vocab, config))
 }
 
+/// How long a stop waits for the write-ahead log's last checkpoint.
+const STOP_CHECKPOINT: Duration = Duration::from_secs(5);
+
 /// Resolves when the process is asked to stop.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -102,6 +105,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
             "no API tokens exist yet: reads work, writes need one; make it with `eventmap token create --name NAME --role editor`"
         );
     }
+    let store = state.store.clone();
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| {
         format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
@@ -114,5 +118,12 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         "eventmap is serving the map at http://{addr}/"
     );
     api::listen::serve(listener, app, limits, shutdown_signal()).await.context("the server stopped with an error")?;
+    // The log goes back into the database before the process ends: the next start reads none
+    // of it, and no oversized log is left on disk. Bounded, so that a stop stays prompt.
+    match tokio::time::timeout(STOP_CHECKPOINT, store.checkpoint()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(cause = %e, "the write-ahead log was not truncated at the stop"),
+        Err(_) => tracing::warn!("the write-ahead log was not truncated at the stop: it took too long"),
+    }
     Ok(())
 }

@@ -258,6 +258,18 @@ pub trait Store: EventStore + TokenStore<Error = StoreError> + PlaceStore {
 
     /// Records that the one-time repair `name` is done.
     async fn mark_repaired(&self, name: &str) -> Result<(), StoreError>;
+
+    /// The size in bytes of the write-ahead log the backend keeps in a file of its own (SQLite),
+    /// or `None` (PostgreSQL keeps and bounds its own).
+    fn wal_bytes(&self) -> Option<u64> {
+        None
+    }
+
+    /// Copies what the backend's log holds into the database and cuts the log back to nothing,
+    /// as before a stop (SQLite: `wal_checkpoint(TRUNCATE)`; nothing for PostgreSQL).
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The `meta` key that records a one-time repair.

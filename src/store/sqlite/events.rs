@@ -158,7 +158,10 @@ impl crate::store::EventStore for SqliteStore {
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
         let actor = actor.clone();
-        self.write(move |tx| import::import(tx, items, &actor)).await
+        let counts = self.write(move |tx| import::import(tx, items, &actor)).await?;
+        // An import is many writes at once: its pages leave the log now, not at the next round.
+        self.wal_bell.ring();
+        Ok(counts)
     }
 
     async fn import_stream(
@@ -172,7 +175,10 @@ impl crate::store::EventStore for SqliteStore {
         tokio::task::spawn_blocking(move || {
             let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
             if !exclusive {
-                return import::stream(&mut c, &mut chunks, &actor);
+                let out = import::stream(&mut c, &mut chunks, &actor)?;
+                // Its pages leave the log now: a streamed import writes all of them to it.
+                Self::truncate_wal(&c, &readers);
+                return Ok(out);
             }
             // The readers of this process would keep the database from leaving WAL.
             readers.suspend();
@@ -187,6 +193,7 @@ impl crate::store::EventStore for SqliteStore {
             let out = out?;
             back?;
             resumed?;
+            Self::truncate_wal(&c, &readers);
             Ok(out)
         })
         .await

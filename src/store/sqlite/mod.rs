@@ -8,8 +8,8 @@
 //!
 //! The room: `open` (the file, the connections), `migrate` (the schema, one process at a time),
 //! `read` (the readers' pool), `write` (one write's rows), `events` and `accounts` (the traits),
-//! `dump` (a whole database read for `eventmap copy`), and `import/`, the bulk path of a large
-//! import.
+//! `dump` (a whole database read for `eventmap copy`), `wal` (the log kept under its cap), and
+//! `import/`, the bulk path of a large import.
 
 mod accounts;
 mod dump;
@@ -18,6 +18,7 @@ mod import;
 mod migrate;
 mod open;
 mod read;
+mod wal;
 mod write;
 
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub struct SqliteStore {
     /// Whether a streamed import into an empty database may take the database to itself
     /// (`import::journal`): only for a process that does nothing else meanwhile.
     exclusive_loads: bool,
+    /// Rung by writes that leave the write-ahead log past [`wal::CHECKPOINT_AT`].
+    wal_bell: Arc<wal::Bell>,
 }
 
 /// How long a connection waits for a lock held by another.
@@ -62,11 +65,15 @@ impl SqliteStore {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let writer = self.writer.clone();
+        let (path, bell) = (self.path.clone(), self.wal_bell.clone());
         tokio::task::spawn_blocking(move || {
             let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
+            if wal::wal_bytes(&path) > wal::CHECKPOINT_AT {
+                bell.ring();
+            }
             Ok(out)
         })
         .await
@@ -84,6 +91,18 @@ impl SqliteStore {
     /// The database file.
     pub(super) fn path(&self) -> &std::path::Path {
         &self.path
+    }
+
+    /// Checkpoints and truncates the write-ahead log on the writer `c` after an import. A failure
+    /// is logged, not returned: the import is committed, and the keeper tries again.
+    fn truncate_wal(c: &Connection, readers: &Readers) {
+        match wal::truncate_fully(c, readers, BUSY_TIMEOUT) {
+            Ok(done) if done.busy => {
+                tracing::warn!(frames = done.frames, "write-ahead log not truncated: another process reads it")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(cause = %e, "checkpointing the write-ahead log failed"),
+        }
     }
 }
 
@@ -109,6 +128,25 @@ impl crate::store::Store for SqliteStore {
     async fn repaired(&self, name: &str) -> Result<bool, StoreError> {
         let key = crate::store::repair_key(name);
         self.read(move |c| Ok(c.prepare_cached("SELECT 1 FROM meta WHERE key = ?1")?.exists([key])?)).await
+    }
+
+    fn wal_bytes(&self) -> Option<u64> {
+        Some(wal::wal_bytes(&self.path))
+    }
+
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        let (writer, readers) = (self.writer.clone(), self.readers.clone());
+        tokio::task::spawn_blocking(move || {
+            let c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            match wal::truncate_fully(&c, &readers, BUSY_TIMEOUT)? {
+                wal::Checkpoint { busy: true, .. } => {
+                    Err(StoreError::Unavailable("another process reads the write-ahead log".into()))
+                }
+                _ => Ok(()),
+            }
+        })
+        .await
+        .map_err(join_error)?
     }
 
     async fn mark_repaired(&self, name: &str) -> Result<(), StoreError> {

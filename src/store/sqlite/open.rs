@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 
 use super::import;
 use super::read::Readers;
-use super::{BUSY_TIMEOUT, PAGE_SIZE, SqliteStore, join_error};
+use super::{BUSY_TIMEOUT, PAGE_SIZE, SqliteStore, join_error, wal};
 use crate::store::StoreError;
 
 impl SqliteStore {
@@ -34,13 +34,15 @@ impl SqliteStore {
             // B-trees are shallower: a bulk import writes 10 % faster (docs/PERFORMANCE.md).
             c.pragma_update(None, "page_size", PAGE_SIZE)?;
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
-            // The log is cut back to 64 MiB after a checkpoint (a large import grows it to the
-            // size of what it wrote, and it would stay that size on disk).
+            // The log is cut back to its cap when SQLite starts it again (a large import grows it
+            // to the size of what it wrote, and it would stay that size on disk); `wal::keep`
+            // makes sure that it is started again.
             set_wal(&c)?;
             c.execute_batch(
                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = 67108864;",
+                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
             )?;
+            c.pragma_update(None, "journal_size_limit", wal::WAL_CAP as i64)?;
             super::migrate::run(&mut c)?;
             c.pragma_update(None, "cache_size", -import::WRITER_CACHE_KIB)?;
             c.set_prepared_statement_cache_capacity(64);
@@ -48,7 +50,10 @@ impl SqliteStore {
         })
         .await
         .map_err(join_error)??;
-        Ok(Self { path, writer: Arc::new(Mutex::new(writer)), readers, exclusive_loads: false })
+        let writer = Arc::new(Mutex::new(writer));
+        let wal_bell = Arc::new(wal::Bell::default());
+        wal::keep(path.clone(), Arc::downgrade(&writer), readers.downgrade(), wal_bell.clone(), BUSY_TIMEOUT);
+        Ok(Self { path, writer, readers, exclusive_loads: false, wal_bell })
     }
 
     /// Opens the database for `eventmap import`: as [`SqliteStore::open`], and a streamed import

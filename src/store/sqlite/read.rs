@@ -7,7 +7,7 @@
 //! start to finish on one blocking thread and hands rows over in batches.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -23,9 +23,26 @@ const BATCH: usize = 256;
 /// A small pool of read-only connections.
 #[derive(Clone)]
 pub struct Readers {
-    inner: Arc<(Mutex<Vec<Connection>>, Condvar)>,
+    inner: Arc<Pool>,
     path: PathBuf,
     size: usize,
+}
+
+/// The free connections, and the signal that one came back.
+type Pool = (Mutex<Vec<Connection>>, Condvar);
+
+/// A handle on the pool that does not keep its connections open.
+pub struct WeakReaders {
+    inner: Weak<Pool>,
+    path: PathBuf,
+    size: usize,
+}
+
+impl WeakReaders {
+    /// The pool, if it is still open.
+    pub fn upgrade(&self) -> Option<Readers> {
+        Some(Readers { inner: self.inner.upgrade()?, path: self.path.clone(), size: self.size })
+    }
 }
 
 impl crate::store::stored::Columns for rusqlite::Row<'_> {
@@ -101,6 +118,39 @@ impl Readers {
         }
         // Taken out and dropped: no connection is left to hand out.
         free.clear();
+    }
+
+    /// A handle that does not keep the pool open.
+    pub fn downgrade(&self) -> WeakReaders {
+        WeakReaders { inner: Arc::downgrade(&self.inner), path: self.path.clone(), size: self.size }
+    }
+
+    /// Runs `f` while no connection of the pool reads: each is taken as it comes back (reads
+    /// started meanwhile wait), and all are given back when `f` returns. The wait is at most
+    /// the longest read in flight, since every read takes its rows whole and lets go. Call from
+    /// a blocking thread.
+    pub fn paused<T>(&self, f: impl FnOnce() -> T) -> T {
+        let (lock, cv) = &*self.inner;
+        /// Gives the connections back even if `f` panics.
+        struct Held<'a>(&'a Pool, Vec<Connection>);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                let (lock, cv) = self.0;
+                lock.lock().unwrap_or_else(|p| p.into_inner()).append(&mut self.1);
+                cv.notify_all();
+            }
+        }
+        let mut held = Held(&self.inner, Vec::with_capacity(self.size));
+        let mut free = lock.lock().expect("reader pool lock");
+        loop {
+            held.1.append(&mut free);
+            if held.1.len() >= self.size {
+                break;
+            }
+            free = cv.wait(free).expect("reader pool lock");
+        }
+        drop(free);
+        f()
     }
 
     /// Opens the connections again after [`Readers::suspend`].
