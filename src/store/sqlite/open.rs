@@ -14,6 +14,11 @@ use super::read::Readers;
 use super::{BUSY_TIMEOUT, PAGE_SIZE, SqliteStore, join_error, wal};
 use crate::store::StoreError;
 
+/// The memory SQLite may keep in all connections of a serving process, in bytes, before it
+/// reuses cached pages instead of taking more: the writer's 16 MiB cache, the readers' 4 MiB
+/// each, statements and schemas, with room for a streamed import's pages.
+const SOFT_HEAP_LIMIT: i64 = 64 * 1024 * 1024;
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and runs the migrations.
     ///
@@ -36,12 +41,17 @@ impl SqliteStore {
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             // The log is cut back to its cap when SQLite starts it again (a large import grows it
             // to the size of what it wrote, and it would stay that size on disk); `wal::keep`
-            // makes sure that it is started again.
+            // makes sure that it is started again. No map of the file outside streamed imports
+            // (`import::stream`): every page the writer touched through it stayed resident,
+            // the whole database in time.
             set_wal(&c)?;
             c.execute_batch(
                 "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA temp_store = memory; PRAGMA mmap_size = 1073741824;",
+                 PRAGMA temp_store = memory; PRAGMA mmap_size = 0;",
             )?;
+            // All connections of the process together: SQLite reuses cached pages rather than
+            // take more memory past it (a streamed import's large cache included).
+            c.pragma_update(None, "soft_heap_limit", SOFT_HEAP_LIMIT)?;
             c.pragma_update(None, "journal_size_limit", wal::WAL_CAP as i64)?;
             super::migrate::run(&mut c)?;
             c.pragma_update(None, "cache_size", -import::WRITER_CACHE_KIB)?;
@@ -60,7 +70,16 @@ impl SqliteStore {
     /// into a database without events takes it to itself and writes it with a rollback journal
     /// (see `import::journal`), unless another connection has it open.
     pub async fn open_for_import(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { exclusive_loads: true, ..Self::open(url).await? })
+        let store = Self { exclusive_loads: true, ..Self::open(url).await? };
+        // A process that only imports may use what memory the import's cache asks for.
+        let writer = store.writer.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            Ok(c.pragma_update(None, "soft_heap_limit", 0)?)
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(store)
     }
 }
 

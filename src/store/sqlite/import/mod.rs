@@ -32,9 +32,12 @@ use crate::domain::Event;
 use crate::domain::revision::Action;
 
 /// The writer's page cache in KiB, outside imports.
-pub const WRITER_CACHE_KIB: i64 = 32 * 1024;
+pub const WRITER_CACHE_KIB: i64 = 16 * 1024;
 /// The writer's page cache in KiB while a streamed import runs.
 pub const IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// How much of the database file the writer maps into memory while a streamed import runs
+/// (none outside imports, see `open`).
+pub const IMPORT_MMAP_BYTES: i64 = 1 << 30;
 
 /// Writes `chunks` in one transaction on connection `c` (see [`EventStore::import_stream`](crate::store::EventStore::import_stream)).
 pub fn stream(
@@ -43,10 +46,13 @@ pub fn stream(
     actor: &Actor,
 ) -> Result<Option<ImportCounts>, StoreError> {
     c.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    c.pragma_update(None, "mmap_size", IMPORT_MMAP_BYTES)?;
     let out = stream_in_transaction(c, chunks, actor);
-    // The large cache is given back whatever happened.
-    let restored =
-        c.pragma_update(None, "cache_size", -WRITER_CACHE_KIB).and_then(|_| c.execute_batch("PRAGMA shrink_memory"));
+    // The large cache and the map are given back whatever happened.
+    let restored = c
+        .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
+        .and_then(|_| c.pragma_update(None, "mmap_size", 0))
+        .and_then(|_| c.execute_batch("PRAGMA shrink_memory"));
     let out = out?;
     restored?;
     Ok(out)
