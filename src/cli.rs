@@ -137,6 +137,14 @@ pub struct ServeArgs {
     /// Open connections at most (default: the process's file limit less 64).
     #[arg(long, env = "EVENTMAP_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Seconds a response may wait on a client that reads none of it (default 60); then the
+    /// connection is closed.
+    #[arg(long, env = "EVENTMAP_WRITE_TIMEOUT")]
+    pub write_timeout: Option<u64>,
+    /// Heavy downloads (CSV, KML or NDJSON exports; pages of more than 1,000 events) one client
+    /// address may have open at once; more are a 429.
+    #[arg(long, env = "EVENTMAP_DOWNLOADS_PER_CLIENT", default_value_t = 2)]
+    pub downloads_per_client: usize,
 }
 
 #[derive(Debug, Args)]

@@ -170,3 +170,42 @@ async fn a_stop_ends_the_server_within_its_grace_even_with_downloads_nobody_read
     assert!(started.elapsed() < Duration::from_secs(20), "stopped after {:?}", started.elapsed());
     drop(unread);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_its_download_is_dropped_after_the_write_deadline() {
+    let db = TestDb::on(&common::Backend::Sqlite).await;
+    {
+        let vocab = Vocabulary::default();
+        let text = "A convoy was held at the checkpoint for eight hours and turned back. ".repeat(70);
+        let items: Vec<ImportItem> = (0..5_000)
+            .map(|i| {
+                let input = EventInput::from_json(json!({"title": format!("Report {i}"), "start": "2025-02-10",
+                    "description": text, "places": [{"name": "Tartus", "lon": 35.88, "lat": 34.88, "country": "SY"}]}))
+                .unwrap();
+                ImportItem { id: uuid::Uuid::now_v7(), data: input.validate(&vocab).unwrap() }
+            })
+            .collect();
+        db.store().await.import(items, &Actor::new("test")).await.unwrap();
+    }
+    let server = Server::launch(&db.url, &[("EVENTMAP_WRITE_TIMEOUT", "2")]);
+    assert!(server.ready_within(Duration::from_secs(60)).await, "{}", server.log());
+    // About 25 MB, far more than the sockets on the way hold.
+    let mut unread = connect(&server);
+    unread.write_all(b"GET /api/events?limit=5000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    // What the sockets held arrives, then the end: the server gave up on this client.
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    unread.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let closed = loop {
+        match unread.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => got += n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(closed, "the connection stayed open ({got} bytes read)");
+    assert!(got < 20_000_000, "the whole response came ({got} bytes): the client was not dropped");
+    assert_eq!(status_of(&server, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").as_deref(), Some("HTTP/1.1 200 OK"));
+}

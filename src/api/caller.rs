@@ -91,7 +91,7 @@ fn refuse(state: &AppState, keys: impl IntoIterator<Item = FailureKey>, why: Str
 /// The client's address: the peer's, or, behind a proxy that eventmap is told to trust, the last
 /// address in that proxy's header (`X-Forwarded-For: client, proxy` gives `proxy`'s view of the
 /// client as its last entry).
-fn client_address(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
+pub(super) fn client_address(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
     let peer =
         parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let Some(name) = trusted_header else { return peer };

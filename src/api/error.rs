@@ -58,6 +58,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many failed sign-ins")]
     TooManyRequests { retry_after: u64 },
+    #[error("this address has as many downloads open as it may: wait for one to end")]
+    TooManyDownloads { retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -91,7 +93,7 @@ pub struct ProblemType {
 }
 
 /// Every problem type the API uses, for `/problems/<slug>` and `docs/API.md`.
-pub const PROBLEM_TYPES: [ProblemType; 21] = [
+pub const PROBLEM_TYPES: [ProblemType; 22] = [
     ProblemType {
         slug: "invalid-request",
         title: "Invalid request",
@@ -201,6 +203,12 @@ pub const PROBLEM_TYPES: [ProblemType; 21] = [
         explanation: "Too many requests with a wrong token came from this address. Wait for `Retry-After` seconds.",
     },
     ProblemType {
+        slug: "too-many-downloads",
+        title: "Too many downloads at once",
+        status: StatusCode::TOO_MANY_REQUESTS,
+        explanation: "This address has as many exports and large pages open as it may (2 by default). Finish or close one, or wait for `Retry-After` seconds.",
+    },
+    ProblemType {
         slug: "unavailable",
         title: "Service unavailable",
         status: StatusCode::SERVICE_UNAVAILABLE,
@@ -299,6 +307,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::TooManyRequests { .. } => "too-many-requests",
+            Self::TooManyDownloads { .. } => "too-many-downloads",
             Self::Unavailable(_) => "unavailable",
             Self::Timeout(_) => "timeout",
             Self::Internal(_) => "internal",
@@ -365,7 +374,7 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (status, body.to_string()).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Self::TooManyRequests { retry_after } = &self {
+        if let Self::TooManyRequests { retry_after } | Self::TooManyDownloads { retry_after } = &self {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         if let Self::Unauthorized(_) = &self {

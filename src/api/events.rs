@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::caller::Caller;
 use super::error::ApiError;
-use super::extract::{JsonBody, Pairs, event_id};
+use super::extract::{JsonBody, Pairs, blocking, event_id};
 use super::list::{LinkContext, base_url, list_query, respond_list};
 use super::state::AppState;
 use crate::auth::Role;
@@ -169,9 +169,13 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let input = EventInput::from_json(body)?;
-    input.refuse_read_only()?;
-    let data = prepare_input(&state, input)?;
+    let st = state.clone();
+    let data = blocking(move || {
+        let input = EventInput::from_json(body)?;
+        input.refuse_read_only()?;
+        prepare_input(&st, input)
+    })
+    .await?;
     let ev = state.store.create(Uuid::now_v7(), data, &caller.actor()).await?;
     let mut resp = feature_response(StatusCode::CREATED, &ev);
     resp.headers_mut()
@@ -249,10 +253,15 @@ pub async fn patch(
                 return Err(StoreError::RevisionMismatch { expected: exp, current: current.revision }.into());
             }
         }
-        let mut doc = serde_json::to_value(current.data.to_input()).expect("serialisable");
-        merge_patch(&mut doc, &patch);
-        let data = prepare_input(&state, EventInput::from_json(doc)?)?;
-        match state.store.update(id, Some(current.revision), data, &caller.actor(), reason.as_deref()).await {
+        let revision = current.revision;
+        let (st, patch) = (state.clone(), patch.clone());
+        let data = blocking(move || {
+            let mut doc = serde_json::to_value(current.data.to_input()).expect("serialisable");
+            merge_patch(&mut doc, &patch);
+            prepare_input(&st, EventInput::from_json(doc)?)
+        })
+        .await?;
+        match state.store.update(id, Some(revision), data, &caller.actor(), reason.as_deref()).await {
             Ok(ev) => return Ok(feature_response(StatusCode::OK, &ev)),
             Err(StoreError::RevisionMismatch { .. }) if expected.is_none() => continue,
             Err(e) => return Err(e.into()),

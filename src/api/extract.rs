@@ -1,5 +1,6 @@
 //! Request extractors whose rejections are our own problems: a JSON body (with its media type
-//! checked and syntax errors located), query pairs, and event ids.
+//! checked and syntax errors located, a large one parsed off the async workers), query pairs,
+//! and event ids; and [`blocking`], which runs a request's CPU work off the async workers.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -46,11 +47,29 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 ApiError::invalid(format!("could not read the request body: {}", e.body_text()))
             }
         })?;
-        let v = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::invalid(format!("the body is not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
-        })?;
+        let large = bytes.len() >= LARGE_BODY;
+        let parse = move || {
+            serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::invalid(format!("the body is not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
+            })
+        };
+        let v = if large { blocking(parse).await? } else { parse()? };
         Ok(Self(v))
     }
+}
+
+/// Bodies from this size on are parsed on a blocking thread: a megabyte of JSON takes
+/// milliseconds that the other requests on the same worker would wait.
+const LARGE_BODY: usize = 64 * 1024;
+
+/// Runs a request's CPU work (parsing a large body, validation, geometry checks, geocoding
+/// places) on a blocking thread, so that it holds up no other request and the request's time
+/// limit can end the request even while the work runs (the work itself finishes in the
+/// background, its result unused).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("request task failed: {e}")))?
 }
 
 /// The query string as decoded `(key, value)` pairs, repeats kept in order.

@@ -1,15 +1,18 @@
 //! Middleware around every request: a request id on every log line and in the `X-Request-Id`
 //! header, one log line per request (with the cause of any 5xx), metrics, security headers,
-//! and a time limit that answers with a problem.
+//! a time limit that answers with a problem, and the cap on heavy downloads per client.
 
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use tracing::Instrument;
 
+use super::downloads;
 use super::error::{ApiError, InternalCause};
 use super::state::AppState;
 
@@ -104,4 +107,26 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
         Ok(r) => r,
         Err(_) => ApiError::Timeout(format!("the request took longer than {} s", limit.as_secs())).into_response(),
     }
+}
+
+/// Middleware: refuses a heavy download beyond the client's share with a 429, and holds the
+/// slot of one it lets through until its body is done.
+pub async fn download_cap(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !downloads::is_heavy(req.uri().path(), req.uri().query().unwrap_or("")) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let client = super::caller::client_address(&parts, state.config.client_ip_header.as_deref());
+    let Some(slot) = state.downloads.take(client, state.config.downloads_per_client.max(1)) else {
+        return ApiError::TooManyDownloads { retry_after: downloads::RETRY_AFTER }.into_response();
+    };
+    let resp = next.run(Request::from_parts(parts, body)).await;
+    let (parts, body) = resp.into_parts();
+    // The slot goes with the body: given back when the last byte is sent, or when the
+    // connection closes (a client that stops reading is dropped after the write deadline).
+    let body = Body::from_stream(body.into_data_stream().map(move |chunk| {
+        let _held = &slot;
+        chunk
+    }));
+    Response::from_parts(parts, body)
 }

@@ -3,6 +3,7 @@
 //! store, and answer; errors are `ApiError`, written as problem+json.
 
 pub mod caller;
+mod downloads;
 pub mod error;
 pub mod events;
 mod extent;
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(from_fn_with_state(state.clone(), middleware::time_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::download_cap))
         .layer(from_fn_with_state(state.clone(), middleware::declared_length))
         .layer(from_fn(guard::head))
         .layer(from_fn_with_state(state.clone(), guard::host))

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::downloads::Downloads;
 use super::extent::ExtentCache;
 use super::limiter::FailureLimiter;
 use super::metrics::Metrics;
@@ -32,6 +33,8 @@ pub struct ApiConfig {
     /// The header in which a trusted reverse proxy puts the client's address
     /// (`X-Forwarded-For`); without it, the peer's address is the client's.
     pub client_ip_header: Option<String>,
+    /// Heavy downloads (exports, pages over 1,000) one client address may have open at once.
+    pub downloads_per_client: usize,
 }
 
 impl Default for ApiConfig {
@@ -46,6 +49,7 @@ impl Default for ApiConfig {
             body_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             client_ip_header: None,
+            downloads_per_client: super::downloads::PER_CLIENT,
         }
     }
 }
@@ -61,6 +65,8 @@ pub struct AppState {
     pub limiter: Arc<FailureLimiter>,
     /// The extent of the events, for OGC API – Features.
     pub ogc: Arc<ExtentCache>,
+    /// The heavy downloads open, by client address.
+    pub downloads: Arc<Downloads>,
 }
 
 impl AppState {
@@ -73,6 +79,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(FailureLimiter::default()),
             ogc: Arc::new(ExtentCache::default()),
+            downloads: Arc::new(Downloads::default()),
         }
     }
 }

@@ -70,6 +70,7 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
         body_limit: args.body_limit,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         client_ip_header: args.client_ip_header.clone(),
+        downloads_per_client: args.downloads_per_client,
     };
     Ok(AppState::new(store, gazetteer, vocab, config))
 }
@@ -111,7 +112,11 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
     })?;
     let addr = listener.local_addr()?;
-    let limits = api::listen::limits(args.header_timeout.map(|s| Duration::from_secs(s.max(1))), args.max_connections);
+    let limits = api::listen::limits(
+        args.header_timeout.map(|s| Duration::from_secs(s.max(1))),
+        args.max_connections,
+        args.write_timeout.map(|s| Duration::from_secs(s.max(1))),
+    );
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         max_connections = limits.max_connections,
