@@ -459,6 +459,8 @@ async fn main() {
     }
     if !fail.is_empty() {
         eprintln!("\nSOAK FAILED:\n{}", fail.join("\n"));
+        // `exit` runs no destructor: the database goes first.
+        drop(dir);
         std::process::exit(1);
     }
     println!("soak passed");
