@@ -21,7 +21,7 @@ pub async fn real_listener(app: &TestApp, config: ApiConfig) -> String {
     let state = AppState::new(app.store.clone(), g, Vocabulary::default(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let limits = eventmap::api::listen::limits(None, Some(64));
+    let limits = eventmap::api::listen::limits(None, Some(64), None);
     tokio::spawn(eventmap::api::listen::serve(listener, router(state), limits, std::future::pending()));
     addr
 }
