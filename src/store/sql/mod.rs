@@ -455,8 +455,17 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
                 .str(p.gazetteer_id.clone());
             return true;
         }
+        // A division is a place in space like a box of a degree or two: its events are few
+        // beside those of a year, so it is where to start even with a time window (at
+        // 1,000,000 events, admin1= with a year took 1.36 s walking the time index, the same
+        // set as place=<region> 58 ms starting from the term: `cargo bench --bench eventmap`).
+        if !f.admin1.is_empty() {
+            sql.push("SELECT DISTINCT seq AS id FROM event_terms WHERE kind = ").str(prepare::ADMIN1).push(" AND ");
+            term_values(sql, "value", &f.admin1);
+            return true;
+        }
         if f.start.is_some() || f.end.is_some() {
-            // The time index serves time windows better than any term.
+            // The time index serves time windows better than any other term.
             return false;
         }
         // Text search is not a good place to start: a common word matches most events, which
@@ -466,7 +475,6 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
             (prepare::TAG, &f.tags),
             (prepare::ACTOR, &f.actors),
             (prepare::DOMAIN, &f.source_domains),
-            (prepare::ADMIN1, &f.admin1),
             (prepare::COUNTRY, &f.countries),
         ] {
             if !values.is_empty() {
