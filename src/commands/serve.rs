@@ -45,6 +45,9 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
     // Stored data that only the gazetteer can correct, once per database, while serving.
     let (s, g) = (store.clone(), gazetteer.clone());
     tokio::spawn(async move {
+        // The division shapes load on first use: here, rather than in the first write.
+        let warm = g.clone();
+        let _ = tokio::task::spawn_blocking(move || warm.admin1_at(0.0, 0.0)).await;
         match crate::repair::gazetteer_precision(&s, &g).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "place precision corrected where it was overstated"),
