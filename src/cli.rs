@@ -143,7 +143,7 @@ pub struct ServeArgs {
     pub write_timeout: Option<u64>,
     /// Heavy downloads (CSV, KML or NDJSON exports; pages of more than 1,000 events) one client
     /// address may have open at once; more are a 429.
-    #[arg(long, env = "EVENTMAP_DOWNLOADS_PER_CLIENT", default_value_t = 2)]
+    #[arg(long, env = "EVENTMAP_DOWNLOADS_PER_CLIENT", default_value_t = 8)]
     pub downloads_per_client: usize,
 }
 

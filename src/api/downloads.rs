@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-/// Heavy downloads open at once per client address, by default.
-pub const PER_CLIENT: usize = 2;
+/// Heavy downloads open at once per client address, by default: enough for a few people behind
+/// one newsroom address, each with the map open (its own page of up to 10,000 events is one)
+/// and an export or two, and still a bound on what one address can hold.
+pub const PER_CLIENT: usize = 8;
 
 /// What a refused client is told to wait, in seconds.
 pub const RETRY_AFTER: u64 = 5;

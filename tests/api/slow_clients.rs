@@ -62,7 +62,8 @@ async fn four_unread_downloads_leave_every_other_read_answering_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_third_heavy_download_from_one_address_is_a_429_until_one_ends() {
     for backend in backends() {
-        let app = TestApp::on(&backend).await;
+        let config = eventmap::api::ApiConfig { downloads_per_client: 2, ..Default::default() };
+        let app = TestApp::on_with(&backend, config).await;
         many_large_events(&app, 4_000).await;
         let addr = app.base.strip_prefix("http://").unwrap().to_string();
         let mut unread = Vec::new();
