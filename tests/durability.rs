@@ -61,6 +61,18 @@ async fn every_acknowledged_write_survives_a_sigkill_whole() {
         let db = TestDb::on(&backend).await;
         let token = editor_token(&db.url);
         let mut server = Server::start(&db.url).await;
+        // One write first, so that the window below is spent writing, not loading what the
+        // first write needs (the division shapes take seconds to load in a debug build).
+        let first = event(0, 9);
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/events", server.base))
+            .bearer_auth(&token)
+            .json(&first)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{}", server.log());
+        let first_id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> =
             (0..4).map(|n| tokio::spawn(writer(server.base.clone(), token.clone(), n, stop.clone()))).collect();
@@ -72,7 +84,7 @@ async fn every_acknowledged_write_survives_a_sigkill_whole() {
         server.child.kill().expect("SIGKILL");
         server.child.wait().unwrap();
         stop.store(true, Ordering::Relaxed);
-        let mut acked = Vec::new();
+        let mut acked = vec![(first_id, first)];
         for w in writers {
             acked.extend(w.await.unwrap());
         }
