@@ -26,15 +26,7 @@ const SAME_POINT_DEG: f64 = 1e-4;
 /// metre): each gets the precision of its entry's kind, in one new revision per event. Returns
 /// how many events were corrected; 0 once the repair has run in this database.
 pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
-    if store.repaired(GAZETTEER_PRECISION).await? {
-        return Ok(0);
-    }
-    let actor = Actor::new("eventmap");
-    let mut corrected = 0;
-    let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
-    while let Some(row) = rows.next().await {
-        let Some(event) = row?.event() else { continue };
-        let mut data = event.data.clone();
+    run_once(store, GAZETTEER_PRECISION, GAZETTEER_PRECISION_REASON, |data| {
         let mut changed = false;
         for p in &mut data.places {
             if p.precision != LocationPrecision::Exact {
@@ -46,18 +38,40 @@ pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64,
                 changed = p.precision != LocationPrecision::Exact || changed;
             }
         }
-        if !changed {
+        changed
+    })
+    .await
+}
+
+/// Runs the repair `name` once per database: `fix` changes an event's data and says whether it
+/// did; each changed event gets one revision with `reason`, unless it was edited or deleted
+/// since it was read (its editor's version stands). Returns how many events changed.
+async fn run_once(
+    store: &DynStore,
+    name: &str,
+    reason: &str,
+    mut fix: impl FnMut(&mut crate::domain::event::EventData) -> bool,
+) -> Result<u64, StoreError> {
+    if store.repaired(name).await? {
+        return Ok(0);
+    }
+    let actor = Actor::new("eventmap");
+    let mut changed_events = 0;
+    let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
+    while let Some(row) = rows.next().await {
+        let Some(event) = row?.event() else { continue };
+        let mut data = event.data.clone();
+        if !fix(&mut data) {
             continue;
         }
-        match store.update(event.id, Some(event.revision), data, &actor, Some(GAZETTEER_PRECISION_REASON)).await {
-            Ok(_) => corrected += 1,
-            // Edited (or deleted) since it was read: its editor's version stands.
+        match store.update(event.id, Some(event.revision), data, &actor, Some(reason)).await {
+            Ok(_) => changed_events += 1,
             Err(StoreError::RevisionMismatch { .. } | StoreError::Gone(_) | StoreError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    store.mark_repaired(GAZETTEER_PRECISION).await?;
-    Ok(corrected)
+    store.mark_repaired(name).await?;
+    Ok(changed_events)
 }
 
 /// The repair that links places to the gazetteer entries they name and gives them the
@@ -74,15 +88,7 @@ pub const DIVISIONS_REASON: &str = "places linked to the gazetteer entries their
 /// place would be), in one new revision per event. Returns how many events changed; 0 once
 /// the repair has run in this database.
 pub async fn divisions(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
-    if store.repaired(DIVISIONS).await? {
-        return Ok(0);
-    }
-    let actor = Actor::new("eventmap");
-    let mut changed_events = 0;
-    let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
-    while let Some(row) = rows.next().await {
-        let Some(event) = row?.event() else { continue };
-        let mut data = event.data.clone();
+    run_once(store, DIVISIONS, DIVISIONS_REASON, |data| {
         let mut changed = false;
         for p in &mut data.places {
             if p.gazetteer_id.is_none() {
@@ -97,15 +103,7 @@ pub async fn divisions(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreErro
                 changed |= p.admin1_id.is_some();
             }
         }
-        if !changed {
-            continue;
-        }
-        match store.update(event.id, Some(event.revision), data, &actor, Some(DIVISIONS_REASON)).await {
-            Ok(_) => changed_events += 1,
-            Err(StoreError::RevisionMismatch { .. } | StoreError::Gone(_) | StoreError::NotFound(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    store.mark_repaired(DIVISIONS).await?;
-    Ok(changed_events)
+        changed
+    })
+    .await
 }
