@@ -25,28 +25,7 @@ use eventmap::gazetteer::{Gazetteer, Kind, PlaceInfo, SearchOptions};
 use eventmap::store::{Actor, ImportItem};
 use serde_json::json;
 
-/// A small deterministic generator (SplitMix64), so every run builds the same events.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Roughly normal, mean 0, sd 1.
-    fn gauss(&mut self) -> f64 {
-        (0..6).map(|_| self.f()).sum::<f64>() - 3.0
-    }
-}
+use common::Rng;
 
 const WORDS: [&str; 40] = [
     "convoy",

@@ -24,3 +24,33 @@ pub async fn serve(database: &str, client: &reqwest::Client) -> (std::process::C
     }
     (child, base, t.elapsed())
 }
+
+/// A small deterministic generator (SplitMix64), so every run draws the same numbers.
+pub struct Rng(pub u64);
+
+// Not every benchmark draws every kind of number.
+#[allow(dead_code)]
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in 0..n (0 when n is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// Roughly normal, mean 0, sd 1.
+    pub fn gauss(&mut self) -> f64 {
+        (0..6).map(|_| self.f()).sum::<f64>() - 3.0
+    }
+}
