@@ -1,7 +1,7 @@
 //! The `eventmap` binary: parse the command line, start logging, dispatch.
 
 use clap::Parser;
-use eventmap::cli::{Cli, LogFormat};
+use eventmap::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(format: LogFormat) {
@@ -13,11 +13,21 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve(_)) {
+        // Before any thread starts: a long-running server wants the allocators to give memory back.
+        eventmap::commands::allocator::settle();
+    }
     init_logging(cli.log_format);
-    match eventmap::commands::run(cli).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(eventmap::commands::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

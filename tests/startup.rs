@@ -1,6 +1,7 @@
 //! Starting the real binary while another process uses the database: `serve` and another
 //! command started together on a new database both succeed (the migrations run once, one
 //! process at a time), and `serve` waits out a lock another process holds for a few seconds.
+//! `serve` runs with the allocator settings that keep its memory bounded.
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -100,4 +101,30 @@ async fn serve_waits_for_a_sqlite_database_another_process_holds_for_five_second
     let ready = ready_or_exited(&mut server).await;
     holder.join().expect("the holder ends");
     assert!(ready, "serve gave up after {:?}:\n{}", locked_at.elapsed(), server.log());
+}
+
+/// The environment the running server process has now, from `/proc`.
+#[cfg(target_os = "linux")]
+fn environment_of(server: &Server) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{}/environ", server.child.id())).expect("the server's environment");
+    raw.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn serve_sets_the_allocator_variables_the_operator_left_unset_and_keeps_the_others() {
+    let db = TestDb::new().await;
+    let server = Server::start(&db.url).await;
+    let env = environment_of(&server);
+    for wanted in ["MALLOC_ARENA_MAX=2", "MIMALLOC_PURGE_DELAY=0"] {
+        assert!(env.iter().any(|v| v == wanted), "{wanted} missing from the server's environment: {env:?}");
+    }
+    drop(server);
+
+    let server = Server::launch(&db.url, &[("MALLOC_ARENA_MAX", "6")]);
+    assert!(server.ready_within(Duration::from_secs(60)).await, "not ready:\n{}", server.log());
+    let env = environment_of(&server);
+    assert!(env.iter().any(|v| v == "MALLOC_ARENA_MAX=6"), "the operator's value was replaced: {env:?}");
+    assert!(env.iter().any(|v| v == "MIMALLOC_PURGE_DELAY=0"), "{env:?}");
+    assert!(!server.log().contains("could not restart"), "{}", server.log());
 }

@@ -1,6 +1,7 @@
 //! What each command does. Results go to standard output; progress, warnings and errors to
 //! standard error. `anyhow` is used here, at the edge, and nowhere below.
 
+pub mod allocator;
 mod copy;
 mod export;
 mod import;

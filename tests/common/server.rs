@@ -36,6 +36,10 @@ impl Server {
             .env("EVENTMAP_LOG", "info,sqlx=warn")
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log file"));
+        // What the server does about the allocators depends on these; a test sets them itself.
+        for k in ["MALLOC_ARENA_MAX", "MIMALLOC_PURGE_DELAY", "EVENTMAP_ALLOCATOR_SET"] {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
