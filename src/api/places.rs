@@ -217,10 +217,21 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    let np: NewPlace = super::extract::from_json(body)?;
-    let place = np.validate(&state.gazetteer)?;
+    // Checking the names and rebuilding the team's index of places is CPU work: off the
+    // async workers, like an event's.
+    let g = state.gazetteer.clone();
+    let place = super::extract::blocking(move || {
+        let np: NewPlace = super::extract::from_json(body)?;
+        Ok(np.validate(&g)?)
+    })
+    .await?;
     state.store.put_custom_places(std::slice::from_ref(&place), &caller.actor()).await?;
-    state.gazetteer.add_custom(place.clone());
+    let (g, added) = (state.gazetteer.clone(), place.clone());
+    super::extract::blocking(move || {
+        g.add_custom(added);
+        Ok(())
+    })
+    .await?;
     let mut r = (StatusCode::CREATED, Json(feature(&place.info(), json!({"names": place.names})))).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
     r.headers_mut()

@@ -116,8 +116,8 @@ fn polygons<'g>(v: &'g Value, out: &mut Vec<&'g [Vec<PointType>]>) {
 }
 
 /// Checks the topology of each polygon (`rings`): a ring that crosses itself (a bow-tie) or
-/// encloses no area, a hole outside its outer ring. Polygons of a MultiPolygon are checked one by
-/// one, not against each other.
+/// encloses no area, a hole outside its outer ring; then the polygons of a MultiPolygon against
+/// each other (the members of a GeometryCollection may overlap).
 fn check_topology(field: &str, v: &Value, e: &mut ValidationErrors) {
     let mut all = Vec::new();
     polygons(v, &mut all);
@@ -131,6 +131,12 @@ fn check_topology(field: &str, v: &Value, e: &mut ValidationErrors) {
         if let Some(why) = super::rings::polygon_problem(p) {
             let which = if several { format!("polygon {i}: ") } else { String::new() };
             e.add(field, format!("{which}not a valid polygon: {why}"));
+        }
+    }
+    if let (Value::MultiPolygon(ps), true) = (v, e.errors.is_empty()) {
+        let parts: Vec<&[Vec<Vec<f64>>]> = ps.iter().map(Vec::as_slice).collect();
+        if let Some(why) = super::rings::multipolygon_problem(&parts) {
+            e.add(field, format!("not a valid MultiPolygon: {why}"));
         }
     }
 }

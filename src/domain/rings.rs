@@ -1,6 +1,7 @@
 //! Whether a polygon's rings make a valid polygon (OGC Simple Features): every ring encloses an
 //! area and neither crosses nor touches itself, rings meet each other at single points at most,
-//! and holes lie inside the outer ring and not inside one another. Positions are WGS 84
+//! and holes lie inside the outer ring and not inside one another; the polygons of a
+//! MultiPolygon neither overlap nor share an edge. Positions are WGS 84
 //! `[longitude, latitude]` in degrees, taken as plane coordinates (as GeoJSON's RFC 7946 does).
 //!
 //! The caller has checked the simple rules first (at least 4 positions a ring, closed, finite and
@@ -10,7 +11,7 @@
 
 use geo::line_intersection::{LineIntersection, line_intersection};
 use geo::{Coord, Line};
-use rstar::{AABB, RTree, RTreeObject};
+use rstar::{AABB, Envelope, RTree, RTreeObject};
 
 /// One segment of a ring: which ring, which segment of it.
 struct Segment {
@@ -61,17 +62,22 @@ fn inside(ring: &[Coord<f64>], p: Coord<f64>) -> Option<bool> {
     Some(odd)
 }
 
-/// Why the polygon of these rings (closed, of at least 4 positions each) is not valid, or `None`.
-pub fn polygon_problem(rings: &[Vec<Vec<f64>>]) -> Option<String> {
-    let rings: Vec<Vec<Coord<f64>>> = rings
+/// The rings' positions as coordinates, a position repeated in a row (allowed, adds nothing)
+/// dropped.
+fn coords(rings: &[Vec<Vec<f64>>]) -> Vec<Vec<Coord<f64>>> {
+    rings
         .iter()
         .map(|r| {
             let mut cs: Vec<Coord<f64>> = r.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
-            // A position repeated in a row adds nothing; it is allowed and dropped here.
             cs.dedup();
             cs
         })
-        .collect();
+        .collect()
+}
+
+/// Why the polygon of these rings (closed, of at least 4 positions each) is not valid, or `None`.
+pub fn polygon_problem(rings: &[Vec<Vec<f64>>]) -> Option<String> {
+    let rings = coords(rings);
     for (i, r) in rings.iter().enumerate() {
         if r.len() < 4 {
             return Some(format!("{} has fewer than 3 distinct positions", ring_name(i)));
@@ -80,7 +86,7 @@ pub fn polygon_problem(rings: &[Vec<Vec<f64>>]) -> Option<String> {
             return Some(format!("{} encloses no area", ring_name(i)));
         }
     }
-    if let Some(p) = crossing(&rings) {
+    if let Some(p) = crossing(&rings, &ring_name) {
         return Some(p);
     }
     // No two rings cross now, so a hole is inside the outer ring or outside it as a whole; a
@@ -99,8 +105,47 @@ pub fn polygon_problem(rings: &[Vec<Vec<f64>>]) -> Option<String> {
     None
 }
 
-/// The first place where a ring crosses or touches itself, or two rings cross or share an edge.
-fn crossing(rings: &[Vec<Coord<f64>>]) -> Option<String> {
+/// Why the polygons of a MultiPolygon, each valid on its own, do not make a valid MultiPolygon
+/// (their interiors overlap, or their boundaries cross or share an edge), or `None`. They may
+/// touch at points, and one may lie in another's hole.
+pub fn multipolygon_problem(polygons: &[&[Vec<Vec<f64>>]]) -> Option<String> {
+    let parts: Vec<Vec<Vec<Coord<f64>>>> = polygons.iter().map(|p| coords(p)).collect();
+    // Every ring of every polygon, with the polygon and ring it is, for the crossing test.
+    let whose: Vec<(usize, usize)> =
+        parts.iter().enumerate().flat_map(|(i, p)| (0..p.len()).map(move |k| (i, k))).collect();
+    let all: Vec<Vec<Coord<f64>>> = parts.iter().flatten().cloned().collect();
+    let name = |r: usize| {
+        let (i, k) = whose[r];
+        format!("polygon {i} {}", ring_name(k))
+    };
+    if let Some(p) = crossing(&all, &name) {
+        return Some(p);
+    }
+    // No boundaries cross now, so a polygon lies inside another's area as a whole or not at all;
+    // one vertex of its outer ring off the other's boundary tells which.
+    let boxes: Vec<AABB<[f64; 2]>> =
+        parts.iter().map(|p| AABB::from_points(p[0].iter().map(|c| [c.x, c.y]).collect::<Vec<_>>().iter())).collect();
+    let in_area = |p: &[Vec<Coord<f64>>], c: Coord<f64>| {
+        inside(&p[0], c) == Some(true) && p[1..].iter().all(|hole| inside(hole, c) == Some(false))
+    };
+    for (i, a) in parts.iter().enumerate() {
+        for (j, b) in parts.iter().enumerate() {
+            if i == j || !boxes[j].contains_envelope(&boxes[i]) {
+                continue;
+            }
+            let off_boundary = a[0].iter().copied().find(|&c| b.iter().all(|r| inside(r, c).is_some()));
+            if let Some(c) = off_boundary.filter(|&c| in_area(b, c)) {
+                return Some(format!("polygon {i} overlaps polygon {j}, at {}", at(c)));
+            }
+        }
+    }
+    None
+}
+
+/// The first place where a ring crosses or touches itself, or two rings cross or share an edge;
+/// `name` says which ring an index is.
+fn crossing(rings: &[Vec<Coord<f64>>], name: &dyn Fn(usize) -> String) -> Option<String> {
+    let ring_name = name;
     let segments: Vec<Segment> = rings
         .iter()
         .enumerate()
@@ -221,6 +266,28 @@ mod tests {
             polygon_problem(&[ring(SQUARE), big, small]).unwrap(),
             "ring 2 (a hole) lies inside ring 1 (a hole)"
         );
+    }
+
+    #[test]
+    fn polygons_of_a_multipolygon_may_touch_or_nest_in_a_hole_but_not_overlap() {
+        let square = |x: f64, y: f64, d: f64| ring(&[(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)]);
+        let one = |r: Vec<Vec<f64>>| vec![r];
+        let apart = [one(square(0.0, 0.0, 1.0)), one(square(2.0, 0.0, 1.0))];
+        let corner = [one(square(0.0, 0.0, 1.0)), one(square(1.0, 1.0, 1.0))];
+        let overlap = [one(square(0.0, 0.0, 2.0)), one(square(1.0, 1.0, 2.0))];
+        let within = [one(square(0.0, 0.0, 4.0)), one(square(1.0, 1.0, 1.0))];
+        let same_edge = [one(square(0.0, 0.0, 1.0)), one(square(1.0, 0.0, 1.0))];
+        let island = [vec![square(0.0, 0.0, 4.0), square(1.0, 1.0, 2.0)], one(square(1.5, 1.5, 1.0))];
+        let run = |ps: &[Vec<Vec<Vec<f64>>>]| {
+            let parts: Vec<&[Vec<Vec<f64>>]> = ps.iter().map(Vec::as_slice).collect();
+            multipolygon_problem(&parts)
+        };
+        assert_eq!(run(&apart), None);
+        assert_eq!(run(&corner), None);
+        assert_eq!(run(&island), None);
+        assert!(run(&overlap).unwrap().contains("cross"), "{:?}", run(&overlap));
+        assert_eq!(run(&within).as_deref(), Some("polygon 1 overlaps polygon 0, at [1, 1]"));
+        assert!(run(&same_edge).unwrap().contains("share an edge"), "{:?}", run(&same_edge));
     }
 
     #[test]
