@@ -135,12 +135,22 @@ pub fn token_id(presented: &str) -> Option<&str> {
     (id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
 }
 
+/// How stale a token's `last_used_at` may get: brought up to date at most this often, so that
+/// signed-in reads do not each take the database's write lock (and wait behind every write).
+pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// A token that checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub principal: Principal,
+    /// Whether its `last_used_at` is older than [`TOUCH_EVERY`] (or unset): the caller brings
+    /// it up to date with [`TokenStore::touch_token`], without holding up the request.
+    pub touch_due: bool,
+}
+
 /// Checks a presented token. Unknown ids and wrong secrets are refused alike, after the same
-/// work, so that timing does not tell them apart.
-pub async fn verify<S: TokenStore + ?Sized>(
-    store: &S,
-    presented: &str,
-) -> Result<Result<Principal, Refusal>, S::Error> {
+/// work, so that timing does not tell them apart. Reads only.
+pub async fn verify<S: TokenStore + ?Sized>(store: &S, presented: &str) -> Result<Result<Verified, Refusal>, S::Error> {
     let Some(id) = token_id(presented) else { return Ok(Err(Refusal::Malformed)) };
     let secret = &presented.trim()[4 + id.len() + 1..];
     if secret.is_empty() || secret.len() > 100 {
@@ -152,8 +162,8 @@ pub async fn verify<S: TokenStore + ?Sized>(
     let same: bool = given.as_bytes().ct_eq(expected.as_bytes()).into();
     match stored {
         Some(t) if same && t.revoked_at.is_none() => {
-            store.touch_token(&t.id).await?;
-            Ok(Ok(Principal { token_id: t.id, name: t.name, role: t.role }))
+            let touch_due = t.last_used_at.is_none_or(|at| Utc::now() - at >= TOUCH_EVERY);
+            Ok(Ok(Verified { principal: Principal { token_id: t.id, name: t.name, role: t.role }, touch_due }))
         }
         Some(t) if same && t.revoked_at.is_some() => Ok(Err(Refusal::Revoked)),
         _ => Ok(Err(Refusal::Invalid)),

@@ -61,8 +61,11 @@ impl FromRequestParts<AppState> for Caller {
         };
         match auth::verify(state.store.as_ref(), token).await? {
             // A token that checks out is taken, however often others failed from here.
-            Ok(p) => {
-                let c = Caller(Some(p));
+            Ok(v) => {
+                if v.touch_due {
+                    touch_later(state, v.principal.token_id.clone());
+                }
+                let c = Caller(Some(v.principal));
                 parts.extensions.insert(c.clone());
                 Ok(c)
             }
@@ -72,6 +75,17 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
     }
+}
+
+/// Brings a token's `last_used_at` up to date in the background: the request it came with does
+/// not wait for the write (nor fail with it; a failure is logged).
+fn touch_later(state: &AppState, token_id: String) {
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.touch_token(&token_id).await {
+            tracing::warn!(token = %token_id, error = %e, "could not record the token's use");
+        }
+    });
 }
 
 /// A failed sign-in: counted against each of `keys`; a 429 once one of them has failed too often,

@@ -1,7 +1,7 @@
 //! Requests an attacker would send: a `Host` naming another server, an encoded body, a long URI
 //! or large headers (over raw TCP, through the real listener), event ids in other spellings,
-//! polygons that are not polygons; and every status the middleware answers is in the OpenAPI
-//! document of the route.
+//! polygons that are not polygons; a request held up past the time limit; and every status the
+//! middleware answers is in the OpenAPI document of the route.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -194,6 +194,10 @@ async fn invalid_polygons_are_refused_with_the_reason_on_the_geometry() {
         json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": rings},
                "properties": {"title": "area", "start": "2025-02-10"}})
     };
+    let multi = |parts: Value| {
+        json!({"type": "Feature", "geometry": {"type": "MultiPolygon", "coordinates": parts},
+               "properties": {"title": "areas", "start": "2025-02-10"}})
+    };
     let square = json!([[35.0, 34.0], [36.0, 34.0], [36.0, 35.0], [35.0, 35.0], [35.0, 34.0]]);
     let cases = [
         (
@@ -207,6 +211,14 @@ async fn invalid_polygons_are_refused_with_the_reason_on_the_geometry() {
         ),
         (poly(json!([[[35, 34], [36, 34], [36, 35], [35, 35]]])), "must end where it starts"),
         (poly(json!([[[35, 34], [36, 34], [35, 34]]])), "at least 4 positions"),
+        (
+            multi(json!([[square], [[[35.5, 34.5], [37, 34.5], [37, 36], [35.5, 36], [35.5, 34.5]]]])),
+            "not a valid MultiPolygon: polygon 0 ring 0 (the outer ring) and polygon 1 ring 0 (the outer ring) cross",
+        ),
+        (
+            multi(json!([[square], [[[35.2, 34.2], [35.4, 34.2], [35.4, 34.4], [35.2, 34.2]]]])),
+            "not a valid MultiPolygon: polygon 1 overlaps polygon 0",
+        ),
     ];
     for backend in backends() {
         let app = TestApp::on(&backend).await;
@@ -231,5 +243,57 @@ async fn invalid_polygons_are_refused_with_the_reason_on_the_geometry() {
         assert!(v["errors"][0]["message"].as_str().unwrap().contains("at most 10000"), "{g}");
         assert_eq!(app.snapshot().await, before, "nothing stored");
         app.create(poly(json!([square]))).await;
+        // Polygons of a MultiPolygon that touch at a corner are fine.
+        app.create(multi(json!([[square], [[[36, 35], [37, 35], [37, 36], [36, 36], [36, 35]]]]))).await;
+    }
+}
+
+/// Another process's write lock on the events, held until dropped.
+enum Lock {
+    Sqlite { _held: rusqlite::Connection },
+    Postgres { _held: sqlx::PgConnection },
+}
+
+async fn lock_events(url: &str) -> Lock {
+    use sqlx::Connection;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let c = rusqlite::Connection::open(path).unwrap();
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        Lock::Sqlite { _held: c }
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE").execute(&mut c).await.unwrap();
+        Lock::Postgres { _held: c }
+    }
+}
+
+#[tokio::test]
+async fn a_request_held_up_past_the_time_limit_ends_with_a_503_and_changes_nothing() {
+    for backend in backends() {
+        let config = ApiConfig { request_timeout: std::time::Duration::from_secs(1), ..ApiConfig::default() };
+        let app = TestApp::on_with(&backend, config).await;
+        // The division shapes load on first use (`serve` loads them as it starts).
+        tokio::task::spawn_blocking(|| gazetteer().admin1_at(0.0, 0.0)).await.unwrap();
+        app.create(tartus_event("before")).await;
+        let before = app.snapshot().await;
+        let lock = lock_events(app.database_url()).await;
+
+        let started = std::time::Instant::now();
+        let g = app.post(tartus_event("held up")).await;
+        let took = started.elapsed();
+        g.problem(503, "timeout");
+        assert!(took < std::time::Duration::from_secs(5), "the limit of 1 s ended it after {took:?}: {g}");
+        // Reads go on meanwhile.
+        let started = std::time::Instant::now();
+        assert_eq!(app.ids("").await.len(), 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "a read waited {:?}", started.elapsed());
+
+        // Once the lock goes, the abandoned change must not be committed after all: its client
+        // was told it failed and may send it again.
+        drop(lock);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(app.snapshot().await, before, "{}: the timed-out create was stored", backend.name());
+        app.create(tartus_event("after")).await;
+        assert_eq!(app.ids("").await.len(), 2);
     }
 }

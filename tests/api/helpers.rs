@@ -153,6 +153,11 @@ impl TestApp {
         self.send(Method::POST, "/api/events", Some(&self.editor), Some(body)).await
     }
 
+    /// The database the app serves.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Ids of the features of a list response, in order.
     pub async fn ids(&self, query: &str) -> Vec<String> {
         let g = self.get(&format!("/api/events?{query}")).await;

@@ -42,6 +42,26 @@ async fn token_management_needs_an_admin_and_a_revoked_token_stops_working() {
         app.send(Method::POST, "/api/events", Some(&token), Some(tartus_event("by stringer"))).await.expect(201);
         let list = app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await;
         assert!(!list.text.contains(&token[17..]), "secrets are never listed");
+        // Its use is recorded, in the background and at most once a minute (a write per request
+        // would put every signed-in read behind the database's write lock).
+        let used = |list: &crate::helpers::Got| {
+            let all = list.json();
+            let t = all.as_array().unwrap().iter().find(|t| t["id"] == id.as_str()).cloned().unwrap();
+            t["last_used_at"].as_str().map(str::to_string)
+        };
+        let mut first = used(&list);
+        for _ in 0..50 {
+            if first.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            first = used(&app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await);
+        }
+        assert!(first.is_some(), "the token's use was not recorded");
+        app.send(Method::GET, "/api/events", Some(&token), None).await.expect(200);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let again = used(&app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await);
+        assert_eq!(again, first, "a second use within the minute writes nothing");
         app.send(Method::DELETE, &format!("/api/tokens/{id}"), Some(&app.admin), None).await.expect(204);
         app.send(Method::POST, "/api/events", Some(&token), Some(tartus_event("after revoke")))
             .await

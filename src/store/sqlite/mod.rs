@@ -54,30 +54,51 @@ pub struct SqliteStore {
 /// How long a connection waits for a lock held by another.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The error of a write whose caller stopped waiting; nobody sees it.
+fn abandoned() -> StoreError {
+    StoreError::Unavailable("the request ended before its change was committed".into())
+}
+
 fn join_error(e: tokio::task::JoinError) -> StoreError {
     StoreError::Internal(format!("database task failed: {e}"))
 }
 
 impl SqliteStore {
-    /// Runs `f` in one write transaction on a blocking thread; commits when it returns `Ok`.
+    /// Runs `f` in one write transaction on a blocking thread; commits when it returns `Ok` and
+    /// the caller still waits for the answer. A caller that gave up (its request ended at the
+    /// time limit, or its client went away) is told nothing, so its change is rolled back rather
+    /// than committed unseen: a client that retries after a 503 must not find it stored twice.
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let writer = self.writer.clone();
         let (path, bell) = (self.path.clone(), self.wal_bell.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            if wal::wal_bytes(&path) > wal::CHECKPOINT_AT {
-                bell.ring();
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(join_error)?
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let task = tokio::task::spawn_blocking(move || {
+            let run = || {
+                let mut c = writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+                if answer.is_closed() {
+                    return Err(abandoned());
+                }
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                if answer.is_closed() {
+                    return Err(abandoned()); // `tx` rolls back as it drops
+                }
+                tx.commit()?;
+                if wal::wal_bytes(&path) > wal::CHECKPOINT_AT {
+                    bell.ring();
+                }
+                Ok(out)
+            };
+            let result = run();
+            let _ = answer.send(result);
+        });
+        match answered.await {
+            Ok(result) => result,
+            Err(_) => Err(task.await.err().map_or_else(abandoned, join_error)),
+        }
     }
 
     /// Runs `f` on a fresh read connection on a blocking thread.
