@@ -31,6 +31,46 @@ pub struct Readers {
 /// The free connections, and the signal that one came back.
 type Pool = (Mutex<Vec<Connection>>, Condvar);
 
+/// Where a read stands, for the request that wants it: the interrupt handle of its connection
+/// while it runs, and whether the request has gone.
+#[derive(Default)]
+struct Watch {
+    running: Option<rusqlite::InterruptHandle>,
+    gone: bool,
+}
+
+type Watched = Arc<Mutex<Watch>>;
+
+/// Held by the request side of a read. Dropped before the read is done (its client left, or
+/// the time limit ended the request), it interrupts the query, or keeps one that has not started
+/// from starting: abandoned work must not hold one of the few readers ahead of live requests.
+struct Interrupter(Watched);
+
+impl Drop for Interrupter {
+    fn drop(&mut self) {
+        let mut w = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        w.gone = true;
+        if let Some(h) = &w.running {
+            h.interrupt();
+        }
+    }
+}
+
+/// Clears the interrupt handle when the read ends, before its connection goes back to the pool
+/// (a late interrupt must never reach another request's query), even if the read panics.
+struct Running<'a>(&'a Watched);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).running = None;
+    }
+}
+
+/// The error of a read whose request went before it started or while it ran; nobody sees it.
+fn abandoned() -> StoreError {
+    StoreError::Unavailable("the request ended before its read did".into())
+}
+
 /// A handle on the pool that does not keep its connections open.
 pub struct WeakReaders {
     inner: Weak<Pool>,
@@ -192,13 +232,36 @@ impl Readers {
         f(lease.1.as_ref().expect("leased"))
     }
 
-    /// Runs `f` with a connection on a blocking thread.
+    /// Runs `f` with a connection, interruptible through `watch`. Call from a blocking thread.
+    fn with_watched<T>(
+        &self,
+        watch: &Watched,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|conn| {
+            {
+                let mut w = watch.lock().unwrap_or_else(|p| p.into_inner());
+                if w.gone {
+                    return Err(abandoned());
+                }
+                w.running = Some(conn.get_interrupt_handle());
+            }
+            let _running = Running(watch);
+            f(conn).map_err(|e| if watch.lock().is_ok_and(|w| w.gone) { abandoned() } else { e })
+        })
+    }
+
+    /// Runs `f` with a connection on a blocking thread; interrupted if the caller stops waiting.
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let readers = self.clone();
-        tokio::task::spawn_blocking(move || readers.with(f)).await.map_err(|e| StoreError::Internal(e.to_string()))?
+        let watch = Watched::default();
+        let _interrupter = Interrupter(watch.clone());
+        tokio::task::spawn_blocking(move || readers.with_watched(&watch, f))
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?
     }
 
     /// Runs a query that returns rows `(feature, key, seq, geometry_explicit)`, streaming them.
@@ -210,8 +273,10 @@ impl Readers {
         let readers = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
         tokio::spawn(async move {
+            let watch = Watched::default();
+            let interrupter = Interrupter(watch.clone());
             let read = tokio::task::spawn_blocking(move || {
-                readers.with(|conn| -> Result<Vec<Row>, StoreError> {
+                readers.with_watched(&watch, |conn| -> Result<Vec<Row>, StoreError> {
                     let mut stmt = conn.prepare_cached(&sql.text)?;
                     let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
                     let mut all = Vec::new();
@@ -226,9 +291,14 @@ impl Readers {
                     }
                     Ok(all)
                 })
-            })
-            .await
-            .unwrap_or_else(|e| Err(StoreError::Internal(format!("database task failed: {e}"))));
+            });
+            // A response dropped before its rows are read (the client left, the time limit
+            // ended the request) interrupts the query through `interrupter`.
+            let read = tokio::select! {
+                read = read => read.unwrap_or_else(|e| Err(StoreError::Internal(format!("database task failed: {e}")))),
+                () = tx.closed() => return,
+            };
+            drop(interrupter);
             // The connection is back in the pool: a slow reader of the response now holds only
             // this task and the rows.
             match read {
@@ -255,43 +325,69 @@ impl Readers {
 
     /// Runs a query and maps each row of `(i64, i64)`.
     pub async fn pairs(&self, sql: Sql) -> Result<Vec<(i64, i64)>, StoreError> {
-        let readers = self.clone();
-        tokio::task::spawn_blocking(move || {
-            readers.with(|conn| -> Result<Vec<(i64, i64)>, StoreError> {
-                let mut stmt = conn.prepare_cached(&sql.text)?;
-                let rows = stmt.query_map(params_from_iter(values(&sql.binds)), |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let rows = stmt.query_map(params_from_iter(values(&sql.binds)), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?
     }
 
     /// Runs a query that returns (integer, text, integer) rows.
     pub async fn triples(&self, sql: Sql) -> Result<Vec<(i64, String, i64)>, StoreError> {
-        let readers = self.clone();
-        tokio::task::spawn_blocking(move || {
-            readers.with(|conn| -> Result<Vec<(i64, String, i64)>, StoreError> {
-                let mut stmt = conn.prepare_cached(&sql.text)?;
-                let rows =
-                    stmt.query_map(params_from_iter(values(&sql.binds)), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let rows =
+                stmt.query_map(params_from_iter(values(&sql.binds)), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?
     }
 
     /// Runs a query that returns one integer.
     pub async fn scalar(&self, sql: Sql) -> Result<i64, StoreError> {
-        let readers = self.clone();
-        tokio::task::spawn_blocking(move || {
-            readers.with(|conn| -> Result<i64, StoreError> {
-                let mut stmt = conn.prepare_cached(&sql.text)?;
-                Ok(stmt.query_row(params_from_iter(values(&sql.binds)), |r| r.get(0))?)
-            })
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            Ok(stmt.query_row(params_from_iter(values(&sql.binds)), |r| r.get(0))?)
         })
         .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Counts to a billion: seconds of work for one connection.
+    const ENDLESS: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) \
+                           SELECT count(*) FROM c";
+
+    fn sql(text: &str) -> Sql {
+        Sql { dialect: crate::store::sql::Dialect::Sqlite, text: text.into(), binds: Vec::new() }
+    }
+
+    #[tokio::test]
+    async fn a_read_whose_caller_stops_waiting_is_interrupted_and_frees_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+        let readers = Readers::open(path, 1).unwrap();
+
+        // The only connection, given up on after 200 ms: the pool must have it back at once, not
+        // when the count is done.
+        let gave_up = tokio::time::timeout(Duration::from_millis(200), readers.scalar(sql(ENDLESS))).await;
+        assert!(gave_up.is_err(), "the endless count finished");
+        let started = Instant::now();
+        let n = tokio::time::timeout(Duration::from_secs(5), readers.scalar(sql("SELECT 41 + 1"))).await;
+        assert_eq!(n.expect("the connection came back").unwrap(), 42);
+        assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
+
+        // The same for a streamed list whose response is dropped.
+        let rows = readers.rows(sql(&format!("SELECT '', 0, 0, 0, NULL FROM ({ENDLESS})")));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drop(rows);
+        let n = tokio::time::timeout(Duration::from_secs(5), readers.scalar(sql("SELECT 7"))).await;
+        assert_eq!(n.expect("the connection came back after the list was dropped").unwrap(), 7);
     }
 }
