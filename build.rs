@@ -62,6 +62,8 @@ fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it")).join("assets.rs");
     println!("cargo:rerun-if-changed=web/index.html");
+    // sqlx's `migrate!` embeds these: a new migration must rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=web/src");
     println!("cargo:rerun-if-changed=web/package-lock.json");
     println!("cargo:rerun-if-changed=data/glyphs");

@@ -45,6 +45,8 @@ impl Role {
 pub struct TokenInfo {
     pub id: String,
     pub name: String,
+    /// The person the token belongs to; history names them rather than the token.
+    pub person: Option<String>,
     pub role: Role,
     #[serde(with = "crate::domain::source::rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -57,9 +59,9 @@ pub struct TokenInfo {
     pub secret_hash: String,
 }
 
-/// A token name that is empty or longer than 100 characters.
+/// A token name (or the person's) that is empty or longer than 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a token name has 1 to 100 characters")]
+#[error("a token name and a person's name have 1 to 100 characters")]
 pub struct BadName;
 
 /// What tokens need of storage; the store implements it with its own error.
@@ -80,7 +82,15 @@ pub trait TokenStore: Send + Sync {
 pub struct Principal {
     pub token_id: String,
     pub name: String,
+    pub person: Option<String>,
     pub role: Role,
+}
+
+impl Principal {
+    /// Who the changes made with this token are recorded as: the person, or else the token.
+    pub fn actor_name(&self) -> &str {
+        self.person.as_deref().unwrap_or(&self.name)
+    }
 }
 
 fn hash(secret: &str) -> String {
@@ -94,8 +104,20 @@ pub async fn create<S: TokenStore + ?Sized>(
     name: &str,
     role: Role,
 ) -> Result<(String, TokenInfo), S::Error> {
+    create_for(store, name, None, role).await
+}
+
+/// Makes a token that belongs to `person`, stores it and returns it with its stored form.
+pub async fn create_for<S: TokenStore + ?Sized>(
+    store: &S,
+    name: &str,
+    person: Option<&str>,
+    role: Role,
+) -> Result<(String, TokenInfo), S::Error> {
+    let bad = |s: &str| s.is_empty() || s.chars().count() > 100;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    let person = person.map(str::trim);
+    if bad(name) || person.is_some_and(bad) {
         return Err(BadName.into());
     }
     let mut rng = rand::rngs::OsRng;
@@ -108,6 +130,7 @@ pub async fn create<S: TokenStore + ?Sized>(
     let info = TokenInfo {
         id: id.clone(),
         name: name.to_string(),
+        person: person.map(str::to_string),
         role,
         created_at: Utc::now(),
         revoked_at: None,
@@ -163,7 +186,10 @@ pub async fn verify<S: TokenStore + ?Sized>(store: &S, presented: &str) -> Resul
     match stored {
         Some(t) if same && t.revoked_at.is_none() => {
             let touch_due = t.last_used_at.is_none_or(|at| Utc::now() - at >= TOUCH_EVERY);
-            Ok(Ok(Verified { principal: Principal { token_id: t.id, name: t.name, role: t.role }, touch_due }))
+            Ok(Ok(Verified {
+                principal: Principal { token_id: t.id, name: t.name, person: t.person, role: t.role },
+                touch_due,
+            }))
         }
         Some(t) if same && t.revoked_at.is_some() => Ok(Err(Refusal::Revoked)),
         _ => Ok(Err(Refusal::Invalid)),

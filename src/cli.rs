@@ -297,8 +297,12 @@ pub struct GeocodeArgs {
 pub enum TokenCommand {
     /// Make a token and print it once.
     Create {
+        /// What the token is for ("desk", "laptop"); shown in lists.
         #[arg(long)]
         name: String,
+        /// The person it belongs to; changes made with it are recorded in their name.
+        #[arg(long)]
+        person: Option<String>,
         #[arg(long, value_parser = role_parser())]
         role: Role,
     },

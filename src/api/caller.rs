@@ -38,7 +38,7 @@ impl Caller {
 
     /// The actor a write is recorded under.
     pub fn actor(&self) -> Actor {
-        Actor::new(self.0.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "anonymous".into()))
+        Actor::new(self.0.as_ref().map(|p| p.actor_name().to_string()).unwrap_or_else(|| "anonymous".into()))
     }
 }
 

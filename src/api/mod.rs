@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports", axum::routing::post(reports::create))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", delete(tokens::revoke))
+        .route("/api/me", get(tokens::me))
         .route(
             "/api/import",
             axum::routing::post(import::import).layer(DefaultBodyLimit::max(import::IMPORT_BODY_LIMIT)),

@@ -24,7 +24,7 @@ impl utoipa::Modify for Security {
     paths(
         events::list, events::get_one, events::create, events::patch, events::delete, events::history, events::histogram,
         places::search, places::reverse, places::labels, places::get_one, places::create,
-        tokens::list, tokens::create, tokens::revoke,
+        tokens::list, tokens::create, tokens::revoke, tokens::me,
         health::healthz, health::readyz, health::metrics, health::config, health::categories,
         import::import,
         reports::geoparse, reports::create,
@@ -33,7 +33,7 @@ impl utoipa::Modify for Security {
     components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
         crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
         crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, crate::gazetteer::NewPlace, tokens::NewToken,
-        tokens::RoleDoc, tokens::TokenInfoDoc, events::History, events::Histogram,
+        tokens::RoleDoc, tokens::TokenInfoDoc, tokens::Me, events::History, events::Histogram,
         reports::GeoparseRequest, reports::GeoparseResponse, crate::ingest::ReportRequest, crate::ingest::Outcome)),
     modifiers(&Security),
     tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))

@@ -1,4 +1,4 @@
-//! `/api/tokens`: token management for admins.
+//! `/api/tokens`: token management for admins; `/api/me`: who a token is.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,6 +20,9 @@ use crate::store::StoreError;
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
+    /// The person it belongs to (1 to 100 characters); history names them.
+    #[serde(default)]
+    pub person: Option<String>,
     #[schema(value_type = RoleDoc)]
     pub role: Role,
 }
@@ -45,6 +48,7 @@ pub enum RoleDoc {
 pub struct TokenInfoDoc {
     id: String,
     name: String,
+    person: Option<String>,
     role: RoleDoc,
     created_at: String,
     revoked_at: Option<String>,
@@ -72,11 +76,42 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Admin)?;
     let nt: NewToken = serde_json::from_value(body).map_err(|e| ValidationErrors::one("", e.to_string()))?;
-    let (token, info) = crate::auth::create(state.store.as_ref(), &nt.name, nt.role).await.map_err(|e| match e {
-        StoreError::Conflict(m) => ApiError::Validation(ValidationErrors::one("name", m)),
-        other => other.into(),
-    })?;
-    Ok((StatusCode::CREATED, Json(json!({"token": token, "id": info.id, "name": info.name, "role": info.role})))
+    let (token, info) = crate::auth::create_for(state.store.as_ref(), &nt.name, nt.person.as_deref(), nt.role)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::Validation(ValidationErrors::one("name", m)),
+            other => other.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "id": info.id, "name": info.name, "person": info.person, "role": info.role})),
+    )
+        .into_response())
+}
+
+/// Who the caller's token is.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The token's id (its public part).
+    pub id: String,
+    /// What the token is for.
+    pub name: String,
+    /// The person it belongs to, when it says.
+    pub person: Option<String>,
+    #[schema(value_type = RoleDoc)]
+    pub role: Role,
+}
+
+/// `GET /api/me`: the caller's token, to check one at once (the map's sign-in does).
+#[utoipa::path(get, path = "/api/me", tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, description = "The token checks out", body = Me),
+              (status = 401, description = "No token, or one that is malformed, unknown or revoked", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 429, description = "Too many wrong tokens from this client", body = super::error::Problem, content_type = "application/problem+json")))]
+pub async fn me(caller: Caller) -> Result<Response, ApiError> {
+    let Some(p) = caller.0.as_ref() else {
+        return Err(ApiError::Unauthorized("send a token: `Authorization: Bearer <token>`".into()));
+    };
+    Ok(Json(Me { id: p.token_id.clone(), name: p.name.clone(), person: p.person.clone(), role: p.role })
         .into_response())
 }
 
@@ -118,6 +153,7 @@ mod tests {
         let t = crate::auth::TokenInfo {
             id: "0123456789ab".into(),
             name: "desk".into(),
+            person: Some("Rana Haddad".into()),
             role: Role::Editor,
             created_at: chrono::Utc::now(),
             revoked_at: None,

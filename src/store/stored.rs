@@ -15,7 +15,7 @@ use crate::domain::time::from_millis;
 use crate::domain::{Event, Revision};
 
 /// The columns of `tokens` that [`token`] reads, in its argument order.
-pub const TOKEN_COLUMNS: &str = "id, name, role, secret_hash, created_at, revoked_at, last_used_at";
+pub const TOKEN_COLUMNS: &str = "id, name, role, secret_hash, created_at, revoked_at, last_used_at, person";
 
 /// The columns of `places` that [`place`] reads, in its argument order.
 pub const PLACE_COLUMNS: &str = "id, name, kind, country, admin1, lon, lat, population, names";
@@ -82,6 +82,7 @@ pub fn token(r: &impl Columns) -> Result<TokenInfo, StoreError> {
         created_at: from_millis(r.int(4)?),
         revoked_at: r.opt_int(5)?.map(from_millis),
         last_used_at: r.opt_int(6)?.map(from_millis),
+        person: r.opt_text(7)?,
     })
 }
 

@@ -67,6 +67,7 @@ async fn the_openapi_document_describes_every_route() {
             ("/api/geoparse", "post"),
             ("/api/reports", "post"),
             ("/api/tokens", "get"),
+            ("/api/me", "get"),
             ("/healthz", "get"),
             ("/readyz", "get"),
             ("/metrics", "get"),

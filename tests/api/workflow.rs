@@ -94,3 +94,49 @@ async fn a_private_instance_needs_a_viewer_token_for_reads() {
         app.get("/api/config").await.expect(200);
     }
 }
+
+#[tokio::test]
+async fn me_says_who_a_token_is_and_history_names_its_person() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        app.get("/api/me").await.problem(401, "unauthorized");
+        app.send(Method::GET, "/api/me", Some("emt_000000000000_wrong"), None).await.problem(401, "unauthorized");
+        app.send(Method::GET, "/api/me", Some("not a token"), None).await.problem(401, "unauthorized");
+        let me = app.send(Method::GET, "/api/me", Some(&app.viewer), None).await;
+        me.expect(200);
+        assert_eq!(me.json()["role"], "viewer");
+        assert_eq!(me.json()["person"], serde_json::Value::Null);
+
+        // A token of a person, made by an admin: changes made with it are recorded in her name.
+        let body = json!({"name": "laptop", "person": "  Rana Haddad ", "role": "editor"});
+        let c = app.send(Method::POST, "/api/tokens", Some(&app.admin), Some(body)).await;
+        c.expect(201);
+        assert_eq!(c.json()["person"], "Rana Haddad");
+        let token = c.json()["token"].as_str().unwrap().to_string();
+        let me = app.send(Method::GET, "/api/me", Some(&token), None).await;
+        assert_eq!(
+            (me.json()["name"].as_str(), me.json()["person"].as_str(), me.json()["role"].as_str()),
+            (Some("laptop"), Some("Rana Haddad"), Some("editor"))
+        );
+        let f = app.send(Method::POST, "/api/events", Some(&token), Some(tartus_event("by Rana"))).await;
+        f.expect(201);
+        let h = app.get(&format!("/api/events/{}/history", f.json()["id"].as_str().unwrap())).await;
+        assert_eq!(h.json()["revisions"][0]["actor"], "Rana Haddad", "{h}");
+        let list = app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await;
+        assert!(list.json().as_array().unwrap().iter().any(|t| t["person"] == "Rana Haddad"), "{list}");
+
+        // A person's name is 1 to 100 characters; nothing is made otherwise.
+        let long = "x".repeat(101);
+        let before = app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await.json();
+        for person in ["", "   ", long.as_str()] {
+            let body = json!({"name": "spare", "person": person, "role": "viewer"});
+            app.send(Method::POST, "/api/tokens", Some(&app.admin), Some(body)).await.expect(422);
+        }
+        assert_eq!(app.send(Method::GET, "/api/tokens", Some(&app.admin), None).await.json(), before);
+
+        // A revoked token is no one.
+        let id = c.json()["id"].as_str().unwrap().to_string();
+        app.send(Method::DELETE, &format!("/api/tokens/{id}"), Some(&app.admin), None).await.expect(204);
+        app.send(Method::GET, "/api/me", Some(&token), None).await.problem(401, "unauthorized");
+    }
+}

@@ -16,14 +16,17 @@ impl crate::auth::TokenStore for PgStore {
 
     async fn insert_token(&self, t: &TokenInfo) -> Result<(), StoreError> {
         self.writable()?;
-        sqlx::query("INSERT INTO tokens (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&t.id)
-            .bind(&t.name)
-            .bind(t.role.as_str())
-            .bind(&t.secret_hash)
-            .bind(t.created_at.timestamp_millis())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (id, name, role, secret_hash, created_at, person) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.id)
+        .bind(&t.name)
+        .bind(t.role.as_str())
+        .bind(&t.secret_hash)
+        .bind(t.created_at.timestamp_millis())
+        .bind(&t.person)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -67,8 +67,8 @@ impl Loader {
             Chunk::Tokens(tokens) => {
                 for t in tokens {
                     sqlx::query(
-                        "INSERT INTO tokens (id, name, role, secret_hash, created_at, revoked_at, last_used_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO tokens (id, name, role, secret_hash, created_at, revoked_at, last_used_at, \
+                         person) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     )
                     .bind(&t.id)
                     .bind(&t.name)
@@ -77,6 +77,7 @@ impl Loader {
                     .bind(t.created_at.timestamp_millis())
                     .bind(t.revoked_at.map(|t| t.timestamp_millis()))
                     .bind(t.last_used_at.map(|t| t.timestamp_millis()))
+                    .bind(&t.person)
                     .execute(&mut *c)
                     .await?;
                 }

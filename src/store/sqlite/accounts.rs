@@ -18,8 +18,8 @@ impl crate::auth::TokenStore for SqliteStore {
         let t = t.clone();
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO tokens (id, name, role, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![t.id, t.name, t.role.as_str(), t.secret_hash, t.created_at.timestamp_millis()],
+                "INSERT INTO tokens (id, name, role, secret_hash, created_at, person) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![t.id, t.name, t.role.as_str(), t.secret_hash, t.created_at.timestamp_millis(), t.person],
             )?;
             Ok(())
         })
