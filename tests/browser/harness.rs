@@ -35,7 +35,8 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub(crate) async fn spawn() -> Self {
+    /// The app with `config` (the default, or a private instance).
+    pub(crate) async fn spawn_with(config: ApiConfig) -> Self {
         let db = common::TestDb::new().await;
         let store = db.store().await;
         let g = Arc::new(gazetteer().fresh());
@@ -43,7 +44,7 @@ impl App {
         let vocab = Vocabulary::default();
         let n = eventmap::demo::load(&store, &g, &vocab).await.expect("the demo data loads");
         assert!(n >= 4, "the demo has its events (got {n})");
-        let state = AppState::new(store.clone(), g, vocab, ApiConfig::default());
+        let state = AppState::new(store.clone(), g, vocab, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -165,7 +166,7 @@ pub(crate) async fn browser() -> Option<(Driver, Client)> {
 }
 
 /// The browser console since the last call: (level, message).
-async fn console(c: &Client) -> Vec<(String, String)> {
+pub(crate) async fn console(c: &Client) -> Vec<(String, String)> {
     let v = c.post("se/log", json!({"type": "browser"})).await.expect("browser log");
     v.as_array()
         .map(|a| {
@@ -270,11 +271,14 @@ pub(crate) static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new((
 /// Runs a test body with the app and a browser. The session is closed even when the body fails,
 /// so that no Chromium outlives the test.
 macro_rules! with_browser {
-    (|$app:ident, $c:ident| $body:block) => {{
+    (|$app:ident, $c:ident| $body:block) => {
+        $crate::harness::with_browser!(config = eventmap::api::ApiConfig::default(), |$app, $c| $body)
+    };
+    (config = $config:expr, |$app:ident, $c:ident| $body:block) => {{
         use futures::FutureExt;
         let _turn = $crate::harness::TURN.lock().await;
         let Some((_driver, $c)) = $crate::harness::browser().await else { return };
-        let $app = $crate::harness::App::spawn().await;
+        let $app = $crate::harness::App::spawn_with($config).await;
         let outcome = std::panic::AssertUnwindSafe(async { $body }).catch_unwind().await;
         let _ = $c.close().await;
         if let Err(panic) = outcome {

@@ -72,7 +72,7 @@ export function url(path, params) {
 export async function api(path, { method = 'GET', params, body, signal, headers = {} } = {}) {
   const h = { Accept: 'application/geo+json, application/json, application/problem+json', ...headers };
   const t = token() || memoryToken;
-  if (t && (method !== 'GET' || readsNeedToken)) h.Authorization = `Bearer ${t}`;
+  if (t && !h.Authorization && (method !== 'GET' || readsNeedToken)) h.Authorization = `Bearer ${t}`;
   if (body !== undefined) h['Content-Type'] = headers['Content-Type'] || 'application/json';
   let r;
   try {

@@ -4,7 +4,8 @@
 // "paste a report" part (geoparse.js) appears only when the server offers it.
 
 import { h, announce } from './dom.js';
-import { api, token, setToken, ApiError } from './api.js';
+import { api, ApiError } from './api.js';
+import * as session from './signin.js';
 import * as places from './editor-places.js';
 import * as geoparse from './geoparse.js';
 import { STATUS, statusLabel, timePrecisionWords } from './format.js';
@@ -86,8 +87,8 @@ function build() {
     h('p', { class: 'field-error', id: 'err-token', hidden: true }),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-token-use' }, 'Use this token')),
     h('p', { class: 'hint' }, 'The token stays in this browser tab and is forgotten when the tab closes.'));
-  const signedIn = h('p', { class: 'signed-in', id: 'ed-signed-in' }, 'Signed in with a token. ',
-    h('button', { type: 'button', class: 'btn-link', id: 'ed-token-forget' }, 'Forget it'));
+  const signedIn = h('p', { class: 'signed-in', id: 'ed-signed-in' }, h('span', { id: 'ed-signed-in-as' }), ' ',
+    h('button', { type: 'button', class: 'btn-link', id: 'ed-token-forget' }, 'Sign out'));
 
   $('editor').replaceChildren(h('div', { class: 'panel-inner editor-inner' },
     h('div', { class: 'panel-head' },
@@ -105,7 +106,8 @@ function build() {
   });
   form.addEventListener('submit', (e) => { e.preventDefault(); save(); });
   $('ed-cancel').addEventListener('click', () => close());
-  $('ed-token-forget').addEventListener('click', () => { setToken(''); signState(); $('ed-token').focus(); });
+  $('ed-token-forget').addEventListener('click', () => { session.signOut(); $('ed-token').focus(); });
+  session.onChange(() => { if (built) signState(); });
   built = true;
 }
 
@@ -149,21 +151,27 @@ async function attached(id) {
   }
 }
 
-function useToken() {
-  const t = $('ed-token').value.trim();
-  if (!t) { showError('token', 'Paste the token first.'); return; }
-  setToken(t);
+/** Checks the pasted token with the server before keeping it; says why when it is refused. */
+async function useToken() {
+  $('ed-token-use').disabled = true;
+  const { who, error } = await session.signIn($('ed-token').value);
+  $('ed-token-use').disabled = false;
+  if (error) { showError('token', error); $('ed-token').focus(); return; }
   $('ed-token').value = '';
   signState();
-  $('ed-title').focus();
+  if (who.role !== 'viewer') $('ed-title').focus();
 }
 
 function signState() {
-  const has = !!token();
-  $('ed-signin').hidden = has;
-  $('ed-signed-in').hidden = !has;
-  $('ed-form').hidden = !has;
-  showError('token', '');
+  const who = session.current();
+  const canWrite = !!who && who.role !== 'viewer';
+  $('ed-signin').hidden = canWrite;
+  $('ed-signed-in').hidden = !canWrite;
+  $('ed-form').hidden = !canWrite;
+  if (canWrite) $('ed-signed-in-as').textContent = `Signed in as ${who.person || who.name} (${who.role}).`;
+  showError('token', who && !canWrite
+    ? `Signed in as ${who.person || who.name}, whose token can only read. Adding events needs an editor token.`
+    : '');
 }
 
 export function init(cfg, { map: m, onSave }) {
@@ -183,7 +191,7 @@ export function open() {
   signState();
   places.show();
   geoparse.detect();
-  (token() ? $('editor-title') : $('ed-token')).focus();
+  (session.current() ? $('editor-title') : $('ed-token')).focus();
 }
 
 export function close() {
@@ -283,7 +291,8 @@ function report(e) {
   const summary = $('ed-summary');
   const items = [];
   if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-    if (e.status === 401) setToken('');
+    // Revoked since it was checked: signed out, and the form asks for a token again.
+    if (e.status === 401) session.signOut();
     signState();
     showError('token', e.status === 401 ? 'The server did not accept this token. Paste a valid editor token.' : 'This token may not add events: it needs the editor role.');
     $('ed-token').focus();

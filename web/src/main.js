@@ -16,6 +16,7 @@ import * as filters from './filters.js';
 import * as exporter from './export.js';
 import * as embed from './embed.js';
 import * as editor from './editor.js';
+import * as signin from './signin.js';
 import { announce, debounce, narrow } from './dom.js';
 import { plural } from './format.js';
 
@@ -47,6 +48,11 @@ async function start() {
     console.warn('no /api/config; using defaults', e.message);
   }
   setPrivate(config.private);
+  if (!isEmbed) {
+    await signin.init();
+    // A private instance shows nothing before a token checks out; then it goes on, no reload.
+    if (config.private && !signin.current()) await signin.required();
+  }
   await dropAreaRadius();
 
   const initial = state.get();

@@ -1,0 +1,140 @@
+// signin.js: who is using the page. The Sign in dialog checks a token at once with GET /api/me
+// and says in words why one is refused; the header then names the person and their role. A
+// private instance asks for a token before it shows anything, and goes on without a reload.
+
+import { api, token, setToken, ApiError } from './api.js';
+import { announce } from './dom.js';
+
+const $ = (id) => document.getElementById(id);
+const ROLE_WORDS = { viewer: 'can read', editor: 'can add and correct events', admin: 'can also manage tokens' };
+
+let me = null;
+let listeners = [];
+let waiting = null;
+
+/** The signed-in token's owner `{id, name, person, role}`, or null. */
+export const current = () => me;
+
+/** Calls `fn(me)` whenever the signed-in token changes. */
+export function onChange(fn) {
+  listeners.push(fn);
+}
+
+/** Words for a refused token, from the API's answer. */
+export function refusal(e) {
+  if (!(e instanceof ApiError)) return 'The token could not be checked. Try again.';
+  if (e.status === 0) return 'The server could not be reached. Check the connection and try again.';
+  if (e.status === 429) {
+    return 'Too many wrong tokens were tried from here. Wait a minute, then paste the token again.';
+  }
+  if (e.status === 401) {
+    if (/malformed/i.test(e.message)) return 'This is not a token: a token starts with emt_ and is about 60 characters long. Check that you copied all of it.';
+    if (/revoked/i.test(e.message)) return 'This token was revoked. Ask an administrator for a new one.';
+    return 'This token is not known here. Check that you copied all of it, and that it was made for this map.';
+  }
+  return `The token could not be checked: ${e.message}`;
+}
+
+/** Who `t` is, from the server; throws an ApiError when it is refused. */
+export async function check(t) {
+  return api('/api/me', { headers: { Authorization: `Bearer ${t}` } });
+}
+
+function label(who) {
+  const name = who.person || who.name;
+  return `${name} (${who.role})`;
+}
+
+function set(who) {
+  me = who;
+  const btn = $('btn-signin');
+  if (btn) {
+    btn.textContent = who ? label(who) : 'Sign in';
+    btn.title = who ? `Signed in as ${label(who)}: ${ROLE_WORDS[who.role] || ''}` : '';
+    btn.classList.toggle('signed', !!who);
+  }
+  for (const fn of listeners) fn(who);
+}
+
+/** Signs in with `t` if the server knows it; the reason in words if not. */
+export async function signIn(t) {
+  const value = (t || '').trim();
+  if (!value) return { error: 'Paste the token first.' };
+  try {
+    const who = await check(value);
+    setToken(value);
+    set(who);
+    announce(`Signed in as ${label(who)}`);
+    return { who };
+  } catch (e) {
+    return { error: refusal(e) };
+  }
+}
+
+export function signOut() {
+  setToken('');
+  set(null);
+  announce('Signed out');
+}
+
+function showState() {
+  const who = me;
+  $('signin-who').hidden = !who;
+  if (who) $('signin-who-text').textContent = `Signed in as ${label(who)}: ${ROLE_WORDS[who.role] || who.role}.`;
+  $('signin-error').hidden = true;
+}
+
+/** Opens the dialog; `required` for a private instance, which shows nothing without a token. */
+export function open({ required = false } = {}) {
+  const dlg = $('dlg-signin');
+  showState();
+  $('signin-cancel').hidden = required;
+  $('signin-lead').textContent = required
+    ? 'This map is private: sign in with the token an administrator gave you to see its events. The token stays in this browser tab and is forgotten when the tab closes.'
+    : 'Paste the token an administrator gave you. It stays in this browser tab and is forgotten when the tab closes.';
+  if (!dlg.open) dlg.showModal();
+  $('signin-token').focus();
+}
+
+/** For a private instance: resolves once a token that checks out is signed in. */
+export function required() {
+  if (me) return Promise.resolve(me);
+  open({ required: true });
+  return new Promise((resolve) => { waiting = resolve; });
+}
+
+export async function init() {
+  const dlg = $('dlg-signin');
+  $('btn-signin').addEventListener('click', () => open());
+  $('signin-cancel').addEventListener('click', () => dlg.close());
+  dlg.addEventListener('cancel', (e) => { if (waiting) e.preventDefault(); });
+  $('signin-out').addEventListener('click', () => { signOut(); showState(); $('signin-token').focus(); });
+  $('signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const err = $('signin-error');
+    $('signin-submit').disabled = true;
+    const { who, error } = await signIn($('signin-token').value);
+    $('signin-submit').disabled = false;
+    if (error) {
+      err.textContent = error;
+      err.hidden = false;
+      $('signin-token').setAttribute('aria-invalid', 'true');
+      $('signin-token').focus();
+      return;
+    }
+    $('signin-token').value = '';
+    $('signin-token').removeAttribute('aria-invalid');
+    dlg.close();
+    if (waiting) { const w = waiting; waiting = null; w(who); }
+  });
+  // A token kept from before in this tab: still good?
+  const kept = token();
+  if (kept) {
+    try {
+      set(await check(kept));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setToken('');
+      set(null);
+    }
+  }
+}
