@@ -3,7 +3,7 @@
 //!
 //! The tests are in modules by what they check: `map` (the page, the drawing and listing of the
 //! events, the panel, filters, the embed view, HTML in the text), `export` (the Export dialog),
-//! `editor` (drafting from a pasted report), `signin` (tokens checked at once, a private
+//! `editor` (drafting from a pasted report), `correct` (status, detach, delete in the panel), `signin` (tokens checked at once, a private
 //! instance), `scale` (10,000 events) and `layout` (desk and phone
 //! sizes, with the screenshots). `harness` holds what they share: the application, the browser and
 //! the helpers, and `with_browser!`, which runs a test with both, one browser at a time across the
@@ -27,6 +27,7 @@ mod common;
 mod harness;
 mod wd;
 
+mod correct;
 mod editor;
 mod export;
 mod layout;

@@ -85,6 +85,15 @@ async function start() {
     onClose: () => choose(''),
     onZoom: zoomTo,
     linkFor: (id) => state.href({ ...state.get(), selected: id }, '/'),
+    onChanged: (f) => {
+      data.put(f);
+      data.refresh(map, { force: true });
+      timeline.reload();
+    },
+    onDeleted: () => {
+      data.refresh(map, { force: true });
+      timeline.reload();
+    },
   });
   timeline.init({ onPick: (id) => choose(id) });
   exporter.init(map);

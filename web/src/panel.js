@@ -1,23 +1,47 @@
 // panel.js: one event, every field of it: what, when (at its precision), where (with each
 // place's precision in words), who, its sources as safe links, the team's own fields, the
 // record's bookkeeping, and its history. Text from reports goes in as text with dir="auto".
+// An editor also gets the corrections of correct.js.
 
 import { h, extLink, announce } from './dom.js';
 import * as fmt from './format.js';
 import { api, ApiError } from './api.js';
 import { colorOf, paintDots } from './events.js';
 import { renderHistory } from './history.js';
+import * as correct from './correct.js';
+import * as session from './signin.js';
 
 const $ = (id) => document.getElementById(id);
 let categories = [];
-let handlers = { close: () => {}, zoom: () => {}, link: () => '' };
+let handlers = { close: () => {}, zoom: () => {}, link: () => '', changed: () => {}, deleted: () => {} };
 let shownId = '';
 let returnFocus = null;
 let controller = null;
 
-export function init(cats, { onClose, onZoom, linkFor }) {
+export function init(cats, { onClose, onZoom, linkFor, onChanged = () => {}, onDeleted = () => {} }) {
   categories = cats;
-  handlers = { close: onClose, zoom: onZoom, link: linkFor };
+  handlers = { close: onClose, zoom: onZoom, link: linkFor, changed: onChanged, deleted: onDeleted };
+  // Signing in or out changes what the panel offers.
+  session.onChange(() => { if (shownId && isOpen()) show(shownId); });
+}
+
+/** What a correction calls when it is done: the panel shows the result. */
+function corrected(f) {
+  const id = String(f.id);
+  return {
+    done: (changed, { deleted } = {}) => {
+      if (deleted) {
+        handlers.deleted(deleted);
+        show(deleted, null, { focus: true });
+        announce('The event was deleted');
+        return;
+      }
+      handlers.changed(changed);
+      show(String(changed.id), changed, { focus: true });
+      announce('The change was saved');
+    },
+    reload: () => show(id, null, { focus: true }),
+  };
 }
 
 export const isOpen = () => !$('panel').hidden;
@@ -46,14 +70,21 @@ function placeItem(p) {
       h('span', { class: 'place-precision' }, `Precision: ${fmt.precisionWords(p.precision)}`)));
 }
 
-function sourceItem(src) {
+function sourceItem(src, f) {
   const meta = [src.publisher, src.published_at ? fmt.day(src.published_at) : '', fmt.languageName(src.language)]
     .filter(Boolean).join(' · ');
   return h('li', { class: 'source' },
     extLink(src.url, src.title || src.url, { class: 'source-link', dir: 'auto', lang: src.language || null }),
     meta ? h('p', { class: 'source-meta', dir: 'auto' }, meta) : null,
     src.excerpt ? h('blockquote', { class: 'source-excerpt', dir: 'auto', lang: src.language || null }, src.excerpt) : null,
-    src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, 'Archived copy')) : null);
+    src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, 'Archived copy')) : null,
+    f && correct.canCorrect() ? detachButton(src, f) : null);
+}
+
+function detachButton(src, f) {
+  const slot = h('div', { class: 'correct-slot' });
+  const btn = h('button', { type: 'button', class: 'btn-link source-detach', onclick: () => slot.replaceChildren(correct.detachForm(f, src, slot, corrected(f))) }, 'Detach this source');
+  return h('div', { class: 'source-correct' }, btn, slot);
 }
 
 function paragraphs(text) {
@@ -106,6 +137,7 @@ function render(f) {
       h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => handlers.zoom(f) }, 'Zoom to'),
       copyBtn,
       h('a', { class: 'btn btn-quiet btn-small', href: `/api/events/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener noreferrer' }, 'GeoJSON')),
+    ...corrections(f),
     p.description ? h('div', { class: 'description' }, paragraphs(p.description)) : null,
     facts([
       ['Actors', (p.actors || []).length ? chips(p.actors) : null],
@@ -114,7 +146,7 @@ function render(f) {
       ['Status', status ? `${status.label}: ${status.about}` : p.status],
     ]),
     section(sources.length ? `Sources (${sources.length})` : 'Sources',
-      sources.length ? h('ol', { class: 'sources' }, sources.map(sourceItem)) : h('p', { class: 'muted' }, 'No source is attached to this event yet.')),
+      sources.length ? h('ol', { class: 'sources' }, sources.map((s) => sourceItem(s, f))) : h('p', { class: 'muted' }, 'No source is attached to this event yet.')),
     own.length ? section('Other fields', facts(own.map(([k, v]) => [k, valueText(v)]))) : null,
     section('Record', facts([
       ['Event id', h('code', { class: 'event-id' }, id)],
@@ -126,6 +158,13 @@ function render(f) {
     section('History', h('div', { class: 'history', id: 'panel-history' }, h('p', { class: 'muted' }, 'Loading the history…'))));
   paintDots(body);
   return body;
+}
+
+/** The corrections bar and the place its forms open in, for an editor; nothing otherwise. */
+function corrections(f) {
+  if (!correct.canCorrect()) return [];
+  const slot = h('div', { class: 'correct-slot', id: 'correct-slot' });
+  return [correct.actions(f, slot, corrected(f)), slot];
 }
 
 function open() {
