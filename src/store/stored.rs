@@ -197,8 +197,9 @@ mod tests {
     #[test]
     fn a_token_row_reads_back_with_its_role_and_times() {
         use V::*;
-        let t = token(&vec![T("i"), T("desk"), T("editor"), T("h"), I(1_000), I(2_000), N]).unwrap();
+        let t = token(&vec![T("i"), T("desk"), T("editor"), T("h"), I(1_000), I(2_000), N, T("Rana Haddad")]).unwrap();
         assert_eq!(t.role, Role::Editor);
+        assert_eq!(t.person.as_deref(), Some("Rana Haddad"));
         assert_eq!(t.created_at.timestamp_millis(), 1_000);
         assert_eq!(t.revoked_at.map(|t| t.timestamp_millis()), Some(2_000));
         assert!(t.last_used_at.is_none());
