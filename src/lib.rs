@@ -35,6 +35,8 @@ pub mod geoparse;
 pub mod import;
 /// Reports to events: drafts, matching against stored events, attaching and corroborating.
 pub mod ingest;
+/// Requests to other servers, limited to public http(s) addresses unless a host is allowed.
+pub mod outbound;
 /// One-time repairs of stored data that need the gazetteer.
 pub mod repair;
 /// Storage of events (SQLite and PostgreSQL).

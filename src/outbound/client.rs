@@ -1,0 +1,173 @@
+//! The HTTP client of outbound requests: reqwest (rustls) with a resolver that hands it only the
+//! addresses the [`Policy`] allows, a redirect policy that checks every hop, and a body read
+//! that stops at the size limit.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::{OutboundError, Policy};
+
+/// Timeouts and sizes of outbound requests.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    /// From the start of the request to the last byte of the answer.
+    pub total_timeout: Duration,
+    /// Largest answer body read; a larger one is [`OutboundError::TooLarge`].
+    pub body_limit: usize,
+    /// Redirects followed at most (each hop checked like the first URL).
+    pub max_redirects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(15),
+            body_limit: 1024 * 1024,
+            max_redirects: 3,
+        }
+    }
+}
+
+/// What an outbound request got back.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    /// The URL that answered, after redirects.
+    pub url: String,
+    pub body: Bytes,
+}
+
+/// The identifying `User-Agent` of every outbound request.
+pub fn user_agent() -> String {
+    format!("eventmap/{} (webhooks and source capture; +https://github.com/eventmap)", env!("CARGO_PKG_VERSION"))
+}
+
+/// Resolves names with the system resolver and keeps the addresses the policy allows.
+struct CheckedResolver {
+    policy: Arc<Policy>,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|_| {
+                    Box::new(OutboundError::Unresolved(host.clone())) as Box<dyn std::error::Error + Send + Sync>
+                })?
+                .collect();
+            let ok = policy.filter_addresses(&host, found).map_err(Box::new)?;
+            Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// A client for outbound requests; cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    policy: Arc<Policy>,
+    limits: Limits,
+}
+
+impl Client {
+    pub fn new(policy: Policy, limits: Limits) -> Result<Self, OutboundError> {
+        let policy = Arc::new(policy);
+        let (hop_policy, max) = (policy.clone(), limits.max_redirects);
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max {
+                return attempt.error(OutboundError::Redirects(max));
+            }
+            match hop_policy.check_url(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
+            }
+        });
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .dns_resolver(Arc::new(CheckedResolver { policy: policy.clone() }))
+            .redirect(redirects)
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.total_timeout)
+            .user_agent(user_agent())
+            .build()
+            .map_err(|e| OutboundError::Failed(format!("the HTTP client could not be built: {e}")))?;
+        Ok(Self { http, policy, limits })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Checks a URL as a request to it would be checked before resolving (for refusing a
+    /// webhook at once rather than at its first delivery).
+    pub fn check(&self, url: &str) -> Result<url::Url, OutboundError> {
+        let u = url::Url::parse(url).map_err(|e| OutboundError::BadUrl(url.to_string(), e.to_string()))?;
+        self.policy.check_url(&u)?;
+        Ok(u)
+    }
+
+    /// POSTs `body` with `headers` to `url`.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: reqwest::header::HeaderMap,
+        body: Bytes,
+    ) -> Result<Reply, OutboundError> {
+        let u = self.check(url)?;
+        let req = self.http.post(u).headers(headers).body(body);
+        self.send(req).await
+    }
+
+    /// GETs `url`.
+    pub async fn get(&self, url: &str) -> Result<Reply, OutboundError> {
+        let u = self.check(url)?;
+        self.send(self.http.get(u)).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Reply, OutboundError> {
+        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let (status, headers, url) = (resp.status().as_u16(), resp.headers().clone(), resp.url().to_string());
+        if resp.content_length().is_some_and(|n| n > self.limits.body_limit as u64) {
+            return Err(OutboundError::TooLarge(self.limits.body_limit));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&e))? {
+            if body.len() + chunk.len() > self.limits.body_limit {
+                return Err(OutboundError::TooLarge(self.limits.body_limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Reply { status, headers, url, body: Bytes::from(body) })
+    }
+
+    /// The reason of a failed request: ours when the resolver or redirect policy refused it.
+    fn classify(&self, e: &reqwest::Error) -> OutboundError {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(s) = source {
+            if let Some(o) = s.downcast_ref::<OutboundError>() {
+                return o.clone();
+            }
+            source = s.source();
+        }
+        if e.is_timeout() {
+            return OutboundError::Timeout(self.limits.total_timeout.as_secs());
+        }
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        OutboundError::Failed(msg)
+    }
+}
