@@ -145,6 +145,18 @@ pub struct ServeArgs {
     /// address may have open at once; more are a 429.
     #[arg(long, env = "EVENTMAP_DOWNLOADS_PER_CLIENT", default_value_t = 8)]
     pub downloads_per_client: usize,
+    /// A host that webhooks (and other requests this server makes) may reach although it is a
+    /// loopback, private or link-local address (`hooks.internal`, `127.0.0.1`); repeat for
+    /// several. Other hosts must resolve to public addresses only.
+    #[arg(long = "allow-host", env = "EVENTMAP_ALLOW_HOSTS", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+    /// Seconds between webhook delivery attempts, comma-separated; one more attempt than waits
+    /// (default 10,60,300,900,2400: six attempts over about an hour).
+    #[arg(long, env = "EVENTMAP_WEBHOOK_RETRY", default_value = "10,60,300,900,2400")]
+    pub webhook_retry: String,
+    /// Seconds between the webhook worker's looks for changes and due deliveries.
+    #[arg(long, env = "EVENTMAP_WEBHOOK_POLL", default_value_t = 1.0)]
+    pub webhook_poll: f64,
 }
 
 #[derive(Debug, Args)]

@@ -25,7 +25,9 @@ pub mod demo;
 pub mod domain;
 /// Folding names and text so that spelling variants meet.
 pub mod fold;
-/// Output formats: GeoJSON, CSV, NDJSON, KML.
+/// Following changes: the webhook worker that matches changes and sends deliveries.
+pub mod follow;
+/// Output formats: GeoJSON, CSV, NDJSON, KML, Atom.
 pub mod formats;
 /// Place names resolved to real places, offline.
 pub mod gazetteer;

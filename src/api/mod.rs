@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 mod extent;
 pub mod extract;
+pub mod feeds;
 pub mod guard;
 mod health;
 pub mod import;
@@ -22,8 +23,10 @@ mod ogc_doc;
 pub mod openapi;
 pub mod places;
 pub mod reports;
+pub mod searches;
 mod state;
 mod tokens;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -69,6 +72,13 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/events", get(events::list).post(events::create))
         .route("/api/events/histogram", get(events::histogram))
+        .route("/api/events.atom", get(feeds::events))
+        .route("/api/searches", get(searches::list).post(searches::create))
+        .route("/api/searches/{id}", get(searches::get_one).patch(searches::patch).delete(searches::delete))
+        .route("/api/searches/{id}/feed.atom", get(feeds::search))
+        .route("/api/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/api/webhooks/{id}", get(webhooks::get_one).delete(webhooks::delete))
+        .route("/api/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/api/events/{id}", get(events::get_one).patch(events::patch).delete(events::delete))
         .route("/api/events/{id}/history", get(events::history))
         .route("/api/places/search", get(places::search))

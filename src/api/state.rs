@@ -35,6 +35,8 @@ pub struct ApiConfig {
     pub client_ip_header: Option<String>,
     /// Heavy downloads (exports, pages over 1,000) one client address may have open at once.
     pub downloads_per_client: usize,
+    /// Hosts outbound requests (webhooks) may reach though they are not public (`--allow-host`).
+    pub outbound_hosts: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -50,6 +52,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             client_ip_header: None,
             downloads_per_client: super::downloads::PER_CLIENT,
+            outbound_hosts: Vec::new(),
         }
     }
 }
@@ -67,11 +70,15 @@ pub struct AppState {
     pub ogc: Arc<ExtentCache>,
     /// The heavy downloads open, by client address.
     pub downloads: Arc<Downloads>,
+    /// Where outbound requests may go.
+    pub outbound: Arc<crate::outbound::Policy>,
 }
 
 impl AppState {
     pub fn new(store: DynStore, gazetteer: Arc<Gazetteer>, vocab: Vocabulary, config: ApiConfig) -> Self {
+        let outbound = Arc::new(crate::outbound::Policy::new(&config.outbound_hosts));
         Self {
+            outbound,
             store,
             gazetteer,
             vocab: Arc::new(vocab),

@@ -74,8 +74,23 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         client_ip_header: args.client_ip_header.clone(),
         downloads_per_client: args.downloads_per_client,
+        outbound_hosts: args.allow_hosts.clone(),
     };
     Ok(AppState::new(store, gazetteer, vocab, config))
+}
+
+/// The webhook worker of this instance, with the outbound policy of `--allow-host`.
+pub fn webhook_worker(state: &AppState, args: &ServeArgs) -> anyhow::Result<crate::follow::Worker> {
+    let backoff = crate::domain::follow::Backoff::parse(&args.webhook_retry)
+        .map_err(|e| anyhow::anyhow!("--webhook-retry: {e}"))?;
+    if !(0.05..=3600.0).contains(&args.webhook_poll) {
+        anyhow::bail!("--webhook-poll: give seconds from 0.05 to 3600");
+    }
+    let client = crate::outbound::Client::new((*state.outbound).clone(), crate::outbound::Limits::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config =
+        crate::follow::WorkerConfig { backoff, poll: Duration::from_secs_f64(args.webhook_poll), ..Default::default() };
+    Ok(crate::follow::Worker::new(state.store.clone(), state.gazetteer.clone(), state.vocab.clone(), client, config))
 }
 
 /// How long a stop waits for the write-ahead log's last checkpoint.
@@ -110,6 +125,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let store = state.store.clone();
+    let worker = webhook_worker(&state, &args)?.spawn();
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| {
         format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
@@ -126,6 +142,8 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         "eventmap is serving the map at http://{addr}/"
     );
     api::listen::serve(listener, app, limits, shutdown_signal()).await.context("the server stopped with an error")?;
+    // A delivery in flight is sent again after its lease runs out, with the same id.
+    worker.abort();
     // The log goes back into the database before the process ends: the next start reads none
     // of it, and no oversized log is left on disk. Bounded, so that a stop stays prompt.
     match tokio::time::timeout(STOP_CHECKPOINT, store.checkpoint()).await {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod feature_json;
 pub mod filter;
+pub mod follow;
 pub mod geometry;
 pub mod geometry_type;
 pub mod histogram;

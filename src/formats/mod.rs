@@ -2,6 +2,7 @@
 //! (head, one chunk per event, tail) so that any number of events streams in constant memory.
 //! The same writers serve `GET /api/events?format=` and `eventmap export`.
 
+pub mod atom;
 pub mod csv;
 pub mod kml;
 pub mod provenance;

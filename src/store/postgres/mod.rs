@@ -20,6 +20,7 @@
 mod accounts;
 mod connect;
 mod events;
+mod follow;
 mod import;
 mod load;
 mod write;

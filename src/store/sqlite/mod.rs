@@ -14,6 +14,7 @@
 mod accounts;
 mod dump;
 mod events;
+mod follow;
 mod import;
 mod migrate;
 mod open;
