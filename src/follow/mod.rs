@@ -1,6 +1,6 @@
 //! The webhook worker: it matches stored changes against every webhook and queues a delivery
-//! for each match ([`dispatch`]), and sends due deliveries with their signature, retrying on the
-//! [`Backoff`] schedule ([`send`]). Everything it knows is in the database, so a restart, or
+//! for each match ([`dispatch`](crate::follow::dispatch)), and sends due deliveries with their signature, retrying on the
+//! [`Backoff`](crate::domain::follow::Backoff) schedule ([`send`](crate::follow::send)). Everything it knows is in the database, so a restart, or
 //! another instance on the same PostgreSQL, carries on where it stopped.
 //!
 //! It runs beside the HTTP server and knows nothing of HTTP handlers; outbound requests go
