@@ -1,7 +1,7 @@
 //! The cost of following: matching changes against 1,000 webhooks (each with saved-search
-//! filters) on SQLite over 20,000 stored events.
+//! filters) on SQLite over 5,000 stored events.
 //!
-//! `cargo bench --bench follow` prints, at the median of 15 rounds, what one change costs to
+//! `cargo bench --bench follow` prints, at the median of 5 rounds, what one change costs to
 //! match against all 1,000 (the store's list query per webhook, as the worker runs it) and a
 //! whole worker round (matching, then moving 1,000 cursors and queueing the deliveries).
 
@@ -21,9 +21,9 @@ use eventmap::gazetteer::Gazetteer;
 use eventmap::store::{Actor, ImportItem};
 use serde_json::json;
 
-const EVENTS: usize = 20_000;
+const EVENTS: usize = 5_000;
 const HOOKS: usize = 1_000;
-const ROUNDS: usize = 15;
+const ROUNDS: usize = 5;
 
 const CATEGORIES: [&str; 4] = ["protest", "armed clash", "shelling", "military movement"];
 const PLACES: [(&str, f64, f64, &str); 4] = [
