@@ -3,7 +3,7 @@
 //!
 //! The C library's `malloc` (SQLite's) keeps an arena per thread that ever called it, and
 //! mimalloc (ours) holds freed pages for a while before it returns them. Under the soak bench's
-//! mixed writes resident memory rose to 342 MiB with the defaults and stayed at 236–245 MiB
+//! mixed writes resident memory rose to 342 MiB with the defaults and stayed at 236–271 MiB
 //! with `MALLOC_ARENA_MAX=2` and `MIMALLOC_PURGE_DELAY=0` (docs/PERFORMANCE.md). Both are read
 //! from the environment when a process starts, and changing them from inside needs unsafe
 //! code, so `serve` replaces itself (`exec`, same process id) with the variables set. A value
