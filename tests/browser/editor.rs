@@ -104,3 +104,30 @@ async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
         assert_no_console_errors(&c, "while drafting a report").await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_errors_name_the_forms_labels_in_plain_words() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        c.find("#btn-editor").await.unwrap().click().await.unwrap();
+        c.find("#ed-token").await.unwrap().send_keys(&app.editor).await.unwrap();
+        c.find("#ed-token-use").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the form", "return !document.getElementById('ed-form').hidden;").await;
+        c.find("#ed-title").await.unwrap().send_keys("Strike reported near Sarmin").await.unwrap();
+        c.find("#ed-src-url").await.unwrap().send_keys("example.org/sarmin-strike").await.unwrap();
+        c.find("#ed-save").await.unwrap().click().await.unwrap();
+        let summary = wait_for(
+            &c,
+            "the error summary",
+            "const s = document.getElementById('ed-summary'); return !s.hidden && s.textContent;",
+        )
+        .await;
+        let summary = summary.as_str().unwrap();
+        assert!(summary.contains("Link: this is not a web address"), "{summary}");
+        assert!(!summary.contains("sources[0]") && !summary.contains("relative URL"), "API words shown: {summary}");
+        let by_field =
+            js(&c, "const e = document.getElementById('err-sources[0].url'); return !e.hidden && e.textContent;").await;
+        assert!(by_field.as_str().unwrap_or("").contains("not a web address"), "not by the field: {by_field}");
+    })
+}

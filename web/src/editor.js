@@ -6,6 +6,7 @@
 import { h, announce } from './dom.js';
 import { api, ApiError } from './api.js';
 import * as session from './signin.js';
+import { fieldError } from './words.js';
 import * as places from './editor-places.js';
 import * as geoparse from './geoparse.js';
 import { STATUS, statusLabel, timePrecisionWords } from './format.js';
@@ -300,21 +301,23 @@ function report(e) {
   }
   for (const fe of (e.errors || [])) {
     const { row, control, fallback } = locate(fe.field || '');
-    const label = fe.field ? `${fe.field}: ` : '';
+    const labelEl = control && control.id ? $('editor').querySelector(`label[for="${CSS.escape(control.id)}"]`) : null;
+    const words = fieldError(fe.field || '', fe.message, labelEl ? labelEl.textContent : '');
+    const label = `${words.label}: `;
     let shown = false;
     if (control) {
       control.setAttribute('aria-invalid', 'true');
       const err = row >= 0 ? null : $(`err-${fallback}`);
-      if (err) { err.textContent = fe.message; err.hidden = false; shown = true; }
+      if (err) { err.textContent = words.message; err.hidden = false; shown = true; }
       else if (row >= 0) {
         const box = $('editor').querySelector(`[data-row="${row}"] .candidates`);
-        if (box) { box.append(h('p', { class: 'field-error' }, fe.message)); shown = true; }
+        if (box) { box.append(h('p', { class: 'field-error' }, words.message)); shown = true; }
       }
     }
     items.push(h('li', {}, control
-      ? h('a', { href: `#${control.id}`, onclick: (ev) => { ev.preventDefault(); control.focus(); } }, `${label}${fe.message}`)
-      : `${label}${fe.message}`));
-    if (!shown && fallback === 'places') showError('places', fe.message);
+      ? h('a', { href: `#${control.id}`, onclick: (ev) => { ev.preventDefault(); control.focus(); } }, `${label}${words.message}`)
+      : `${label}${words.message}`));
+    if (!shown && fallback === 'places') showError('places', words.message);
   }
   const byRow = new Map();
   for (const c of e.candidates || []) {
