@@ -85,6 +85,17 @@ async fn ten_thousand_events_are_drawn_and_the_time_to_interactive_is_measured()
         std::fs::write(dir.join("page-speed.txt"), &report).unwrap();
         std::fs::write(dir.join("ten-thousand.png"), c.screenshot().await.unwrap()).unwrap();
         assert!(counts[0].as_u64().unwrap() >= 10_000, "{counts}");
+        // The notice that not every match is drawn covers neither the legend nor the controls.
+        let overlaps = js(
+            &c,
+            "const n = document.getElementById('map-notice'); if (n.hidden) return 'no notice';
+             const a = n.getBoundingClientRect();
+             const hit = (b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+             return [...document.querySelectorAll('.legend > *, .legend-cat, .maplibregl-ctrl')]
+               .filter((e) => e.offsetParent && hit(e.getBoundingClientRect())).map((e) => e.className);",
+        )
+        .await;
+        assert_eq!(overlaps, serde_json::json!([]), "the notice covers: {overlaps}");
         assert!(frames[0].as_u64().unwrap() > 10, "the map kept drawing while panning: {frames}");
         assert_no_console_errors(&c, "with 10,000 events").await;
     })
