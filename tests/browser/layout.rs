@@ -89,3 +89,20 @@ async fn js_id_of_convoy(app: &App) -> String {
         .map(|f| f["id"].as_str().unwrap().to_string())
         .expect("the convoy's departure is in the demo")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embed_in_a_760_px_column_keeps_its_dates_on_one_or_two_lines() {
+    with_browser!(|app, c| {
+        viewport(&c, 760, 520, false).await;
+        c.goto(&format!("{}/embed?start=2025-02-08&end=2025-02-11", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let lines = js(
+            &c,
+            "const w = document.getElementById('tl-window'); const lh = parseFloat(getComputedStyle(w).lineHeight) || 18;
+             return [w.textContent, Math.round(w.getBoundingClientRect().height / lh)];",
+        )
+        .await;
+        assert!(lines[0].as_str().unwrap().contains("Feb 2025"), "{lines}");
+        assert!(lines[1].as_u64().unwrap() <= 2, "the dates wrap into {} lines: {lines}", lines[1]);
+    })
+}
