@@ -43,6 +43,14 @@ async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
             js(&c, "return [...document.querySelectorAll('#rp-result select[id$=\"-role\"]')].map(s => s.value);")
                 .await;
         assert!(roles.as_array().unwrap().iter().any(|r| r == "origin"), "roles come preselected: {roles}");
+        // The place selectors show their place, not a word of it.
+        let cut = js(
+            &c,
+            "return [...document.querySelectorAll('#rp-result select[id$=\"-place\"]')]
+               .filter((s) => s.getBoundingClientRect().width < 240).map((s) => s.id);",
+        )
+        .await;
+        assert_eq!(cut, json!([]), "place selectors narrower than 240 px: {cut}");
 
         // The demo's convoy is already on the map: the report is offered to it.
         let matched =
