@@ -67,3 +67,51 @@ async fn the_export_dialog_gives_the_events_in_view_in_every_format_even_across_
         assert_no_console_errors(&c, "after exporting").await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_image_for_a_story_is_a_print_sized_png_with_the_map_and_its_key() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let screen = js(&c, "return window.eventmap.map.getCanvas().getBoundingClientRect().width;").await;
+        c.find("#btn-export").await.unwrap().click().await.unwrap();
+        c.find("#img-title").await.unwrap().send_keys("Russian convoys around Tartus").await.unwrap();
+        c.find("#img-make").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the image", "return !document.getElementById('img-download').hidden;").await;
+        // The image itself, decoded as the browser decodes it (the page's policy keeps scripts
+        // from fetching blob: URLs, but images may show them): its size, and pixels that are
+        // not all one colour (the map was drawn, not a blank canvas).
+        let png = js(
+            &c,
+            "const a = document.getElementById('img-download');
+             return new Promise((done, fail) => {
+               const img = new Image(); img.onerror = () => fail(new Error('not an image'));
+               img.onload = () => {
+                 const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+                 const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                 const mid = g.getImageData(0, Math.floor(c.height * 0.3), c.width, Math.floor(c.height * 0.4)).data;
+                 const colours = new Set(); for (let i = 0; i < mid.length; i += 4 * 97) colours.add(mid[i] << 16 | mid[i + 1] << 8 | mid[i + 2]);
+                 done(['image', c.width, c.height, colours.size, a.download, c.toDataURL('image/png')]);
+               };
+               img.src = a.href;
+             });",
+        )
+        .await;
+        let (w, h) = (png[1].as_f64().unwrap(), png[2].as_f64().unwrap());
+        let screen = screen.as_f64().unwrap();
+        assert!(w >= 1600.0 && w >= 2.0 * screen - 1.0, "{w} px wide for a {screen} px map");
+        assert!(h > 400.0, "{h} px high");
+        assert!(png[3].as_u64().unwrap() > 20, "the map area is nearly one colour: {png}");
+        assert!(png[4].as_str().unwrap().ends_with(".png"), "{png}");
+        // Kept to look at, beside the page's screenshots.
+        use base64::Engine;
+        let data = png[5].as_str().unwrap().trim_start_matches("data:image/png;base64,");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("story-image.png"), base64::engine::general_purpose::STANDARD.decode(data).unwrap())
+            .unwrap();
+        let status = js(&c, "return document.getElementById('img-status').textContent;").await;
+        assert!(status.as_str().unwrap().contains("PNG is ready"), "{status}");
+        assert_no_console_errors(&c, "while making the image").await;
+    })
+}

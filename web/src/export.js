@@ -1,12 +1,14 @@
 // export.js: the Export dialog. It links to the API's own downloads (GeoJSON, CSV, KML,
 // NDJSON) for the current filters and dates, in the map's view or everywhere, so a file from
-// the page and one fetched by a script are the same.
+// the page and one fetched by a script are the same; and it makes the image for a story
+// (image.js).
 
 import { api, url } from './api.js';
 import * as state from './state.js';
 import { filterParams, viewWindow, LIMIT } from './data.js';
 import { h } from './dom.js';
 import { plural, number } from './format.js';
+import * as image from './image.js';
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = [
@@ -50,9 +52,46 @@ async function refresh() {
   }
 }
 
+/** What the image shows besides the map, read from the page as the reader sees it. */
+function imageParts() {
+  const legend = [...document.querySelectorAll('#legend-cats .legend-cat:not(.legend-none)')].map((li) => ({
+    label: li.querySelector('.legend-label')?.textContent || '',
+    color: li.querySelector('.dot')?.getAttribute('data-color') || '#777',
+    count: li.querySelector('.legend-count')?.textContent,
+  }));
+  const credits = document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent || '';
+  return { title: $('img-title').value.trim() || 'Reported events', dates: $('tl-window').textContent, legend, credits };
+}
+
+let imageUrl = '';
+
+async function makeImage() {
+  const status = $('img-status');
+  const link = $('img-download');
+  $('img-make').disabled = true;
+  link.hidden = true;
+  status.textContent = 'Drawing the map at print size…';
+  try {
+    const { blob, width, height } = await image.render(map, imageParts());
+    if (imageUrl) URL.revokeObjectURL(imageUrl);
+    imageUrl = URL.createObjectURL(blob);
+    link.href = imageUrl;
+    link.download = fileName('png');
+    link.dataset.width = String(width);
+    link.dataset.height = String(height);
+    link.hidden = false;
+    status.textContent = `A ${number(width)} × ${number(height)} px PNG is ready.`;
+  } catch (e) {
+    status.textContent = `The image could not be made: ${e.message}`;
+  } finally {
+    $('img-make').disabled = false;
+  }
+}
+
 export function init(m) {
   map = m;
   const dlg = $('dlg-export');
   $('btn-export').addEventListener('click', () => { refresh(); dlg.showModal(); });
+  $('img-make').addEventListener('click', makeImage);
   for (const r of document.querySelectorAll('input[name=export-area]')) r.addEventListener('change', refresh);
 }
