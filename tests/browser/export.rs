@@ -115,3 +115,60 @@ async fn the_image_for_a_story_is_a_print_sized_png_with_the_map_and_its_key() {
         assert_no_console_errors(&c, "while making the image").await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printing_gives_the_map_as_an_image_and_the_events_in_view_with_their_sources() {
+    with_browser!(|app, c| {
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        let in_view = js(&c, "return document.querySelectorAll('#list-items .item-title').length;").await;
+        // The browser's own print dialog is not ours to drive: note that it was asked for.
+        js(&c, "window.print = () => { window.__printed = true; }; return true;").await;
+        c.find("#btn-export").await.unwrap().click().await.unwrap();
+        c.find("#btn-print").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the print dialog to be asked for", "return window.__printed === true;").await;
+
+        c.post(
+            "goog/cdp/execute",
+            serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}}),
+        )
+        .await
+        .expect("print media");
+        let sheet = js(
+            &c,
+            "const s = document.getElementById('print-sheet'); const img = s.querySelector('img.print-map');
+             return [getComputedStyle(s).display, getComputedStyle(document.getElementById('topbar')).display,
+                     img ? img.naturalWidth : 0, s.querySelectorAll('.print-event').length,
+                     [...s.querySelectorAll('.print-url')].map((u) => u.textContent)];",
+        )
+        .await;
+        assert_eq!(sheet[0], "block", "{sheet}");
+        assert_eq!(sheet[1], "none", "the page around the sheet is printed: {sheet}");
+        assert!(sheet[2].as_u64().unwrap() >= 1600, "{sheet}");
+        assert_eq!(sheet[3], in_view, "every event in view is on the sheet: {sheet}");
+        assert!(sheet[4].as_array().unwrap().iter().any(|u| u.as_str().unwrap().starts_with("https://")), "{sheet}");
+        let shot = c.screenshot().await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("print-sheet.png"), shot).unwrap();
+        // On A4 and on Letter the browser makes a PDF of it.
+        for (paper, w, h) in [("a4", 8.27, 11.69), ("letter", 8.5, 11.0)] {
+            let pdf = c
+                .post(
+                    "goog/cdp/execute",
+                    serde_json::json!({"cmd": "Page.printToPDF", "params": {"paperWidth": w, "paperHeight": h, "printBackground": true}}),
+                )
+                .await
+                .expect("a PDF");
+            let data = pdf["data"].as_str().unwrap_or_default();
+            assert!(data.starts_with("JVBERi"), "{paper}: not a PDF");
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+            std::fs::write(dir.join(format!("print-{paper}.pdf")), &bytes).unwrap();
+        }
+        c.post("goog/cdp/execute", serde_json::json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}}))
+            .await
+            .expect("screen media");
+        assert_no_console_errors(&c, "while printing").await;
+    })
+}

@@ -5,10 +5,11 @@
 
 import { api, url } from './api.js';
 import * as state from './state.js';
-import { filterParams, viewWindow, LIMIT } from './data.js';
+import { filterParams, viewWindow, inView, LIMIT } from './data.js';
 import { h } from './dom.js';
 import { plural, number } from './format.js';
 import * as image from './image.js';
+import * as print from './print.js';
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = [
@@ -93,5 +94,17 @@ export function init(m) {
   const dlg = $('dlg-export');
   $('btn-export').addEventListener('click', () => { refresh(); dlg.showModal(); });
   $('img-make').addEventListener('click', makeImage);
+  $('btn-print').addEventListener('click', async () => {
+    $('btn-print').disabled = true;
+    try {
+      await print.prepare(map, imageParts(), inView(map));
+      dlg.close();
+      window.print();
+    } catch (e) {
+      $('img-status').textContent = `The page could not be prepared for printing: ${e.message}`;
+    } finally {
+      $('btn-print').disabled = false;
+    }
+  });
   for (const r of document.querySelectorAll('input[name=export-area]')) r.addEventListener('change', refresh);
 }
