@@ -104,3 +104,51 @@ async fn a_private_instance_asks_for_a_token_first_and_then_shows_the_map_withou
         only_refusals_logged(&c).await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_makes_a_token_for_a_person_sees_it_once_and_revokes_it() {
+    with_browser!(|app, c| {
+        let (admin, _) =
+            eventmap::auth::create_for(app._store.as_ref(), "desk", Some("Lina Saleh"), Role::Admin).await.unwrap();
+        c.goto(&format!("{}/", app.base)).await.unwrap();
+        wait_ready(&c).await;
+        c.find("#btn-signin").await.unwrap().click().await.unwrap();
+        submit_token(&c, &admin).await;
+        wait_for(&c, "signed in", "return document.getElementById('btn-signin').textContent.includes('Lina Saleh');")
+            .await;
+        c.find("#btn-signin").await.unwrap().click().await.unwrap();
+        c.find("#signin-tokens").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the token list", "return document.querySelectorAll('#tokens-table tbody tr').length >= 2;").await;
+
+        c.find("#tok-person").await.unwrap().send_keys("Yusuf Demir").await.unwrap();
+        c.find("#tok-name").await.unwrap().send_keys("phone").await.unwrap();
+        js(&c, "document.getElementById('tok-role').value = 'editor'; return true;").await;
+        c.find("#tok-create").await.unwrap().click().await.unwrap();
+        let token = wait_for(&c, "the new token", "const o = document.getElementById('tok-once'); return !o.hidden && document.getElementById('tok-once-value').value;").await;
+        let token = token.as_str().unwrap().to_string();
+        let me = |t: String| {
+            let base = app.base.clone();
+            async move { reqwest::Client::new().get(format!("{base}/api/me")).bearer_auth(t).send().await.unwrap() }
+        };
+        let who: serde_json::Value = me(token.clone()).await.json().await.unwrap();
+        assert_eq!((who["person"].as_str(), who["role"].as_str()), (Some("Yusuf Demir"), Some("editor")));
+        let listed = wait_for(
+            &c,
+            "the new row",
+            "return [...document.querySelectorAll('#tokens-table tbody tr')].map((r) => r.textContent).join('|');",
+        )
+        .await;
+        assert!(listed.as_str().unwrap().contains("Yusuf Demir"), "{listed}");
+        assert!(!listed.as_str().unwrap().contains(&token[17..]), "a secret is listed");
+
+        js(&c, "window.confirm = () => true; return true;").await;
+        let id = who["id"].as_str().unwrap().to_string();
+        c.find(&format!("button[data-token='{id}']")).await.unwrap().click().await.unwrap();
+        wait_for(&c, "the row marked revoked", &format!("const r = document.querySelector('#tokens-table tr[data-id=\"{id}\"]'); return r && r.classList.contains('revoked');")).await;
+        assert_eq!(me(token).await.status(), 401, "the revoked token still works");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("tokens.png"), c.screenshot().await.unwrap()).unwrap();
+        assert_no_console_errors(&c, "while managing tokens").await;
+    })
+}

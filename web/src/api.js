@@ -69,10 +69,11 @@ export function url(path, params) {
  * Calls the API. Resolves with the parsed JSON (or text); rejects with ApiError for an error
  * answer or an unreachable server, and with an AbortError when `signal` aborts.
  */
-export async function api(path, { method = 'GET', params, body, signal, headers = {} } = {}) {
+export async function api(path, { method = 'GET', params, body, signal, headers = {}, auth = false } = {}) {
   const h = { Accept: 'application/geo+json, application/json, application/problem+json', ...headers };
   const t = token() || memoryToken;
-  if (t && !h.Authorization && (method !== 'GET' || readsNeedToken)) h.Authorization = `Bearer ${t}`;
+  // Reads go without the token unless the instance is private or the read is for admins (`auth`).
+  if (t && !h.Authorization && (method !== 'GET' || readsNeedToken || auth)) h.Authorization = `Bearer ${t}`;
   if (body !== undefined) h['Content-Type'] = headers['Content-Type'] || 'application/json';
   let r;
   try {

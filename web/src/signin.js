@@ -4,6 +4,7 @@
 
 import { api, token, setToken, ApiError } from './api.js';
 import { announce } from './dom.js';
+import * as tokens from './tokens.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_WORDS = { viewer: 'can read', editor: 'can add and correct events', admin: 'can also manage tokens' };
@@ -80,6 +81,7 @@ export function signOut() {
 function showState() {
   const who = me;
   $('signin-who').hidden = !who;
+  $('signin-tokens').hidden = !who || who.role !== 'admin';
   if (who) $('signin-who-text').textContent = `Signed in as ${label(who)}: ${ROLE_WORDS[who.role] || who.role}.`;
   $('signin-error').hidden = true;
 }
@@ -109,6 +111,8 @@ export async function init() {
   $('signin-cancel').addEventListener('click', () => dlg.close());
   dlg.addEventListener('cancel', (e) => { if (waiting) e.preventDefault(); });
   $('signin-out').addEventListener('click', () => { signOut(); showState(); $('signin-token').focus(); });
+  tokens.init();
+  $('signin-tokens').addEventListener('click', () => { dlg.close(); tokens.open(); });
   $('signin-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const err = $('signin-error');
