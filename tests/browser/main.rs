@@ -3,8 +3,9 @@
 //!
 //! The tests are in modules by what they check: `map` (the page, the drawing and listing of the
 //! events, the panel, filters, the embed view, HTML in the text), `export` (the Export dialog),
-//! `editor` (drafting from a pasted report), `correct` (status, detach, delete in the panel), `signin` (tokens checked at once, a private
-//! instance), `scale` (10,000 events) and `layout` (desk and phone
+//! `editor` (drafting from a pasted report), `correct` (status, detach, delete in the panel),
+//! `signin` (tokens checked at once, a private instance), `searches` (the Saved searches dialog),
+//! `scale` (10,000 events) and `layout` (desk and phone
 //! sizes, with the screenshots). `harness` holds what they share: the application, the browser and
 //! the helpers, and `with_browser!`, which runs a test with both, one browser at a time across the
 //! tests of this binary. `wd` is the WebDriver client, a small one over `reqwest`: chromedriver
@@ -33,4 +34,5 @@ mod export;
 mod layout;
 mod map;
 mod scale;
+mod searches;
 mod signin;

@@ -15,6 +15,7 @@ import * as timeline from './timeline.js';
 import * as filters from './filters.js';
 import * as exporter from './export.js';
 import * as embed from './embed.js';
+import * as searches from './searches.js';
 import * as editor from './editor.js';
 import * as signin from './signin.js';
 import { announce, debounce, narrow } from './dom.js';
@@ -98,6 +99,7 @@ async function start() {
   timeline.init({ onPick: (id) => choose(id) });
   exporter.init(map);
   embed.init();
+  searches.init();
   editor.init(config, {
     map,
     onSave: (f) => {
