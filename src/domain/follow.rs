@@ -220,6 +220,16 @@ pub struct NewDelivery {
     pub created_at: DateTime<Utc>,
 }
 
+/// A webhook's cursor to move from `from` to `to`, with the deliveries queued for the changes
+/// in between; a worker round writes many at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advance {
+    pub webhook_id: Uuid,
+    pub from: i64,
+    pub to: i64,
+    pub deliveries: Vec<NewDelivery>,
+}
+
 /// A queued delivery and where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {

@@ -2,7 +2,8 @@
 //! changes were matched; each round reads the changes after it, keeps those its filters match
 //! (through the store's own list query, the one `GET /api/events` answers with, so a webhook and
 //! the events list never disagree on what matches), and queues one delivery per match while
-//! moving the cursor, in one transaction that succeeds for one worker only.
+//! moving the cursor, which succeeds for one worker only. The round's moves are written together,
+//! [`WRITE_BATCH`] webhooks a transaction.
 //!
 //! A deletion is sent to a webhook that was sent the event before: a deleted event keeps no
 //! places, words or terms to match filters against.
@@ -16,13 +17,16 @@ use uuid::Uuid;
 
 use super::Worker;
 use crate::domain::filter::{self, PageRequest};
-use crate::domain::follow::{ChangeKind, NewDelivery, SearchFilters, Subject, Webhook};
+use crate::domain::follow::{Advance, ChangeKind, NewDelivery, SearchFilters, Subject, Webhook};
 use crate::domain::{Cursor, EventFilter, Sort};
 use crate::gazetteer::{Gazetteer, resolve};
 use crate::store::{DynStore, StoreError};
 
 /// Changes read per webhook per round; more wait for the next round.
 pub const BATCH: u32 = 500;
+
+/// Webhooks whose cursors move in one transaction: a round's, in slices of this many.
+pub const WRITE_BATCH: usize = 500;
 
 /// A change read from the store: the event's id, what happened, its number and its Feature.
 #[derive(Debug, Clone)]
@@ -125,7 +129,7 @@ pub async fn run(w: &Worker) -> Result<usize, StoreError> {
     let hooks = w.store.webhooks().await?;
     // Every change after a cursor, shared by the webhooks at that cursor (deletions are found here).
     let mut all: HashMap<i64, (Vec<Change>, bool)> = HashMap::new();
-    let mut queued = 0;
+    let mut moves: Vec<Advance> = Vec::new();
     for hook in hooks.into_iter().filter(|h| h.cursor < head) {
         if let std::collections::hash_map::Entry::Vacant(slot) = all.entry(hook.cursor) {
             let everything = EventFilter { include_deleted: true, ..EventFilter::default() };
@@ -139,7 +143,7 @@ pub async fn run(w: &Worker) -> Result<usize, StoreError> {
             Err(FilterError::Store(e)) => return Err(e),
             Err(e) => {
                 tracing::warn!(webhook = %hook.id, cause = %e, "a webhook's filters cannot be used; its changes are skipped");
-                w.store.advance_webhook(hook.id, hook.cursor, to, &[]).await?;
+                moves.push(Advance { webhook_id: hook.id, from: hook.cursor, to, deliveries: Vec::new() });
                 continue;
             }
         };
@@ -171,9 +175,14 @@ pub async fn run(w: &Worker) -> Result<usize, StoreError> {
                 }
             })
             .collect();
-        if w.store.advance_webhook(hook.id, hook.cursor, to, &deliveries).await? {
-            queued += deliveries.len();
-        }
+        moves.push(Advance { webhook_id: hook.id, from: hook.cursor, to, deliveries });
+    }
+    // The cursors move (and the deliveries are queued) together, each only if no other worker
+    // moved it meanwhile; what another worker took is its to queue.
+    let mut queued = 0;
+    for slice in moves.chunks(WRITE_BATCH) {
+        let moved = w.store.advance_webhooks(slice).await?;
+        queued += slice.iter().zip(moved).filter(|(_, ok)| *ok).map(|(m, _)| m.deliveries.len()).sum::<usize>();
     }
     Ok(queued)
 }

@@ -10,9 +10,7 @@ use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 use super::PgStore;
-use crate::domain::follow::{
-    Attempt, Delivery, DeliveryState, NewDelivery, SavedSearch, SearchFilters, Subject, Webhook,
-};
+use crate::domain::follow::{Advance, Attempt, Delivery, DeliveryState, SavedSearch, SearchFilters, Subject, Webhook};
 use crate::store::StoreError;
 use crate::store::follow::{Claimed, FollowStore, kind_of, kinds_of, kinds_text, state_of, time_of};
 
@@ -214,41 +212,42 @@ impl FollowStore for PgStore {
         Ok(sqlx::query_scalar("SELECT coalesce(max(change_seq), 0)::bigint FROM events").fetch_one(&self.pool).await?)
     }
 
-    async fn advance_webhook(
-        &self,
-        id: Uuid,
-        from: i64,
-        to: i64,
-        deliveries: &[NewDelivery],
-    ) -> Result<bool, StoreError> {
+    async fn advance_webhooks(&self, moves: &[Advance]) -> Result<Vec<bool>, StoreError> {
         self.writable()?;
+        // Webhooks come in the order `webhooks()` lists them, the same in every instance, so two
+        // instances moving the same ones lock their rows in the same order and never deadlock.
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE webhooks SET cursor = $1 WHERE id = $2 AND cursor = $3 AND deleted_at IS NULL")
-            .bind(to)
-            .bind(id)
-            .bind(from)
-            .execute(&mut *tx)
-            .await?;
-        if n.rows_affected() != 1 {
-            return Ok(false);
-        }
-        for d in deliveries {
-            sqlx::query(
-                "INSERT INTO deliveries (id, webhook_id, event_id, kind, change, body, state, next_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
-            )
-            .bind(d.id)
-            .bind(d.webhook_id)
-            .bind(d.event_id)
-            .bind(d.kind.as_str())
-            .bind(d.change)
-            .bind(&d.body)
-            .bind(d.created_at.timestamp_millis())
-            .execute(&mut *tx)
-            .await?;
+        let mut moved = Vec::with_capacity(moves.len());
+        for m in moves {
+            let n = sqlx::query("UPDATE webhooks SET cursor = $1 WHERE id = $2 AND cursor = $3 AND deleted_at IS NULL")
+                .bind(m.to)
+                .bind(m.webhook_id)
+                .bind(m.from)
+                .execute(&mut *tx)
+                .await?;
+            if n.rows_affected() != 1 {
+                moved.push(false);
+                continue;
+            }
+            for d in &m.deliveries {
+                sqlx::query(
+                    "INSERT INTO deliveries (id, webhook_id, event_id, kind, change, body, state, next_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
+                )
+                .bind(d.id)
+                .bind(d.webhook_id)
+                .bind(d.event_id)
+                .bind(d.kind.as_str())
+                .bind(d.change)
+                .bind(&d.body)
+                .bind(d.created_at.timestamp_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            moved.push(true);
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(moved)
     }
 
     async fn was_sent(&self, webhook: Uuid, event: Uuid) -> Result<bool, StoreError> {

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::SqliteStore;
-use crate::domain::follow::{Attempt, Delivery, DeliveryState, NewDelivery, SavedSearch, Subject, Webhook};
+use crate::domain::follow::{Advance, Attempt, Delivery, DeliveryState, SavedSearch, Subject, Webhook};
 use crate::store::StoreError;
 use crate::store::follow::{
     Claimed, FollowStore, filters_of, kind_of, kinds_of, kinds_text, state_of, time_of, uuid_of,
@@ -202,38 +202,36 @@ impl FollowStore for SqliteStore {
         self.read(|c| Ok(c.query_row("SELECT coalesce(max(change_seq), 0) FROM events", [], |r| r.get(0))?)).await
     }
 
-    async fn advance_webhook(
-        &self,
-        id: Uuid,
-        from: i64,
-        to: i64,
-        deliveries: &[NewDelivery],
-    ) -> Result<bool, StoreError> {
-        let ds = deliveries.to_vec();
+    async fn advance_webhooks(&self, moves: &[Advance]) -> Result<Vec<bool>, StoreError> {
+        let moves = moves.to_vec();
         self.write(move |tx| {
-            let n = tx.execute(
+            let mut moved = Vec::with_capacity(moves.len());
+            let mut up = tx.prepare_cached(
                 "UPDATE webhooks SET cursor = ?1 WHERE id = ?2 AND cursor = ?3 AND deleted_at IS NULL",
-                params![to, id.to_string(), from],
             )?;
-            if n != 1 {
-                return Ok(false);
-            }
             let mut ins = tx.prepare_cached(
                 "INSERT INTO deliveries (id, webhook_id, event_id, kind, change, body, state, next_at, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
             )?;
-            for d in &ds {
-                ins.execute(params![
-                    d.id.to_string(),
-                    d.webhook_id.to_string(),
-                    d.event_id.to_string(),
-                    d.kind.as_str(),
-                    d.change,
-                    d.body,
-                    d.created_at.timestamp_millis()
-                ])?;
+            for m in &moves {
+                if up.execute(params![m.to, m.webhook_id.to_string(), m.from])? != 1 {
+                    moved.push(false);
+                    continue;
+                }
+                for d in &m.deliveries {
+                    ins.execute(params![
+                        d.id.to_string(),
+                        d.webhook_id.to_string(),
+                        d.event_id.to_string(),
+                        d.kind.as_str(),
+                        d.change,
+                        d.body,
+                        d.created_at.timestamp_millis()
+                    ])?;
+                }
+                moved.push(true);
             }
-            Ok(true)
+            Ok(moved)
         })
         .await
     }
