@@ -86,8 +86,11 @@ pub fn webhook_worker(state: &AppState, args: &ServeArgs) -> anyhow::Result<crat
     if !(0.05..=3600.0).contains(&args.webhook_poll) {
         anyhow::bail!("--webhook-poll: give seconds from 0.05 to 3600");
     }
-    let client = crate::outbound::Client::new((*state.outbound).clone(), crate::outbound::Limits::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let limits = crate::outbound::Limits {
+        user_agent: crate::outbound::user_agent(args.public_url.as_deref()),
+        ..Default::default()
+    };
+    let client = crate::outbound::Client::new((*state.outbound).clone(), limits).map_err(|e| anyhow::anyhow!("{e}"))?;
     let config =
         crate::follow::WorkerConfig { backoff, poll: Duration::from_secs_f64(args.webhook_poll), ..Default::default() };
     Ok(crate::follow::Worker::new(state.store.clone(), state.gazetteer.clone(), state.vocab.clone(), client, config))

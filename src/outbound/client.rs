@@ -10,9 +10,11 @@ use bytes::Bytes;
 
 use super::{OutboundError, Policy};
 
-/// Timeouts and sizes of outbound requests.
+/// Timeouts and sizes of outbound requests, and the name they go by.
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// The `User-Agent` header ([`user_agent`]).
+    pub user_agent: String,
     pub connect_timeout: Duration,
     /// From the start of the request to the last byte of the answer.
     pub total_timeout: Duration,
@@ -25,6 +27,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            user_agent: user_agent(None),
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(15),
             body_limit: 1024 * 1024,
@@ -43,9 +46,15 @@ pub struct Reply {
     pub body: Bytes,
 }
 
-/// The identifying `User-Agent` of every outbound request.
-pub fn user_agent() -> String {
-    format!("eventmap/{} (webhooks and source capture; +https://github.com/eventmap)", env!("CARGO_PKG_VERSION"))
+/// The identifying `User-Agent` of outbound requests: `eventmap/<version>`, with the instance's
+/// public URL (`--public-url`) as the address to ask about them when it is set. There is no
+/// project site to point at, and a made-up one would send a receiver's questions nowhere.
+pub fn user_agent(public_url: Option<&str>) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match public_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => format!("eventmap/{version} (+{u})"),
+        None => format!("eventmap/{version}"),
+    }
 }
 
 /// Resolves names with the system resolver and keeps the addresses the policy allows.
@@ -97,7 +106,7 @@ impl Client {
             .redirect(redirects)
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.total_timeout)
-            .user_agent(user_agent())
+            .user_agent(limits.user_agent.as_str())
             .build()
             .map_err(|e| OutboundError::Failed(format!("the HTTP client could not be built: {e}")))?;
         Ok(Self { http, policy, limits })
@@ -169,5 +178,18 @@ impl Client {
             source = s.source();
         }
         OutboundError::Failed(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_agent;
+
+    #[test]
+    fn the_user_agent_names_the_version_and_points_at_the_instance_only_when_it_has_a_public_url() {
+        let v = env!("CARGO_PKG_VERSION");
+        assert_eq!(user_agent(None), format!("eventmap/{v}"));
+        assert_eq!(user_agent(Some("  ")), format!("eventmap/{v}"));
+        assert_eq!(user_agent(Some("https://map.example.org")), format!("eventmap/{v} (+https://map.example.org)"));
     }
 }

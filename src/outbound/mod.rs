@@ -13,7 +13,7 @@ mod address;
 mod client;
 
 pub use address::{Policy, is_forbidden};
-pub use client::{Client, Limits, Reply};
+pub use client::{Client, Limits, Reply, user_agent};
 
 /// Why an outbound request was not made or did not complete.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
