@@ -86,6 +86,8 @@ async fn main() {
             created_by: "bench".into(),
             created_at: Utc::now(),
             cursor: 0,
+            last_error: None,
+            failing_since: None,
         };
         store.insert_webhook(&w).await.unwrap();
     }

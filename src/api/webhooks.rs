@@ -62,6 +62,9 @@ fn webhook_json(base: &str, w: &Webhook) -> Value {
         "created_by": w.created_by,
         "created_at": format_rfc3339(w.created_at),
         "deliveries_url": format!("{base}/api/webhooks/{}/deliveries", w.id),
+        "state": if w.last_error.is_some() { "failing" } else { "active" },
+        "last_error": w.last_error,
+        "failing_since": w.failing_since.map(format_rfc3339),
     });
     match &w.subject {
         Subject::Search(id) => v["search_id"] = json!(id),
@@ -160,6 +163,8 @@ pub async fn create(
         created_by: who,
         created_at: Utc::now(),
         cursor: 0,
+        last_error: None,
+        failing_since: None,
     };
     let w = state.store.insert_webhook(&w).await?;
     let mut r = (StatusCode::CREATED, Json(webhook_json(&base_url(&state, &headers), &w))).into_response();

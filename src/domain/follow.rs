@@ -170,6 +170,11 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
     /// The change number up to which changes were matched against it.
     pub cursor: i64,
+    /// Why its filters could not be used at the last round (a place no longer known, a saved
+    /// search gone); `None` while they work. Its changes wait meanwhile.
+    pub last_error: Option<String>,
+    /// Since when its filters fail.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 /// Checks a webhook secret: 16 to 200 characters, so that a signature means something.
@@ -228,6 +233,8 @@ pub struct Advance {
     pub from: i64,
     pub to: i64,
     pub deliveries: Vec<NewDelivery>,
+    /// Why its filters could not be used (the webhook is then failing), or `None` (it works).
+    pub error: Option<String>,
 }
 
 /// A queued delivery and where it stands.

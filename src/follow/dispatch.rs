@@ -142,8 +142,20 @@ pub async fn run(w: &Worker) -> Result<usize, StoreError> {
             Ok(f) => f,
             Err(FilterError::Store(e)) => return Err(e),
             Err(e) => {
-                tracing::warn!(webhook = %hook.id, cause = %e, "a webhook's filters cannot be used; its changes are skipped");
-                moves.push(Advance { webhook_id: hook.id, from: hook.cursor, to, deliveries: Vec::new() });
+                // The webhook shows why (GET /api/webhooks/{id}) and its changes wait, its cursor
+                // held, until its filters work again; the log says so once, not every round.
+                let error = e.to_string();
+                if hook.last_error.as_deref() != Some(error.as_str()) {
+                    tracing::warn!(webhook = %hook.id, cause = %error, "a webhook's filters cannot be used; its changes wait");
+                }
+                let held = hook.cursor;
+                moves.push(Advance {
+                    webhook_id: hook.id,
+                    from: held,
+                    to: held,
+                    deliveries: Vec::new(),
+                    error: Some(error),
+                });
                 continue;
             }
         };
@@ -175,7 +187,7 @@ pub async fn run(w: &Worker) -> Result<usize, StoreError> {
                 }
             })
             .collect();
-        moves.push(Advance { webhook_id: hook.id, from: hook.cursor, to, deliveries });
+        moves.push(Advance { webhook_id: hook.id, from: hook.cursor, to, deliveries, error: None });
     }
     // The cursors move (and the deliveries are queued) together, each only if no other worker
     // moved it meanwhile; what another worker took is its to queue.

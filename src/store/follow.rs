@@ -56,12 +56,13 @@ pub trait FollowStore: Send + Sync + 'static {
         to: i64,
         deliveries: &[NewDelivery],
     ) -> Result<bool, StoreError> {
-        let one = Advance { webhook_id: id, from, to, deliveries: deliveries.to_vec() };
+        let one = Advance { webhook_id: id, from, to, deliveries: deliveries.to_vec(), error: None };
         Ok(self.advance_webhooks(&[one]).await?.first().copied().unwrap_or(false))
     }
     /// [`advance_webhook`](Self::advance_webhook) for many webhooks in one transaction: each
     /// moves (and queues its deliveries) only if its cursor is still its `from`, and the answer
-    /// says, in order, which did. One transaction a round instead of one a webhook: on SQLite a
+    /// says, in order, which did. A move records its `error` (and since when the webhook
+    /// fails, kept from its first failure) or clears them. One transaction a round instead of one a webhook: on SQLite a
     /// write transaction costs a few milliseconds of fsync, which 1,000 webhooks made seconds.
     async fn advance_webhooks(&self, moves: &[Advance]) -> Result<Vec<bool>, StoreError>;
     /// Whether a delivery about `event` was queued for the webhook before (as created or updated).

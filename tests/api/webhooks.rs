@@ -67,9 +67,14 @@ fn config() -> ApiConfig {
 
 /// A worker on `store` that retries after `wait` (six attempts).
 fn worker(store: eventmap::store::DynStore, wait: Duration) -> Worker {
+    worker_with(store, wait, Arc::new(gazetteer().fresh()))
+}
+
+/// The same, with its own gazetteer (which may lack a place the API knows).
+fn worker_with(store: eventmap::store::DynStore, wait: Duration, g: Arc<eventmap::gazetteer::Gazetteer>) -> Worker {
     let client = Client::new(Policy::new(["127.0.0.1"]), Limits::default()).unwrap();
     let config = WorkerConfig { backoff: Backoff(vec![wait; 5]), ..Default::default() };
-    Worker::new(store, Arc::new(gazetteer().fresh()), Arc::new(Vocabulary::default()), client, config)
+    Worker::new(store, g, Arc::new(Vocabulary::default()), client, config)
 }
 
 async fn hook(app: &TestApp, url: &str, filters: Value) -> String {
@@ -153,6 +158,61 @@ async fn a_matching_change_is_delivered_once_signed_and_a_non_matching_one_is_no
         assert_eq!(del["tombstone"]["id"], pid, "{del}");
         assert_eq!(del["tombstone"]["reason"], "duplicate", "{del}");
         assert_eq!(got[1].headers["x-eventmap-signature"].to_str().unwrap(), expected_signature(&got[1].body));
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_whose_place_is_no_longer_known_shows_it_is_failing_and_delivers_once_it_is_back() {
+    for backend in backends() {
+        let app = TestApp::on_with(&backend, config()).await;
+        let place = app
+            .send(
+                Method::POST,
+                "/api/places",
+                Some(&app.editor),
+                Some(json!({"name": "Hmeimim Air Base", "kind": "site", "lon": 35.9486, "lat": 35.4011})),
+            )
+            .await;
+        place.expect(201);
+        let place_id = place.json()["id"].as_str().unwrap().to_string();
+        let (rx, url) = Receiver::start(&[]).await;
+        let id = hook(&app, &url, json!({"place": place_id})).await;
+        let fresh = app.send(Method::GET, &format!("/api/webhooks/{id}"), Some(&app.editor), None).await;
+        fresh.expect(200);
+        assert_eq!(fresh.json()["state"], "active", "{fresh}");
+        assert_eq!(fresh.json()["last_error"], Value::Null, "{fresh}");
+
+        // A worker whose gazetteer lacks the place (as after the place was removed).
+        let without = worker(app.store.clone(), Duration::from_secs(1));
+        app.create(json!({"title": "Aircraft land at Hmeimim", "start": "2025-02-10",
+                          "places": [{"name": "Hmeimim Air Base", "lon": 35.9486, "lat": 35.4011}]}))
+            .await;
+        without.tick().await;
+        without.tick().await;
+        assert!(rx.got().is_empty(), "nothing is sent while the filters fail: {:?}", rx.got());
+        let g = app.send(Method::GET, &format!("/api/webhooks/{id}"), Some(&app.editor), None).await;
+        g.expect(200);
+        let w = g.json();
+        assert_eq!(w["state"], "failing", "{g}");
+        let why = w["last_error"].as_str().unwrap_or_default();
+        assert!(why.contains("place") && why.contains(&place_id), "the error names the filter and place: {g}");
+        assert!(w["failing_since"].is_string(), "{g}");
+        let listed = app.send(Method::GET, "/api/webhooks", Some(&app.editor), None).await;
+        assert_eq!(listed.json()["webhooks"][0]["state"], "failing", "{listed}");
+
+        // Once the place is known again the held change is delivered and the state clears.
+        let g2 = Arc::new(gazetteer().fresh());
+        g2.set_custom(app.store.custom_places().await.unwrap());
+        let with = worker_with(app.store.clone(), Duration::from_secs(1), g2);
+        with.tick().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 1, "the change that waited is sent: {got:?}");
+        let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+        assert_eq!(body["event"]["properties"]["title"], "Aircraft land at Hmeimim", "{body}");
+        let g = app.send(Method::GET, &format!("/api/webhooks/{id}"), Some(&app.editor), None).await;
+        assert_eq!(g.json()["state"], "active", "{g}");
+        assert_eq!(g.json()["last_error"], Value::Null, "{g}");
+        assert_eq!(g.json()["failing_since"], Value::Null, "{g}");
     }
 }
 

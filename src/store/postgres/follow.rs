@@ -16,6 +16,8 @@ use crate::store::follow::{Claimed, FollowStore, kind_of, kinds_of, kinds_text, 
 
 const SEARCH: &str = "id, name, filters, created_by, created_at, updated_at";
 const WEBHOOK: &str = "id, url, search_id, filters, secret, events, created_by, created_at, cursor";
+const WEBHOOK_READ: &str =
+    "id, url, search_id, filters, secret, events, created_by, created_at, cursor, last_error, failing_since";
 const DELIVERY: &str = "d.id, d.webhook_id, d.event_id, d.kind, d.body, d.state, d.attempts, d.next_at, \
                         d.created_at, d.delivered_at";
 
@@ -48,6 +50,8 @@ fn webhook(r: &PgRow) -> Result<Webhook, StoreError> {
         created_by: r.try_get(6)?,
         created_at: time_of(r.try_get(7)?),
         cursor: r.try_get(8)?,
+        last_error: r.try_get(9)?,
+        failing_since: r.try_get::<Option<i64>, _>(10)?.map(time_of),
     })
 }
 
@@ -177,7 +181,7 @@ impl FollowStore for PgStore {
     }
 
     async fn webhook(&self, id: Uuid) -> Result<Option<Webhook>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {WEBHOOK} FROM webhooks WHERE id = $1 AND deleted_at IS NULL"))
+        let r = sqlx::query(&format!("SELECT {WEBHOOK_READ} FROM webhooks WHERE id = $1 AND deleted_at IS NULL"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -185,10 +189,11 @@ impl FollowStore for PgStore {
     }
 
     async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
-        let rows =
-            sqlx::query(&format!("SELECT {WEBHOOK} FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {WEBHOOK_READ} FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(webhook).collect()
     }
 
@@ -218,13 +223,20 @@ impl FollowStore for PgStore {
         // instances moving the same ones lock their rows in the same order and never deadlock.
         let mut tx = self.pool.begin().await?;
         let mut moved = Vec::with_capacity(moves.len());
+        let now = Utc::now().timestamp_millis();
         for m in moves {
-            let n = sqlx::query("UPDATE webhooks SET cursor = $1 WHERE id = $2 AND cursor = $3 AND deleted_at IS NULL")
-                .bind(m.to)
-                .bind(m.webhook_id)
-                .bind(m.from)
-                .execute(&mut *tx)
-                .await?;
+            let n = sqlx::query(
+                "UPDATE webhooks SET cursor = $1, last_error = $4, \
+                 failing_since = CASE WHEN $4::text IS NULL THEN NULL ELSE coalesce(failing_since, $5) END \
+                 WHERE id = $2 AND cursor = $3 AND deleted_at IS NULL",
+            )
+            .bind(m.to)
+            .bind(m.webhook_id)
+            .bind(m.from)
+            .bind(&m.error)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             if n.rows_affected() != 1 {
                 moved.push(false);
                 continue;

@@ -15,6 +15,8 @@ use crate::store::follow::{
 
 const SEARCH: &str = "id, name, filters, created_by, created_at, updated_at";
 const WEBHOOK: &str = "id, url, search_id, filters, secret, events, created_by, created_at, cursor";
+const WEBHOOK_READ: &str =
+    "id, url, search_id, filters, secret, events, created_by, created_at, cursor, last_error, failing_since";
 const DELIVERY: &str = "d.id, d.webhook_id, d.event_id, d.kind, d.body, d.state, d.attempts, d.next_at, \
                         d.created_at, d.delivered_at";
 
@@ -43,6 +45,8 @@ fn webhook(r: &Row<'_>) -> Result<Webhook, StoreError> {
         created_by: r.get(6)?,
         created_at: time_of(r.get(7)?),
         cursor: r.get(8)?,
+        last_error: r.get(9)?,
+        failing_since: r.get::<_, Option<i64>>(10)?.map(time_of),
     })
 }
 
@@ -165,7 +169,7 @@ impl FollowStore for SqliteStore {
     async fn webhook(&self, id: Uuid) -> Result<Option<Webhook>, StoreError> {
         self.read(move |c| {
             let mut st =
-                c.prepare_cached(&format!("SELECT {WEBHOOK} FROM webhooks WHERE id = ?1 AND deleted_at IS NULL"))?;
+                c.prepare_cached(&format!("SELECT {WEBHOOK_READ} FROM webhooks WHERE id = ?1 AND deleted_at IS NULL"))?;
             st.query_row([id.to_string()], |r| Ok(webhook(r))).optional()?.transpose()
         })
         .await
@@ -174,7 +178,7 @@ impl FollowStore for SqliteStore {
     async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {WEBHOOK} FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id"
+                "SELECT {WEBHOOK_READ} FROM webhooks WHERE deleted_at IS NULL ORDER BY created_at, id"
             ))?;
             let rows = st.query_map([], |r| Ok(webhook(r)))?;
             rows.map(|r| r?).collect()
@@ -207,14 +211,17 @@ impl FollowStore for SqliteStore {
         self.write(move |tx| {
             let mut moved = Vec::with_capacity(moves.len());
             let mut up = tx.prepare_cached(
-                "UPDATE webhooks SET cursor = ?1 WHERE id = ?2 AND cursor = ?3 AND deleted_at IS NULL",
+                "UPDATE webhooks SET cursor = ?1, last_error = ?4, \
+                 failing_since = CASE WHEN ?4 IS NULL THEN NULL ELSE coalesce(failing_since, ?5) END \
+                 WHERE id = ?2 AND cursor = ?3 AND deleted_at IS NULL",
             )?;
+            let now = Utc::now().timestamp_millis();
             let mut ins = tx.prepare_cached(
                 "INSERT INTO deliveries (id, webhook_id, event_id, kind, change, body, state, next_at, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
             )?;
             for m in &moves {
-                if up.execute(params![m.to, m.webhook_id.to_string(), m.from])? != 1 {
+                if up.execute(params![m.to, m.webhook_id.to_string(), m.from, m.error, now])? != 1 {
                     moved.push(false);
                     continue;
                 }
