@@ -4,6 +4,10 @@
 //! `cargo bench --bench follow` prints, at the median of 5 rounds, what one change costs to
 //! match against all 1,000 (the store's list query per webhook, as the worker runs it) and a
 //! whole worker round (matching, then moving 1,000 cursors and queueing the deliveries).
+//!
+//! Release figures on the 2-core dev machine: matching 0.93 ms per search per change (the store's
+//! list query per webhook); a round 1.10 s since the cursors move in one transaction, 6.65 s when
+//! each webhook had its own (one SQLite fsync each). Matching is now most of a round.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
