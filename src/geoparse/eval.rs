@@ -7,6 +7,14 @@
 //! wrong). Resolution, over matched toponyms: the share within 161 km of the gold point
 //! (Acc@161), mean and median error in km (haversine, R = 6371 km), and, where the gold has a
 //! GeoNames id, the share resolved to exactly that id. The summary is recall × Acc@161.
+//!
+//! Documents may carry a `language`; the report then has a row per language (precision, recall,
+//! the false places by name). Every predicted mention also lands in a calibration bin by its
+//! `confidence`: it is right when it matches a gold toponym and lies within 161 km of it, wrong
+//! when it matches nothing or lies farther (mentions of toponyms without coordinates are left
+//! out), so the table shows whether "0.9" means nine in ten.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +43,40 @@ pub struct Doc {
     pub id: String,
     pub text: String,
     pub toponyms: Vec<Gold>,
+    /// The language the document is written in, for the per-language rows (not passed to the
+    /// geoparser, which detects it).
+    #[serde(default)]
+    pub language: Option<String>,
 }
+
+/// The measures of the documents in one language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LanguageReport {
+    pub language: String,
+    pub documents: usize,
+    pub gold_with_coordinates: usize,
+    pub predicted: usize,
+    pub true_positives: usize,
+    pub precision: f64,
+    pub recall: f64,
+    /// Matched toponyms placed within 161 km.
+    pub acc_161: f64,
+    /// Predicted mentions that match no gold toponym, as the text wrote them.
+    pub false_places: Vec<String>,
+}
+
+/// One row of the calibration table: mentions whose confidence is in `[from, to)`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CalibrationBin {
+    pub from: f64,
+    pub to: f64,
+    pub mentions: usize,
+    pub right: usize,
+    pub share_right: f64,
+}
+
+/// The lower edges of the calibration bins; the last bin includes 1.0.
+const BIN_EDGES: [f64; 6] = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95];
 
 /// The measures.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -57,6 +98,9 @@ pub struct Report {
     pub exact_id_rate: Option<f64>,
     pub recall_x_acc_161: f64,
     pub seconds: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<LanguageReport>,
+    pub calibration: Vec<CalibrationBin>,
 }
 
 /// Reads the JSON-lines corpus; a bad line is an error naming its number.
@@ -78,6 +122,36 @@ struct Tally {
     errors_km: Vec<f64>,
     id_checked: usize,
     id_right: usize,
+    langs: BTreeMap<String, LangTally>,
+    /// Per calibration bin: mentions, right.
+    bins: [(usize, usize); BIN_EDGES.len()],
+}
+
+/// The counts of one language's documents.
+#[derive(Default)]
+struct LangTally {
+    docs: usize,
+    gold: usize,
+    predicted: usize,
+    tp: usize,
+    /// Matched and within 161 km.
+    near: usize,
+    false_places: Vec<String>,
+}
+
+impl LangTally {
+    fn add(&mut self, o: LangTally) {
+        self.docs += o.docs;
+        self.gold += o.gold;
+        self.predicted += o.predicted;
+        self.tp += o.tp;
+        self.near += o.near;
+        self.false_places.extend(o.false_places);
+    }
+}
+
+fn bin_of(confidence: f64) -> usize {
+    BIN_EDGES.iter().rposition(|e| confidence >= *e).unwrap_or(0)
 }
 
 fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
@@ -89,10 +163,14 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
     let mut order: Vec<&Gold> = d.toponyms.iter().collect();
     order.sort_by_key(|x| x.lat.is_none() || x.lon.is_none());
     let mut ignored = 0usize;
+    // Per mention: Some(right) once judged, None when it matched a toponym without coordinates.
+    let mut verdict: Vec<Option<bool>> = vec![Some(false); mentions.len()];
+    let (mut gold_coords, mut tp, mut near) = (0usize, 0usize, 0usize);
     for gold in order {
         let has_coords = gold.lat.is_some() && gold.lon.is_some();
         if has_coords {
             t.gold_coords += 1;
+            gold_coords += 1;
         }
         let mid = (gold.start + gold.end) as f64 / 2.0;
         let best = mentions
@@ -106,11 +184,16 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
         used[i] = true;
         if !has_coords {
             ignored += 1;
+            verdict[i] = None;
             continue;
         }
         t.tp += 1;
+        tp += 1;
         let m = &mentions[i];
-        t.errors_km.push(distance_km(m.place.lon, m.place.lat, gold.lon.unwrap_or(0.0), gold.lat.unwrap_or(0.0)));
+        let km = distance_km(m.place.lon, m.place.lat, gold.lon.unwrap_or(0.0), gold.lat.unwrap_or(0.0));
+        verdict[i] = Some(km <= 161.0);
+        near += usize::from(km <= 161.0);
+        t.errors_km.push(km);
         if let Some(id) = gold.geonameid {
             t.id_checked += 1;
             if m.place.gazetteer_id == format!("geonames:{id}") {
@@ -122,6 +205,23 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
     // are neither right nor wrong.
     t.fp += used.iter().filter(|u| !**u).count();
     let _ = ignored;
+    for (m, v) in mentions.iter().zip(&verdict) {
+        if let Some(right) = v {
+            let b = &mut t.bins[bin_of(m.confidence)];
+            b.0 += 1;
+            b.1 += usize::from(*right);
+        }
+    }
+    if let Some(lang) = &d.language {
+        t.langs.entry(lang.clone()).or_default().add(LangTally {
+            docs: 1,
+            gold: gold_coords,
+            predicted: mentions.len(),
+            tp,
+            near,
+            false_places: mentions.iter().zip(&used).filter(|(_, u)| !**u).map(|(m, _)| m.text.clone()).collect(),
+        });
+    }
 }
 
 /// Runs the geoparser over every document and measures it (on all cores).
@@ -154,6 +254,13 @@ pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
         t.errors_km.extend(x.errors_km);
         t.id_checked += x.id_checked;
         t.id_right += x.id_right;
+        for (i, b) in x.bins.iter().enumerate() {
+            t.bins[i].0 += b.0;
+            t.bins[i].1 += b.1;
+        }
+        for (l, v) in x.langs {
+            t.langs.entry(l).or_default().add(v);
+        }
     }
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let precision = ratio(t.tp, t.tp + t.fp);
@@ -181,6 +288,33 @@ pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
         exact_id_rate: (t.id_checked > 0).then(|| r(ratio(t.id_right, t.id_checked))),
         recall_x_acc_161: r(recall * acc),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        languages: t
+            .langs
+            .into_iter()
+            .map(|(language, l)| LanguageReport {
+                language,
+                documents: l.docs,
+                gold_with_coordinates: l.gold,
+                predicted: l.predicted,
+                true_positives: l.tp,
+                precision: r(ratio(l.tp, l.predicted)),
+                recall: r(ratio(l.tp, l.gold)),
+                acc_161: r(ratio(l.near, l.tp)),
+                false_places: l.false_places,
+            })
+            .collect(),
+        calibration: t
+            .bins
+            .iter()
+            .enumerate()
+            .map(|(i, &(mentions, right))| CalibrationBin {
+                from: BIN_EDGES[i],
+                to: BIN_EDGES.get(i + 1).copied().unwrap_or(1.0),
+                mentions,
+                right,
+                share_right: r(ratio(right, mentions)),
+            })
+            .collect(),
     }
 }
 
@@ -210,6 +344,35 @@ impl Report {
             self.seconds,
             self.characters as f64 / 1e6 / self.seconds.max(1e-9)
         ));
+        if !self.languages.is_empty() {
+            s.push_str("\nlanguage  docs  gold  predicted  precision  recall  Acc@161  false places\n");
+            for l in &self.languages {
+                s.push_str(&format!(
+                    "{:<8} {:>5} {:>5} {:>10} {:>10.3} {:>7.3} {:>8.3}  {} {}\n",
+                    l.language,
+                    l.documents,
+                    l.gold_with_coordinates,
+                    l.predicted,
+                    l.precision,
+                    l.recall,
+                    l.acc_161,
+                    l.false_places.len(),
+                    if l.false_places.is_empty() { String::new() } else { format!("({})", l.false_places.join(", ")) }
+                ));
+            }
+        }
+        s.push_str("\nconfidence    mentions  right  share right\n");
+        for b in &self.calibration {
+            s.push_str(&format!(
+                "[{:.2}, {:.2}{} {:>8} {:>6} {:>12.3}\n",
+                b.from,
+                b.to,
+                if b.to >= 1.0 { "]" } else { ")" },
+                b.mentions,
+                b.right,
+                b.share_right
+            ));
+        }
         s
     }
 }
@@ -228,5 +391,18 @@ mod tests {
         assert_eq!(r.exact_id_rate, Some(1.0));
         assert_eq!(r.acc_161, 1.0);
         assert!(read_corpus("{not json}").unwrap_err().starts_with("line 1:"));
+    }
+
+    #[test]
+    fn the_multilingual_set_meets_its_bars_in_every_language() {
+        let docs = read_corpus(include_str!("../../tests/fixtures/geoparse/multilingual.jsonl")).unwrap();
+        let r = evaluate(gazetteer(), &docs);
+        let langs: Vec<&str> = r.languages.iter().map(|l| l.language.as_str()).collect();
+        assert_eq!(langs, ["ar", "en", "ru", "tr", "uk"]);
+        for l in &r.languages {
+            assert!(l.precision >= 0.95 && l.recall >= 0.9, "{l:?}");
+            assert!(l.false_places.is_empty(), "no everyday word is a place: {l:?}");
+        }
+        assert_eq!(r.calibration.iter().map(|b| b.mentions).sum::<usize>(), r.predicted);
     }
 }

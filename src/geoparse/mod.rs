@@ -4,7 +4,9 @@
 //! name and demonym on word boundaries (`spot`), gathers each spot's candidates, and resolves them
 //! with evidence from the whole text (`resolve`). Offsets are in Unicode code points, end exclusive.
 
+pub mod category;
 pub mod eval;
+pub mod language;
 mod lexicon;
 pub mod report;
 mod resolve;
@@ -76,8 +78,9 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
     let folded = crate::fold::fold_mapped(text);
     let src = spot::Source { chars: text.chars().collect(), folded: &folded };
     let lex = lexicon::lexicon();
-    let turkic = spot::looks_turkic(text, opts.language.as_deref());
-    let spots = spot::spot(g, &src, lex, turkic);
+    let lang = language::detect(text, opts.language.as_deref());
+    let turkic = spot::looks_turkic(text, opts.language.as_deref()) || lang == Some(language::Lang::Tr);
+    let spots = spot::spot(g, &src, lex, turkic, lang);
     let mut items: Vec<resolve::Item> = Vec::with_capacity(spots.len());
     let mut kept: Vec<&spot::Spot> = Vec::with_capacity(spots.len());
     for s in &spots {
@@ -93,7 +96,25 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
                     }]
                 })
                 .unwrap_or_default(),
-            None => g.candidates(&s.names, MAX_CANDIDATES),
+            None => {
+                let mut c = g.candidates(&s.names, MAX_CANDIDATES);
+                if let (Some(wl), true) = (s.word_lang, s.word_zipf > 0.0) {
+                    // A word is a place only if some reading of it is likelier than the everyday
+                    // word; which reading is the context's call, not the word's.
+                    let likelier = c.iter().any(|c| {
+                        let cc = c.place.country.as_deref();
+                        let hint = match (opts.country_hint.as_deref(), cc) {
+                            (Some(h), Some(cc)) if h.eq_ignore_ascii_case(cc) => language::HINT_ALLOWANCE,
+                            _ => 0.0,
+                        };
+                        language::place_zipf_allowance(wl, c.place.population, c.place.kind, cc) + hint >= s.word_zipf
+                    });
+                    if !likelier {
+                        c.clear();
+                    }
+                }
+                c
+            }
         };
         if cands.is_empty() {
             continue;

@@ -75,7 +75,30 @@ pub struct Draft {
     pub excerpt: String,
     /// Whether the places make a movement (an origin and a destination).
     pub movement: bool,
+    /// Places the report names that are not the event's: below the draft threshold of
+    /// confidence, or named only in passing. Never stored with the event unless an editor adds
+    /// them.
+    pub also_mentioned: Vec<AlsoMentioned>,
 }
+
+/// A place a report names that is not one of its draft's places, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AlsoMentioned {
+    pub name: String,
+    pub gazetteer_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub confidence: f64,
+    /// `low_confidence` (below [`DRAFT_MIN_CONFIDENCE`]) or `not_the_event` (named elsewhere).
+    pub reason: &'static str,
+}
+
+/// A mention below this confidence never becomes a draft's place; it is listed in
+/// `also_mentioned` for an editor to confirm.
+pub const DRAFT_MIN_CONFIDENCE: f64 = 0.5;
 
 const MAX_EXCERPT_CHARS: usize = 400;
 const MAX_TITLE_CHARS: usize = 160;
@@ -299,53 +322,7 @@ fn clip(text: &str, max: usize) -> String {
     out
 }
 
-/// Words that point at a category, folded; a category needs one of them in the text.
-const CATEGORY_WORDS: [(&str, &[&str]); 8] = [
-    (
-        "air_or_drone_strike",
-        &["airstrike", "air strike", "drone strike", "авиаудар", "hava saldir", "hava hucum", "غارة"],
-    ),
-    ("shelling", &["shelling", "shelled", "artillery", "обстрел", "bombardiman", "top atisi", "قصف"]),
-    ("armed_clash", &["clash", "fighting", "firefight", "столкновен", "бой ", "catisma", "toqqusma", "اشتباك"]),
-    ("explosion", &["explosion", "blast", "взрыв", "patlama", "partlayis", "انفجار"]),
-    ("protest", &["protest", "demonstrat", "протест", "митинг", "protesto", "etiraz", "احتجاج", "مظاهر"]),
-    ("arrest", &["arrested", "detained", "арест", "задержан", "gozalti", "tutuklan", "hebs", "اعتقال"]),
-    (
-        "military_movement",
-        &[
-            "convoy",
-            "troops",
-            "column",
-            "deploy",
-            "withdraw",
-            "колонн",
-            "конво",
-            "войск",
-            "konvoy",
-            "kolon",
-            "karvan",
-            "qosun",
-            "قافلة",
-            "رتل",
-            "ارتال",
-            "تعزيزات",
-        ],
-    ),
-    ("strategic_development", &["agreement", "ceasefire", "airspace", "соглашени", "anlasma", "razilasma", "اتفاق"]),
-];
-
-/// The category whose words the text uses most; `other` when none.
-pub fn category(text: &str) -> &'static str {
-    let f = crate::fold::fold(text);
-    let mut best = ("other", 0);
-    for (cat, words) in CATEGORY_WORDS {
-        let n: usize = words.iter().map(|w| f.matches(&crate::fold::fold(w)).count()).sum();
-        if n > best.1 {
-            best = (cat, n);
-        }
-    }
-    best.0
-}
+pub use super::category::category;
 
 /// Drafts the event a report describes: `None` when it names no place.
 pub fn draft(g: &Gazetteer, report: &Report<'_>, received: DateTime<Utc>) -> Option<Draft> {
@@ -358,7 +335,8 @@ pub fn draft(g: &Gazetteer, report: &Report<'_>, received: DateTime<Utc>) -> Opt
 
 /// Drafts the event from the mentions [`geoparse`] found in the report.
 pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], received: DateTime<Utc>) -> Option<Draft> {
-    let mentions: Vec<&Mention> = mentions.iter().filter(|m| !m.demonym).collect();
+    let all: Vec<&Mention> = mentions.iter().filter(|m| !m.demonym).collect();
+    let mentions: Vec<&Mention> = all.iter().copied().filter(|m| m.confidence >= DRAFT_MIN_CONFIDENCE).collect();
     let chars: Vec<char> = report.text.chars().collect();
     let roles = roles(g, report, &chars, &mentions);
     // A country or region only stands for where it happened when nothing finer is named.
@@ -388,7 +366,19 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
         .or_else(|| spans.iter().find(|sp| in_sentence(**sp).iter().any(|&i| fine(mentions[i].place.kind))))
         .or_else(|| spans.first())
         .copied()?;
-    let chosen = in_sentence(anchor_span);
+    let mut chosen = in_sentence(anchor_span);
+    let (cat, cue_words) = super::category::category_with_cues(report.text);
+    if cat != "other" && !(has(&chosen, PlaceRole::Origin) && has(&chosen, PlaceRole::Destination)) {
+        // Where it happened may be told after the first sentence ("... the strikes hit the
+        // outskirts of Sarmin"): a town or site in another sentence that uses the report's
+        // own cue words is a place of the event too.
+        for sp in spans.iter().filter(|sp| **sp != anchor_span) {
+            let f = format!(" {}", crate::fold::fold(&chars[sp.0..sp.1].iter().collect::<String>()));
+            if cue_words.iter().any(|c| f.contains(&format!(" {c}"))) {
+                chosen.extend(in_sentence(*sp).into_iter().filter(|&i| fine(mentions[i].place.kind)));
+            }
+        }
+    }
     let any_fine = chosen.iter().any(|&i| fine(mentions[i].place.kind));
     let mut places: Vec<DraftPlace> = Vec::new();
     for &i in &chosen {
@@ -463,9 +453,23 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
         Some(t) => clip(t, MAX_TITLE_CHARS),
         None => clip(&excerpt, MAX_TITLE_CHARS),
     };
+    let also_mentioned = all
+        .iter()
+        .filter(|m| !places.iter().any(|p| p.gazetteer_id == m.place.gazetteer_id))
+        .map(|m| AlsoMentioned {
+            name: m.place.name.clone(),
+            gazetteer_id: m.place.gazetteer_id.clone(),
+            country: m.place.country.clone(),
+            text: m.text.clone(),
+            start: m.start,
+            end: m.end,
+            confidence: m.confidence,
+            reason: if m.confidence < DRAFT_MIN_CONFIDENCE { "low_confidence" } else { "not_the_event" },
+        })
+        .collect();
     Some(Draft {
         title,
-        category: category(report.text).to_string(),
+        category: cat.to_string(),
         start: start_of(day),
         time_precision: precision,
         time_basis: basis,
@@ -473,6 +477,7 @@ pub fn draft_from(g: &Gazetteer, report: &Report<'_>, mentions: &[Mention], rece
         places,
         excerpt,
         movement,
+        also_mentioned,
     })
 }
 

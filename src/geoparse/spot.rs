@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet as HashSet;
 use crate::fold::Folded;
 use crate::gazetteer::{Gazetteer, NameRef};
 
+use super::language::{self, Lang};
 use super::lexicon::{CONNECTORS, Lexicon};
 
 /// A span of text that names a place (or a country, by its demonym).
@@ -29,6 +30,12 @@ pub struct Spot {
     /// A word the text also uses as a person's surname ("Sheriff Mike Jones" ... "Jones"), or
     /// one right after a title ("Gov. Perry"): kept only for a sizeable place.
     pub surname: bool,
+    /// How common the word is in its language (Zipf), when that is evidence against it being a
+    /// name: always in a script without case, and at a sentence start in one with case. 0 when
+    /// not weighed (several words, a demonym, a capitalised word inside a sentence).
+    pub word_zipf: f32,
+    /// The language the word was weighed in.
+    pub word_lang: Option<Lang>,
 }
 
 /// The text as characters, with helpers about words and case.
@@ -152,12 +159,25 @@ fn is_arabic(w: &str) -> bool {
     w.chars().all(|c| matches!(c, '\u{0600}'..='\u{06FF}'))
 }
 
-/// Russian case endings, longest first, and what a nominative may end in instead.
-const RU_ENDINGS: [&str; 27] = [
-    "ами", "ями", "ого", "его", "ому", "ему", "ой", "ей", "ом", "ем", "ам", "ям", "ах", "ях", "ов", "ев", "ию", "ии",
-    "ия", "ие", "а", "я", "у", "ю", "е", "и", "ы",
+/// Russian and Ukrainian case endings, longest first, and what a nominative may end in instead
+/// (folded: ё is е, й is и, ї is і).
+const CY_ENDINGS: [&str; 35] = [
+    "ами", "ями", "ого", "его", "ому", "ему", "ові", "еві", "єві", "ою", "ею", "ії", "ію", "ой", "ей", "ом", "ем",
+    "ам", "ям", "ах", "ях", "ов", "ев", "ию", "ии", "ия", "ие", "а", "я", "у", "ю", "е", "и", "і", "ы",
 ];
-const RU_NOMINATIVE: [&str; 7] = ["", "а", "я", "ь", "й", "ия", "о"];
+const CY_NOMINATIVE: [&str; 10] = ["", "а", "я", "ь", "и", "ия", "о", "і", "ія", "е"];
+
+/// A Ukrainian stem whose last о, е or є became і in the nominative (Харкова, Харкові → Харків;
+/// Миколаєва → Миколаїв), folded.
+fn uk_alternation(stem: &str) -> Option<String> {
+    let chars: Vec<char> = stem.chars().collect();
+    let n = chars.len();
+    (n >= 3 && matches!(chars[n - 2], 'о' | 'е' | 'є') && !"аеиіоуюяєї".contains(chars[n - 1])).then(|| {
+        let mut c = chars.clone();
+        c[n - 2] = 'і';
+        c.into_iter().collect()
+    })
+}
 
 /// Arabic proclitics: conjunctions and prepositions written onto the next word.
 const AR_PREFIXES: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك"];
@@ -173,10 +193,11 @@ pub fn inflection_variants(word: &str, turkic: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let n = word.chars().count();
     if is_cyrillic(word) && n >= 4 {
-        for e in RU_ENDINGS {
+        for e in CY_ENDINGS {
             if let Some(stem) = word.strip_suffix(e) {
                 if stem.chars().count() >= 3 {
-                    out.extend(RU_NOMINATIVE.iter().map(|nom| format!("{stem}{nom}")));
+                    out.extend(CY_NOMINATIVE.iter().map(|nom| format!("{stem}{nom}")));
+                    out.extend(uk_alternation(stem));
                 }
             }
         }
@@ -271,7 +292,7 @@ pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<S
 }
 
 /// Finds the spots of a text.
-pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool) -> Vec<Spot> {
+pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool, lang: Option<Lang>) -> Vec<Spot> {
     let persons = person_words(g, src, lex);
     let text = &src.folded.text;
     let bytes = text.as_bytes();
@@ -297,13 +318,34 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool) -> Vec
             }
             end = bytes[end + 1..].iter().position(|b| *b == b' ').map_or(bytes.len(), |p| end + 1 + p);
         }
-        if !spans.iter().any(|(e, _, _)| *e >= we) {
-            for v in inflection_variants(&text[ws..we], turkic) {
+        let mut lemma = None;
+        // Arabic proclitics are not part of the name: the mention starts after them.
+        let mut lemma_start = ws;
+        // A name ending at an apostrophe ("Hatay'da") is the name; its suffix is not tried off.
+        let at_soft_end = spans.iter().any(|(e, _, _)| src.folded.soft_ends.contains(e));
+        if !at_soft_end && !spans.iter().any(|(e, _, _)| *e >= we) {
+            let word = &text[ws..we];
+            // Of the forms the gazetteer knows, the one naming the likeliest place: "Харкові"
+            // is Харків (Kharkiv) before it is Харк (an Iranian island).
+            let mut best: Option<(f64, String, Vec<NameRef>)> = None;
+            for v in inflection_variants(word, turkic) {
                 let names = g.name(&v);
-                if !names.is_empty() {
-                    spans.push((we, names, None));
-                    break;
+                let Some(top) = g.candidates(&names, 4).first().map(|c| c.score) else { continue };
+                if best.as_ref().is_none_or(|(b, _, _)| top > *b) {
+                    best = Some((top, v, names));
                 }
+            }
+            if let Some((_, v, names)) = best {
+                if is_arabic(word) {
+                    lemma_start = if word.ends_with(v.as_str()) {
+                        we - v.len()
+                    } else {
+                        // لل + لاذقية: one lam is the preposition.
+                        ws + 'ل'.len_utf8()
+                    };
+                }
+                spans.push((we, names, None));
+                lemma = Some(v);
             }
         }
         spans.sort_by_key(|(e, _, d)| (std::cmp::Reverse(*e), d.is_none()));
@@ -319,8 +361,12 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool) -> Vec
             }
         }
         let mut accepted = None;
+        let after_place = out.last().map(|p: &Spot| p.end);
         for (fe, names, demonym) in spans {
-            if let Some(s) = judge(src, lex, &persons, ws, fe, names, demonym) {
+            let from_lemma = lemma.is_some() && fe == we && demonym.is_none();
+            let fs = if from_lemma { lemma_start } else { ws };
+            if let Some(mut s) = judge(src, lex, &persons, after_place, fs, fe, names, demonym) {
+                weigh_word(src, &mut s, lemma.as_deref().filter(|_| from_lemma), lang);
                 accepted = Some(s);
                 break;
             }
@@ -338,11 +384,38 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool) -> Vec
     out
 }
 
+/// Records how common a one-word spot is as a word of its language, where that is evidence:
+/// in Arabic or Persian script always (no capitals mark names), in cased scripts only at a
+/// sentence start. An inflected or prefixed word is weighed by its commonest form (بمدينة by
+/// مدينة).
+fn weigh_word(src: &Source<'_>, s: &mut Spot, lemma: Option<&str>, text_lang: Option<Lang>) {
+    if s.demonym.is_some() || s.key.contains(' ') {
+        return;
+    }
+    let Some(wl) = language::word_lang(&s.key, text_lang) else { return };
+    s.word_lang = Some(wl);
+    if !language::uncased(wl) && !src.sentence_initial(s.start) {
+        return;
+    }
+    let z = language::zipf(wl, &s.key);
+    s.word_zipf = lemma.map_or(z, |l| z.max(language::zipf(wl, l)));
+}
+
+/// Whether the span follows a place with only "and" or a comma between ("in Damascus and
+/// Aleppo said": Aleppo is a place in a list, not the person who said).
+fn in_place_list(src: &Source<'_>, after_place: Option<usize>, start: usize) -> bool {
+    after_place.is_some_and(|e| {
+        e <= start && matches!(src.surface(e, start).trim().to_lowercase().as_str(), "and" | "," | ", and" | "or")
+    })
+}
+
 /// Accepts or refuses a candidate span.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     src: &Source<'_>,
     lex: &Lexicon,
     persons: &HashSet<String>,
+    after_place: Option<usize>,
     fs: usize,
     fe: usize,
     names: Vec<NameRef>,
@@ -373,7 +446,9 @@ fn judge(
             return None;
         }
     }
-    if one_word && src.word_after(end).is_some_and(|(w, _)| super::lexicon::SAYING.contains(&w.to_lowercase().as_str()))
+    if one_word
+        && !in_place_list(src, after_place, start)
+        && src.word_after(end).is_some_and(|(w, _)| super::lexicon::SAYING.contains(&w.to_lowercase().as_str()))
     {
         return None;
     }
@@ -409,7 +484,7 @@ fn judge(
         leads_name = cap_after;
         weak = true;
     }
-    Some(Spot { start, end, key, names, demonym, weak, leads_name, surname })
+    Some(Spot { start, end, key, names, demonym, weak, leads_name, surname, word_zipf: 0.0, word_lang: None })
 }
 
 #[cfg(test)]
@@ -421,6 +496,16 @@ mod tests {
         assert!(inflection_variants("тартусе", false).contains(&"тартус".to_string()));
         assert!(inflection_variants("латакии", false).contains(&"латакия".to_string()));
         assert!(inflection_variants("джеблы", false).contains(&"джебла".to_string()));
+    }
+
+    #[test]
+    fn ukrainian_case_endings_and_the_i_alternation_lead_back_to_the_nominative() {
+        let v = |w: &str| inflection_variants(&crate::fold::fold(w), false);
+        assert!(v("Харкові").contains(&crate::fold::fold("Харків")), "{:?}", v("Харкові"));
+        assert!(v("Миколаєві").contains(&crate::fold::fold("Миколаїв")));
+        assert!(v("Києва").contains(&crate::fold::fold("Київ")));
+        assert!(v("Сумах").contains(&crate::fold::fold("Суми")));
+        assert!(v("Одесі").contains(&crate::fold::fold("Одеса")));
     }
 
     #[test]

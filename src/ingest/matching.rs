@@ -184,6 +184,7 @@ mod tests {
             places,
             excerpt: String::new(),
             movement: true,
+            also_mentioned: Vec::new(),
         }
     }
 

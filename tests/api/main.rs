@@ -7,6 +7,7 @@ mod events;
 mod filters;
 mod hardening;
 mod import;
+mod languages;
 mod ogc;
 mod openapi_doc;
 mod operations;

@@ -1,0 +1,127 @@
+//! Reports in the desk's languages (issue 18): no everyday word of Arabic, Russian, Ukrainian,
+//! Turkish or English becomes a place; inflected and prefixed names are found; a strike is typed
+//! as a strike in every language; where it happened is read from the whole report; doubtful
+//! places are listed apart, never stored unseen.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends};
+
+const IDLIB: &str = "geonames:169389";
+const SARMIN: &str = "geonames:164782";
+const ALEPPO: &str = "geonames:170063";
+const DAMASCUS: &str = "geonames:170654";
+const HOMS: &str = "geonames:169577";
+const KHARKIV: &str = "geonames:706483";
+const KYIV: &str = "geonames:703448";
+
+/// The Arabic report of the issue, with a second sentence of ours naming where the strike hit.
+const ARABIC_STRIKE: &str = "قصفت طائرات حربية يوم الاثنين محيط مدينة إدلب، ما أدى إلى مقتل ثلاثة مدنيين. \
+                             وقالت مصادر محلية إن الغارات استهدفت أطراف بلدة سرمين شرقي المدينة.";
+
+async fn geoparse(app: &TestApp, body: Value) -> Vec<Value> {
+    let g = app.send(Method::POST, "/api/geoparse", None, Some(body)).await;
+    g.expect(200);
+    g.json()["mentions"].as_array().unwrap().clone()
+}
+
+fn ids(mentions: &[Value]) -> Vec<String> {
+    mentions.iter().map(|m| m["place"]["gazetteer_id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_arabic_strike_report_gives_idlib_and_sarmin_and_nothing_abroad() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        // With and without the caller's language and country: detection must do the same.
+        for body in
+            [json!({"text": ARABIC_STRIKE}), json!({"text": ARABIC_STRIKE, "language": "ar", "country_hint": "SY"})]
+        {
+            let m = geoparse(&app, body.clone()).await;
+            assert_eq!(ids(&m), [IDLIB, SARMIN], "{body}: {m:#?}");
+            assert!(m.iter().all(|x| x["place"]["country"] == "SY"), "{m:#?}");
+        }
+        let out = app
+            .send(
+                Method::POST,
+                "/api/reports",
+                Some(&app.editor),
+                Some(json!({"url": "https://ar.example.org/idlib", "published_at": "2025-02-11T10:00:00+03:00",
+                            "text": ARABIC_STRIKE, "create": true})),
+            )
+            .await;
+        out.expect(201);
+        let d = &out.json()["drafts"][0];
+        let places: Vec<&str> =
+            d["draft"]["places"].as_array().unwrap().iter().map(|p| p["gazetteer_id"].as_str().unwrap()).collect();
+        assert!(places.contains(&SARMIN) && places.contains(&IDLIB), "{d:#}");
+        assert_eq!(d["draft"]["category"], "air_or_drone_strike", "{d:#}");
+        let id = d["event_id"].as_str().unwrap();
+        let ev = app.get(&format!("/api/events/{id}")).await.json();
+        let stored = ev["properties"]["places"].as_array().unwrap();
+        assert!(stored.iter().all(|p| p["country"] == "SY"), "nothing abroad is stored: {ev:#}");
+    }
+}
+
+#[tokio::test]
+async fn function_words_and_common_nouns_are_not_places_in_any_language() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        // Each text names no place at all; every word is an everyday one of its language.
+        let texts = [
+            "ما أدى إلى مقتل ثلاثة مدنيين في المدينة، وقالت مصادر محلية إن الطائرات الحربية عادت.",
+            "وأكد المسؤول أن الوضع في المنطقة مستقر حتى الآن، بحسب بيان رسمي.",
+            "Удар был нанесён ночью. Город остался без света, сообщили местные власти.",
+            "Вибух пролунав уночі. Місто залишилося без світла, повідомила влада.",
+            "Bu sabah saat altıda büyük bir patlama oldu ve şehir karanlıkta kaldı.",
+            "Reading the statement, officials said that the city was calm.",
+        ];
+        for t in texts {
+            let m = geoparse(&app, json!({"text": t})).await;
+            assert!(m.is_empty(), "{t}: {m:#?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn clitics_case_endings_and_lists_before_said_are_found() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let cases: [(&str, &[&str]); 5] = [
+            ("وصل الوفد بحمص ثم انتقل لإدلب.", &[HOMS, IDLIB]),
+            ("Российская авиация нанесла удар по окрестностям Идлиба.", &["geonames:2017370", IDLIB]),
+            ("У Харкові пролунали вибухи, а в Києві оголосили тривогу.", &[KHARKIV, KYIV]),
+            ("Officials in Damascus and Aleppo said the roads would reopen.", &[DAMASCUS, ALEPPO]),
+            ("Halep'in doğusunda çatışma çıktı.", &[ALEPPO]),
+        ];
+        for (text, want) in cases {
+            let m = geoparse(&app, json!({"text": text})).await;
+            assert_eq!(ids(&m), want, "{text}: {m:#?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn strikes_clashes_and_arrests_are_typed_in_every_language() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let cases = [
+            ("Warplanes struck the outskirts of Idlib on Monday.", "air_or_drone_strike"),
+            ("Российская авиация нанесла удар по окрестностям Идлиба.", "air_or_drone_strike"),
+            ("شنت طائرات حربية غارات جوية على ريف إدلب.", "air_or_drone_strike"),
+            ("Дрони атакували Суми вночі.", "air_or_drone_strike"),
+            ("Savaş uçakları İdlib çevresini bombaladı.", "air_or_drone_strike"),
+            ("Бои продолжаются к югу от Алеппо.", "armed_clash"),
+            ("Halep'in doğusunda çatışma çıktı.", "armed_clash"),
+            ("Поліція затримала двох чоловіків у Миколаєві.", "arrest"),
+            ("اعتقلت دورية أمنية ثلاثة شبان في جبلة.", "arrest"),
+        ];
+        for (i, (text, cat)) in cases.into_iter().enumerate() {
+            let body = json!({"url": format!("https://x.example.org/{i}"), "published_at": "2025-02-11", "text": text});
+            let g = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(body)).await;
+            g.expect(200);
+            assert_eq!(g.json()["drafts"][0]["draft"]["category"], cat, "{text}: {g}");
+        }
+    }
+}
