@@ -74,6 +74,9 @@ pub enum Command {
         /// Print the measures as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write every predicted mention with its verdict and evidence (JSON lines) here.
+        #[arg(long)]
+        mentions: Option<PathBuf>,
     },
     /// Make a consistent copy of a (running) SQLite database.
     Backup {

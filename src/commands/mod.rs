@@ -68,12 +68,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&mentions)?);
             Ok(())
         }
-        Command::EvalGeoparse { file, json } => {
+        Command::EvalGeoparse { file, json, mentions } => {
             let text = read_input(&file)?;
             let docs =
                 crate::geoparse::eval::read_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let g = load_gazetteer()?;
-            let report = crate::geoparse::eval::evaluate(&g, &docs);
+            let (report, rows) = crate::geoparse::eval::evaluate_with_rows(&g, &docs);
+            if let Some(path) = mentions {
+                let mut out = String::new();
+                for r in &rows {
+                    out.push_str(&serde_json::to_string(r)?);
+                    out.push('\n');
+                }
+                std::fs::write(&path, out).with_context(|| format!("could not write {}", path.display()))?;
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

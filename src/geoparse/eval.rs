@@ -75,6 +75,21 @@ pub struct CalibrationBin {
     pub share_right: f64,
 }
 
+/// One predicted mention with its verdict, for fitting and checking the confidence model
+/// (`eventmap eval-geoparse --mentions FILE`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MentionRow {
+    pub doc: String,
+    pub language: Option<String>,
+    pub text: String,
+    pub gazetteer_id: String,
+    pub confidence: f64,
+    /// `right` (a gold toponym, within 161 km), `far` (a gold toponym, placed farther),
+    /// `false` (no gold toponym), `unjudged` (a gold toponym without coordinates).
+    pub verdict: &'static str,
+    pub features: Vec<f64>,
+}
+
 /// The lower edges of the calibration bins; the last bin includes 1.0.
 const BIN_EDGES: [f64; 6] = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95];
 
@@ -125,6 +140,7 @@ struct Tally {
     langs: BTreeMap<String, LangTally>,
     /// Per calibration bin: mentions, right.
     bins: [(usize, usize); BIN_EDGES.len()],
+    rows: Vec<MentionRow>,
 }
 
 /// The counts of one language's documents.
@@ -205,7 +221,21 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
     // are neither right nor wrong.
     t.fp += used.iter().filter(|u| !**u).count();
     let _ = ignored;
-    for (m, v) in mentions.iter().zip(&verdict) {
+    for ((m, v), u) in mentions.iter().zip(&verdict).zip(&used) {
+        t.rows.push(MentionRow {
+            doc: d.id.clone(),
+            language: d.language.clone(),
+            text: m.text.clone(),
+            gazetteer_id: m.place.gazetteer_id.clone(),
+            confidence: m.confidence,
+            verdict: match (v, u) {
+                (None, _) => "unjudged",
+                (Some(true), _) => "right",
+                (Some(false), true) => "far",
+                (Some(false), false) => "false",
+            },
+            features: m.evidence.features().to_vec(),
+        });
         if let Some(right) = v {
             let b = &mut t.bins[bin_of(m.confidence)];
             b.0 += 1;
@@ -226,6 +256,11 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
 
 /// Runs the geoparser over every document and measures it (on all cores).
 pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
+    evaluate_with_rows(g, docs).0
+}
+
+/// [`evaluate`], with every predicted mention and its verdict.
+pub fn evaluate_with_rows(g: &Gazetteer, docs: &[Doc]) -> (Report, Vec<MentionRow>) {
     let started = std::time::Instant::now();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
     let chunk = docs.len().div_ceil(threads).max(1);
@@ -254,6 +289,7 @@ pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
         t.errors_km.extend(x.errors_km);
         t.id_checked += x.id_checked;
         t.id_right += x.id_right;
+        t.rows.extend(x.rows);
         for (i, b) in x.bins.iter().enumerate() {
             t.bins[i].0 += b.0;
             t.bins[i].1 += b.1;
@@ -271,7 +307,8 @@ pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
     let mean = if t.errors_km.is_empty() { 0.0 } else { t.errors_km.iter().sum::<f64>() / t.errors_km.len() as f64 };
     let median = t.errors_km.get(t.errors_km.len() / 2).copied().unwrap_or(0.0);
     let r = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    Report {
+    let rows = std::mem::take(&mut t.rows);
+    let report = Report {
         documents: docs.len(),
         characters: docs.iter().map(|d| d.text.chars().count()).sum(),
         gold_toponyms: t.gold,
@@ -315,7 +352,8 @@ pub fn evaluate(g: &Gazetteer, docs: &[Doc]) -> Report {
                 share_right: r(ratio(right, mentions)),
             })
             .collect(),
-    }
+    };
+    (report, rows)
 }
 
 impl Report {

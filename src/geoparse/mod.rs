@@ -4,6 +4,7 @@
 //! name and demonym on word boundaries (`spot`), gathers each spot's candidates, and resolves them
 //! with evidence from the whole text (`resolve`). Offsets are in Unicode code points, end exclusive.
 
+pub mod calibrate;
 pub mod category;
 pub mod eval;
 pub mod language;
@@ -55,6 +56,10 @@ pub struct Mention {
     pub demonym: bool,
     /// Other readings, best first.
     pub candidates: Vec<Alternative>,
+    /// What the confidence was computed from (for evaluation; not part of the API).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub evidence: calibrate::Evidence,
 }
 
 /// How many candidates a spot may have (a "Springfield" has dozens).
@@ -136,6 +141,10 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         }
     }
     resolve::resolve(&mut items, opts.country_hint.as_deref());
+    let mut repeats: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    for s in &kept {
+        *repeats.entry(s.key.as_str()).or_default() += 1;
+    }
     let mut out = Vec::with_capacity(items.len());
     for (s, it) in kept.iter().zip(items) {
         let Some(best) = it.cands.first() else { continue };
@@ -161,12 +170,31 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         if lone && best.place.population < LONE_MIN_POPULATION && it.support < LONE_MIN_SUPPORT {
             continue;
         }
+        let evidence = calibrate::Evidence {
+            share: it.confidence,
+            population: best.place.population,
+            kind: Some(best.place.kind),
+            demonym: s.demonym.is_some(),
+            weak: s.weak,
+            surname: s.surname,
+            multiword: s.key.contains(' '),
+            support: it.support,
+            candidates: it.cands.len(),
+            word_zipf: match (s.key.contains(' '), s.word_lang) {
+                (false, Some(l)) => f64::from(language::zipf(l, &s.key)),
+                _ => 0.0,
+            },
+            repeated: repeats.get(s.key.as_str()).is_some_and(|n| *n > 1),
+            uncased: s.word_lang.is_some_and(language::uncased),
+            contained: it.container.is_some(),
+        };
         out.push(Mention {
             start: s.start,
             end,
             text: src.surface(s.start, end),
             place: best.place.clone(),
-            confidence: (it.confidence * 1000.0).round() / 1000.0,
+            confidence: calibrate::confidence(&evidence),
+            evidence,
             demonym: s.demonym.is_some(),
             candidates: it
                 .cands

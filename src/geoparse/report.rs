@@ -97,8 +97,9 @@ pub struct AlsoMentioned {
 }
 
 /// A mention below this confidence never becomes a draft's place; it is listed in
-/// `also_mentioned` for an editor to confirm.
-pub const DRAFT_MIN_CONFIDENCE: f64 = 0.5;
+/// `also_mentioned` for an editor to confirm. Of the LGL mentions with a confidence in
+/// [0.40, 0.45), 13 % were right; in [0.45, 0.50), 37 %.
+pub const DRAFT_MIN_CONFIDENCE: f64 = 0.45;
 
 const MAX_EXCERPT_CHARS: usize = 400;
 const MAX_TITLE_CHARS: usize = 160;

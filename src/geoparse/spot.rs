@@ -389,11 +389,11 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool, lang: 
 /// sentence start. An inflected or prefixed word is weighed by its commonest form (بمدينة by
 /// مدينة).
 fn weigh_word(src: &Source<'_>, s: &mut Spot, lemma: Option<&str>, text_lang: Option<Lang>) {
+    let Some(wl) = language::word_lang(&s.key, text_lang) else { return };
+    s.word_lang = Some(wl);
     if s.demonym.is_some() || s.key.contains(' ') {
         return;
     }
-    let Some(wl) = language::word_lang(&s.key, text_lang) else { return };
-    s.word_lang = Some(wl);
     if !language::uncased(wl) && !src.sentence_initial(s.start) {
         return;
     }

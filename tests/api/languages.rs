@@ -125,3 +125,26 @@ async fn strikes_clashes_and_arrests_are_typed_in_every_language() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_doubtful_place_is_listed_as_also_mentioned_and_never_stored() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let text =
+            "Warplanes struck Idlib on Monday, killing three people; Commerce officials in Lincoln condemned it.";
+        let body = json!({"url": "https://en.example.org/idlib", "published_at": "2025-02-11", "text": text,
+                          "create": true});
+        let g = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(body)).await;
+        g.expect(201);
+        let d = &g.json()["drafts"][0];
+        let places: Vec<&str> =
+            d["draft"]["places"].as_array().unwrap().iter().map(|p| p["gazetteer_id"].as_str().unwrap()).collect();
+        assert_eq!(places, [IDLIB], "{d:#}");
+        let also = d["draft"]["also_mentioned"].as_array().unwrap();
+        let lincoln = also.iter().find(|m| m["text"] == "Lincoln").unwrap_or_else(|| panic!("{d:#}"));
+        assert_eq!(lincoln["reason"], "low_confidence");
+        assert!(lincoln["confidence"].as_f64().unwrap() < 0.45);
+        let ev = app.get(&format!("/api/events/{}", d["event_id"].as_str().unwrap())).await.json();
+        assert_eq!(ev["properties"]["places"].as_array().map(Vec::len), Some(1), "{ev:#}");
+    }
+}

@@ -1,0 +1,117 @@
+//! Confidence that means something: the chance that a mention is a place the text names *and*
+//! that it was resolved to within 161 km of the right one.
+//!
+//! The resolver's softmax says only how clearly one reading beats the others; a lone everyday
+//! word with one candidate got 1.0. Here that share is one piece of evidence among several
+//! (population, kind, how the word was spotted, how common it is as a word, whether the rest of
+//! the text supports it), combined by a logistic model fitted by `data/scripts/fit_confidence.py`
+//! on the rows `eventmap eval-geoparse --mentions` writes for LGL, GeoVirus and the multilingual
+//! set (its rows weighted 20 times, so that 78 mentions in four other languages count beside
+//! 8,900 English ones). Fitted on LGL alone, the model leaned on LGL's dense US context and put
+//! every Arabic place below 0.5; `eventmap eval-geoparse` prints the calibration table of any
+//! corpus.
+
+use serde::Serialize;
+
+use crate::gazetteer::Kind;
+
+/// The evidence about one mention that the confidence is computed from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The resolver's softmax share of the chosen reading.
+    pub share: f64,
+    pub population: u64,
+    pub kind: Option<Kind>,
+    pub demonym: bool,
+    /// An everyday English word that is also a name ("Reading").
+    pub weak: bool,
+    /// A word the text also uses as a surname, or after a title.
+    pub surname: bool,
+    pub multiword: bool,
+    /// Context score the chosen reading received from the rest of the text.
+    pub support: f64,
+    pub candidates: usize,
+    /// Zipf frequency of the word in its language (0 for rare words and names of several words).
+    pub word_zipf: f64,
+    /// The same name occurs again in the text.
+    pub repeated: bool,
+    /// Written in a script without capitals (Arabic, Persian).
+    pub uncased: bool,
+    /// Resolved with the help of a container ("X, Y", "X in Y").
+    pub contained: bool,
+}
+
+impl Evidence {
+    /// The features the model weighs, in the order of [`WEIGHTS`] (after the intercept).
+    pub fn features(&self) -> [f64; 14] {
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        let kind = self.kind.unwrap_or(Kind::Site);
+        [
+            self.share,
+            (self.population as f64 + 1.0).log10() / 7.0,
+            b(kind == Kind::Country),
+            b(kind == Kind::Region),
+            b(kind == Kind::Settlement),
+            b(self.demonym),
+            b(self.weak),
+            b(self.surname),
+            b(self.multiword),
+            self.support.clamp(0.0, 2.0),
+            (self.candidates.max(1) as f64).ln() / 4.0,
+            self.word_zipf / 7.0,
+            b(self.repeated),
+            b(self.uncased || self.contained),
+        ]
+    }
+}
+
+/// The intercept, then one weight per feature of [`Evidence::features`], as
+/// `data/scripts/fit_confidence.py` printed them (logistic regression, L2 0.01 per row).
+const WEIGHTS: [f64; 15] =
+    [-0.65, 0.64, 1.08, -0.12, 0.29, -0.38, -0.62, -0.85, -0.54, 0.26, 0.99, -0.29, -0.18, -0.40, 0.59];
+
+/// The calibrated confidence, 0 to 1, rounded to three decimals.
+pub fn confidence(e: &Evidence) -> f64 {
+    let x = e.features();
+    let z = WEIGHTS[0] + x.iter().zip(&WEIGHTS[1..]).map(|(a, w)| a * w).sum::<f64>();
+    let p = 1.0 / (1.0 + (-z).exp());
+    (p * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn city() -> Evidence {
+        Evidence {
+            share: 1.0,
+            population: 700_000,
+            kind: Some(Kind::Settlement),
+            support: 0.5,
+            candidates: 3,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_lone_single_reading_is_no_longer_certain() {
+        let lone =
+            Evidence { share: 1.0, population: 800, kind: Some(Kind::Settlement), candidates: 1, ..Default::default() };
+        assert!(confidence(&lone) < 0.6, "{}", confidence(&lone));
+        assert!(confidence(&lone) < confidence(&city()));
+    }
+
+    #[test]
+    fn everyday_words_surnames_and_demonyms_lower_the_confidence() {
+        let c = confidence(&city());
+        for e in [
+            Evidence { weak: true, ..city() },
+            Evidence { surname: true, ..city() },
+            Evidence { demonym: true, ..city() },
+            Evidence { word_zipf: 5.0, ..city() },
+        ] {
+            assert!(confidence(&e) < c, "{e:?}");
+        }
+        assert!(confidence(&Evidence { share: 0.4, ..city() }) < c);
+    }
+}
