@@ -148,3 +148,48 @@ async fn a_doubtful_place_is_listed_as_also_mentioned_and_never_stored() {
         assert_eq!(ev["properties"]["places"].as_array().map(Vec::len), Some(1), "{ev:#}");
     }
 }
+
+#[tokio::test]
+async fn a_strike_reported_in_russian_and_arabic_joins_the_english_report() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let post = |url: &str, publisher: &str, text: &str| {
+            json!({"url": url, "publisher": publisher, "published_at": "2025-02-11T09:00:00Z", "text": text,
+                   "create": true})
+        };
+        let en = app
+            .send(
+                Method::POST,
+                "/api/reports",
+                Some(&app.editor),
+                Some(post(
+                    "https://en.example.org/idlib-strike",
+                    "Example Wire",
+                    "Warplanes struck the outskirts of Idlib on Monday, killing three civilians, local sources said.",
+                )),
+            )
+            .await;
+        en.expect(201);
+        let id = en.json()["drafts"][0]["event_id"].as_str().unwrap().to_string();
+        for (url, publisher, text) in [
+            (
+                "https://ru.example.org/idlib",
+                "Пример Новости",
+                "Российская авиация нанесла удар по окрестностям Идлиба в понедельник, погибли трое мирных жителей.",
+            ),
+            ("https://ar.example.org/idlib", "مثال", ARABIC_STRIKE),
+        ] {
+            let g = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(post(url, publisher, text))).await;
+            assert!(g.status.is_success(), "{g}");
+            let d = &g.json()["drafts"][0];
+            assert_eq!(d["action"], "attached", "{text}: {d:#}");
+            assert_eq!(d["event_id"], id.as_str());
+            let reasons = d["match"]["reasons"].as_array().unwrap();
+            assert!(reasons.iter().any(|r| r.as_str().unwrap().contains("category")), "{d:#}");
+        }
+        assert_eq!(app.ids("").await, std::slice::from_ref(&id), "one event, three sources");
+        let ev = app.get(&format!("/api/events/{id}")).await.json();
+        assert_eq!(ev["properties"]["status"], "corroborated", "{ev:#}");
+        assert_eq!(ev["properties"]["category"], "air_or_drone_strike");
+    }
+}
