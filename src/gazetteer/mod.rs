@@ -64,6 +64,37 @@ pub struct PlaceInfo {
     pub bbox: Option<[f64; 4]>,
 }
 
+/// The name shown to a reader. GeoNames' main name is a scholarly transliteration for much of
+/// the Middle East ("Ţarţūs", "Ḩamāh", "Dar‘ā"); English-language news writes the same letters
+/// without the marks ("Tartus", "Hamah", "Dar'a"), so a name that carries such marks is shown
+/// without them. The marked form stays among the alternate names, and `local_name` gives the
+/// name in the country's script beside it. Names without those marks ("São Paulo") are kept.
+pub fn display_name(main: &str) -> String {
+    let scholarly = |c: char| {
+        matches!(
+            c,
+            'ā' | 'ē' | 'ī' | 'ō' | 'ū' | 'Ā' | 'Ē' | 'Ī' | 'Ō' | 'Ū' | 'ḩ' | 'Ḩ' | 'ḑ' | 'Ḑ' | 'ţ' | 'Ţ' | 'ş' | 'Ş'
+                | 'ẕ' | 'Ẕ' | 'ẖ' | 'ḍ' | 'Ḍ' | 'ḥ' | 'Ḥ' | 'ṣ' | 'Ṣ' | 'ṭ' | 'Ṭ' | 'ẓ' | 'Ẓ' | '‘' | '’' | 'ʿ' | 'ʾ'
+        )
+    };
+    if !main.chars().any(scholarly) {
+        return main.to_string();
+    }
+    let mut out = String::with_capacity(main.len());
+    for ch in main.chars() {
+        match ch {
+            '‘' | '’' | 'ʿ' | 'ʾ' => out.push('\''),
+            'ı' => out.push('i'),
+            _ => unicode_normalization::char::decompose_canonical(ch, |c| {
+                if !unicode_normalization::char::is_combining_mark(c) {
+                    out.push(c);
+                }
+            }),
+        }
+    }
+    out
+}
+
 /// A stored coordinate (f32, 1e-5 degrees) as the f64 it was written from.
 fn round5(v: f32) -> f64 {
     (f64::from(v) * 1e5).round() / 1e5
@@ -118,11 +149,11 @@ impl Base {
         let cc = std::str::from_utf8(&p.country).unwrap_or("").trim().to_string();
         PlaceInfo {
             gazetteer_id: format!("geonames:{}", p.geonames_id),
-            name: self.string(p.name).to_string(),
+            name: display_name(self.string(p.name)),
             local_name: self.opt_string(p.local_name).map(str::to_string),
             kind: p.kind,
             country: (!cc.is_empty()).then_some(cc),
-            admin1: self.opt_string(p.admin1).map(str::to_string),
+            admin1: self.opt_string(p.admin1).map(display_name),
             lon: round5(p.lon),
             lat: round5(p.lat),
             population: u64::from(p.population),
@@ -367,6 +398,19 @@ pub(crate) mod tests {
     pub fn gazetteer() -> &'static Gazetteer {
         static G: OnceLock<Gazetteer> = OnceLock::new();
         G.get_or_init(|| Gazetteer::load_embedded().expect("embedded gazetteer loads"))
+    }
+
+    #[test]
+    fn readers_see_plain_names_and_the_local_name_beside_them() {
+        let g = gazetteer();
+        let (tartus, names) = g.get("geonames:163345").unwrap();
+        assert_eq!(tartus.name, "Tartus", "{names:?}");
+        assert_eq!(tartus.local_name.as_deref(), Some("طرطوس"));
+        assert!(names.iter().any(|n| n == "Ţarţūs"), "the scholarly name stays an alternate name");
+        assert_eq!(g.get("geonames:173576").unwrap().0.name, "Latakia");
+        assert_eq!(g.get("geonames:170017").unwrap().0.name, "Hamah");
+        assert_eq!(display_name("Dar‘ā"), "Dar'a");
+        assert_eq!(display_name("São Paulo"), "São Paulo");
     }
 
     #[test]
