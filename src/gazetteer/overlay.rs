@@ -88,6 +88,40 @@ impl NewPlace {
 }
 
 /// The places and their folded names, sorted for binary search.
+/// Generic heads of a team's places, written after the name ("Hmeimim Air Base", "Hmeymim
+/// Hava Üssü") or before it ("checkpoint Zamzam", «قاعدة حميميم», «авиабаза Хмеймим»): reports
+/// often name the place without them, so the name is also found without its head.
+const HEADS_AFTER: [&str; 14] = [
+    "air base",
+    "airbase",
+    "naval base",
+    "military base",
+    "base",
+    "checkpoint",
+    "port",
+    "border crossing",
+    "crossing",
+    "airport",
+    "military airport",
+    "airfield",
+    "hava ussu",
+    "deniz ussu",
+];
+const HEADS_BEFORE: [&str; 10] =
+    ["checkpoint", "port of", "base", "авиабаза", "база", "аэродром", "кпп", "قاعده", "مطار", "معبر"];
+
+/// A folded name without its generic head, when it has one and something of three letters or
+/// more is left.
+fn strip_generic_head(folded: &str) -> Option<String> {
+    let rest = HEADS_AFTER
+        .iter()
+        .find_map(|h| folded.strip_suffix(h).and_then(|r| r.strip_suffix(' ')))
+        .or_else(|| HEADS_BEFORE.iter().find_map(|h| folded.strip_prefix(h).and_then(|r| r.strip_prefix(' '))))?;
+    // "Air Base" alone is all head: "air" is not a name.
+    let head_word = HEADS_AFTER.iter().chain(HEADS_BEFORE.iter()).any(|h| h.split(' ').any(|w| w == rest));
+    (!head_word && rest.chars().filter(|c| c.is_alphabetic()).count() >= 3).then(|| rest.to_string())
+}
+
 #[derive(Debug, Default)]
 pub struct Overlay {
     pub places: Vec<CustomPlace>,
@@ -107,6 +141,9 @@ impl Overlay {
                 }
                 if let Some(s) = fold::strip_place_article(&f, p.country.as_deref()) {
                     keys.push((s.to_string(), pi as u32, ni as u32));
+                }
+                if let Some(s) = strip_generic_head(&f) {
+                    keys.push((s, pi as u32, ni as u32));
                 }
                 keys.push((f, pi as u32, ni as u32));
             }
@@ -134,5 +171,22 @@ impl Overlay {
         let start = self.keys.partition_point(|k| k.0.as_str() < prefix);
         let end = start + self.keys[start..].iter().take_while(|k| k.0.starts_with(prefix)).count();
         &self.keys[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_generic_head;
+    use crate::fold::fold;
+
+    #[test]
+    fn generic_heads_come_off_team_place_names() {
+        assert_eq!(strip_generic_head(&fold("Hmeimim Air Base")).as_deref(), Some("hmeimim"));
+        assert_eq!(strip_generic_head(&fold("Hmeymim Hava Üssü")).as_deref(), Some("hmeymim"));
+        assert_eq!(strip_generic_head(&fold("قاعدة حميميم")), Some(fold("حميميم")));
+        assert_eq!(strip_generic_head(&fold("авиабаза Хмеймим")), Some(fold("Хмеймим")));
+        assert_eq!(strip_generic_head(&fold("Bab al-Hawa crossing")).as_deref(), Some("bab al hawa"));
+        assert_eq!(strip_generic_head(&fold("Air Base")), None);
+        assert_eq!(strip_generic_head(&fold("Tartus")), None);
     }
 }

@@ -166,7 +166,9 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         }
         // A lone word naming only a hamlet far from everything else the text mentions is more
         // likely a surname or a brand than that hamlet.
-        let lone = !s.key.contains(' ') && s.demonym.is_none() && it.container.is_none();
+        // A team's own place was added because its reports name it: never dropped as lone.
+        let team = best.place.gazetteer_id.starts_with("custom:");
+        let lone = !team && !s.key.contains(' ') && s.demonym.is_none() && it.container.is_none();
         if lone && best.place.population < LONE_MIN_POPULATION && it.support < LONE_MIN_SUPPORT {
             continue;
         }

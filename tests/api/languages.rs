@@ -193,3 +193,19 @@ async fn a_strike_reported_in_russian_and_arabic_joins_the_english_report() {
         assert_eq!(ev["properties"]["category"], "air_or_drone_strike");
     }
 }
+
+#[tokio::test]
+async fn a_team_place_is_found_without_its_generic_head() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let body = json!({"name": "Hmeimim Air Base", "kind": "site", "lon": 35.9486, "lat": 35.4011});
+        let g = app.send(Method::POST, "/api/places", Some(&app.editor), Some(body)).await;
+        g.expect(201);
+        let id = g.json()["id"].as_str().unwrap().to_string();
+        let m = geoparse(&app, json!({"text": "Two transport aircraft landed at Hmeimim on Monday."})).await;
+        assert_eq!(ids(&m), std::slice::from_ref(&id), "{m:#?}");
+        assert_eq!(m[0]["text"], "Hmeimim");
+        let s = app.get("/api/places/search?q=Hmeimim&limit=1").await.json();
+        assert_eq!(s["features"][0]["properties"]["gazetteer_id"], id.as_str(), "{s:#}");
+    }
+}
