@@ -275,12 +275,25 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
                 p.admin1 = p.admin1.take().or_else(|| c.place.admin1.clone());
                 p.precision = p.precision.or(Some(c.place.kind.precision()));
             }
-            None if cands.is_empty() => out.errors.push(FieldError {
-                field: format!("{field}.name"),
-                message: format!(
-                    "the gazetteer knows no place called `{name}`; give coordinates or add it with POST /api/places"
-                ),
-            }),
+            None if cands.is_empty() => {
+                let near = near_matches(g, &name, opts.country.as_deref());
+                let listed: Vec<String> = near.iter().map(|c| c.place.name.clone()).collect();
+                out.errors.push(FieldError {
+                    field: format!("{field}.name"),
+                    message: if listed.is_empty() {
+                        format!(
+                            "the gazetteer knows no place called `{name}`; give coordinates or add it with POST /api/places"
+                        )
+                    } else {
+                        format!(
+                            "the gazetteer knows no place called `{name}`; near matches: {} (see candidates); or give \
+                             coordinates, or add it with POST /api/places",
+                            listed.join(", ")
+                        )
+                    },
+                });
+                out.candidates.extend(near.into_iter().map(|c| (field.clone(), c)));
+            }
             None => {
                 out.ambiguous = true;
                 out.errors.push(FieldError {
@@ -299,6 +312,58 @@ pub fn complete_places(g: &Gazetteer, places: &mut [PlaceInput], country_hint: O
         }
     }
     if out.errors.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// How many near matches an unknown name gets, and how far (in edits per letter) they may be.
+const NEAR_MATCHES: usize = 5;
+const NEAR_EDITS_PER_LETTER: f64 = 0.34;
+
+/// Places whose name is close to an unknown `name`: names that start like it (its first word,
+/// or its first four letters) ranked by edit distance over the folded letters, within about
+/// one edit in three letters ("Kafr Nabuda" → "Kafr Nabudah" if the gazetteer has it,
+/// "Sheikh Maksoud" → "Sheikh Maqsud"). The fuzzy search already forgives two typos; this finds
+/// the spellings of transliteration that differ more.
+pub fn near_matches(g: &Gazetteer, name: &str, country: Option<&str>) -> Vec<Candidate> {
+    let key = crate::fold::fold(name);
+    let letters = key.chars().count();
+    if letters < 4 {
+        return Vec::new();
+    }
+    let first = key.split(' ').next().unwrap_or("");
+    let stem: String = if first.chars().count() >= 3 && first.len() < key.len() {
+        first.to_string()
+    } else {
+        key.chars().take(4).collect()
+    };
+    let opts = SearchOptions {
+        country: country.map(str::to_string),
+        limit: 400,
+        prefix: true,
+        fuzzy: false,
+        ..Default::default()
+    };
+    let max = ((letters as f64) * NEAR_EDITS_PER_LETTER).ceil() as usize;
+    let mut scored: Vec<(usize, Candidate)> = g
+        .search(&stem, &opts)
+        .into_iter()
+        .map(|c| (super::search::levenshtein(&key, &crate::fold::fold(&c.matched_name)), c))
+        .filter(|(d, _)| *d <= max)
+        .collect();
+    // Closest spelling first; among equals, the asked country's, then the larger place.
+    let abroad = |c: &Candidate| country.is_some() && c.place.country.as_deref() != country;
+    scored.sort_by(|a, b| {
+        a.0.cmp(&b.0).then(abroad(&a.1).cmp(&abroad(&b.1))).then(b.1.place.population.cmp(&a.1.place.population))
+    });
+    let mut out: Vec<Candidate> = Vec::new();
+    for (_, c) in scored {
+        if !out.iter().any(|o| o.place.gazetteer_id == c.place.gazetteer_id) {
+            out.push(c);
+        }
+        if out.len() == NEAR_MATCHES {
+            break;
+        }
+    }
+    out
 }
 
 /// Gives a completed place the gazetteer id of the first-level division it lies in: its
@@ -422,5 +487,18 @@ mod tests {
         let e = complete_places(g, &mut bad, None).unwrap_err();
         assert_eq!(e.errors[0].field, "places[0].admin1_id", "a town is no division");
         assert!(matches!(region(g, "Damascus Airport"), Err(ResolveError::NotARegion(_))));
+    }
+
+    #[test]
+    fn an_unknown_name_gets_near_matches() {
+        let g = crate::gazetteer::tests::gazetteer();
+        for (q, want) in
+            [("Kafr Nubul", "geonames:168661"), ("Saraqeeb", "geonames:164816"), ("Jarabloos", "geonames:169179")]
+        {
+            let near: Vec<(String, String)> =
+                near_matches(g, q, Some("SY")).into_iter().map(|c| (c.place.gazetteer_id, c.matched_name)).collect();
+            assert!(near.iter().any(|(id, _)| id == want), "{q}: {near:?}");
+        }
+        assert!(near_matches(g, "Xqzwv", None).is_empty());
     }
 }

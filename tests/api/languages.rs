@@ -209,3 +209,19 @@ async fn a_team_place_is_found_without_its_generic_head() {
         assert_eq!(s["features"][0]["properties"]["gazetteer_id"], id.as_str(), "{s:#}");
     }
 }
+
+#[tokio::test]
+async fn an_unknown_village_gets_near_matches_in_the_422() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let body =
+            json!({"title": "Shelling", "start": "2025-02-10", "places": [{"name": "Kafr Nabudah", "country": "SY"}]});
+        let g = app.send(Method::POST, "/api/events", Some(&app.editor), Some(body)).await;
+        let v = g.problem(422, "unresolved-place");
+        let near: Vec<&str> =
+            v["candidates"].as_array().unwrap().iter().map(|c| c["gazetteer_id"].as_str().unwrap()).collect();
+        assert!(near.contains(&"geonames:168661"), "Kafr Nabl (Kafranbel) is offered: {v:#}");
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("near matches: ") && message.contains("Kafranbel"), "{v:#}");
+    }
+}
