@@ -82,6 +82,14 @@ pub fn resolve(items: &mut [Item], country_hint: Option<&str>) {
     for (it, p) in items.iter_mut().zip(&priors) {
         it.scores = p.clone();
     }
+    // Who names each mention as its container: found once, not searched for every candidate
+    // (that search made a text of 40,000 mentions quadratic).
+    let mut inners: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, it) in items.iter().enumerate() {
+        if let Some(k) = it.container {
+            inners[k].push(i);
+        }
+    }
     for _round in 0..3 {
         // The current best reading of each mention, with its confidence.
         let tops: Vec<Option<(usize, f64)>> =
@@ -165,7 +173,7 @@ pub fn resolve(items: &mut [Item], country_hint: Option<&str>) {
                 }
                 // A mention that contains another ("Georgia" after "Gainesville, ") is that one's
                 // container.
-                for inner in items.iter().filter(|x| x.container == Some(m)) {
+                for inner in inners[m].iter().map(|&i| &items[i]) {
                     if inner.cands.iter().any(|ic| contains(c, ic)) {
                         ctx += CONTAINER_WEIGHT;
                     }

@@ -225,3 +225,31 @@ async fn an_unknown_village_gets_near_matches_in_the_422() {
         assert!(message.contains("near matches: ") && message.contains("Kafranbel"), "{v:#}");
     }
 }
+
+#[tokio::test]
+async fn bad_text_is_a_clear_answer_never_a_panic() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let texts = [
+            "\u{200F}قصفت طائرات حربية \u{200D}إدلب\u{200C} و\u{200F}سرمين\u{200E}.".to_string(),
+            "Warplanes struck Идлиб and إدلب and İdlib — ل بـ وال لل".to_string(),
+            "\u{200D}\u{200D}\u{200F}".to_string(),
+            "لل ب و ف ك ال".to_string(),
+            "إدلب ".repeat(2_000),
+        ];
+        for t in texts {
+            let g = app.send(Method::POST, "/api/geoparse", None, Some(json!({"text": t}))).await;
+            assert!(g.status == 200 || g.status.is_client_error(), "{g}");
+            if g.status == 200 {
+                for m in g.json()["mentions"].as_array().unwrap() {
+                    let (s, e) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+                    let surface: String = t.chars().skip(s).take(e - s).collect();
+                    assert_eq!(surface, m["text"], "offsets are code points");
+                }
+            }
+        }
+        let marked =
+            geoparse(&app, json!({"text": "\u{200F}قصفت طائرات حربية محيط \u{200D}إدلب و\u{200F}سرمين."})).await;
+        assert_eq!(ids(&marked), [IDLIB, SARMIN], "{marked:#?}");
+    }
+}
