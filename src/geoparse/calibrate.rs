@@ -42,7 +42,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// The features the model weighs, in the order of [`WEIGHTS`] (after the intercept).
+    /// The features the model weighs, in the order of its weights (after the intercept).
     pub fn features(&self) -> [f64; 14] {
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let kind = self.kind.unwrap_or(Kind::Site);
