@@ -109,7 +109,7 @@ pub fn display_name(main: &str) -> String {
                 | 'ʾ'
         )
     };
-    if !main.chars().any(scholarly) {
+    if main.is_ascii() || !main.chars().any(scholarly) {
         return main.to_string();
     }
     let mut out = String::with_capacity(main.len());

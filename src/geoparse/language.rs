@@ -144,19 +144,24 @@ pub fn uncased(l: Lang) -> bool {
     matches!(l, Lang::Ar | Lang::Fa)
 }
 
-type Table = HashMap<(Lang, String), f32>;
+/// Per language (in [`Lang`] order), folded word → Zipf.
+type Table = [HashMap<String, f32>; 6];
+
+fn slot(l: Lang) -> usize {
+    l as usize
+}
 
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let mut t = Table::default();
+        let mut t: Table = Default::default();
         for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
             let mut parts = line.splitn(3, '\t');
             let (Some(l), Some(z), Some(words)) = (parts.next(), parts.next(), parts.next()) else { continue };
             let (Some(lang), Ok(z)) = (Lang::from_tag(l), z.parse::<f32>()) else { continue };
             for w in words.split(' ') {
                 // Several spellings may fold to one key (أن, ان): the commonest counts.
-                let e = t.entry((lang, crate::fold::fold(w))).or_insert(0.0);
+                let e = t[slot(lang)].entry(crate::fold::fold(w)).or_insert(0.0);
                 *e = e.max(z);
             }
         }
@@ -166,7 +171,7 @@ fn table() -> &'static Table {
 
 /// The Zipf frequency of a folded word in a language; 0 for a word rarer than the table keeps.
 pub fn zipf(lang: Lang, folded: &str) -> f32 {
-    table().get(&(lang, folded.to_string())).copied().unwrap_or(0.0)
+    table()[slot(lang)].get(folded).copied().unwrap_or(0.0)
 }
 
 /// Countries whose main language (or one in everyday use) is `lang`: their places are named
