@@ -16,7 +16,7 @@ use super::list::base_url;
 use super::searches::{find, read_filters};
 use super::state::AppState;
 use crate::domain::filter::PageRequest;
-use crate::domain::follow::{FILTER_KEYS, SearchFilters};
+use crate::domain::follow::{SearchFilters, filter_keys};
 use crate::domain::{EventFilter, Sort};
 use crate::follow::dispatch::resolve_filters;
 use crate::formats::atom::{self, FeedHead};
@@ -120,7 +120,7 @@ fn limit(pairs: &[(String, String)]) -> Result<u32, ApiError> {
               (status = 400, description = "Bad query parameter", body = super::error::Problem, content_type = "application/problem+json"),
               (status = 401, description = "A private instance and no token", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn events(State(state): State<AppState>, headers: HeaderMap, pairs: Pairs) -> Result<Response, ApiError> {
-    let mut allowed: Vec<&str> = FILTER_KEYS.to_vec();
+    let mut allowed: Vec<&str> = filter_keys().collect();
     allowed.push("limit");
     pairs.only(&allowed)?;
     let n = limit(&pairs.0)?;

@@ -11,28 +11,16 @@ use uuid::Uuid;
 
 use super::ValidationErrors;
 
-/// Filter keys a saved search or a webhook may hold: every filter of `GET /api/events`, but not
-/// paging, order, format or change tracking (a feed and a webhook bring those themselves).
-pub const FILTER_KEYS: [&str; 18] = [
-    "start",
-    "end",
-    "datetime",
-    "bbox",
-    "lat",
-    "lon",
-    "radius_km",
-    "place",
-    "country",
-    "admin1",
-    "category",
-    "tag",
-    "actor",
-    "fatalities_min",
-    "status",
-    "q",
-    "source",
-    "geometry_type",
-];
+/// The keys of `GET /api/events` that are not filters: paging, order, format and change
+/// tracking (a feed and a webhook bring those themselves).
+const NOT_FILTERS: [&str; 7] = ["updated_since", "include_deleted", "limit", "cursor", "sort", "format", "f"];
+
+/// Filter keys a saved search or a webhook may hold: every key of `GET /api/events`
+/// ([`super::filter::LIST_KEYS`]) but paging, order, format and change tracking, so that a
+/// new filter is followable too.
+pub fn filter_keys() -> impl Iterator<Item = &'static str> {
+    super::filter::LIST_KEYS.into_iter().filter(|k| !NOT_FILTERS.contains(k))
+}
 
 /// The query parameters of a saved search, by key; a key may hold several values (as a
 /// repeated query parameter does).
@@ -41,7 +29,7 @@ pub struct SearchFilters(pub BTreeMap<String, Vec<String>>);
 
 impl SearchFilters {
     /// Reads `{"category": "protest", "country": ["SY", "LB"], "fatalities_min": 5}`: strings,
-    /// numbers, booleans or lists of them, under the keys of [`FILTER_KEYS`]. Whether the values
+    /// numbers, booleans or lists of them, under the keys of [`filter_keys`]. Whether the values
     /// make sense is for the events query parser to say (`filter::parse_query`).
     pub fn from_json(v: &Value, field: &str) -> Result<Self, ValidationErrors> {
         let mut e = ValidationErrors::new();
@@ -51,8 +39,9 @@ impl SearchFilters {
         let mut out = BTreeMap::new();
         for (k, v) in obj {
             let path = format!("{field}.{k}");
-            if !FILTER_KEYS.contains(&k.as_str()) {
-                e.add(path, format!("not a filter of a saved search; use one of {}", FILTER_KEYS.join(", ")));
+            if !filter_keys().any(|f| f == k) {
+                let keys: Vec<&str> = filter_keys().collect();
+                e.add(path, format!("not a filter of a saved search; use one of {}", keys.join(", ")));
                 continue;
             }
             let scalar = |v: &Value| match v {

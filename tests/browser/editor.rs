@@ -8,14 +8,19 @@ use serde_json::json;
 
 use crate::harness::{assert_no_console_errors, js, wait_for, wait_ready, with_browser};
 
+/// Opens the map and the editor, and signs in there with the app's editor token.
+async fn open_editor_signed_in(c: &crate::wd::Client, app: &crate::harness::App) {
+    c.goto(&format!("{}/", app.base)).await.unwrap();
+    wait_ready(c).await;
+    c.find("#btn-editor").await.unwrap().click().await.unwrap();
+    c.find("#ed-token").await.unwrap().send_keys(&app.editor).await.unwrap();
+    c.find("#ed-token-use").await.unwrap().click().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
     with_browser!(|app, c| {
-        c.goto(&format!("{}/", app.base)).await.unwrap();
-        wait_ready(&c).await;
-        c.find("#btn-editor").await.unwrap().click().await.unwrap();
-        c.find("#ed-token").await.unwrap().send_keys(&app.editor).await.unwrap();
-        c.find("#ed-token-use").await.unwrap().click().await.unwrap();
+        open_editor_signed_in(&c, &app).await;
         wait_for(&c, "the report section", "return !document.getElementById('ed-report').hidden;").await;
         let url = "https://tr.example.org/rus-konvoyu-tartus";
         c.find("#rp-text")
@@ -116,11 +121,7 @@ async fn a_pasted_report_is_drafted_and_added_to_the_event_it_describes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_errors_name_the_forms_labels_in_plain_words() {
     with_browser!(|app, c| {
-        c.goto(&format!("{}/", app.base)).await.unwrap();
-        wait_ready(&c).await;
-        c.find("#btn-editor").await.unwrap().click().await.unwrap();
-        c.find("#ed-token").await.unwrap().send_keys(&app.editor).await.unwrap();
-        c.find("#ed-token-use").await.unwrap().click().await.unwrap();
+        open_editor_signed_in(&c, &app).await;
         wait_for(&c, "the form", "return !document.getElementById('ed-form').hidden;").await;
         c.find("#ed-title").await.unwrap().send_keys("Strike reported near Sarmin").await.unwrap();
         c.find("#ed-src-url").await.unwrap().send_keys("example.org/sarmin-strike").await.unwrap();
