@@ -337,6 +337,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) | StoreError::Unsupported(m) => Self::Conflict(m),
             StoreError::Unavailable(m) => Self::Unavailable(m),
             StoreError::Internal(m) => Self::Internal(m),
+            StoreError::Invalid { field, message } => Self::Validation(ValidationErrors::one(field, message)),
         }
     }
 }

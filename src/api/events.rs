@@ -1,5 +1,5 @@
 //! `/api/events`: list (with every filter, cursors and formats), get, create, patch, delete,
-//! history and histogram.
+//! history and histogram (merging is in `merge`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -96,7 +96,7 @@ pub struct ListParams {
     format: Option<String>,
 }
 
-fn feature_response(status: StatusCode, ev: &Event) -> Response {
+pub(super) fn feature_response(status: StatusCode, ev: &Event) -> Response {
     let mut resp = (status, ev.to_feature_json()).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
@@ -105,12 +105,18 @@ fn feature_response(status: StatusCode, ev: &Event) -> Response {
     resp
 }
 
-fn gone(t: &crate::store::Tombstone) -> ApiError {
-    ApiError::Gone {
-        detail: format!("event {} was deleted on {}", t.id, format_rfc3339(t.deleted_at)),
-        extra: json!({"deleted_at": format_rfc3339(t.deleted_at), "reason": t.reason, "revision": t.revision,
-                      "history": format!("/api/events/{}/history", t.id)}),
-    }
+pub(super) fn gone(t: &crate::store::Tombstone) -> ApiError {
+    let mut extra = json!({"deleted_at": format_rfc3339(t.deleted_at), "reason": t.reason, "revision": t.revision,
+                           "history": format!("/api/events/{}/history", t.id)});
+    let detail = match t.merged_into {
+        Some(into) => {
+            extra["merged_into"] = json!(into);
+            extra["survivor"] = json!(format!("/api/events/{into}"));
+            format!("event {} was merged into event {into} on {}", t.id, format_rfc3339(t.deleted_at))
+        }
+        None => format!("event {} was deleted on {}", t.id, format_rfc3339(t.deleted_at)),
+    };
+    ApiError::Gone { detail, extra }
 }
 
 /// `GET /api/events/{id}`
@@ -184,7 +190,7 @@ pub async fn create(
 }
 
 /// Reads `If-Match`: `None` when absent or `*`.
-fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let s = v.to_str().unwrap_or("").trim();
     if s == "*" {
@@ -195,9 +201,9 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, ApiError> {
 }
 
 /// The longest reason a change may give, in characters.
-const MAX_REASON: usize = 1000;
+pub(super) const MAX_REASON: usize = 1000;
 
-fn reason(pairs: &Pairs, headers: &HeaderMap) -> Option<String> {
+pub(super) fn reason(pairs: &Pairs, headers: &HeaderMap) -> Option<String> {
     pairs
         .get("reason")
         .map(str::to_string)

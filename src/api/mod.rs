@@ -16,6 +16,7 @@ mod limiter;
 pub mod list;
 pub mod listen;
 mod map;
+pub mod merge;
 mod metrics;
 mod middleware;
 pub mod ogc;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/api/events/{id}", get(events::get_one).patch(events::patch).delete(events::delete))
         .route("/api/events/{id}/history", get(events::history))
+        .route("/api/events/{id}/merge", axum::routing::post(merge::merge))
         .route("/api/places/search", get(places::search))
         .route("/api/places/reverse", get(places::reverse))
         .route("/api/places", axum::routing::post(places::create))

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::error::Problem;
-use super::{events, feeds, health, import, ogc, places, reports, searches, tokens, webhooks};
+use super::{events, feeds, health, import, merge, ogc, places, reports, searches, tokens, webhooks};
 
 struct Security;
 
@@ -22,7 +22,7 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        events::list, events::get_one, events::create, events::patch, events::delete, events::history, events::histogram,
+        events::list, events::get_one, events::create, events::patch, events::delete, merge::merge, events::history, events::histogram,
         places::search, places::reverse, places::labels, places::get_one, places::create,
         tokens::list, tokens::create, tokens::revoke, tokens::me,
         health::healthz, health::readyz, health::metrics, health::config, health::categories,
@@ -36,7 +36,7 @@ impl utoipa::Modify for Security {
     components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
         crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
         crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, crate::gazetteer::NewPlace, tokens::NewToken,
-        tokens::RoleDoc, tokens::TokenInfoDoc, tokens::Me, events::History, events::Histogram,
+        tokens::RoleDoc, tokens::TokenInfoDoc, tokens::Me, events::History, events::Histogram, merge::MergeRequest,
         reports::GeoparseRequest, reports::GeoparseResponse, searches::SearchBody, searches::SearchPatch, webhooks::WebhookBody, crate::ingest::ReportRequest, crate::ingest::Outcome)),
     modifiers(&Security),
     tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "following", description = "Saved searches, Atom feeds and webhooks"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))

@@ -59,6 +59,8 @@ pub struct Tombstone {
     pub deleted_at: DateTime<Utc>,
     pub reason: Option<String>,
     pub revision: u32,
+    /// The event this one was merged into, when it was deleted by a merge.
+    pub merged_into: Option<Uuid>,
 }
 
 /// The result of looking an event up by id.
@@ -140,6 +142,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Internal(String),
+    /// A field of the request names something the store cannot use (e.g. a merge into a
+    /// deleted event); served as a 422 on that field.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
     /// The backend cannot do this; the message says what to use instead.
     #[error("{0}")]
     Unsupported(String),
@@ -188,6 +194,18 @@ pub trait EventStore: Send + Sync + 'static {
         actor: &Actor,
         reason: &str,
     ) -> Result<Tombstone, StoreError>;
+
+    /// Merges event `id` into `into` in one transaction: the sources of `id` that `into` lacks
+    /// (by URL) move to it, and `id` becomes a tombstone pointing at `into`. With `expected`,
+    /// only if `id` is still at that revision. Returns the survivor and the tombstone.
+    async fn merge(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        into: Uuid,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<(Event, Tombstone), StoreError>;
 
     /// The rows matching `filter` in `page` order, after `page.cursor`; at most `page.limit + 1`
     /// rows, so that the caller learns whether there is a next page.

@@ -56,12 +56,63 @@ pub fn deleted(before: &Event, revision: u32, now: DateTime<Utc>) -> Event {
     Event { updated_at: now, revision, ..before.clone() }
 }
 
-/// The Feature a deleted event is served as.
-pub fn tombstone_feature(before: &Event, revision: u32, at: DateTime<Utc>, reason: &str) -> String {
-    json!({"type": "Feature", "id": before.id, "geometry": null, "properties": {
+/// The Feature a deleted event is served as; `merged_into` names the survivor of a merge.
+pub fn tombstone_feature(
+    before: &Event,
+    revision: u32,
+    at: DateTime<Utc>,
+    reason: &str,
+    merged_into: Option<Uuid>,
+) -> String {
+    let mut f = json!({"type": "Feature", "id": before.id, "geometry": null, "properties": {
         "deleted": true, "deleted_at": format_rfc3339(at), "reason": reason,
-        "updated_at": format_rfc3339(at), "revision": revision}})
-    .to_string()
+        "updated_at": format_rfc3339(at), "revision": revision}});
+    if let Some(into) = merged_into {
+        f["properties"]["merged_into"] = json!(into);
+    }
+    f.to_string()
+}
+
+/// The events of a merge of `from` into `into`, read inside the write transaction: both live,
+/// not the same event, `from` at `expected` when given.
+pub fn check_merge(
+    from: Option<&Current>,
+    id: Uuid,
+    expected: Option<u32>,
+    target: Option<&Current>,
+    into: Uuid,
+) -> Result<(Event, Event), StoreError> {
+    if id == into {
+        return Err(StoreError::Invalid { field: "into", message: "an event cannot be merged into itself".into() });
+    }
+    let before = check_revision(from.ok_or(StoreError::NotFound(id))?, id, expected)?;
+    let target =
+        target.ok_or_else(|| StoreError::Invalid { field: "into", message: format!("no event with id {into}") })?;
+    if target.deleted {
+        return Err(StoreError::Invalid {
+            field: "into",
+            message: format!("event {into} was deleted; merge into a live event"),
+        });
+    }
+    let survivor = check_revision(target, into, None)?;
+    Ok((before, survivor))
+}
+
+/// The survivor of a merge before its sources are resolved: `into` with the sources of `from`
+/// that it does not cite yet (by URL) appended, in `from`'s order.
+pub fn merged(into: &Event, from: &Event) -> Event {
+    let mut ev = into.clone();
+    for s in &from.data.sources {
+        if !ev.data.sources.iter().any(|t| t.url == s.url) {
+            ev.data.sources.push(s.clone());
+        }
+    }
+    ev
+}
+
+/// The reason the survivor's history gives for a merge.
+pub fn merge_reason(from: Uuid, reason: &str) -> String {
+    format!("merged event {from} into this one: {reason}")
 }
 
 /// Reads a tombstone back from its stored Feature.
@@ -77,5 +128,6 @@ pub fn tombstone_from_json(id: Uuid, feature: &str) -> Tombstone {
             .unwrap_or_default(),
         reason: p["reason"].as_str().map(str::to_string),
         revision: p["revision"].as_u64().unwrap_or_default() as u32,
+        merged_into: p["merged_into"].as_str().and_then(|s| Uuid::parse_str(s).ok()),
     }
 }

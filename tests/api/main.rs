@@ -8,6 +8,7 @@ mod filters;
 mod hardening;
 mod import;
 mod languages;
+mod merges;
 mod ogc;
 mod openapi_doc;
 mod operations;

@@ -6,7 +6,7 @@
 //! The tests are in modules by what they check: `events` (creation, updates against the expected
 //! revision, concurrent ones too, deletion to a tombstone, the history of revisions), `lists` (each
 //! filter, cursors through every sort, `updated_since`, the histogram), `imports` (an import twice,
-//! streamed imports), `sources` (sources shared by URL) and `tokens_and_places` (API tokens and
+//! streamed imports), `merges` (a duplicate merged into its survivor), `sources` (sources shared by URL) and `tokens_and_places` (API tokens and
 //! custom places). `both_backends` loads the same synthetic events into both backends and checks
 //! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
 //! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
@@ -20,5 +20,6 @@ mod events;
 mod geometry;
 mod imports;
 mod lists;
+mod merges;
 mod sources;
 mod tokens_and_places;

@@ -137,7 +137,7 @@ impl crate::store::EventStore for PgStore {
         let cur = w::load(&mut tx, &[id]).await?.remove(&id).ok_or(StoreError::NotFound(id))?;
         let before = check_revision(&cur, id, expected)?;
         let (change, now) = w::reserve_changes(&mut tx, 1).await?;
-        let revision = w::tombstone(&mut tx, cur.seq, &before, change, now, reason).await?;
+        let revision = w::tombstone(&mut tx, cur.seq, &before, change, now, reason, None).await?;
         let gone = rules::deleted(&before, revision, now);
         let rev = RevisionWrite {
             event: &gone,
@@ -148,7 +148,58 @@ impl crate::store::EventStore for PgStore {
         };
         w::record_revisions(&mut tx, actor, &[rev]).await?;
         tx.commit().await?;
-        Ok(Tombstone { id, deleted_at: now, reason: Some(reason.to_string()), revision })
+        Ok(Tombstone { id, deleted_at: now, reason: Some(reason.to_string()), revision, merged_into: None })
+    }
+
+    async fn merge(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        into: Uuid,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<(Event, Tombstone), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut cur = w::load(&mut tx, &[id, into]).await?;
+        let (from, target) = (cur.remove(&id), cur.remove(&into));
+        let (before, survivor) = rules::check_merge(from.as_ref(), id, expected, target.as_ref(), into)?;
+        let (from, target) = (from.expect("checked"), target.expect("checked"));
+        let (change, now) = w::reserve_changes(&mut tx, 2).await?;
+        let mut ev = rules::merged(&survivor, &before);
+        let filled = w::resolve_sources(&mut tx, &mut [&mut ev], now.timestamp_millis()).await?;
+        let why = rules::merge_reason(id, reason);
+        let kept = match rules::revised(&survivor, ev, !filled.is_empty(), now) {
+            Some(ev) => {
+                let p = Prepared::new(ev);
+                w::replace_events(&mut tx, &[EventWrite { seq: target.seq, change, p: &p }], &[&survivor.data]).await?;
+                let rev = RevisionWrite {
+                    event: &p.event,
+                    action: Action::Update,
+                    reason: Some(&why),
+                    before: Some(&survivor.data),
+                    after: Some(&p.event.data),
+                };
+                w::record_revisions(&mut tx, actor, &[rev]).await?;
+                w::refresh_citing(&mut tx, &filled, &HashSet::from([target.seq])).await?;
+                p.event
+            }
+            None => survivor,
+        };
+        let revision = w::tombstone(&mut tx, from.seq, &before, change + 1, now, reason, Some(into)).await?;
+        let gone = rules::deleted(&before, revision, now);
+        let rev = RevisionWrite {
+            event: &gone,
+            action: Action::Delete,
+            reason: Some(reason),
+            before: Some(&before.data),
+            after: None,
+        };
+        w::record_revisions(&mut tx, actor, &[rev]).await?;
+        tx.commit().await?;
+        Ok((
+            kept,
+            Tombstone { id, deleted_at: now, reason: Some(reason.to_string()), revision, merged_into: Some(into) },
+        ))
     }
 
     fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {

@@ -393,6 +393,7 @@ pub async fn tombstone(
     change: i64,
     at: DateTime<Utc>,
     reason: &str,
+    merged_into: Option<Uuid>,
 ) -> Result<u32, StoreError> {
     let revision = before.revision + 1;
     sqlx::query(
@@ -402,7 +403,7 @@ pub async fn tombstone(
     .bind(revision as i32)
     .bind(at.timestamp_millis())
     .bind(change)
-    .bind(tombstone_feature(before, revision, at, reason))
+    .bind(tombstone_feature(before, revision, at, reason, merged_into))
     .bind(seq)
     .execute(&mut *c)
     .await?;

@@ -109,10 +109,46 @@ impl crate::store::EventStore for SqliteStore {
             let cur = w::load(tx, id)?.ok_or(StoreError::NotFound(id))?;
             let before = check_revision(&cur, id, expected)?;
             let (change, now) = w::reserve_changes(tx, 1)?;
-            let revision = w::tombstone(tx, cur.seq, &before, change, now, &reason)?;
+            let revision = w::tombstone(tx, cur.seq, &before, change, now, &reason, None)?;
             let gone = rules::deleted(&before, revision, now);
             w::record_revision(tx, cur.seq, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
-            Ok(Tombstone { id, deleted_at: now, reason: Some(reason), revision })
+            Ok(Tombstone { id, deleted_at: now, reason: Some(reason), revision, merged_into: None })
+        })
+        .await
+    }
+
+    async fn merge(
+        &self,
+        id: Uuid,
+        expected: Option<u32>,
+        into: Uuid,
+        actor: &Actor,
+        reason: &str,
+    ) -> Result<(Event, Tombstone), StoreError> {
+        let (actor, reason) = (actor.clone(), reason.to_string());
+        self.write(move |tx| {
+            let (from, target) = (w::load(tx, id)?, w::load(tx, into)?);
+            let (before, survivor) = rules::check_merge(from.as_ref(), id, expected, target.as_ref(), into)?;
+            let (from, target) = (from.expect("checked"), target.expect("checked"));
+            let (change, now) = w::reserve_changes(tx, 2)?;
+            let mut ev = rules::merged(&survivor, &before);
+            let filled = w::resolve_sources(tx, &mut [&mut ev], now.timestamp_millis())?;
+            let kept = match rules::revised(&survivor, ev, !filled.is_empty(), now) {
+                Some(ev) => {
+                    let p = Prepared::new(ev);
+                    w::replace_event(tx, &mut w::Inserts::new(tx)?, target.seq, change, &p, &survivor.data)?;
+                    let why = rules::merge_reason(id, &reason);
+                    let (b, a) = (Some(&survivor.data), Some(&p.event.data));
+                    w::record_revision(tx, target.seq, &p.event, &actor, Action::Update, Some(&why), b, a)?;
+                    w::refresh_citing(tx, &filled, &HashSet::from([target.seq]))?;
+                    p.event
+                }
+                None => survivor,
+            };
+            let revision = w::tombstone(tx, from.seq, &before, change + 1, now, &reason, Some(into))?;
+            let gone = rules::deleted(&before, revision, now);
+            w::record_revision(tx, from.seq, &gone, &actor, Action::Delete, Some(&reason), Some(&before.data), None)?;
+            Ok((kept, Tombstone { id, deleted_at: now, reason: Some(reason), revision, merged_into: Some(into) }))
         })
         .await
     }

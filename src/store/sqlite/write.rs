@@ -369,9 +369,10 @@ pub fn tombstone(
     change: i64,
     at: DateTime<Utc>,
     reason: &str,
+    merged_into: Option<Uuid>,
 ) -> Result<u32, StoreError> {
     let revision = before.revision + 1;
-    let feature = tombstone_feature(before, revision, at, reason);
+    let feature = tombstone_feature(before, revision, at, reason, merged_into);
     tx.execute(
         "UPDATE events SET deleted = 1, revision = ?1, updated_at = ?2, change_seq = ?3, feature = ?4 WHERE seq = ?5",
         params![revision, at.timestamp_millis(), change, feature, seq],
