@@ -228,6 +228,17 @@ pub(crate) async fn wait_ready(c: &Client) {
     wait_for(c, "the map to draw the events", READY).await;
 }
 
+/// Signs in with `token` (or out, with an empty one) the way a kept token is: in the tab's
+/// storage, checked by the page as it starts.
+pub(crate) async fn sign_in_as(c: &Client, token: &str) {
+    js(c, &format!("sessionStorage.setItem('eventmap.token', {}); return true;", serde_json::json!(token))).await;
+    if token.is_empty() {
+        js(c, "sessionStorage.removeItem('eventmap.token'); return true;").await;
+    }
+    c.refresh().await.unwrap();
+    wait_ready(c).await;
+}
+
 /// Clicks the viewport at (x, y) with the mouse, as a reader would.
 pub(crate) async fn click_at(c: &Client, x: f64, y: f64) {
     let actions = json!({"actions": [{"type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"}, "actions": [

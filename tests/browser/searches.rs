@@ -6,19 +6,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::harness::{assert_no_console_errors, js, viewport, wait_for, wait_ready, with_browser};
+use crate::harness::{assert_no_console_errors, js, sign_in_as, viewport, wait_for, wait_ready, with_browser};
 use crate::wd::Client;
-
-/// Signs in with `token` (or out, with an empty one) the way a kept token is: in the tab's
-/// storage, checked by the page as it starts.
-async fn sign_in_as(c: &Client, token: &str) {
-    js(c, &format!("sessionStorage.setItem('eventmap.token', {}); return true;", serde_json::json!(token))).await;
-    if token.is_empty() {
-        js(c, "sessionStorage.removeItem('eventmap.token'); return true;").await;
-    }
-    c.refresh().await.unwrap();
-    wait_ready(c).await;
-}
 
 /// Opens the dialog with a click and waits for the list to arrive.
 async fn open_dialog(c: &Client) {

@@ -1,5 +1,5 @@
 // correct.js: an editor's corrections from the event panel: change the status, detach a
-// source, delete. Each asks for a reason (kept in the history) and is sent conditionally on
+// source, delete, merge into another event (merge.js); Edit opens the editor form. Each asks for a reason (kept in the history) and is sent conditionally on
 // the revision the panel shows, so that a change made meanwhile by someone else is not
 // overwritten: that case is said in words, with a way to reload.
 
@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { api, ApiError } from './api.js';
 import * as session from './signin.js';
 import { STATUS, statusLabel } from './format.js';
+import * as merge from './merge.js';
 
 const MAX_REASON = 1000;
 
@@ -77,7 +78,7 @@ const patch = (f, body, reason) => api(`/api/events/${encodeURIComponent(String(
  * The corrections bar for event `f`: buttons that open a form in `slot`. `done(feature)` after
  * a change, `done(null, {deleted: id})` after a delete, `reload()` to fetch the event again.
  */
-export function actions(f, slot, { done, reload }) {
+export function actions(f, slot, { done, reload, edit }) {
   const p = f.properties;
   const close = (opts = {}) => { slot.replaceChildren(); if (opts.reload) reload(); };
   const statusForm = () => {
@@ -108,8 +109,11 @@ export function actions(f, slot, { done, reload }) {
     },
   });
   const open = (make) => () => slot.replaceChildren(make());
+  const mergeForm = () => merge.form(f, { reasonForm, close, done });
   return h('div', { class: 'panel-actions correct-actions', 'aria-label': 'Corrections' },
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-edit-open', onclick: () => edit() }, 'Edit'),
     h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-status-open', onclick: open(statusForm) }, 'Change status'),
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-merge-open', onclick: open(mergeForm) }, 'Merge into…'),
     h('button', { type: 'button', class: 'btn btn-quiet btn-small btn-danger-quiet', id: 'cx-delete-open', onclick: open(deleteForm) }, 'Delete'));
 }
 

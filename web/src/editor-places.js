@@ -49,7 +49,8 @@ function fromGazetteer(p) {
     lat: Number.isFinite(p.lat) ? p.lat : null,
     country: p.country || '',
     admin1: p.admin1 || '',
-    precision: KIND_PRECISION[p.kind] || '',
+    // A stored place (an event being edited) keeps the precision it was given.
+    precision: p.precision || KIND_PRECISION[p.kind] || '',
     from: 'gazetteer',
   };
 }

@@ -1,7 +1,9 @@
-// editor.js: adding an event, for a reader holding an editor token. The token is pasted once
-// and kept for this tab only. The form posts the API's plain form to POST /api/events; a 422
-// problem is shown field by field (and an unresolved place offers its candidates). The
-// "paste a report" part (geoparse.js) appears only when the server offers it.
+// editor.js: adding an event, or editing one from its panel, for a reader holding an editor
+// token. The token is pasted once and kept for this tab only. A new event is posted in the API's
+// plain form to POST /api/events; an edit is sent as a merge patch of the fields that changed,
+// with a reason and If-Match (edit.js). A 422 problem is shown field by field (and an unresolved
+// place offers its candidates). The "paste a report" part (geoparse.js) appears only when the
+// server offers it, and not while editing.
 
 import { h, announce } from './dom.js';
 import { api, ApiError } from './api.js';
@@ -10,11 +12,17 @@ import { fieldError } from './words.js';
 import * as places from './editor-places.js';
 import * as geoparse from './geoparse.js';
 import { STATUS, statusLabel, timePrecisionWords } from './format.js';
+import * as edit from './edit.js';
+import * as teamPlace from './teamplace.js';
 
 const $ = (id) => document.getElementById(id);
 let config;
 let map;
 let onSaved = () => {};
+let onEdited = () => {};
+/** The event being edited, or null when adding one. */
+let editing = null;
+let original = null;
 let returnFocus = null;
 let built = false;
 
@@ -65,6 +73,7 @@ function build() {
       h('legend', {}, 'Places'),
       h('p', { class: 'hint' }, 'Type a place and choose it from the list, or pick it on the map. A movement has a “From” and a “To”.'),
       placeBox,
+      teamPlace.section(),
       h('p', { class: 'field-error', id: 'err-places', hidden: true })),
     field('description', 'What happened', h('textarea', { rows: 4, maxlength: 20000, dir: 'auto' })),
     h('div', { class: 'field-row' },
@@ -73,7 +82,10 @@ function build() {
     h('div', { class: 'field-row' },
       field('status', 'Status', h('select', {}, statuses)),
       field('fatalities', 'Fatalities', h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric' }))),
+    h('div', { class: 'kept-sources', id: 'ed-kept-sources', hidden: true }),
     sourceBlock(),
+    h('div', { id: 'ed-reason-wrap', hidden: true },
+      field('reason', 'Why this change (kept in the history)', h('textarea', { rows: 2, maxlength: 1000, dir: 'auto' }))),
     h('div', { class: 'form-actions sticky-actions' },
       h('button', { type: 'button', class: 'btn btn-quiet', id: 'ed-cancel' }, 'Cancel'),
       h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-save' }, 'Save event')));
@@ -98,6 +110,7 @@ function build() {
     signin, signedIn, geoparse.section(), form));
 
   places.init(map, placeBox);
+  teamPlace.init(map, { onAdded: (p) => places.addPlace(p) });
   geoparse.init({
     addPlace: places.addPlace,
     fillSource,
@@ -175,15 +188,50 @@ function signState() {
     : '');
 }
 
-export function init(cfg, { map: m, onSave }) {
+export function init(cfg, { map: m, onSave, onEdit }) {
   config = cfg;
   map = m;
   onSaved = onSave;
+  onEdited = onEdit;
   $('btn-editor').addEventListener('click', () => (isOpen() ? close() : open()));
 }
 
+/** Opens the form for a new event. */
 export function open() {
   if (!built) build();
+  if (editing) leaveEdit();
+  show();
+}
+
+/** Opens the form on event `f` (a Feature as the API serves it) to correct it. */
+export function openEdit(f) {
+  if (!built) build();
+  editing = f;
+  clearErrors();
+  edit.fill(f, { places, $ });
+  original = edit.snapshot(payload());
+  $('editor-title').textContent = 'Edit the event';
+  $('ed-save').textContent = 'Save changes';
+  $('ed-reason-wrap').hidden = false;
+  $('ed-report').hidden = true;
+  show();
+  $('ed-title').focus();
+}
+
+/** Back to adding: the form empties and the edit-only parts hide. */
+function leaveEdit() {
+  editing = null;
+  original = null;
+  $('ed-form').reset();
+  places.reset();
+  $('ed-kept-sources').replaceChildren();
+  $('ed-kept-sources').hidden = true;
+  $('ed-reason-wrap').hidden = true;
+  $('editor-title').textContent = 'Add an event';
+  $('ed-save').textContent = 'Save event';
+}
+
+function show() {
   const ed = $('editor');
   returnFocus = document.activeElement;
   ed.hidden = false;
@@ -191,7 +239,7 @@ export function open() {
   $('btn-editor').setAttribute('aria-expanded', 'true');
   signState();
   places.show();
-  geoparse.detect();
+  if (!editing) geoparse.detect();
   (session.current() ? $('editor-title') : $('ed-token')).focus();
 }
 
@@ -199,7 +247,9 @@ export function close() {
   const ed = $('editor');
   if (ed.hidden) return;
   places.stopPicking();
+  teamPlace.stop();
   places.clearDraft();
+  if (editing) leaveEdit();
   ed.hidden = true;
   document.body.classList.remove('editor-open');
   $('btn-editor').setAttribute('aria-expanded', 'false');
@@ -208,7 +258,7 @@ export function close() {
 
 /** Escape inside the editor: stop picking first, then close. */
 export function escape() {
-  if (places.stopPicking()) return true;
+  if (places.stopPicking() || teamPlace.stop()) return true;
   if (isOpen()) { close(); return true; }
   return false;
 }
@@ -243,6 +293,7 @@ function payload() {
   if (tags.length) body.tags = tags;
   const fat = $('ed-fatalities').value;
   if (fat !== '') body.fatalities = Number(fat);
+  if (editing) body.sources = edit.keptSources();
   const url = $('ed-src-url').value.trim();
   if (url) {
     const src = { url };
@@ -250,7 +301,7 @@ function payload() {
       const v = $(id).value.trim();
       if (v) src[k] = v;
     }
-    body.sources = [src];
+    body.sources = [...(body.sources || []), src];
   }
   return body;
 }
@@ -328,14 +379,65 @@ function report(e) {
     byRow.get(row).push(c);
   }
   for (const [row, cands] of byRow) places.showCandidates(row, cands);
+  const conflict = editing && e instanceof ApiError && e.status === 412;
   summary.replaceChildren(h('p', { class: 'summary-title' }, e.status === 422 || e.status === 400 ? 'The event was not saved. Please fix:' : 'The event was not saved.'),
-    items.length ? h('ul', {}, items) : h('p', { dir: 'auto' }, e.message));
+    items.length ? h('ul', {}, items) : h('p', { dir: 'auto' }, conflict ? edit.CONFLICT : e.message),
+    conflict ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'ed-reload', onclick: reloadEdited }, 'Reload the event') : null);
   summary.hidden = false;
   summary.focus();
 }
 
+/** After a conflict: the event as it is now, in the form (the editor makes the change again). */
+async function reloadEdited() {
+  try {
+    const f = await api(`/api/events/${encodeURIComponent(String(editing.id))}`);
+    openEdit(f);
+    announce('The form shows the event as it is now. Make your change again.');
+  } catch (e) {
+    report(e);
+  }
+}
+
+async function saveEdit(btn) {
+  clearErrors();
+  const body = edit.changes(original, edit.snapshot(payload()), editing);
+  if (!Object.keys(body).length) {
+    showSummary('Nothing was changed, so there is nothing to save.');
+    return;
+  }
+  const reason = $('ed-reason').value.trim();
+  if (!reason) {
+    showError('reason', 'Say why, for the history: a reader will want to know.');
+    showSummary('The event was not saved: say why you change it.');
+    $('ed-reason').focus();
+    return;
+  }
+  btn.disabled = true;
+  btn.textContent = 'Saving…';
+  try {
+    const f = await api(`/api/events/${encodeURIComponent(String(editing.id))}`, {
+      method: 'PATCH', params: { reason }, body, headers: { 'If-Match': `"${editing.properties.revision}"` },
+    });
+    announce(`Saved: ${f.properties.title}`);
+    close();
+    onEdited(f);
+  } catch (e) {
+    report(e);
+  } finally {
+    btn.disabled = false;
+    btn.textContent = editing ? 'Save changes' : 'Save event';
+  }
+}
+
+function showSummary(text) {
+  $('ed-summary').replaceChildren(h('p', { class: 'summary-title' }, text));
+  $('ed-summary').hidden = false;
+  $('ed-summary').focus();
+}
+
 async function save() {
   const btn = $('ed-save');
+  if (editing) { await saveEdit(btn); return; }
   clearErrors();
   btn.disabled = true;
   btn.textContent = 'Saving…';

@@ -95,6 +95,15 @@ async function start() {
       data.refresh(map, { force: true });
       timeline.reload();
     },
+    // The form opens on the event as it is now: a conflict then means a change made while editing.
+    onEdit: async (f) => {
+      try {
+        editor.openEdit(await api(`/api/events/${encodeURIComponent(String(f.id))}`));
+      } catch (e) {
+        announce(`The event could not be opened for editing: ${e.message}`);
+      }
+    },
+    onOpen: (id) => choose(id),
   });
   timeline.init({ onPick: (id) => choose(id) });
   exporter.init(map);
@@ -107,6 +116,12 @@ async function start() {
       choose(String(f.id));
       data.refresh(map, { force: true });
       timeline.reload();
+    },
+    onEdit: (f) => {
+      data.put(f);
+      data.refresh(map, { force: true });
+      timeline.reload();
+      panel.show(String(f.id), f, { focus: true });
     },
   });
   events.setLookup((id) => data.get(id));

@@ -1,7 +1,7 @@
 // panel.js: one event, every field of it: what, when (at its precision), where (with each
 // place's precision in words), who, its sources as safe links, the team's own fields, the
 // record's bookkeeping, and its history. Text from reports goes in as text with dir="auto".
-// An editor also gets the corrections of correct.js.
+// An editor also gets the corrections of correct.js and merge.js, and Edit (the editor form).
 
 import { h, extLink, announce } from './dom.js';
 import * as fmt from './format.js';
@@ -13,14 +13,14 @@ import * as session from './signin.js';
 
 const $ = (id) => document.getElementById(id);
 let categories = [];
-let handlers = { close: () => {}, zoom: () => {}, link: () => '', changed: () => {}, deleted: () => {} };
+let handlers = { close: () => {}, zoom: () => {}, link: () => '', changed: () => {}, deleted: () => {}, edit: () => {}, open: () => {} };
 let shownId = '';
 let returnFocus = null;
 let controller = null;
 
-export function init(cats, { onClose, onZoom, linkFor, onChanged = () => {}, onDeleted = () => {} }) {
+export function init(cats, { onClose, onZoom, linkFor, onChanged = () => {}, onDeleted = () => {}, onEdit = () => {}, onOpen = () => {} }) {
   categories = cats;
-  handlers = { close: onClose, zoom: onZoom, link: linkFor, changed: onChanged, deleted: onDeleted };
+  handlers = { close: onClose, zoom: onZoom, link: linkFor, changed: onChanged, deleted: onDeleted, edit: onEdit, open: onOpen };
   // Signing in or out changes what the panel offers.
   session.onChange(() => { if (shownId && isOpen()) show(shownId); });
 }
@@ -41,6 +41,7 @@ function corrected(f) {
       announce('The change was saved');
     },
     reload: () => show(id, null, { focus: true }),
+    edit: () => handlers.edit(f),
   };
 }
 
@@ -204,13 +205,16 @@ export async function show(id, known, { focus = false } = {}) {
 function problem(e) {
   const gone = e instanceof ApiError && e.status === 410;
   const missing = e instanceof ApiError && e.status === 404;
-  const title = gone ? 'This event was deleted' : missing ? 'No such event' : 'The event could not be loaded';
+  const into = gone && e.problem.merged_into ? String(e.problem.merged_into) : '';
+  const title = into ? 'This event was merged into another' : gone ? 'This event was deleted' : missing ? 'No such event' : 'The event could not be loaded';
   const reason = gone && e.problem.reason ? `Reason given: ${e.problem.reason}` : e.message;
   return h('div', { class: 'panel-inner' },
     h('div', { class: 'panel-head' }, h('span'),
       h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close', onclick: () => handlers.close() }, '×')),
     h('h2', { class: 'panel-title', id: 'panel-title', tabindex: '-1' }, title),
-    h('p', { dir: 'auto' }, reason));
+    h('p', { dir: 'auto' }, reason),
+    into ? h('p', {}, h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'panel-survivor', onclick: () => handlers.open(into) },
+      'Open the event it was merged into')) : null);
 }
 
 async function loadHistory(id, signal) {
