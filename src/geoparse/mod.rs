@@ -11,6 +11,7 @@ pub mod language;
 mod lexicon;
 pub mod report;
 mod resolve;
+pub mod roundup;
 mod spot;
 pub mod when;
 

@@ -297,7 +297,7 @@ fn roles(
 }
 
 /// The sentence around a span: from the end of the previous sentence to the end of this one.
-fn sentence(chars: &[char], start: usize, end: usize) -> (usize, usize) {
+pub(super) fn sentence(chars: &[char], start: usize, end: usize) -> (usize, usize) {
     let is_end = |c: char| matches!(c, '.' | '!' | '?' | '\n' | '؟' | '。');
     let mut s = start;
     while s > 0 && !(is_end(chars[s - 1]) && (s == chars.len() || chars[s].is_whitespace())) {

@@ -292,7 +292,7 @@ pub async fn ingest(
     let mut source = validate(req)?;
     // Geoparsing a long report is milliseconds of CPU: off the async threads.
     let (g, r, published_at, language) = (g.clone(), req.clone(), source.published_at, source.language.clone());
-    let (mentions, draft) = tokio::task::spawn_blocking(move || {
+    let (mentions, drafts) = tokio::task::spawn_blocking(move || {
         let opts = Options { country_hint: r.country_hint.as_ref().map(|c| c.to_ascii_uppercase()), language };
         let report = Report {
             title: r.title.as_deref(),
@@ -302,22 +302,41 @@ pub async fn ingest(
             country_hint: opts.country_hint.as_deref(),
         };
         let mentions = crate::geoparse::geoparse(&g, &r.text, &opts);
-        let draft = crate::geoparse::report::draft_from(&g, &report, &mentions, now);
-        (mentions, draft)
+        let drafts = crate::geoparse::roundup::drafts(&g, &report, &mentions, now);
+        (mentions, drafts)
     })
     .await
     .map_err(|e| StoreError::Internal(format!("geoparsing the report failed: {e}")))?;
-    let Some(draft) = draft else {
+    let Some(first) = drafts.first() else {
         return Ok(Outcome { source, mentions, drafts: Vec::new() });
     };
-    source.excerpt = Some(draft.excerpt.clone());
-    let input = to_input(&draft, &source, vocab);
+    source.excerpt = Some(first.excerpt.clone());
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        // Each event cites the report with the passage that tells it.
+        let cited = Source { excerpt: Some(draft.excerpt.clone()), ..source.clone() };
+        outcomes.push(one_draft(store, vocab, req.create, draft, &cited, actor).await?);
+    }
+    Ok(Outcome { source, mentions, drafts: outcomes })
+}
+
+/// Matches one draft against the stored events and, when asked to, stores it or attaches the
+/// report to the event it matches.
+async fn one_draft(
+    store: &dyn Store,
+    vocab: &Vocabulary,
+    create: bool,
+    draft: Draft,
+    source: &Source,
+    actor: &Actor,
+) -> Result<DraftOutcome, IngestError> {
+    let input = to_input(&draft, source, vocab);
     let draft_text = format!("{} {}", draft.title, draft.excerpt);
     let found = candidates(store, &draft).await?;
     let matched = matching::best(&draft, &draft_text, &found);
-    let outcome = match (&matched, req.create) {
+    Ok(match (&matched, create) {
         (Some(m), true) => {
-            let (action, ev, why) = attach(store, m.event_id, &source, actor).await?;
+            let (action, ev, why) = attach(store, m.event_id, source, actor).await?;
             DraftOutcome {
                 action,
                 why,
@@ -361,6 +380,5 @@ pub async fn ingest(
                 event: input,
             }
         }
-    };
-    Ok(Outcome { source, mentions, drafts: vec![outcome] })
+    })
 }

@@ -214,3 +214,39 @@ async fn bad_reports_are_refused_and_change_nothing() {
         assert_eq!(app.snapshot().await, before);
     }
 }
+
+#[tokio::test]
+async fn a_round_up_becomes_one_event_per_item_each_citing_its_own_passage() {
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let body = json!({"url": "https://roundup.example.org/2025-02-12", "publisher": "Example Desk", "language": "ar",
+            "published_at": "2025-02-13T09:00:00Z", "create": true,
+            "text": "حصيلة يوم 12 شباط 2025:\nقصفت طائرات حربية بلدة سرمين، ما أدى إلى مقتل ثلاثة مدنيين.\nوفي درعا، تظاهر مئات الأشخاص ضد الاعتقالات.\nانفجرت سيارة مفخخة في الرقة."});
+        let before = app.ids("").await.len();
+        let g = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(body.clone())).await;
+        assert_eq!(g.status, 201, "{g}");
+        let out = g.json();
+        let drafts = out["drafts"].as_array().unwrap();
+        let got: Vec<(&str, &str)> = drafts
+            .iter()
+            .map(|d| (d["draft"]["places"][0]["name"].as_str().unwrap(), d["event"]["category"].as_str().unwrap()))
+            .collect();
+        assert_eq!(got, [("Sarmin", "air_or_drone_strike"), ("Dar'a", "protest"), ("Ar Raqqah", "explosion")], "{out}");
+        assert!(drafts.iter().all(|d| d["action"] == "created"), "{out}");
+        assert_eq!(app.ids("").await.len(), before + 3);
+        for d in drafts {
+            let id = d["event_id"].as_str().unwrap();
+            let f = app.get(&format!("/api/events/{id}")).await.json();
+            let p = &f["properties"];
+            assert_eq!(p["start"], "2025-02-12T00:00:00Z", "{f}");
+            let excerpt = p["sources"][0]["excerpt"].as_str().unwrap();
+            let place = d["draft"]["places"][0]["text"].as_str().unwrap();
+            assert!(excerpt.contains(place), "each event cites the passage that tells it: {excerpt} / {place}");
+        }
+        // The same round-up again attaches nothing new: each item finds its event.
+        let again = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(body)).await.json();
+        let actions: Vec<&str> =
+            again["drafts"].as_array().unwrap().iter().map(|d| d["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["already_attached"; 3], "{again}");
+    }
+}

@@ -140,3 +140,43 @@ async fn form_errors_name_the_forms_labels_in_plain_words() {
         assert!(by_field.as_str().unwrap_or("").contains("not a web address"), "not by the field: {by_field}");
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_round_up_is_drafted_as_one_event_per_item_and_saved_at_once() {
+    with_browser!(|app, c| {
+        open_editor_signed_in(&c, &app).await;
+        wait_for(&c, "the report section", "return !document.getElementById('ed-report').hidden;").await;
+        let text = "Syria round-up, 12 February 2025.\nWarplanes struck Sarmin, killing three civilians.\n\
+                    In Daraa, hundreds of people protested against the arrests.\nA car bomb exploded in Raqqa.";
+        js(&c, &format!("document.getElementById('rp-text').value = {}; return true;", json!(text))).await;
+        c.find("#rp-url").await.unwrap().send_keys("https://en.example.org/roundup-12-feb").await.unwrap();
+        c.find("#rp-find").await.unwrap().click().await.unwrap();
+        let said =
+            wait_for(&c, "the round-up", "const r = document.getElementById('rp-roundup'); return r && r.textContent;")
+                .await;
+        assert!(said.as_str().unwrap().contains("tells 3 events"), "{said}");
+        let items =
+            js(&c, "return [...document.querySelectorAll('#rp-draft .report-item')].map((e) => e.textContent);").await;
+        let items: Vec<String> = serde_json::from_value(items).unwrap();
+        assert!(items[0].contains("Sarmin") && items[1].contains("Dar'a") && items[2].contains("Raqqah"), "{items:?}");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("report-roundup.png"), c.screenshot().await.unwrap()).unwrap();
+        let before = reqwest::get(format!("{}/api/events?limit=1000", app.base))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        c.find("#rp-create-all").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the first item's panel", "const t = document.getElementById('panel-title'); return !document.getElementById('panel').hidden && t.textContent.includes('Sarmin');").await;
+        let after = reqwest::get(format!("{}/api/events?limit=1000", app.base))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        assert_eq!(after["numberMatched"].as_u64().unwrap(), before["numberMatched"].as_u64().unwrap() + 3);
+        assert_no_console_errors(&c, "while saving a round-up").await;
+    })
+}

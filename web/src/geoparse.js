@@ -148,48 +148,69 @@ function reportBody(text, create) {
   return body;
 }
 
-/** What the server read from the report, and what can be done with it. */
+/** What the server read from the report, and what can be done with it: one card per event. */
 function draftCard(out) {
-  const d = out.drafts && out.drafts[0];
-  if (!d) return h('p', { class: 'muted' }, 'No event could be drafted: the report names no place eventmap knows.');
+  const drafts = out.drafts || [];
+  if (!drafts.length) return h('p', { class: 'muted' }, 'No event could be drafted: the report names no place eventmap knows.');
+  if (drafts.length === 1) return h('div', { class: 'report-draft', id: 'rp-draft' }, oneDraft(drafts[0], 0, true));
+  // A round-up: each item is its own event; saving stores (or attaches) them all at once.
+  const open = drafts.filter((d) => d.action === 'draft' || d.action === 'matches').length;
+  const parts = [h('p', { class: 'report-roundup', id: 'rp-roundup' }, `This report tells ${drafts.length} events. Each is drafted below from its own passage.`)];
+  drafts.forEach((d, i) => parts.push(h('div', { class: 'report-item' }, h('h4', { class: 'correct-title' }, `Event ${i + 1}`), ...oneDraft(d, i, false))));
+  if (open) {
+    const all = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create-all' }, `Save the ${drafts.length} events`);
+    const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+    all.addEventListener('click', () => store(all, status, `Save the ${drafts.length} events`));
+    parts.push(h('div', { class: 'form-actions' }, all), status);
+  }
+  return h('div', { class: 'report-draft', id: 'rp-draft' }, parts);
+}
+
+/** One draft: what was read, a button to fill the form, and (alone) the way to store it. */
+function oneDraft(d, i, alone) {
   const dr = d.draft;
+  const suffix = i ? `-${i + 1}` : '';
   const places = dr.places.map((p) => `${ROLE_WORDS[p.role] || p.role} ${p.name}`).join(', ');
   const day = (dr.start || '').slice(0, 10);
-  const use = h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'rp-use' }, 'Fill the form with this draft');
+  const use = h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: `rp-use${suffix}` }, 'Fill the form with this draft');
   use.addEventListener('click', () => { handlers.fillDraft(d.event); use.textContent = 'Filled'; use.disabled = true; });
   const parts = [
     h('p', {}, h('strong', {}, handlers.categoryLabel(dr.category)), `: ${places}. `,
       `${day}, ${BASIS[dr.time_basis] || dr.time_basis}${dr.time_text ? ` (“${dr.time_text}”)` : ''}.`),
+    alone ? null : h('p', { class: 'muted', dir: 'auto' }, dr.excerpt),
     h('div', { class: 'form-actions' }, use),
   ];
-  if (d.action === 'draft') {
+  if (alone && d.action === 'draft') {
     const create = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create' }, 'Save as a new event');
     const status = h('p', { class: 'muted', 'aria-live': 'polite' });
     create.addEventListener('click', () => store(create, status, 'Save as a new event'));
     parts.push(h('div', { class: 'form-actions' }, create), status);
   }
   if (d.action === 'matches' && d.match) {
-    const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, 'Add this report to that event');
-    const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-    attach.addEventListener('click', () => store(attach, status, 'Add this report to that event'));
-    parts.push(h('div', { class: 'report-match', id: 'rp-match' },
-      h('p', {}, 'Already on the map: ', h('strong', { dir: 'auto' }, `“${d.match.title}”`), '.'),
-      h('ul', { class: 'muted' }, d.match.reasons.map((r) => h('li', {}, r))),
-      h('div', { class: 'form-actions' }, attach), status));
+    const match = [h('p', {}, 'Already on the map: ', h('strong', { dir: 'auto' }, `“${d.match.title}”`), '.'),
+      h('ul', { class: 'muted' }, d.match.reasons.map((r) => h('li', {}, r)))];
+    if (alone) {
+      const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, 'Add this report to that event');
+      const status = h('p', { class: 'muted', 'aria-live': 'polite' });
+      attach.addEventListener('click', () => store(attach, status, 'Add this report to that event'));
+      match.push(h('div', { class: 'form-actions' }, attach), status);
+    }
+    parts.push(h('div', { class: 'report-match', id: `rp-match${suffix}` }, match));
   }
-  return h('div', { class: 'report-draft', id: 'rp-draft' }, parts);
+  return parts.filter(Boolean);
 }
 
-/** Sends the report again with "create": attached to the matched event, or stored as a new one. */
+/** Sends the report again with "create": each draft attached to its match or stored as new. */
 async function store(btn, status, label) {
   btn.disabled = true;
   btn.textContent = 'Saving…';
   try {
     const out = await api('/api/reports', { method: 'POST', body: reportBody(last.text, true) });
-    const d = out.drafts[0];
-    status.textContent = d.why;
-    btn.textContent = d.action === 'attached' || d.action === 'already_attached' ? 'Added' : 'Stored';
-    if (d.event_id) handlers.attached(d.event_id);
+    status.textContent = out.drafts.map((d) => d.why).join(' · ');
+    const attachedOnly = out.drafts.every((d) => d.action === 'attached' || d.action === 'already_attached');
+    btn.textContent = attachedOnly ? 'Added' : 'Stored';
+    const first = out.drafts.find((d) => d.event_id);
+    if (first) handlers.attached(first.event_id);
   } catch (e) {
     status.textContent = `The report could not be saved: ${e.message}`;
     btn.disabled = false;
@@ -213,7 +234,7 @@ async function find() {
       : await api('/api/geoparse', { method: 'POST', body });
     last = { text, response: r };
     const roles = new Map();
-    for (const p of (drafting && r.drafts[0] ? r.drafts[0].draft.places : [])) roles.set(p.gazetteer_id, p.role);
+    for (const p of (drafting ? r.drafts.flatMap((d) => d.draft.places) : [])) roles.set(p.gazetteer_id, p.role);
     const mentions = mentionsOf(r).map((m) => ({
       ...m,
       text: m.text || Array.from(text).slice(m.start, m.end).join(''),
