@@ -258,6 +258,16 @@ mod tests {
     }
 
     #[test]
+    fn a_cyrillic_word_that_is_a_small_place_as_written_is_read_inflected_when_likelier() {
+        // «в Ракке» is the locative of Ракка (Raqqa), not Rakke in Estonia, which it spells.
+        let ru = ids("В Ракке взорвался заминированный автомобиль.");
+        assert_eq!(ru, [("Ракке".to_string(), "geonames:172955".to_string())]);
+        // A name as written that is the likelier place stays itself.
+        let ru = ids("Колонна вернулась в Москву, а потом в Ригу.");
+        assert!(ru.iter().any(|(t, id)| t == "Ригу" && id == "geonames:456172"), "{ru:?}");
+    }
+
+    #[test]
     fn offsets_are_code_points_of_the_original_text() {
         let text = "Ţarţūs — a port. Then Латакии.";
         for m in geoparse(gazetteer(), text, &Options::default()) {

@@ -179,6 +179,10 @@ fn uk_alternation(stem: &str) -> Option<String> {
     })
 }
 
+/// How much likelier (in the resolver's score) an inflected reading of a Cyrillic word must be
+/// than the word read as written for the inflected one to win.
+const INFLECTED_MARGIN: f64 = 0.08;
+
 /// Arabic proclitics: conjunctions and prepositions written onto the next word.
 const AR_PREFIXES: [&str; 10] = ["وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك"];
 
@@ -346,6 +350,26 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool, lang: 
                 }
                 spans.push((we, names, None));
                 lemma = Some(v);
+            }
+        }
+        // A Russian or Ukrainian word that is a name as written may still be another name
+        // inflected: «в Ракке» is Raqqa (Ракка) before it is Rakke in Estonia. The inflected
+        // reading wins when it names a clearly likelier place.
+        if !at_soft_end && lemma.is_none() && is_cyrillic(&text[ws..we]) {
+            if let Some(i) = spans.iter().position(|(e, n, d)| *e == we && d.is_none() && !n.is_empty()) {
+                let exact = g.candidates(&spans[i].1, 4).first().map_or(0.0, |c| c.score);
+                let better = inflection_variants(&text[ws..we], false)
+                    .into_iter()
+                    .filter_map(|v| {
+                        let names = g.name(&v);
+                        let top = g.candidates(&names, 4).first().map(|c| c.score)?;
+                        Some((top, v, names))
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some((_, v, names)) = better.filter(|b| b.0 > exact + INFLECTED_MARGIN) {
+                    spans[i].1 = names;
+                    lemma = Some(v);
+                }
             }
         }
         spans.sort_by_key(|(e, _, d)| (std::cmp::Reverse(*e), d.is_none()));
