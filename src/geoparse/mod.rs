@@ -280,6 +280,8 @@ mod tests {
     fn everyday_words_persons_and_lower_case_are_not_places() {
         let m = ids("Reading the report, George Washington said the police in us were nice. Of course.");
         assert!(m.is_empty(), "{m:?}");
+        let m = ids("I’ve seen it and I've said so; we’ll see.");
+        assert!(m.is_empty(), "contractions: {m:?}");
     }
 
     #[test]

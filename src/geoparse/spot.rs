@@ -461,6 +461,14 @@ fn judge(
     if letters < 2 {
         return None;
     }
+    // A contraction spelled like a name ("I've" is Ive, "I’ve" too) is not one.
+    let surface = src.chars[start..end].iter().collect::<String>().to_lowercase().replace('’', "'");
+    if let Some((head, tail)) = surface.split_once('\'') {
+        let pronoun = ["i", "we", "you", "they", "he", "she", "it", "there", "that", "who"].contains(&head);
+        if pronoun && ["ve", "ll", "re", "m", "d", "s"].contains(&tail) {
+            return None;
+        }
+    }
     // English contractions ("I've", "we'll") are not names with a suffix.
     // Only a whole contraction counts: the Turkish "Lazkiye'den" goes on with letters.
     if matches!(src.chars.get(end), Some('\'' | '’')) {
