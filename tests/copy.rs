@@ -83,11 +83,56 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     };
     source.put_custom_places(std::slice::from_ref(&place), &desk).await.expect("place");
 
+    // Following changes: a saved search, a webhook on it with a queued delivery, a deleted one.
+    use eventmap::domain::follow::{ChangeKind, NewDelivery, SavedSearch, SearchFilters, Subject, Webhook};
+    let now = chrono::Utc::now();
+    let filters = SearchFilters::from_json(&serde_json::json!({"category": "shelling", "country": ["SY"]}), "filters")
+        .expect("filters");
+    let search = SavedSearch {
+        id: Uuid::now_v7(),
+        name: "Shelling in Syria".into(),
+        filters: filters.clone(),
+        created_by: "Rana Haddad".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    source.insert_search(&search).await.expect("search");
+    let hook = |subject| Webhook {
+        id: Uuid::now_v7(),
+        url: "https://hooks.example.org/desk".into(),
+        subject,
+        secret: "s3cret".into(),
+        events: vec![ChangeKind::Created, ChangeKind::Deleted],
+        created_by: "desk".into(),
+        created_at: now,
+        cursor: 0,
+        last_error: None,
+        failing_since: None,
+    };
+    let followed = source.insert_webhook(&hook(Subject::Search(search.id))).await.expect("webhook");
+    let gone = source.insert_webhook(&hook(Subject::Filters(filters))).await.expect("webhook");
+    source.delete_webhook(gone.id).await.expect("delete webhook");
+    let delivery = NewDelivery {
+        id: Uuid::now_v7(),
+        webhook_id: followed.id,
+        event_id: created,
+        kind: ChangeKind::Created,
+        change: followed.cursor + 1,
+        body: "{\"event\":1}".into(),
+        created_at: now,
+    };
+    assert!(source.advance_webhook(followed.id, followed.cursor, followed.cursor + 1, &[delivery]).await.unwrap());
+
     let pg = TestDb::on(&Backend::Postgres(admin)).await;
     let out = copy(&sqlite.url, &pg.url);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "copy failed: {stderr}");
-    assert!(stderr.contains("every count matches") && stderr.contains("5201 events (5200 live)"), "{stderr}");
+    assert!(
+        stderr.contains("every count matches")
+            && stderr.contains("5201 events (5200 live)")
+            && stderr.contains("1 saved searches, 2 webhooks, 1 webhook deliveries"),
+        "{stderr}"
+    );
 
     let target = pg.store().await;
     for q in ["include_deleted=true&sort=updated_at", "sort=-start", "tag=tag3&bbox=35,34,36,35", "q=convoy&sort=start"]
@@ -104,6 +149,12 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     assert!(matches!(target.get(items[5].id).await.unwrap(), Lookup::Deleted(_)));
     assert_eq!(source.tokens().await.unwrap(), target.tokens().await.unwrap(), "tokens, hashes and times");
     assert_eq!(target.custom_places().await.unwrap(), vec![place]);
+    assert_eq!(target.searches().await.unwrap(), source.searches().await.unwrap(), "saved searches");
+    assert_eq!(target.webhooks().await.unwrap(), source.webhooks().await.unwrap(), "webhooks");
+    assert_eq!(target.webhooks().await.unwrap().len(), 1, "the deleted webhook stays deleted");
+    let queued = target.deliveries(followed.id, 10).await.unwrap();
+    assert_eq!(queued, source.deliveries(followed.id, 10).await.unwrap(), "the queued delivery");
+    assert_eq!(queued.len(), 1);
 
     // Writing goes on after the copied changes, and sources stay shared by URL.
     let next = Uuid::now_v7();

@@ -80,5 +80,6 @@ fn table(c: &Chunk) -> &'static str {
         Chunk::Links(_) => "citations",
         Chunk::Revisions(_) => "revisions",
         Chunk::Changes(_) => "changes",
+        Chunk::Follow(table, _) => table,
     }
 }

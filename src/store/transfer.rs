@@ -1,5 +1,5 @@
 //! Moving a whole database from SQLite to PostgreSQL (`eventmap copy`), row for row: the stored
-//! rows as plain values, including what no ordinary write may set (ids, change numbers, times,
+//! rows as plain values (saved searches and webhooks too), including what no ordinary write may set (ids, change numbers, times,
 //! revisions, token hashes), and the counts that verify a copy.
 //!
 //! The source reads everything in one read transaction (a consistent snapshot, even while a
@@ -80,8 +80,68 @@ pub struct PlaceRow {
     pub created_by: String,
 }
 
+/// The tables of following changes (saved searches, webhooks, their deliveries and attempts),
+/// which a copy moves whole, in the order their references need: the name, the columns (`json:`
+/// before one whose text is JSON), and the order the rows are read in. The same names on both
+/// backends: SQLite gives each row as a JSON object, PostgreSQL reads them back with
+/// `json_populate_recordset`, which casts every value to its column's type.
+pub const FOLLOW_TABLES: [(&str, &[&str], &str); 4] = [
+    ("searches", &["id", "name", "json:filters", "created_by", "created_at", "updated_at"], "created_at, id"),
+    (
+        "webhooks",
+        &[
+            "id",
+            "url",
+            "search_id",
+            "json:filters",
+            "secret",
+            "events",
+            "created_by",
+            "created_at",
+            "cursor",
+            "deleted_at",
+            "last_error",
+            "failing_since",
+        ],
+        "created_at, id",
+    ),
+    (
+        "deliveries",
+        &[
+            "id",
+            "webhook_id",
+            "event_id",
+            "kind",
+            "change",
+            "body",
+            "state",
+            "attempts",
+            "next_at",
+            "lease_until",
+            "leased_by",
+            "created_at",
+            "delivered_at",
+        ],
+        "created_at, id",
+    ),
+    ("delivery_attempts", &["delivery_id", "number", "at", "status", "error", "duration_ms"], "delivery_id, number"),
+];
+
+/// The SQLite query that reads a table of [`FOLLOW_TABLES`] as one JSON object per row.
+pub fn sqlite_json_rows(table: &str, columns: &[&str], order: &str) -> String {
+    let pairs: Vec<String> = columns
+        .iter()
+        .map(|c| match c.strip_prefix("json:") {
+            Some(j) => format!("'{j}', json({j})"),
+            None => format!("'{c}', {c}"),
+        })
+        .collect();
+    format!("SELECT json_object({}) FROM {table} ORDER BY {order}", pairs.join(", "))
+}
+
 /// A batch of rows of one table, in the order a copy must write them: counts first, then
-/// meta, tokens, places, sources, events, links, revisions and the change log.
+/// meta, tokens, places, sources, events, links, revisions, the change log and the tables of
+/// following changes.
 #[derive(Debug, Clone)]
 pub enum Chunk {
     /// What the snapshot holds, sent first.
@@ -94,6 +154,8 @@ pub enum Chunk {
     Links(Vec<LinkRow>),
     Revisions(Vec<RevisionRow>),
     Changes(Vec<ChangeRow>),
+    /// Rows of a table of [`FOLLOW_TABLES`], each a JSON object.
+    Follow(&'static str, Vec<String>),
 }
 
 impl Chunk {
@@ -109,6 +171,7 @@ impl Chunk {
             Self::Links(v) => v.len(),
             Self::Revisions(v) => v.len(),
             Self::Changes(v) => v.len(),
+            Self::Follow(_, v) => v.len(),
         }
     }
 
@@ -128,6 +191,10 @@ pub struct Counts {
     pub changes: u64,
     pub tokens: u64,
     pub places: u64,
+    pub searches: u64,
+    pub webhooks: u64,
+    pub deliveries: u64,
+    pub attempts: u64,
     /// Derived rows: filter terms and radius points of live events.
     pub terms: u64,
     pub points: u64,
@@ -137,11 +204,15 @@ pub struct Counts {
 pub const COUNTS_SQL: &str = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM events WHERE deleted = 0), \
      (SELECT count(*) FROM sources), (SELECT count(*) FROM event_sources), (SELECT count(*) FROM revisions), \
      (SELECT count(*) FROM change_log), (SELECT count(*) FROM tokens), (SELECT count(*) FROM places), \
-     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points)";
+     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points), (SELECT count(*) FROM searches), \
+     (SELECT count(*) FROM webhooks), (SELECT count(*) FROM deliveries), (SELECT count(*) FROM delivery_attempts)";
+
+/// How many numbers [`COUNTS_SQL`] gives.
+pub const COUNTS: usize = 14;
 
 impl Counts {
-    /// Builds counts from the ten numbers of [`COUNTS_SQL`], in order.
-    pub fn from_row(n: [i64; 10]) -> Self {
+    /// Builds counts from the numbers of [`COUNTS_SQL`], in order.
+    pub fn from_row(n: [i64; COUNTS]) -> Self {
         let u = |i: usize| n[i].max(0) as u64;
         Self {
             events: u(0),
@@ -154,12 +225,26 @@ impl Counts {
             places: u(7),
             terms: u(8),
             points: u(9),
+            searches: u(10),
+            webhooks: u(11),
+            deliveries: u(12),
+            attempts: u(13),
         }
     }
 
     /// Rows a copy moves (derived rows are rebuilt, not moved).
     pub fn rows(&self) -> u64 {
-        self.events + self.sources + self.links + self.revisions + self.changes + self.tokens + self.places
+        self.events
+            + self.sources
+            + self.links
+            + self.revisions
+            + self.changes
+            + self.tokens
+            + self.places
+            + self.searches
+            + self.webhooks
+            + self.deliveries
+            + self.attempts
     }
 
     /// Whether nothing that a copy would bring is there yet.
@@ -167,7 +252,7 @@ impl Counts {
         self.rows() == 0
     }
 
-    fn named(&self) -> [(&'static str, u64); 10] {
+    fn named(&self) -> [(&'static str, u64); COUNTS] {
         [
             ("events", self.events),
             ("live events", self.live),
@@ -179,6 +264,10 @@ impl Counts {
             ("places", self.places),
             ("filter terms", self.terms),
             ("radius points", self.points),
+            ("saved searches", self.searches),
+            ("webhooks", self.webhooks),
+            ("webhook deliveries", self.deliveries),
+            ("delivery attempts", self.attempts),
         ]
     }
 
@@ -197,8 +286,20 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places",
-            self.events, self.live, self.sources, self.links, self.revisions, self.changes, self.tokens, self.places
+            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places, \
+             {} saved searches, {} webhooks, {} webhook deliveries, {} delivery attempts",
+            self.events,
+            self.live,
+            self.sources,
+            self.links,
+            self.revisions,
+            self.changes,
+            self.tokens,
+            self.places,
+            self.searches,
+            self.webhooks,
+            self.deliveries,
+            self.attempts
         )
     }
 }
@@ -209,11 +310,11 @@ mod tests {
 
     #[test]
     fn differences_name_each_table_that_does_not_match() {
-        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2]);
+        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2, 1, 1, 0, 0]);
         let mut b = a;
         assert!(a.differences(&b).is_empty());
         b.revisions = 4;
         assert_eq!(a.differences(&b), vec!["revisions: 5 in the source, 4 in the copy".to_string()]);
-        assert_eq!(a.rows(), 3 + 1 + 1 + 5 + 4 + 1);
+        assert_eq!(a.rows(), 3 + 1 + 1 + 5 + 4 + 1 + 1 + 1);
     }
 }

@@ -8,7 +8,7 @@ use sqlx::{Postgres, Row as _, Transaction};
 use super::PgStore;
 use super::write::{self as w, CHUNK, GEOM_FROM_TEXT};
 use crate::domain::Event;
-use crate::store::transfer::{COUNTS_SQL, Chunk, Counts, EventRow};
+use crate::store::transfer::{COUNTS, COUNTS_SQL, Chunk, Counts, EventRow};
 use crate::store::{Prepared, StoreError};
 
 /// A copy in progress; nothing is visible until [`Loader::finish`].
@@ -20,7 +20,7 @@ impl PgStore {
     /// Rows in each table.
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         let r = sqlx::query(COUNTS_SQL).fetch_one(self.pool()).await?;
-        let mut n = [0i64; 10];
+        let mut n = [0i64; COUNTS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.try_get(i)?;
         }
@@ -33,7 +33,7 @@ impl PgStore {
         let mut tx = self.pool().begin().await?;
         w::lock_writers(&mut tx).await?;
         let r = sqlx::query(COUNTS_SQL).fetch_one(&mut *tx).await?;
-        let mut n = [0i64; 10];
+        let mut n = [0i64; COUNTS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.try_get(i)?;
         }
@@ -150,6 +150,13 @@ impl Loader {
                     .bind(chunk.iter().map(|r| r.changes.as_str()).collect::<Vec<_>>())
                     .execute(&mut *c)
                     .await?;
+                }
+            }
+            Chunk::Follow(table, rows) => {
+                // The table name is one of FOLLOW_TABLES, never from the data.
+                let sql = format!("INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)");
+                for chunk in rows.chunks(CHUNK) {
+                    sqlx::query(&sql).bind(format!("[{}]", chunk.join(","))).execute(&mut *c).await?;
                 }
             }
             Chunk::Changes(rows) => {

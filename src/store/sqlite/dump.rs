@@ -10,7 +10,8 @@ use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::stored::{self, PLACE_COLUMNS, TOKEN_COLUMNS};
 use crate::store::transfer::{
-    COUNTS_SQL, ChangeRow, Chunk, Counts, EventRow, LinkRow, PlaceRow, RevisionRow, SourceRow,
+    COUNTS, COUNTS_SQL, ChangeRow, Chunk, Counts, EventRow, FOLLOW_TABLES, LinkRow, PlaceRow, RevisionRow, SourceRow,
+    sqlite_json_rows,
 };
 
 fn uuid(s: String) -> Result<Uuid, StoreError> {
@@ -19,7 +20,7 @@ fn uuid(s: String) -> Result<Uuid, StoreError> {
 
 fn counts(c: &Connection) -> Result<Counts, StoreError> {
     let n = c.query_row(COUNTS_SQL, [], |r| {
-        let mut n = [0i64; 10];
+        let mut n = [0i64; COUNTS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.get(i)?;
         }
@@ -180,7 +181,13 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
     ];
     for step in steps {
         if !step()? {
-            break;
+            return Ok(());
+        }
+    }
+    for (table, columns, order) in FOLLOW_TABLES {
+        let sql = sqlite_json_rows(table, columns, order);
+        if !stream(c, tx, size, &sql, |r| Ok(r.get::<_, String>(0)?), |rows| Chunk::Follow(table, rows))? {
+            return Ok(());
         }
     }
     c.execute_batch("COMMIT")?;
