@@ -80,8 +80,27 @@ pub struct PlaceRow {
     pub created_by: String,
 }
 
+/// One stored capture, with its place in the queue (leases are not carried).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureRow {
+    pub capture: crate::domain::capture::Capture,
+    pub next_at: i64,
+}
+
+/// The kept bytes of captures, once per SHA-256.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlobRow {
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Blobs sent in one chunk at most: each may be as large as the capture size limit (20 MB by
+/// default), so a chunk of them is kept small whatever the row chunk size.
+pub const BLOBS_PER_CHUNK: usize = 4;
+
 /// A batch of rows of one table, in the order a copy must write them: counts first, then
-/// meta, tokens, places, sources, events, links, revisions and the change log.
+/// meta, tokens, places, sources, events, links, revisions, the change log, the capture bytes
+/// and the captures.
 #[derive(Debug, Clone)]
 pub enum Chunk {
     /// What the snapshot holds, sent first.
@@ -94,6 +113,8 @@ pub enum Chunk {
     Links(Vec<LinkRow>),
     Revisions(Vec<RevisionRow>),
     Changes(Vec<ChangeRow>),
+    Blobs(Vec<BlobRow>),
+    Captures(Vec<CaptureRow>),
 }
 
 impl Chunk {
@@ -109,6 +130,8 @@ impl Chunk {
             Self::Links(v) => v.len(),
             Self::Revisions(v) => v.len(),
             Self::Changes(v) => v.len(),
+            Self::Blobs(v) => v.len(),
+            Self::Captures(v) => v.len(),
         }
     }
 
@@ -128,6 +151,9 @@ pub struct Counts {
     pub changes: u64,
     pub tokens: u64,
     pub places: u64,
+    pub captures: u64,
+    /// Kept capture bytes, one per SHA-256.
+    pub blobs: u64,
     /// Derived rows: filter terms and radius points of live events.
     pub terms: u64,
     pub points: u64,
@@ -137,11 +163,15 @@ pub struct Counts {
 pub const COUNTS_SQL: &str = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM events WHERE deleted = 0), \
      (SELECT count(*) FROM sources), (SELECT count(*) FROM event_sources), (SELECT count(*) FROM revisions), \
      (SELECT count(*) FROM change_log), (SELECT count(*) FROM tokens), (SELECT count(*) FROM places), \
-     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points)";
+     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points), \
+     (SELECT count(*) FROM captures), (SELECT count(*) FROM capture_blobs)";
+
+/// The number of columns of [`COUNTS_SQL`].
+pub const COUNTS_COLUMNS: usize = 12;
 
 impl Counts {
-    /// Builds counts from the ten numbers of [`COUNTS_SQL`], in order.
-    pub fn from_row(n: [i64; 10]) -> Self {
+    /// Builds counts from the numbers of [`COUNTS_SQL`], in order.
+    pub fn from_row(n: [i64; COUNTS_COLUMNS]) -> Self {
         let u = |i: usize| n[i].max(0) as u64;
         Self {
             events: u(0),
@@ -154,12 +184,22 @@ impl Counts {
             places: u(7),
             terms: u(8),
             points: u(9),
+            captures: u(10),
+            blobs: u(11),
         }
     }
 
     /// Rows a copy moves (derived rows are rebuilt, not moved).
     pub fn rows(&self) -> u64 {
-        self.events + self.sources + self.links + self.revisions + self.changes + self.tokens + self.places
+        self.events
+            + self.sources
+            + self.links
+            + self.revisions
+            + self.changes
+            + self.tokens
+            + self.places
+            + self.captures
+            + self.blobs
     }
 
     /// Whether nothing that a copy would bring is there yet.
@@ -167,7 +207,7 @@ impl Counts {
         self.rows() == 0
     }
 
-    fn named(&self) -> [(&'static str, u64); 10] {
+    fn named(&self) -> [(&'static str, u64); COUNTS_COLUMNS] {
         [
             ("events", self.events),
             ("live events", self.live),
@@ -179,6 +219,8 @@ impl Counts {
             ("places", self.places),
             ("filter terms", self.terms),
             ("radius points", self.points),
+            ("captures", self.captures),
+            ("kept capture bytes", self.blobs),
         ]
     }
 
@@ -197,8 +239,17 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places",
-            self.events, self.live, self.sources, self.links, self.revisions, self.changes, self.tokens, self.places
+            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places, {} captures ({} kept bodies)",
+            self.events,
+            self.live,
+            self.sources,
+            self.links,
+            self.revisions,
+            self.changes,
+            self.tokens,
+            self.places,
+            self.captures,
+            self.blobs
         )
     }
 }
@@ -209,7 +260,7 @@ mod tests {
 
     #[test]
     fn differences_name_each_table_that_does_not_match() {
-        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2]);
+        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2, 0, 0]);
         let mut b = a;
         assert!(a.differences(&b).is_empty());
         b.revisions = 4;
