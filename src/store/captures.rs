@@ -105,6 +105,66 @@ pub trait CaptureStore: Send + Sync + 'static {
     async fn import_captures(&self, rows: &[Imported], by: &str) -> Result<Vec<Option<bool>>, StoreError>;
 }
 
+/// Adds to each source of each row's Feature its latest capture (`captured_at`, `sha256`), for
+/// exports: rows are read in batches of 256 and their sources' latest captures looked up once
+/// per batch. A source never captured, and a tombstone, are left as they are.
+pub fn with_latest_captures(store: super::DynStore, rows: super::RowStream) -> super::RowStream {
+    use futures::StreamExt;
+    rows.ready_chunks(256)
+        .then(move |batch| {
+            let store = store.clone();
+            async move { annotate(store.as_ref(), batch).await }
+        })
+        .flat_map(futures::stream::iter)
+        .boxed()
+}
+
+async fn annotate(
+    store: &dyn super::Store,
+    mut batch: Vec<Result<super::Row, StoreError>>,
+) -> Vec<Result<super::Row, StoreError>> {
+    use serde_json::Value;
+    let mut parsed: Vec<Option<Value>> = Vec::with_capacity(batch.len());
+    let mut ids: Vec<Uuid> = Vec::new();
+    for r in &batch {
+        let v = r.as_ref().ok().and_then(|row| serde_json::from_str::<Value>(&row.feature).ok());
+        if let Some(sources) = v.as_ref().and_then(|v| v["properties"]["sources"].as_array()) {
+            ids.extend(sources.iter().filter_map(|s| s["id"].as_str().and_then(|i| Uuid::parse_str(i).ok())));
+        }
+        parsed.push(v);
+    }
+    if ids.is_empty() {
+        return batch;
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let latest = match store.latest_captures(&ids).await {
+        Ok(l) => l,
+        Err(e) => {
+            batch.push(Err(e));
+            return batch;
+        }
+    };
+    for (r, v) in batch.iter_mut().zip(parsed) {
+        let (Ok(row), Some(mut v)) = (r.as_mut(), v) else { continue };
+        let mut changed = false;
+        if let Some(sources) = v["properties"]["sources"].as_array_mut() {
+            for s in sources {
+                let id = s["id"].as_str().and_then(|i| Uuid::parse_str(i).ok());
+                if let (Some(l), Some(o)) = (id.and_then(|i| latest.get(&i)), s.as_object_mut()) {
+                    o.insert("captured_at".into(), Value::from(crate::domain::time::format_rfc3339(l.captured_at)));
+                    o.insert("sha256".into(), Value::from(l.sha256.clone()));
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            row.feature = v.to_string();
+        }
+    }
+    batch
+}
+
 /// Headers as stored: a JSON array of `[name, value]` pairs.
 pub(crate) fn headers_text(h: &[(String, String)]) -> String {
     serde_json::to_string(h).unwrap_or_else(|_| "[]".into())

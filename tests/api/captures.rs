@@ -343,6 +343,19 @@ async fn the_same_bytes_are_kept_once_and_auto_archiver_captures_keep_their_hash
         };
         assert_eq!((counts.captures, counts.blobs), (2, 1), "two captures of one page keep its bytes once");
 
+        // Exports carry each source's latest capture: CSV columns, and fields of each source.
+        let want = sha256_hex(PAGE.as_bytes());
+        let csv = app.get("/api/events?format=csv").await.expect(200).text.clone();
+        let mut r = ::csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let head = r.headers().unwrap().clone();
+        let row = r.records().next().unwrap().unwrap();
+        let col = |name: &str| row.get(head.iter().position(|h| h == name).unwrap()).unwrap().to_string();
+        assert_eq!(col("source_sha256"), format!("{want} | {want}"), "{csv}");
+        assert_eq!(col("source_captured_at").split(" | ").count(), 2, "{csv}");
+        let nd = app.get("/api/events?format=ndjson").await.expect(200).text.clone();
+        let f: Value = serde_json::from_str(nd.lines().next().unwrap()).unwrap();
+        assert_eq!(f["properties"]["sources"][0]["sha256"], want.as_str(), "{nd}");
+
         let sha = "3f2a9c1b5e7d8f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718";
         let at = chrono::DateTime::parse_from_rfc3339("2025-02-11T08:02:00Z").unwrap().to_utc();
         let row = |url: String| eventmap::store::captures::Imported {
