@@ -156,7 +156,7 @@ async fn warc(state: &AppState, id: &str, cid: &str) -> Result<Response, ApiErro
     Ok(r)
 }
 
-/// Documents `GET /api/sources/{id}/captures/{cid}.warc`, served by [`bytes`].
+/// Documents `GET /api/sources/{id}/captures/{cid}.warc`, served by [`bytes()`].
 #[utoipa::path(get, path = "/api/sources/{id}/captures/{cid}.warc", tag = "sources",
     params(("id" = String, Path, description = "Source id"), ("cid" = String, Path, description = "Capture id")),
     responses((status = 200, description = "The capture as a WARC 1.1 file (warcinfo, request and response records; `WARC-Payload-Digest: sha256:<hex>`)", content_type = "application/warc"),

@@ -1,8 +1,8 @@
 //! The capture worker: it leases queued captures (`store/captures.rs`), fetches each source's
 //! URL through [`crate::outbound`] (http(s) only, public addresses only unless allowed, every
 //! redirect hop checked, timeouts, the size limit enforced while reading), and records the
-//! outcome ([`outcome()`]): the bytes and their SHA-256, or why it failed or was refused. Network
-//! errors are tried again on the [`Backoff`] schedule, as webhook deliveries are
+//! outcome ([`outcome`](crate::capture::outcome)): the bytes and their SHA-256, or why it failed or was refused. Network
+//! errors are tried again on the [`Backoff`](crate::domain::follow::Backoff) schedule, as webhook deliveries are
 //! (`follow/send.rs`); everything it knows is in the database, so a restart carries on.
 //!
 //! It knows nothing of HTTP handlers or of how the store keeps bytes.
