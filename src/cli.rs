@@ -78,6 +78,13 @@ pub enum Command {
         #[arg(long)]
         mentions: Option<PathBuf>,
     },
+    /// Import captures made by another archiver (Bellingcat's Auto Archiver CSV or Google
+    /// Sheet exported as CSV) as captures of the stored sources with the same URLs, keeping
+    /// their hashes.
+    ImportCaptures {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+    },
     /// Make a consistent copy of a (running) SQLite database.
     Backup {
         /// The new file to write.
@@ -160,6 +167,18 @@ pub struct ServeArgs {
     /// Seconds between the webhook worker's looks for changes and due deliveries.
     #[arg(long, env = "EVENTMAP_WEBHOOK_POLL", default_value_t = 1.0)]
     pub webhook_poll: f64,
+    /// Do not capture sources: no fetch of a source's URL when it is stored, and no capture
+    /// worker (captures queued by others wait).
+    #[arg(long, env = "EVENTMAP_NO_CAPTURE")]
+    pub no_capture: bool,
+    /// The largest capture kept, in bytes; a larger or endless answer is cut and recorded as
+    /// failed.
+    #[arg(long, env = "EVENTMAP_CAPTURE_SIZE_LIMIT", default_value_t = crate::capture::DEFAULT_SIZE_LIMIT)]
+    pub capture_size_limit: usize,
+    /// Seconds between capture attempts after network errors, comma-separated; one more attempt
+    /// than waits.
+    #[arg(long, env = "EVENTMAP_CAPTURE_RETRY", default_value = "10,60,300,900,2400")]
+    pub capture_retry: String,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +299,10 @@ pub struct ImportArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Then queue a capture of every source never captured (those of this file among them);
+    /// a running `eventmap serve` fetches them.
+    #[arg(long, env = "EVENTMAP_IMPORT_CAPTURE")]
+    pub capture: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod api;
 /// API tokens: creation and constant-time verification.
 pub mod auth;
+/// Capturing sources: the worker that fetches each source's URL and keeps what it got.
+pub mod capture;
 /// The command line.
 pub mod cli;
 /// What each command does.
@@ -27,7 +29,7 @@ pub mod domain;
 pub mod fold;
 /// Following changes: the webhook worker that matches changes and sends deliveries.
 pub mod follow;
-/// Output formats: GeoJSON, CSV, NDJSON, KML, Atom.
+/// Output formats: GeoJSON, CSV, NDJSON, KML, Atom, WARC.
 pub mod formats;
 /// Place names resolved to real places, offline.
 pub mod gazetteer;

@@ -82,7 +82,7 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
         names: vec!["Depot".into(), "Склад".into()],
     };
     source.put_custom_places(std::slice::from_ref(&place), &desk).await.expect("place");
-
+    // Captures: one kept with its bytes, one still queued, one imported from another archiver.
     // Following changes: a saved search, a webhook on it with a queued delivery, a deleted one.
     use eventmap::domain::follow::{ChangeKind, NewDelivery, SavedSearch, SearchFilters, Subject, Webhook};
     let now = chrono::Utc::now();
@@ -123,6 +123,33 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     };
     assert!(source.advance_webhook(followed.id, followed.cursor, followed.cursor + 1, &[delivery]).await.unwrap());
 
+    let sid = match source.get(items[0].id).await.unwrap() {
+        Lookup::Live(e) => e.data.sources[0].id,
+        other => panic!("{other:?}"),
+    };
+    let now = chrono::Utc::now();
+    source.queue_capture(sid, "desk", now).await.unwrap().expect("a source");
+    let job = source.claim_captures("w", now, now + chrono::Duration::seconds(60), 1).await.unwrap().remove(0);
+    let page = bytes::Bytes::from_static(b"<html>kept page</html>");
+    let fetched = eventmap::domain::capture::Fetched {
+        final_url: "https://news.example/0".into(),
+        status: 200,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: page.clone(),
+        at: now,
+    };
+    let end = eventmap::store::captures::Finish::Captured(fetched);
+    assert!(source.finish_capture(job.id, "w", 1, &end).await.unwrap());
+    source.queue_capture(sid, "desk", now).await.unwrap();
+    let imported = eventmap::store::captures::Imported {
+        url: "https://news.example/0".into(),
+        captured_at: now,
+        sha256: "ab".repeat(32),
+        archive_url: Some("https://archive.example/0".into()),
+        origin: "auto-archiver".into(),
+    };
+    assert_eq!(source.import_captures(&[imported], "desk").await.unwrap(), vec![Some(true)]);
+
     let pg = TestDb::on(&Backend::Postgres(admin)).await;
     let out = copy(&sqlite.url, &pg.url);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -155,6 +182,11 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     let queued = target.deliveries(followed.id, 10).await.unwrap();
     assert_eq!(queued, source.deliveries(followed.id, 10).await.unwrap(), "the queued delivery");
     assert_eq!(queued.len(), 1);
+    let (a, b) = (source.captures(sid).await.unwrap(), target.captures(sid).await.unwrap());
+    assert_eq!(a.len(), 3);
+    assert_eq!(a, b, "captures, their states, hashes and headers");
+    let sha = eventmap::domain::capture::sha256_hex(&page);
+    assert_eq!(target.capture_bytes(&sha).await.unwrap().as_deref(), Some(&page[..]), "the kept bytes");
 
     // Writing goes on after the copied changes, and sources stay shared by URL.
     let next = Uuid::now_v7();

@@ -183,6 +183,8 @@ pub async fn create(
     })
     .await?;
     let ev = state.store.create(Uuid::now_v7(), data, &caller.actor()).await?;
+    let sources: Vec<Uuid> = ev.data.sources.iter().map(|s| s.id).collect();
+    super::sources::queue_new(&state, &sources, &caller.actor().name).await;
     let mut resp = feature_response(StatusCode::CREATED, &ev);
     resp.headers_mut()
         .insert(header::LOCATION, HeaderValue::from_str(&format!("/api/events/{}", ev.id)).expect("ascii"));
@@ -268,7 +270,11 @@ pub async fn patch(
         })
         .await?;
         match state.store.update(id, Some(revision), data, &caller.actor(), reason.as_deref()).await {
-            Ok(ev) => return Ok(feature_response(StatusCode::OK, &ev)),
+            Ok(ev) => {
+                let sources: Vec<Uuid> = ev.data.sources.iter().map(|s| s.id).collect();
+                super::sources::queue_new(&state, &sources, &caller.actor().name).await;
+                return Ok(feature_response(StatusCode::OK, &ev));
+            }
             Err(StoreError::RevisionMismatch { .. }) if expected.is_none() => continue,
             Err(e) => return Err(e.into()),
         }

@@ -68,6 +68,7 @@ fn import_error(e: ImportError) -> ApiError {
 #[utoipa::path(post, path = "/api/import", tag = "events",
     params(("format" = Option<String>, Query, description = "geojson, csv, acled, gdelt or timemap; guessed from the content when absent"),
            ("skip_invalid" = Option<bool>, Query, description = "Import the good rows and list the bad ones, instead of refusing the file"),
+           ("capture" = Option<bool>, Query, description = "Then queue a capture of every source never captured (on an instance that captures)"),
            ("mapping" = Option<String>, Query, description = "A CSV column mapping as JSON (see docs/IMPORT.md)")),
     request_body(content = String, description = "The file itself (up to 256 MiB)", content_type = "text/csv"),
     security(("bearer" = [])),
@@ -84,7 +85,7 @@ pub async fn import(
     req: Request,
 ) -> Result<Response, ApiError> {
     caller.require(Role::Editor)?;
-    pairs.only(&["format", "skip_invalid", "mapping"])?;
+    pairs.only(&["format", "skip_invalid", "mapping", "capture"])?;
     let format = match pairs.get("format") {
         None | Some("") => None,
         Some(f) => Some(Format::parse(f).ok_or_else(|| {
@@ -92,6 +93,7 @@ pub async fn import(
         })?),
     };
     let skip_invalid = flag(&pairs, "skip_invalid")?;
+    let capture = flag(&pairs, "capture")?;
     let mapping = match pairs.get("mapping") {
         Some(m) if !m.trim().is_empty() => {
             Mapping::from_json(m).map_err(|e| ApiError::bad_parameters(ValidationErrors::one("mapping", e)))?
@@ -124,6 +126,7 @@ pub async fn import(
     let store = state.store.clone();
     let checker = checker(&state);
     let actor = caller.actor();
+    let actor_name = actor.name.clone();
     // The import runs in a task of its own: a client that hangs up does not cut it short.
     let task = tokio::spawn(async move {
         let r = pipeline::run(store, spool.path(), opts, checker, Arc::new(Quiet), None, &actor).await;
@@ -149,6 +152,12 @@ pub async fn import(
         rejected = report.rejected,
         "import"
     );
+    if capture && state.config.capture {
+        // Every source never captured, those of this import among them.
+        if let Err(e) = state.store.queue_uncaptured(None, &actor_name, chrono::Utc::now()).await {
+            tracing::warn!(cause = %e, "queueing captures after an import failed");
+        }
+    }
     let mut resp = (StatusCode::OK, report_json(&report).to_string()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(resp)

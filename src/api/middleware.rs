@@ -71,7 +71,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
          connect-src 'self'{extra}; worker-src 'self' blob:; child-src blob:; font-src 'self'; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors {frame}"
     );
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ascii"));
+    // A handler that set its own policy (served capture bytes: a sandbox) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ascii"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if !embed {

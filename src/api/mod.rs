@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod places;
 pub mod reports;
 pub mod searches;
+pub mod sources;
 mod state;
 mod tokens;
 pub mod webhooks;
@@ -83,6 +84,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events/{id}", get(events::get_one).patch(events::patch).delete(events::delete))
         .route("/api/events/{id}/history", get(events::history))
         .route("/api/events/{id}/merge", axum::routing::post(merge::merge))
+        .route("/api/sources/{id}", get(sources::get_one))
+        .route("/api/sources/{id}/captures", axum::routing::post(sources::capture))
+        .route("/api/sources/{id}/captures/{cid}", get(sources::bytes))
         .route("/api/places/search", get(places::search))
         .route("/api/places/reverse", get(places::reverse))
         .route("/api/places", axum::routing::post(places::create))

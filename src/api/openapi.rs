@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::error::Problem;
-use super::{events, feeds, health, import, merge, ogc, places, reports, searches, tokens, webhooks};
+use super::{events, feeds, health, import, merge, ogc, places, reports, searches, sources, tokens, webhooks};
 
 struct Security;
 
@@ -31,15 +31,16 @@ impl utoipa::Modify for Security {
         searches::create, searches::list, searches::get_one, searches::patch, searches::delete,
         feeds::events, feeds::search,
         webhooks::create, webhooks::list, webhooks::get_one, webhooks::delete, webhooks::deliveries,
+        sources::get_one, sources::capture, sources::bytes, sources::warc_doc,
         ogc::landing, ogc::conformance, ogc::collections, ogc::collection, ogc::items, ogc::item
     ),
     components(schemas(Problem, crate::domain::EventInput, crate::domain::PlaceInput, crate::domain::SourceInput, crate::domain::Place,
-        crate::domain::Source, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
+        crate::domain::Source, crate::domain::capture::Capture, crate::domain::capture::CaptureState, crate::domain::Status, crate::domain::PlaceRole, crate::domain::LocationPrecision, crate::domain::TimePrecision,
         crate::domain::Revision, crate::domain::Action, crate::domain::FieldError, crate::gazetteer::Kind, crate::gazetteer::NewPlace, tokens::NewToken,
         tokens::RoleDoc, tokens::TokenInfoDoc, tokens::Me, events::History, events::Histogram, merge::MergeRequest,
         reports::GeoparseRequest, reports::GeoparseResponse, searches::SearchBody, searches::SearchPatch, webhooks::WebhookBody, crate::ingest::ReportRequest, crate::ingest::Outcome)),
     modifiers(&Security),
-    tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "following", description = "Saved searches, Atom feeds and webhooks"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))
+    tags((name = "events", description = "Reported events"), (name = "places", description = "The gazetteer"), (name = "tokens", description = "API tokens"), (name = "reports", description = "Geoparsing and report ingestion"), (name = "operations", description = "Health, metrics, configuration"), (name = "following", description = "Saved searches, Atom feeds and webhooks"), (name = "sources", description = "Sources and their captures"), (name = "ogc", description = "OGC API – Features (also described as OpenAPI 3.0 at /ogc/api)"))
 )]
 pub struct ApiDoc;
 

@@ -89,6 +89,20 @@ pub async fn create(
         IngestError::Invalid(v) => ApiError::from(v),
         IngestError::Store(s) => ApiError::from(s),
     })?;
+    // The report as stored (one source per URL: its id may be an earlier citation's).
+    for d in &out.drafts {
+        if !matches!(d.action, crate::ingest::Action::Created | crate::ingest::Action::Attached) {
+            continue;
+        }
+        if let Some(crate::store::Lookup::Live(ev)) = match d.event_id {
+            Some(id) => state.store.get(id).await.ok(),
+            None => None,
+        } {
+            let ids: Vec<uuid::Uuid> =
+                ev.data.sources.iter().filter(|s| s.url == out.source.url).map(|s| s.id).collect();
+            super::sources::queue_new(&state, &ids, &caller.actor().name).await;
+        }
+    }
     let created = out.drafts.iter().any(|d| d.action == crate::ingest::Action::Created);
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(out)).into_response())
 }

@@ -37,6 +37,9 @@ pub struct ApiConfig {
     pub downloads_per_client: usize,
     /// Hosts outbound requests (webhooks) may reach though they are not public (`--allow-host`).
     pub outbound_hosts: Vec<String>,
+    /// Queue a capture of each new source (`serve` does unless `--no-capture`; off by default
+    /// here so that tests and tools that build a state choose).
+    pub capture: bool,
 }
 
 impl Default for ApiConfig {
@@ -53,6 +56,7 @@ impl Default for ApiConfig {
             client_ip_header: None,
             downloads_per_client: super::downloads::PER_CLIENT,
             outbound_hosts: Vec::new(),
+            capture: false,
         }
     }
 }

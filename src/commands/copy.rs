@@ -80,6 +80,8 @@ fn table(c: &Chunk) -> &'static str {
         Chunk::Links(_) => "citations",
         Chunk::Revisions(_) => "revisions",
         Chunk::Changes(_) => "changes",
+        Chunk::Blobs(_) => "capture bytes",
+        Chunk::Captures(_) => "captures",
         Chunk::Follow(table, _) => table,
     }
 }

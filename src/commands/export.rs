@@ -42,7 +42,9 @@ pub async fn run(database: &str, args: ExportArgs) -> anyhow::Result<()> {
     let mut w = Writer::new(args.format);
     let mut buf = Vec::with_capacity(1 << 16);
     w.head(&mut buf);
-    let mut rows = all_rows(store, q.filter, q.page.sort, 5000);
+    // Each source carries its latest capture's time and hash.
+    let mut rows =
+        crate::store::captures::with_latest_captures(store.clone(), all_rows(store, q.filter, q.page.sort, 5000));
     let mut n = 0u64;
     while let Some(row) = rows.next().await {
         if limit.is_some_and(|l| n >= l) {

@@ -169,6 +169,7 @@ pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let bar = Arc::new(Bar::new(args.quiet));
+    let queue = args.capture.then(|| store.clone());
     let report = pipeline::run(store, &path, opts, checker, bar.clone(), rejects, &Actor::new("cli"))
         .await
         .with_context(|| format!("importing {}", args.file.display()));
@@ -189,5 +190,12 @@ pub async fn run(database: &str, args: ImportArgs) -> anyhow::Result<()> {
         print_rejections(&report, &args.rejects);
     }
     println!("imported {}: {}", args.file.display(), summary(&report, took));
+    if let Some(store) = queue {
+        let n = store
+            .queue_uncaptured(None, "cli", chrono::Utc::now())
+            .await
+            .context("the import is stored, but queueing its captures failed; run the import again with --capture")?;
+        println!("queued {n} captures of sources never captured; a running `eventmap serve` fetches them");
+    }
     Ok(())
 }

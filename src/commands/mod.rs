@@ -2,6 +2,7 @@
 //! standard error. `anyhow` is used here, at the edge, and nowhere below.
 
 pub mod allocator;
+mod captures;
 mod copy;
 mod export;
 mod import;
@@ -90,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Copy { from, to } => copy::run(&from, &to).await,
+        Command::ImportCaptures { file } => captures::import(&cli.database, &file).await,
         Command::Backup { file } => {
             let store = open_store(&cli.database).await?;
             let path = file.to_str().context("the backup path is not valid UTF-8")?;

@@ -75,6 +75,7 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
         client_ip_header: args.client_ip_header.clone(),
         downloads_per_client: args.downloads_per_client,
         outbound_hosts: args.allow_hosts.clone(),
+        capture: !args.no_capture,
     };
     Ok(AppState::new(store, gazetteer, vocab, config))
 }
@@ -94,6 +95,20 @@ pub fn webhook_worker(state: &AppState, args: &ServeArgs) -> anyhow::Result<crat
     let config =
         crate::follow::WorkerConfig { backoff, poll: Duration::from_secs_f64(args.webhook_poll), ..Default::default() };
     Ok(crate::follow::Worker::new(state.store.clone(), state.gazetteer.clone(), state.vocab.clone(), client, config))
+}
+
+/// The capture worker of this instance, with the outbound policy of `--allow-host`.
+pub fn capture_worker(state: &AppState, args: &ServeArgs) -> anyhow::Result<crate::capture::Worker> {
+    let backoff = crate::domain::follow::Backoff::parse(&args.capture_retry)
+        .map_err(|e| anyhow::anyhow!("--capture-retry: {e}"))?;
+    if args.capture_size_limit == 0 {
+        anyhow::bail!("--capture-size-limit: give a number of bytes above 0");
+    }
+    let limits =
+        crate::capture::limits(args.capture_size_limit, crate::outbound::user_agent(args.public_url.as_deref()));
+    let client = crate::outbound::Client::new((*state.outbound).clone(), limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = crate::capture::CaptureConfig { backoff, ..Default::default() };
+    Ok(crate::capture::Worker::new(state.store.clone(), client, config))
 }
 
 /// How long a stop waits for the write-ahead log's last checkpoint.
@@ -129,6 +144,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     }
     let store = state.store.clone();
     let worker = webhook_worker(&state, &args)?.spawn();
+    let capturer = if args.no_capture { None } else { Some(capture_worker(&state, &args)?.spawn()) };
     let app = api::router(state);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| {
         format!("could not listen on {} (is another server using it? try --listen 127.0.0.1:8081)", args.listen)
@@ -147,6 +163,10 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     api::listen::serve(listener, app, limits, shutdown_signal()).await.context("the server stopped with an error")?;
     // A delivery in flight is sent again after its lease runs out, with the same id.
     worker.abort();
+    // A capture in flight is fetched again after its lease runs out.
+    if let Some(c) = capturer {
+        c.abort();
+    }
     // The log goes back into the database before the process ends: the next start reads none
     // of it, and no oversized log is left on disk. Bounded, so that a stop stays prompt.
     match tokio::time::timeout(STOP_CHECKPOINT, store.checkpoint()).await {

@@ -4,6 +4,7 @@
 //! the store and the API can trust what they hold. Validation failures are collected field by field
 //! into [`ValidationErrors`](crate::domain::ValidationErrors), which the API turns into a 422 problem.
 
+pub mod capture;
 pub mod category;
 pub mod country;
 pub mod error;

@@ -10,7 +10,7 @@ use super::provenance::source_names;
 use super::view::FeatureView;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 30] = [
+pub const COLUMNS: [&str; 32] = [
     "id",
     "title",
     "description",
@@ -41,6 +41,8 @@ pub const COLUMNS: [&str; 30] = [
     "acled_event_id_cnty",
     "gdelt_globaleventid",
     "timemap_id",
+    "source_captured_at",
+    "source_sha256",
 ];
 
 /// Separator inside a cell that holds a list.
@@ -165,6 +167,10 @@ pub fn row(f: &FeatureView<'_>, out: &mut Vec<u8>) {
         out.push(b',');
         cell(out, key.as_deref().unwrap_or(""), true);
     }
+    out.push(b',');
+    list_cell(out, &mut scratch, d.sources.iter().map(|s| s.captured_at.as_deref().unwrap_or("")), false);
+    out.push(b',');
+    list_cell(out, &mut scratch, d.sources.iter().map(|s| s.sha256.as_deref().unwrap_or("")), false);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -265,7 +271,8 @@ mod tests {
     fn the_citation_columns_come_after_every_earlier_column_in_its_place() {
         assert_eq!(&COLUMNS[..3], ["id", "title", "description"]);
         assert_eq!(COLUMNS.iter().position(|c| *c == "revision"), Some(25));
-        assert_eq!(&COLUMNS[26..], ["source_names", "acled_event_id_cnty", "gdelt_globaleventid", "timemap_id"]);
+        assert_eq!(&COLUMNS[26..30], ["source_names", "acled_event_id_cnty", "gdelt_globaleventid", "timemap_id"]);
+        assert_eq!(&COLUMNS[30..], ["source_captured_at", "source_sha256"]);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Output formats of an event selection: GeoJSON, CSV, NDJSON and KML, written piece by piece
 //! (head, one chunk per event, tail) so that any number of events streams in constant memory.
-//! The same writers serve `GET /api/events?format=` and `eventmap export`.
+//! The same writers serve `GET /api/events?format=` and `eventmap export`. `warc` writes one
+//! source capture as a WARC file.
 
 pub mod atom;
 pub mod csv;
 pub mod kml;
 pub mod provenance;
 pub mod view;
+pub mod warc;
 
 use serde_json::{Value, json};
 

@@ -99,6 +99,11 @@ pub struct SourceView<'a> {
     pub title: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub publisher: Option<Text<'a>>,
+    /// The latest capture, in exports (`store::captures::with_latest_captures`).
+    #[serde(borrow, default)]
+    pub captured_at: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    pub sha256: Option<Text<'a>>,
 }
 
 impl<'a> FeatureView<'a> {

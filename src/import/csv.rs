@@ -43,7 +43,8 @@ const SYNONYMS: [(&str, &[&str]); 22] = [
 ];
 
 /// Columns of our own export that are bookkeeping, not data: read back by nobody.
-const IGNORED: [&str; 4] = ["reported_at", "created_at", "updated_at", "revision"];
+const IGNORED: [&str; 6] =
+    ["reported_at", "created_at", "updated_at", "revision", "source_captured_at", "source_sha256"];
 
 /// A header as compared: lower case, trimmed, spaces and hyphens as underscores, no BOM.
 pub fn fold_header(h: &str) -> String {

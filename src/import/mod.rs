@@ -11,6 +11,7 @@
 //! events: identical rows are left alone and changed ones become new revisions.
 
 pub mod acled;
+pub mod auto_archiver;
 /// Country codes, kept in `domain::country`; named here for the importers that read them.
 pub use crate::domain::country as countries;
 pub mod csv;

@@ -73,7 +73,11 @@ impl reqwest::dns::Resolve for CheckedResolver {
                     Box::new(OutboundError::Unresolved(host.clone())) as Box<dyn std::error::Error + Send + Sync>
                 })?
                 .collect();
-            let ok = policy.filter_addresses(&host, found).map_err(Box::new)?;
+            // Boxed as the trait object itself (not a `Box<OutboundError>` inside one), so that
+            // `classify` finds the refusal by downcasting and reports it as ours.
+            let ok = policy
+                .filter_addresses(&host, found)
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
         })
     }

@@ -12,6 +12,7 @@
 
 // What both backends share: the SQL of every read, the derived values of a write, the rules of
 // a write, the source rule, and the rows of a copy.
+pub mod captures;
 pub mod follow;
 mod prepare;
 mod rules;
@@ -37,6 +38,7 @@ use crate::domain::{Event, EventFilter, Revision};
 
 use crate::auth::TokenStore;
 
+pub use captures::CaptureStore;
 pub use follow::{Claimed, FollowStore};
 pub use prepare::Prepared;
 
@@ -267,7 +269,9 @@ pub trait PlaceStore: Send + Sync + 'static {
 
 /// Everything a backend stores.
 #[async_trait]
-pub trait Store: EventStore + TokenStore<Error = StoreError> + PlaceStore + follow::FollowStore {
+pub trait Store:
+    EventStore + TokenStore<Error = StoreError> + PlaceStore + follow::FollowStore + captures::CaptureStore
+{
     /// Writes a consistent copy of the whole database into the new file `path`, safe while
     /// serving. A backend that cannot says so with [`StoreError::Unsupported`] and what to use
     /// instead.

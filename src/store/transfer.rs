@@ -1,5 +1,5 @@
 //! Moving a whole database from SQLite to PostgreSQL (`eventmap copy`), row for row: the stored
-//! rows as plain values (saved searches and webhooks too), including what no ordinary write may set (ids, change numbers, times,
+//! rows as plain values, including what no ordinary write may set (ids, change numbers, times,
 //! revisions, token hashes), and the counts that verify a copy.
 //!
 //! The source reads everything in one read transaction (a consistent snapshot, even while a
@@ -80,6 +80,24 @@ pub struct PlaceRow {
     pub created_by: String,
 }
 
+/// One stored capture, with its place in the queue (leases are not carried).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureRow {
+    pub capture: crate::domain::capture::Capture,
+    pub next_at: i64,
+}
+
+/// The kept bytes of captures, once per SHA-256.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlobRow {
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Blobs sent in one chunk at most: each may be as large as the capture size limit (20 MB by
+/// default), so a chunk of them is kept small whatever the row chunk size.
+pub const BLOBS_PER_CHUNK: usize = 4;
+
 /// The tables of following changes (saved searches, webhooks, their deliveries and attempts),
 /// which a copy moves whole, in the order their references need: the name, the columns (`json:`
 /// before one whose text is JSON), and the order the rows are read in. The same names on both
@@ -140,8 +158,8 @@ pub fn sqlite_json_rows(table: &str, columns: &[&str], order: &str) -> String {
 }
 
 /// A batch of rows of one table, in the order a copy must write them: counts first, then
-/// meta, tokens, places, sources, events, links, revisions, the change log and the tables of
-/// following changes.
+/// meta, tokens, places, sources, events, links, revisions, the change log, the capture bytes
+/// and the captures.
 #[derive(Debug, Clone)]
 pub enum Chunk {
     /// What the snapshot holds, sent first.
@@ -154,6 +172,8 @@ pub enum Chunk {
     Links(Vec<LinkRow>),
     Revisions(Vec<RevisionRow>),
     Changes(Vec<ChangeRow>),
+    Blobs(Vec<BlobRow>),
+    Captures(Vec<CaptureRow>),
     /// Rows of a table of [`FOLLOW_TABLES`], each a JSON object.
     Follow(&'static str, Vec<String>),
 }
@@ -171,6 +191,8 @@ impl Chunk {
             Self::Links(v) => v.len(),
             Self::Revisions(v) => v.len(),
             Self::Changes(v) => v.len(),
+            Self::Blobs(v) => v.len(),
+            Self::Captures(v) => v.len(),
             Self::Follow(_, v) => v.len(),
         }
     }
@@ -191,6 +213,9 @@ pub struct Counts {
     pub changes: u64,
     pub tokens: u64,
     pub places: u64,
+    pub captures: u64,
+    /// Kept capture bytes, one per SHA-256.
+    pub blobs: u64,
     pub searches: u64,
     pub webhooks: u64,
     pub deliveries: u64,
@@ -204,15 +229,16 @@ pub struct Counts {
 pub const COUNTS_SQL: &str = "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM events WHERE deleted = 0), \
      (SELECT count(*) FROM sources), (SELECT count(*) FROM event_sources), (SELECT count(*) FROM revisions), \
      (SELECT count(*) FROM change_log), (SELECT count(*) FROM tokens), (SELECT count(*) FROM places), \
-     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points), (SELECT count(*) FROM searches), \
+     (SELECT count(*) FROM event_terms), (SELECT count(*) FROM event_points), \
+     (SELECT count(*) FROM captures), (SELECT count(*) FROM capture_blobs), (SELECT count(*) FROM searches), \
      (SELECT count(*) FROM webhooks), (SELECT count(*) FROM deliveries), (SELECT count(*) FROM delivery_attempts)";
 
-/// How many numbers [`COUNTS_SQL`] gives.
-pub const COUNTS: usize = 14;
+/// The number of columns of [`COUNTS_SQL`].
+pub const COUNTS_COLUMNS: usize = 16;
 
 impl Counts {
     /// Builds counts from the numbers of [`COUNTS_SQL`], in order.
-    pub fn from_row(n: [i64; COUNTS]) -> Self {
+    pub fn from_row(n: [i64; COUNTS_COLUMNS]) -> Self {
         let u = |i: usize| n[i].max(0) as u64;
         Self {
             events: u(0),
@@ -225,10 +251,12 @@ impl Counts {
             places: u(7),
             terms: u(8),
             points: u(9),
-            searches: u(10),
-            webhooks: u(11),
-            deliveries: u(12),
-            attempts: u(13),
+            captures: u(10),
+            blobs: u(11),
+            searches: u(12),
+            webhooks: u(13),
+            deliveries: u(14),
+            attempts: u(15),
         }
     }
 
@@ -241,6 +269,8 @@ impl Counts {
             + self.changes
             + self.tokens
             + self.places
+            + self.captures
+            + self.blobs
             + self.searches
             + self.webhooks
             + self.deliveries
@@ -252,7 +282,7 @@ impl Counts {
         self.rows() == 0
     }
 
-    fn named(&self) -> [(&'static str, u64); COUNTS] {
+    fn named(&self) -> [(&'static str, u64); COUNTS_COLUMNS] {
         [
             ("events", self.events),
             ("live events", self.live),
@@ -264,6 +294,8 @@ impl Counts {
             ("places", self.places),
             ("filter terms", self.terms),
             ("radius points", self.points),
+            ("captures", self.captures),
+            ("kept capture bytes", self.blobs),
             ("saved searches", self.searches),
             ("webhooks", self.webhooks),
             ("webhook deliveries", self.deliveries),
@@ -286,7 +318,7 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places, \
+            "{} events ({} live), {} sources, {} source links, {} revisions, {} change log entries, {} tokens, {} places, {} captures ({} kept bodies), \
              {} saved searches, {} webhooks, {} webhook deliveries, {} delivery attempts",
             self.events,
             self.live,
@@ -296,6 +328,8 @@ impl std::fmt::Display for Counts {
             self.changes,
             self.tokens,
             self.places,
+            self.captures,
+            self.blobs,
             self.searches,
             self.webhooks,
             self.deliveries,
@@ -310,7 +344,7 @@ mod tests {
 
     #[test]
     fn differences_name_each_table_that_does_not_match() {
-        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2, 1, 1, 0, 0]);
+        let a = Counts::from_row([3, 2, 1, 1, 5, 4, 1, 0, 6, 2, 0, 0, 1, 1, 0, 0]);
         let mut b = a;
         assert!(a.differences(&b).is_empty());
         b.revisions = 4;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod bad_input;
+mod captures;
 mod events;
 mod filters;
 mod hardening;

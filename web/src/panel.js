@@ -10,6 +10,7 @@ import { colorOf, paintDots } from './events.js';
 import { renderHistory } from './history.js';
 import * as correct from './correct.js';
 import * as session from './signin.js';
+import { capturesOf } from './captures.js';
 
 const $ = (id) => document.getElementById(id);
 let categories = [];
@@ -79,6 +80,7 @@ function sourceItem(src, f) {
     meta ? h('p', { class: 'source-meta', dir: 'auto' }, meta) : null,
     src.excerpt ? h('blockquote', { class: 'source-excerpt', dir: 'auto', lang: src.language || null }, src.excerpt) : null,
     src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, 'Archived copy')) : null,
+    capturesOf(src.id),
     f && correct.canCorrect() ? detachButton(src, f) : null);
 }
 

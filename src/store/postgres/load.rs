@@ -8,7 +8,7 @@ use sqlx::{Postgres, Row as _, Transaction};
 use super::PgStore;
 use super::write::{self as w, CHUNK, GEOM_FROM_TEXT};
 use crate::domain::Event;
-use crate::store::transfer::{COUNTS, COUNTS_SQL, Chunk, Counts, EventRow};
+use crate::store::transfer::{COUNTS_COLUMNS, COUNTS_SQL, Chunk, Counts, EventRow};
 use crate::store::{Prepared, StoreError};
 
 /// A copy in progress; nothing is visible until [`Loader::finish`].
@@ -20,7 +20,7 @@ impl PgStore {
     /// Rows in each table.
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         let r = sqlx::query(COUNTS_SQL).fetch_one(self.pool()).await?;
-        let mut n = [0i64; COUNTS];
+        let mut n = [0i64; COUNTS_COLUMNS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.try_get(i)?;
         }
@@ -33,7 +33,7 @@ impl PgStore {
         let mut tx = self.pool().begin().await?;
         w::lock_writers(&mut tx).await?;
         let r = sqlx::query(COUNTS_SQL).fetch_one(&mut *tx).await?;
-        let mut n = [0i64; COUNTS];
+        let mut n = [0i64; COUNTS_COLUMNS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.try_get(i)?;
         }
@@ -152,13 +152,6 @@ impl Loader {
                     .await?;
                 }
             }
-            Chunk::Follow(table, rows) => {
-                // The table name is one of FOLLOW_TABLES, never from the data.
-                let sql = format!("INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)");
-                for chunk in rows.chunks(CHUNK) {
-                    sqlx::query(&sql).bind(format!("[{}]", chunk.join(","))).execute(&mut *c).await?;
-                }
-            }
             Chunk::Changes(rows) => {
                 for chunk in rows.chunks(CHUNK * 4) {
                     sqlx::query(
@@ -168,6 +161,28 @@ impl Loader {
                     .bind(chunk.iter().map(|r| r.last_seq).collect::<Vec<_>>())
                     .execute(&mut *c)
                     .await?;
+                }
+            }
+            Chunk::Blobs(rows) => {
+                for b in rows {
+                    sqlx::query("INSERT INTO capture_blobs (sha256, size, bytes) VALUES ($1, $2, $3)")
+                        .bind(&b.sha256)
+                        .bind(b.bytes.len() as i64)
+                        .bind(&b.bytes)
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+            Chunk::Follow(table, rows) => {
+                // The table name is one of FOLLOW_TABLES, never from the data.
+                let sql = format!("INSERT INTO {table} SELECT * FROM json_populate_recordset(NULL::{table}, $1::json)");
+                for chunk in rows.chunks(CHUNK) {
+                    sqlx::query(&sql).bind(format!("[{}]", chunk.join(","))).execute(&mut *c).await?;
+                }
+            }
+            Chunk::Captures(rows) => {
+                for r in rows {
+                    insert_capture_row(c, &r).await?;
                 }
             }
         }
@@ -239,4 +254,38 @@ async fn insert_event_rows(c: &mut sqlx::PgConnection, rows: &[EventRow]) -> Res
     let indexed: Vec<(i64, &Prepared)> = prepared.iter().map(|(s, p)| (*s, p)).collect();
     w::insert_terms_points(c, &indexed).await?;
     w::adjust_days(c, rows.iter().filter(|r| !r.deleted).map(|r| (r.t_day, 1))).await
+}
+
+/// Inserts a capture as stored (its lease, if any, is not carried: a copy has no workers yet).
+async fn insert_capture_row(
+    c: &mut sqlx::PgConnection,
+    r: &crate::store::transfer::CaptureRow,
+) -> Result<(), StoreError> {
+    let k = &r.capture;
+    sqlx::query(
+        "INSERT INTO captures (id, source_id, url, state, reason, attempts, next_at, requested_at, requested_by, \
+         captured_at, final_url, status, content_type, headers, size, sha256, origin, archive_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(k.id)
+    .bind(k.source_id)
+    .bind(&k.url)
+    .bind(k.state.as_str())
+    .bind(&k.reason)
+    .bind(k.attempts as i32)
+    .bind(r.next_at)
+    .bind(k.requested_at.timestamp_millis())
+    .bind(&k.requested_by)
+    .bind(k.captured_at.map(|t| t.timestamp_millis()))
+    .bind(&k.final_url)
+    .bind(k.status.map(i32::from))
+    .bind(&k.content_type)
+    .bind((!k.headers.is_empty() || k.final_url.is_some()).then(|| crate::store::captures::headers_text(&k.headers)))
+    .bind(k.bytes.map(|b| b as i64))
+    .bind(&k.sha256)
+    .bind(&k.origin)
+    .bind(&k.archive_url)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
 }

@@ -14,10 +14,11 @@
 //! (a hot-standby replica) is served read-only: no migrations, and writes refused.
 //!
 //! The room: `connect` (reaching the server, PostGIS, migrations), `write` (one write's rows, in
-//! batches), `events`, `import` and `accounts` (the traits), `load` (a copy written into an empty
+//! batches), `events`, `import`, `accounts` and `captures` (the traits), `load` (a copy written into an empty
 //! database).
 
 mod accounts;
+mod captures;
 mod connect;
 mod events;
 mod follow;

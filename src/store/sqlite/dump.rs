@@ -8,10 +8,11 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::StoreError;
+use crate::store::captures::{CAPTURE_COLUMNS, CaptureFields};
 use crate::store::stored::{self, PLACE_COLUMNS, TOKEN_COLUMNS};
 use crate::store::transfer::{
-    COUNTS, COUNTS_SQL, ChangeRow, Chunk, Counts, EventRow, FOLLOW_TABLES, LinkRow, PlaceRow, RevisionRow, SourceRow,
-    sqlite_json_rows,
+    BLOBS_PER_CHUNK, BlobRow, COUNTS_COLUMNS, COUNTS_SQL, CaptureRow, ChangeRow, Chunk, Counts, EventRow,
+    FOLLOW_TABLES, LinkRow, PlaceRow, RevisionRow, SourceRow, sqlite_json_rows,
 };
 
 fn uuid(s: String) -> Result<Uuid, StoreError> {
@@ -20,7 +21,7 @@ fn uuid(s: String) -> Result<Uuid, StoreError> {
 
 fn counts(c: &Connection) -> Result<Counts, StoreError> {
     let n = c.query_row(COUNTS_SQL, [], |r| {
-        let mut n = [0i64; COUNTS];
+        let mut n = [0i64; COUNTS_COLUMNS];
         for (i, v) in n.iter_mut().enumerate() {
             *v = r.get(i)?;
         }
@@ -57,7 +58,7 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
     if tx.blocking_send(Ok(Chunk::Start(counts(c)?))).is_err() {
         return Ok(());
     }
-    let steps: [&dyn Fn() -> Result<bool, StoreError>; 8] = [
+    let steps: [&dyn Fn() -> Result<bool, StoreError>; 10] = [
         &|| {
             stream(c, tx, size, "SELECT key, value FROM meta ORDER BY key", |r| Ok((r.get(0)?, r.get(1)?)), Chunk::Meta)
         },
@@ -176,6 +177,46 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 "SELECT at, last_seq FROM change_log ORDER BY at",
                 |r| Ok(ChangeRow { at: r.get(0)?, last_seq: r.get(1)? }),
                 Chunk::Changes,
+            )
+        },
+        &|| {
+            stream(
+                c,
+                tx,
+                BLOBS_PER_CHUNK.min(size),
+                "SELECT sha256, bytes FROM capture_blobs ORDER BY sha256",
+                |r| Ok(BlobRow { sha256: r.get(0)?, bytes: r.get(1)? }),
+                Chunk::Blobs,
+            )
+        },
+        &|| {
+            stream(
+                c,
+                tx,
+                size,
+                &format!("SELECT {CAPTURE_COLUMNS}, next_at FROM captures ORDER BY requested_at, id"),
+                |r| {
+                    let f = CaptureFields {
+                        state: r.get(2)?,
+                        reason: r.get(3)?,
+                        url: r.get(4)?,
+                        final_url: r.get(5)?,
+                        status: r.get(6)?,
+                        content_type: r.get(7)?,
+                        size: r.get(8)?,
+                        sha256: r.get(9)?,
+                        captured_at: r.get(10)?,
+                        requested_at: r.get(11)?,
+                        requested_by: r.get(12)?,
+                        attempts: r.get(13)?,
+                        origin: r.get(14)?,
+                        archive_url: r.get(15)?,
+                        headers: r.get(16)?,
+                    };
+                    let capture = f.into_capture(uuid(r.get(0)?)?, uuid(r.get(1)?)?)?;
+                    Ok(CaptureRow { capture, next_at: r.get(17)? })
+                },
+                Chunk::Captures,
             )
         },
     ];

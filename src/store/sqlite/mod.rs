@@ -7,11 +7,12 @@
 //! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
 //!
 //! The room: `open` (the file, the connections), `migrate` (the schema, one process at a time),
-//! `read` (the readers' pool), `write` (one write's rows), `events` and `accounts` (the traits),
+//! `read` (the readers' pool), `write` (one write's rows), `events`, `accounts` and `captures` (the traits),
 //! `dump` (a whole database read for `eventmap copy`), `wal` (the log kept under its cap), and
 //! `import/`, the bulk path of a large import.
 
 mod accounts;
+mod captures;
 mod dump;
 mod events;
 mod follow;

@@ -1,0 +1,49 @@
+// captures.js: a source's captures under it in the event panel, each as
+// "Captured 11 Feb 2025 08:02 UTC · SHA-256 3f2a… · View · WARC", read from GET /api/sources/{id}.
+// The captured page opens on its own (served in a sandbox); nothing of it enters this page.
+
+import { h, extLink } from './dom.js';
+import { api } from './api.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "11 Feb 2025 08:02 UTC" from an RFC 3339 time; '' when there is none. */
+export function captureTime(iso) {
+  const d = new Date(String(iso || ''));
+  if (!iso || Number.isNaN(d.getTime())) return '';
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
+}
+
+/** The words of one capture, without its links. */
+export function captureText(c) {
+  switch (c.state) {
+    case 'captured': {
+      const parts = [`Captured ${captureTime(c.captured_at)}`];
+      if (c.sha256) parts.push(`SHA-256 ${String(c.sha256).slice(0, 4)}…`);
+      if (c.origin && c.origin !== 'eventmap') parts.push(`by ${c.origin}`);
+      return parts.join(' · ');
+    }
+    case 'queued': return 'Capture queued';
+    case 'refused': return `Capture refused: ${c.reason || 'no reason given'}`;
+    default: return `Capture failed: ${c.reason || 'no reason given'}`;
+  }
+}
+
+function item(c) {
+  const links = [];
+  if (c.view) links.push(' · ', extLink(c.view, 'View'));
+  if (c.warc) links.push(' · ', extLink(c.warc, 'WARC'));
+  if (!c.view && c.archive_url) links.push(' · ', extLink(c.archive_url, 'Archived copy'));
+  return h('li', { class: 'source-capture', title: c.sha256 ? `SHA-256 ${c.sha256}` : null }, captureText(c), ...links);
+}
+
+/** A list that fills itself with the captures of source `id` (empty when it has none). */
+export function capturesOf(id) {
+  const list = h('ul', { class: 'source-captures' });
+  if (!id) return list;
+  api(`/api/sources/${encodeURIComponent(id)}`)
+    .then((s) => list.replaceChildren(...(s.captures || []).map(item)))
+    .catch(() => list.replaceChildren());
+  return list;
+}
