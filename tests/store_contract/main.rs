@@ -22,3 +22,4 @@ mod imports;
 mod lists;
 mod sources;
 mod tokens_and_places;
+mod windows;
