@@ -186,8 +186,8 @@ pub async fn classes(
 ) -> Vec<ClassFigures> {
     let mut out = Vec::new();
     let mut k = 0;
-    for size in 0..SIZES.len() {
-        for span in 0..SPANS.len() {
+    for (size, (size_label, _, _)) in SIZES.iter().enumerate() {
+        for (span, (span_label, _)) in SPANS.iter().enumerate() {
             for &limit in &LIMITS {
                 let mut times = Vec::with_capacity(per_class);
                 let (mut estimated, mut walked) = (0, 0);
@@ -204,7 +204,7 @@ pub async fn classes(
                 }
                 times.sort();
                 out.push(ClassFigures {
-                    label: format!("{} × {} × {limit}", SIZES[size].0, SPANS[span].0),
+                    label: format!("{size_label} × {span_label} × {limit}"),
                     p50: percentile(&times, 0.5),
                     p99: percentile(&times, 0.99),
                     estimated,

@@ -120,7 +120,7 @@ impl crate::store::EventStore for SqliteStore {
     }
 
     fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {
-        let (f, p) = (filter.clone(), page.clone());
+        let (f, p) = (filter.clone(), *page);
         self.readers.rows_with(move |conn| {
             let by_start = matches!(p.sort, Sort::StartAsc | Sort::StartDesc);
             let how = if plan::walkable(&f, &p) {
