@@ -14,6 +14,7 @@
 //! same events and the same queries.
 
 mod common;
+mod mix;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -278,6 +279,41 @@ async fn main() {
     // Serve with the release binary.
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).tcp_nodelay(true).build().unwrap();
     let (mut child, base, startup) = common::serve(&url, &client).await;
+
+    // The window mix of issue 20 (EVENTMAP_BENCH_MIX_ONLY=1 measures it alone).
+    let mut gen_ = Generator::new(&g);
+    let centres: Vec<(f64, f64, i64)> = (0..997)
+        .map(|_| {
+            let c = gen_.city().clone();
+            let (dx, dy) = (gen_.rng.gauss() * 0.08, gen_.rng.gauss() * 0.08);
+            (c.lon + dx, c.lat + dy, 1_420_070_400_000 + (gen_.rng.f() * 11.0 * 365.25 * 86_400_000.0) as i64)
+        })
+        .collect();
+    let per_class: usize =
+        std::env::var("EVENTMAP_BENCH_MIX_PER_CLASS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let db = mix::Db::open(&url).await;
+    for w in mix::urls(&base, &centres, 100, 60) {
+        timed_get(&client, &w).await;
+    }
+    let figures = mix::classes(&client, &base, &db, &centres, per_class).await;
+    let mut mix_rps = Vec::new();
+    for limit in mix::LIMITS {
+        mix_rps.push((limit, mix::throughput(&client, mix::urls(&base, &centres, limit, 3000), 8, 10).await));
+    }
+    println!();
+    println!("| window class (box × span × limit) | p50 | p99 | numberMatched estimated | plan: walk |");
+    println!("|---|---|---|---|---|");
+    for c in &figures {
+        println!("| {} | {} | {} | {}/{} | {}/{} |", c.label, ms(c.p50), ms(c.p99), c.estimated, c.n, c.walked, c.n);
+    }
+    for (limit, rps) in &mix_rps {
+        println!("| the whole mix, limit {limit}, 8 connections, 10 s | {rps:.0} req/s | | | |");
+    }
+    if std::env::var("EVENTMAP_BENCH_MIX_ONLY").is_ok() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
 
     // Queries: a 1° box around a city, a one-year window.
     let cities = Generator::new(&g).cities;

@@ -43,7 +43,7 @@ pub async fn list(
         extra: Vec::new(),
         media_type: "application/geo+json",
     };
-    respond_list(&state, q.filter, q.page, q.format, explicit_limit, links).await
+    respond_list(&state, q.filter, q.page, q.format, explicit_limit, q.options, links).await
 }
 
 /// The query parameters of the events list (documentation only).
@@ -94,6 +94,13 @@ pub struct ListParams {
     sort: Option<String>,
     /// `geojson` (default), `csv`, `ndjson`, `kml`.
     format: Option<String>,
+    /// The properties each Feature carries (GeoJSON and NDJSON), comma-separated: title, description, category,
+    /// tags, actors, start, end, time_precision, places, sources, status, fatalities, properties, reported_at,
+    /// created_at, updated_at, revision. Empty for none; `id` and `geometry` always come.
+    properties: Option<String>,
+    /// `exact` counts `numberMatched` exactly however many match; by default (`auto`) it is exact up to
+    /// 10,000 matches and beyond an estimate from count tables, marked `"numberMatchedExact": false`.
+    count: Option<String>,
 }
 
 pub(super) fn feature_response(status: StatusCode, ev: &Event) -> Response {

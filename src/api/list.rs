@@ -12,12 +12,12 @@ use tracing::Instrument;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::filter::{self, Format, ListQuery, PageRequest};
+use crate::domain::filter::{self, Format, ListOptions, ListQuery, PageRequest};
 use crate::domain::time::format_rfc3339;
 use crate::domain::{Cursor, EventFilter};
 use crate::formats::{CollectionTail, Writer};
 use crate::gazetteer::resolve;
-use crate::store::all_rows;
+use crate::store::{Row, all_rows};
 
 /// The address clients reach this server at, for links.
 pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
@@ -78,12 +78,14 @@ pub struct LinkContext {
 
 /// Streams a list response in any format. GeoJSON answers one page with `numberMatched`,
 /// `numberReturned` and a `next` link; the download formats give every match (or `limit`).
+#[allow(clippy::too_many_arguments)]
 pub async fn respond_list(
     state: &AppState,
     filter: EventFilter,
     page: PageRequest,
     format: Format,
     explicit_limit: bool,
+    options: ListOptions,
     links: LinkContext,
 ) -> Result<Response, ApiError> {
     let store = state.store.clone();
@@ -122,7 +124,15 @@ pub async fn respond_list(
                             break;
                         }
                         counted = counted.or(row.matched);
-                        writer.row(&row, &mut buf);
+                        match &options.properties {
+                            Some(keep) if matches!(format, Format::Geojson | Format::Ndjson) => {
+                                let mut lean = Vec::with_capacity(row.feature.len());
+                                crate::formats::lean::select(&row.feature, keep, &mut lean);
+                                let feature = String::from_utf8(lean).expect("copied from UTF-8 text");
+                                writer.row(&Row { feature, ..row }, &mut buf);
+                            }
+                            _ => writer.row(&row, &mut buf),
+                        }
                         returned += 1;
                         last = Some((row.key, row.seq));
                         if buf.len() >= 64 * 1024 {
@@ -145,11 +155,14 @@ pub async fn respond_list(
             if format == Format::Geojson {
                 tail.time_stamp = Some(format_rfc3339(chrono::Utc::now()));
                 tail.number_matched = match page.cursor {
-                    Some(c) => c.matched,
+                    Some(Cursor { matched: Some(n), .. }) => Some(n),
                     None if !has_more => Some(returned as u64),
-                    None if counted.is_some() => counted,
-                    None => match store.count(&filter).await {
-                        Ok(n) => Some(n),
+                    _ if counted.is_some() => counted,
+                    _ => match store.matched(&filter, options.count_exact).await {
+                        Ok(m) => {
+                            tail.number_matched_estimated = !m.exact;
+                            Some(m.n)
+                        }
                         Err(e) => {
                             tracing::warn!(cause = %e, "counting matches failed; numberMatched left out");
                             None
@@ -158,7 +171,9 @@ pub async fn respond_list(
                 };
                 let mut l = vec![json!({"href": url_with(&links.base, &links.path, &links.pairs, &[]), "rel": "self", "type": links.media_type})];
                 if let (true, Some((key, seq))) = (has_more, last) {
-                    let c = Cursor { key, seq, matched: tail.number_matched }.encode(filter.fingerprint(page.sort));
+                    // An estimate is made again for the next page rather than carried as a count.
+                    let matched = tail.number_matched.filter(|_| !tail.number_matched_estimated);
+                    let c = Cursor { key, seq, matched }.encode(filter.fingerprint(page.sort));
                     l.push(json!({"href": url_with(&links.base, &links.path, &links.pairs, &[("cursor", c)]), "rel": "next", "type": links.media_type}));
                 }
                 l.extend(links.extra);

@@ -297,7 +297,7 @@ pub async fn items(
         extra: vec![link(format!("{base}/ogc/collections/{COLLECTION}"), "collection", JSON, "The collection")],
         media_type: GEOJSON,
     };
-    respond_list(&state, q.filter, q.page, Format::Geojson, true, links).await
+    respond_list(&state, q.filter, q.page, Format::Geojson, true, q.options, links).await
 }
 
 /// `GET /ogc/collections/{collectionId}/items/{featureId}`

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::ogc::{COLLECTION, DEFAULT_LIMIT};
-use crate::domain::filter::MAX_LIMIT;
+use crate::domain::filter::{FEATURE_PROPERTIES, MAX_LIMIT};
 use crate::domain::geometry_type::GeometryType;
 
 fn param(name: &str, description: &str, schema: Value) -> Value {
@@ -49,6 +49,18 @@ pub fn document() -> Value {
             json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
         ),
         param("cursor", "From a `next` link", json!({"type": "string"})),
+        param(
+            "properties",
+            "The properties each feature carries, comma-separated (OGC API – Features Part 1, 7.15.9 style); \
+             empty for none; the geometry and id always come",
+            json!({"type": "array", "items": {"type": "string", "enum": FEATURE_PROPERTIES}})
+        ),
+        param(
+            "count",
+            "`exact` counts numberMatched exactly; by default beyond 10,000 matches it is an estimate, \
+             marked with \"numberMatchedExact\": false",
+            json!({"type": "string", "enum": ["auto", "exact"], "default": "auto"})
+        ),
         param("category", "Category value(s), comma-separated for any of several", json!({"type": "string"})),
         param("status", "reported, corroborated, verified, disputed, retracted", json!({"type": "string"})),
         param(
@@ -99,7 +111,7 @@ pub fn document() -> Value {
                 "parameters": [collection_id, f, geometry_type_ignored], "responses": {"200": ok("The collection with its extent", "application/json"),
                 "404": problem("No such collection")}}},
             "/ogc/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "tags": ["Data"],
-                "parameters": items_params, "responses": {"200": ok("A FeatureCollection with numberMatched, numberReturned, timeStamp and links", "application/geo+json"),
+                "parameters": items_params, "responses": {"200": ok("A FeatureCollection with numberMatched (with \"numberMatchedExact\": false when it is an estimate), numberReturned, timeStamp and links", "application/geo+json"),
                 "400": problem("A bad or unknown parameter"), "404": problem("No such collection")}}},
             "/ogc/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "tags": ["Data"],
                 "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f, geometry_type_ignored],

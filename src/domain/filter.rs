@@ -316,10 +316,57 @@ pub struct ListQuery {
     pub admin1_names: Vec<String>,
     /// The fingerprint of the filters the `cursor` was issued for.
     pub cursor_filters: Option<u64>,
+    pub options: ListOptions,
+}
+
+/// What a list answers besides its selection: how `numberMatched` is counted and which fields
+/// each Feature carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// `count=exact`: `numberMatched` counted exactly however many events match (by default it
+    /// is an estimate, marked so, beyond a bound).
+    pub count_exact: bool,
+    /// `properties=` (OGC API – Features Part 1): the only properties each Feature carries, in
+    /// the order of [`FEATURE_PROPERTIES`]; `None` for all of them.
+    pub properties: Option<Vec<String>>,
+}
+
+/// The properties of an event's Feature, in the order it is written.
+pub const FEATURE_PROPERTIES: [&str; 17] = [
+    "title",
+    "description",
+    "category",
+    "tags",
+    "actors",
+    "start",
+    "end",
+    "time_precision",
+    "places",
+    "sources",
+    "status",
+    "fatalities",
+    "properties",
+    "reported_at",
+    "created_at",
+    "updated_at",
+    "revision",
+];
+
+/// Parses `properties=`: property names separated by commas, each one of
+/// [`FEATURE_PROPERTIES`]; an empty value keeps none.
+fn parse_properties(v: &str) -> Result<Vec<String>, String> {
+    let mut keep = Vec::new();
+    for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !FEATURE_PROPERTIES.contains(&name) {
+            return Err(format!("`{name}` is not a property of an event (one of {})", FEATURE_PROPERTIES.join(", ")));
+        }
+        keep.push(name);
+    }
+    Ok(FEATURE_PROPERTIES.iter().filter(|p| keep.contains(p)).map(|p| p.to_string()).collect())
 }
 
 /// Keys that list requests accept; callers may allow more (the histogram's `bucket`).
-pub const LIST_KEYS: [&str; 25] = [
+pub const LIST_KEYS: [&str; 27] = [
     "start",
     "end",
     "bbox",
@@ -345,6 +392,8 @@ pub const LIST_KEYS: [&str; 25] = [
     "f",
     "datetime",
     "geometry_type",
+    "count",
+    "properties",
 ];
 
 /// Parses list query pairs. `extra` names further keys the caller handles itself.
@@ -487,6 +536,15 @@ pub fn parse_query(
                 Err(m) => e.add("datetime", m),
             },
             "geometry_type" => super::geometry_type::parse_list(v, &mut q.filter.geometry_types, &mut e),
+            "count" => match v {
+                "exact" => q.options.count_exact = true,
+                "" | "auto" => q.options.count_exact = false,
+                _ => e.add("count", "must be exact or auto"),
+            },
+            "properties" => match parse_properties(v) {
+                Ok(p) => q.options.properties = Some(p),
+                Err(m) => e.add("properties", m),
+            },
             "tag" | "actor" | "q" | "source" | "place" | "cursor" => {}
             other if extra.contains(&other) => {}
             other => e.add(other.to_string(), "is not a known parameter"),

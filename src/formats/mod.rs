@@ -6,6 +6,7 @@
 pub mod atom;
 pub mod csv;
 pub mod kml;
+pub mod lean;
 pub mod provenance;
 pub mod view;
 pub mod warc;
@@ -20,6 +21,8 @@ use crate::store::Row;
 pub struct CollectionTail {
     pub number_returned: u64,
     pub number_matched: Option<u64>,
+    /// `numberMatched` is an estimate: written as `"numberMatchedExact": false`.
+    pub number_matched_estimated: bool,
     /// `links` entries (`{"href", "rel", "type"}`).
     pub links: Vec<Value>,
     pub time_stamp: Option<String>,
@@ -102,6 +105,9 @@ impl Writer {
                 m.insert("numberReturned".into(), json!(tail.number_returned));
                 if let Some(n) = tail.number_matched {
                     m.insert("numberMatched".into(), json!(n));
+                    if tail.number_matched_estimated {
+                        m.insert("numberMatchedExact".into(), json!(false));
+                    }
                 }
                 if let Some(t) = &tail.time_stamp {
                     m.insert("timeStamp".into(), json!(t));

@@ -94,6 +94,37 @@ impl Row {
     }
 }
 
+/// How many events a filter matches, and whether the figure is exact or an estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    pub n: u64,
+    pub exact: bool,
+}
+
+/// What [`EventStore::matched`] does after the bounded count, told by the backend.
+pub(crate) enum CountNext {
+    Done(Matched),
+    Estimate,
+    Exact,
+}
+
+/// The decision of [`EventStore::matched`] from the bounded count `upto` of a filter.
+pub(crate) fn after_bounded(f: &EventFilter, upto: u64) -> CountNext {
+    if upto <= sql::plan::EXACT_BOUND {
+        CountNext::Done(Matched { n: upto, exact: true })
+    } else if sql::plan::estimable(f) {
+        CountNext::Estimate
+    } else {
+        CountNext::Exact
+    }
+}
+
+/// An estimate made a count: never below what the bounded count saw.
+pub(crate) fn estimated(estimate: f64) -> Matched {
+    let n = if estimate.is_finite() { estimate.round().max(0.0) as u64 } else { 0 };
+    Matched { n: n.max(sql::plan::EXACT_BOUND + 1), exact: false }
+}
+
 /// A stream of list rows; it owns its connection and may outlive the call that made it.
 pub type RowStream = BoxStream<'static, Result<Row, StoreError>>;
 
@@ -215,6 +246,14 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// How many events match `filter`.
     async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError>;
+
+    /// How many events match `filter`: exact up to [`sql::plan::EXACT_BOUND`] matches, or
+    /// whenever `exact` is asked for or it is cheap; beyond, an estimate from the count tables
+    /// where they describe the filter (a box and a time window), marked as such.
+    async fn matched(&self, filter: &EventFilter, exact: bool) -> Result<Matched, StoreError> {
+        let _ = exact;
+        Ok(Matched { n: self.count(filter).await?, exact: true })
+    }
 
     /// Counts of matching events by the bucket their start falls in, oldest first.
     async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError>;

@@ -23,3 +23,4 @@ mod lists;
 mod merges;
 mod sources;
 mod tokens_and_places;
+mod windows;

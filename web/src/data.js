@@ -8,10 +8,12 @@ import * as state from './state.js';
 
 /** Most events loaded at once (the API's maximum page). */
 export const LIMIT = 10000;
+/** The properties the map draws, lists and prints (the panel fetches the whole event). */
+export const MAP_PROPERTIES = 'title,category,start,end,time_precision,places,sources,status';
 
 let features = [];
 let byId = new Map();
-let loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
+let loaded = { key: null, box: null, view: null, truncated: false, matched: 0, exact: true };
 let controller = null;
 // The load on its way: {key, box}. A view that settles inside its box (the page laying out, a
 // nudge) waits for it instead of cancelling it and asking again.
@@ -97,16 +99,18 @@ export async function refresh(map, { force = false } = {}) {
   emit('loading');
   try {
     const t0 = performance.now();
-    const fc = await api('/api/events', { params: { ...params, bbox: box.map(round).join(','), limit: LIMIT }, signal });
+    const fc = await api('/api/events', { params: { ...params, bbox: box.map(round).join(','), limit: LIMIT, properties: MAP_PROPERTIES }, signal });
     performance.measure('eventmap:fetch-events', { start: t0, end: performance.now() });
     features = Array.isArray(fc.features) ? fc.features : [];
     byId = new Map(features.map((f) => [String(f.id), f]));
     const matched = Number.isFinite(fc.numberMatched) ? fc.numberMatched : features.length;
-    loaded = { key, box, view, truncated: matched > features.length, matched };
+    // Beyond a bound the server estimates the count and says so ("about 412,000").
+    const exact = fc.numberMatchedExact !== false;
+    loaded = { key, box, view, truncated: matched > features.length, matched, exact };
     emit('data');
   } catch (e) {
     if (aborted(e)) return;
-    loaded = { key: null, box: null, view: null, truncated: false, matched: 0 };
+    loaded = { key: null, box: null, view: null, truncated: false, matched: 0, exact: true };
     emit('error', e);
   } finally {
     if (pending === mine) pending = null;

@@ -160,7 +160,7 @@ async function start() {
     const notice = document.getElementById('map-notice');
     notice.hidden = !info.truncated;
     notice.textContent = info.truncated
-      ? `The map shows the ${plural(info.returned, 'most recent event')} of ${plural(info.matched, 'match', 'matches')} here. Zoom in or narrow the dates to see the rest.` : '';
+      ? `The map shows the ${plural(info.returned, 'most recent event')} of ${info.exact === false ? 'about ' : ''}${plural(info.matched, 'match', 'matches')} here. Zoom in or narrow the dates to see the rest.` : '';
     if (firstData) performance.mark('eventmap:first-data');
     if (firstData && data.all().length) {
       // A link without a view: frame the events, or the chosen one (moveend then records the view).
@@ -206,7 +206,8 @@ async function start() {
       return;
     }
     list.setSelected(s.selected);
-    const f = await panel.show(s.selected, data.get(s.selected), { focus });
+    // The map holds lean features (data.MAP_PROPERTIES): the panel fetches the whole event.
+    const f = await panel.show(s.selected, null, { focus });
     if (f && state.get().selected === s.selected) {
       events.select(f);
       if (reveal) ensureVisible(f);

@@ -18,11 +18,12 @@ use crate::domain::filter::{Bucket, PageRequest};
 use crate::domain::revision::Action;
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
-use crate::store::sql::{self, Bind, Dialect, Sql};
+use crate::store::sql::{self, Bind, Dialect, Sql, plan};
 use crate::store::stored::{self, REVISION_COLUMNS};
 use crate::store::{
     Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, Row, RowStream, StoreError, Tombstone,
 };
+use crate::store::{CountNext, Matched, after_bounded, estimated};
 
 /// Binds the values of `sql` to a query of its text.
 ///
@@ -50,6 +51,55 @@ fn decode_row(r: &sqlx::postgres::PgRow) -> Result<Row, sqlx::Error> {
         geometry_explicit: r.try_get::<i16, _>(3)? != 0,
         matched: r.try_get::<Option<i64>, _>(4)?.map(|n| n as u64),
     })
+}
+
+/// The first column of the first row of a query, as a number.
+async fn number(c: &mut sqlx::PgConnection, sql: &Sql) -> Result<f64, StoreError> {
+    let r = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *c).await?;
+    Ok(match r.try_get::<Option<f64>, _>(0) {
+        Ok(v) => v.unwrap_or(0.0),
+        Err(_) => r.try_get::<Option<i64>, _>(0)?.unwrap_or(0) as f64,
+    })
+}
+
+/// Reads a page on `c`: for a box, the cheap counts that choose the plan
+/// (`store::sql::plan`) first, in one read-only transaction with bitmap scans off (a bitmap
+/// scan collects every candidate before the first, where the probe wants to stop at its cap).
+/// `pid` is set to the server process of `c` as soon as it is known, for [`cancel`].
+async fn read_page(
+    c: &mut sqlx::PgConnection,
+    f: &EventFilter,
+    p: &PageRequest,
+    pid: &mut Option<i32>,
+) -> Result<Vec<Row>, StoreError> {
+    use sqlx::Connection as _;
+    let mut tx = c.begin().await?;
+    let r = sqlx::query("SELECT pg_backend_pid(), set_config('enable_bitmapscan', 'off', true)")
+        .fetch_one(&mut *tx)
+        .await?;
+    *pid = Some(r.try_get(0)?);
+    let how = if plan::walkable(f, p) {
+        let w = plan::window_count(Dialect::Postgres, f);
+        let window: i64 = bind_all(sqlx::query(&w.text), &w.binds).fetch_one(&mut *tx).await?.try_get(0)?;
+        let cap = plan::walk_threshold(p.limit, window as u64);
+        let candidates = number(&mut tx, &plan::probe(Dialect::Postgres, f, cap)).await? as u64;
+        plan::choose(p.limit, window as u64, candidates)
+    } else {
+        plan::Plan::Index
+    };
+    // The page itself is planned with bitmap scans allowed again.
+    sqlx::query("SELECT set_config('enable_bitmapscan', 'on', true)").execute(&mut *tx).await?;
+    let sql = sql::list_planned(Dialect::Postgres, f, p, how);
+    let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Asks the server to cancel what its process `pid` runs (a statement whose request has gone).
+async fn cancel(pool: &sqlx::PgPool, pid: i32) {
+    if let Err(e) = sqlx::query("SELECT pg_cancel_backend($1)").bind(pid).execute(pool).await {
+        tracing::warn!(cause = %e, "cancelling an abandoned statement failed");
+    }
 }
 
 #[async_trait]
@@ -203,18 +253,39 @@ impl crate::store::EventStore for PgStore {
     }
 
     fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {
-        let sql = sql::list(Dialect::Postgres, filter, page);
+        let (f, p) = (filter.clone(), *page);
         let pool = self.pool.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
         tokio::spawn(async move {
             // The page (at most 10,001 rows) is read whole and the connection goes back to the
             // pool before the first row is handed over, so that a client reading its response
             // slowly holds no connection while it waits.
-            let read = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&pool).await;
-            let rows = match read.and_then(|rows| rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()) {
-                Ok(rows) => rows,
+            let mut conn = match pool.acquire().await {
+                Ok(c) => c,
                 Err(e) => {
                     let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            let mut pid = None;
+            let read = tokio::select! {
+                read = read_page(&mut conn, &f, &p, &mut pid) => Some(read),
+                () = tx.closed() => None,
+            };
+            let Some(read) = read else {
+                // The response was dropped (the client left, the time limit ended the request):
+                // its statement is cancelled before the connection goes back to the pool, so
+                // abandoned work never queues ahead of live readers.
+                if let Some(pid) = pid {
+                    cancel(&pool, pid).await;
+                }
+                return;
+            };
+            drop(conn);
+            let rows = match read {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
                     return;
                 }
             };
@@ -237,6 +308,33 @@ impl crate::store::EventStore for PgStore {
         let sql: Sql = sql::count(Dialect::Postgres, filter);
         let n: i64 = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&self.pool).await?.try_get(0)?;
         Ok(n as u64)
+    }
+
+    async fn matched(&self, filter: &EventFilter, exact: bool) -> Result<Matched, StoreError> {
+        let f = filter;
+        if exact || sql::counted_by_table(f) {
+            return Ok(Matched { n: self.count(f).await?, exact: true });
+        }
+        let bound = plan::EXACT_BOUND;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
+        let page = PageRequest::default();
+        let upto = if plan::walkable(f, &page)
+            && number(&mut tx, &plan::probe(Dialect::Postgres, f, bound + 1)).await? as u64 > bound
+        {
+            bound + 1
+        } else {
+            number(&mut tx, &sql::count_upto(Dialect::Postgres, f, bound)).await? as u64
+        };
+        tx.commit().await?;
+        match after_bounded(f, upto) {
+            CountNext::Done(m) => Ok(m),
+            CountNext::Estimate => {
+                let mut c = self.pool.acquire().await?;
+                Ok(estimated(number(&mut c, &plan::estimate(Dialect::Postgres, f)).await?))
+            }
+            CountNext::Exact => Ok(Matched { n: self.count(f).await?, exact: true }),
+        }
     }
 
     async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError> {

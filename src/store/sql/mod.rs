@@ -41,11 +41,16 @@ pub struct Sql {
     pub dialect: Dialect,
     pub text: String,
     pub binds: Vec<Bind>,
+    /// A box is answered by walking the time index ([`plan::Plan::Walk`]), not from the space index.
+    pub walk: bool,
+    /// Text search tests each walked event against the text index (a common word) instead of
+    /// collecting every match first (a rare one): SQLite only, see [`plan::fts_probe`].
+    pub fts_each: bool,
 }
 
 impl Sql {
     pub fn new(dialect: Dialect) -> Self {
-        Self { dialect, text: String::with_capacity(512), binds: Vec::new() }
+        Self { dialect, text: String::with_capacity(512), binds: Vec::new(), walk: false, fts_each: false }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {
@@ -109,7 +114,7 @@ fn bbox_condition(sql: &mut Sql, bbox: &BBox, f: &EventFilter) {
             sql.push(" OR ");
         }
         sql.push("(");
-        if sql.dialect == Dialect::Postgres {
+        if sql.dialect == Dialect::Postgres && !sql.walk {
             space_time_overlaps(sql, b, f);
             sql.push(" AND ");
         }
@@ -178,8 +183,8 @@ fn is_spatial(f: &EventFilter) -> bool {
         || f.place.as_ref().is_some_and(|p| p.area.is_none())
 }
 
-/// Whether a filter keeps every live event: then PostgreSQL answers counts and histograms by
-/// day from `event_days`, the live events per day kept by every write.
+/// Whether a filter keeps every live event: then counts and histograms by day are answered from
+/// `event_days`, the live events per day kept by every write.
 fn is_everything(f: &EventFilter) -> bool {
     f.start.is_none()
         && f.end.is_none()
@@ -197,6 +202,11 @@ fn is_everything(f: &EventFilter) -> bool {
         && f.updated_since.is_none()
         && !f.include_deleted
         && f.geometry_types.is_empty()
+}
+
+/// Whether [`count`] answers the filter from a count table (every live event).
+pub fn counted_by_table(f: &EventFilter) -> bool {
+    is_everything(f)
 }
 
 /// Appends `EXISTS` a position of `e` within the radius (exact great-circle test by chords).
@@ -251,6 +261,12 @@ fn term_values(sql: &mut Sql, column: &str, values: &[String]) {
     sql.push(")");
 }
 
+/// The FTS5 query of search terms: each word quoted, a prefix starred, all of them required.
+fn fts_match(terms: &[(String, bool)]) -> String {
+    let m: Vec<String> = terms.iter().map(|(w, p)| if *p { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect();
+    m.join(" ")
+}
+
 /// The text-search condition, or `false` when `q` has no searchable words: the words in the
 /// text index, or a place among `places` (the gazetteer's places that `q` names, in whatever
 /// spelling the event gave them).
@@ -261,10 +277,13 @@ fn text_condition(sql: &mut Sql, q: &str, places: &[String]) -> bool {
     }
     sql.push(if places.is_empty() { " AND " } else { " AND (" });
     match sql.dialect {
+        Dialect::Sqlite if sql.fts_each => {
+            sql.push("EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ")
+                .str(fts_match(&terms))
+                .push(" AND rowid = e.seq)");
+        }
         Dialect::Sqlite => {
-            let m: Vec<String> =
-                terms.iter().map(|(w, p)| if *p { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect();
-            sql.push("e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ").str(m.join(" ")).push(")");
+            sql.push("e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ").str(fts_match(&terms)).push(")");
         }
         Dialect::Postgres => {
             // The stored tsvector holds the folded words as lexemes, untouched by any parser
@@ -416,6 +435,16 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
         sql.push(" FROM events e WHERE ");
         return false;
     }
+    if sql.walk {
+        // The time index holds the envelope: the box is tested on its entries.
+        sql.push(" FROM events e INDEXED BY events_by_time WHERE ");
+        return false;
+    }
+    if sql.fts_each && plan::walkable_text(f) {
+        // A common word: the time index walked, each event tested against the text index.
+        sql.push(" FROM events e INDEXED BY events_by_time WHERE ");
+        return false;
+    }
     let spatial: Option<Vec<BBox>> = match (&f.bbox, &f.near, &f.place) {
         (Some(b), _, _) if !b.is_world() => Some(b.split()),
         (_, Some(n), _) => Some(n.bbox().split()),
@@ -537,7 +566,15 @@ fn where_clause(sql: &mut Sql, f: &EventFilter) {
 /// visited anyway (candidates from an index, to be sorted; or PostgreSQL), `count(*) OVER ()`
 /// counts them in the same pass; otherwise the caller counts separately if it needs to.
 pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
+    list_planned(dialect, f, page, plan::Plan::Index)
+}
+
+/// [`list`] by the given plan: [`plan::Plan::Walk`] walks the time index for a box,
+/// [`plan::Plan::TextWalk`] for a common word.
+pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: plan::Plan) -> Sql {
     let mut sql = Sql::new(dialect);
+    sql.walk = how == plan::Plan::Walk;
+    sql.fts_each = how == plan::Plan::TextWalk && dialect == Dialect::Sqlite;
     let key = match page.sort {
         Sort::StartAsc | Sort::StartDesc => "e.t_start",
         Sort::UpdatedAsc | Sort::UpdatedDesc => "e.change_seq",
@@ -549,7 +586,7 @@ pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
     // PostgreSQL counts in the same pass when candidates come from the space-time index (few,
     // all visited anyway); otherwise it would have to visit every match where an ordered walk
     // of the time index stops at a page.
-    let driven = from_clause(&mut sql, f) || (dialect == Dialect::Postgres && is_spatial(f));
+    let driven = from_clause(&mut sql, f) || (dialect == Dialect::Postgres && is_spatial(f) && !sql.walk);
     if page.cursor.is_none() && driven {
         sql.text.replace_range(mark..mark + ", NULL AS n".len(), ", count(*) OVER () AS n");
     }
@@ -593,8 +630,9 @@ pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
 /// Counts the matches of a filter.
 pub fn count(dialect: Dialect, f: &EventFilter) -> Sql {
     let mut sql = Sql::new(dialect);
-    if dialect == Dialect::Postgres && is_everything(f) {
-        sql.push("SELECT coalesce(sum(n), 0)::bigint FROM event_days");
+    if is_everything(f) {
+        let cast = if dialect == Dialect::Postgres { "::bigint" } else { "" };
+        sql.push(&format!("SELECT coalesce(sum(n), 0){cast} FROM event_days"));
         return sql;
     }
     sql.push("SELECT count(*)");
@@ -616,7 +654,7 @@ pub fn histogram_by_category(dialect: Dialect, f: &EventFilter, bucket: Bucket) 
 fn histogram_of(dialect: Dialect, f: &EventFilter, bucket: Bucket, by_category: bool) -> Sql {
     let mut sql = Sql::new(dialect);
     let f = EventFilter { include_deleted: false, ..f.clone() };
-    if dialect == Dialect::Postgres && bucket != Bucket::Hour && is_everything(&f) && !by_category {
+    if bucket != Bucket::Hour && is_everything(&f) && !by_category {
         sql.push("SELECT t_day AS b, n FROM event_days WHERE n > 0 ORDER BY b");
         return sql;
     }
@@ -631,6 +669,18 @@ fn histogram_of(dialect: Dialect, f: &EventFilter, bucket: Bucket, by_category: 
     sql.push(&format!(" GROUP BY b{by} ORDER BY b{by}"));
     sql
 }
+
+/// Counts the matches of a filter up to `bound + 1` (more than `bound` says "more").
+pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
+    let mut sql = Sql::new(dialect);
+    sql.push("SELECT count(*) FROM (SELECT 1");
+    from_clause(&mut sql, f);
+    where_clause(&mut sql, f);
+    sql.push(" LIMIT ").int(bound as i64 + 1).push(") c");
+    sql
+}
+
+pub mod plan;
 
 #[cfg(test)]
 mod tests;

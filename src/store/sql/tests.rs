@@ -69,14 +69,16 @@ fn the_space_time_expression_is_the_one_postgres_indexes() {
 }
 
 #[test]
-fn postgres_counts_everything_from_the_days_table() {
+fn both_backends_count_everything_from_the_days_table() {
     assert!(count(Dialect::Postgres, &EventFilter::default()).text.contains("FROM event_days"));
     let q = EventFilter { q: Some("***".into()), ..Default::default() };
     assert!(histogram(Dialect::Postgres, &q, Bucket::Month).text.contains("FROM event_days"));
     assert!(!histogram(Dialect::Postgres, &q, Bucket::Hour).text.contains("event_days"));
     let deleted = EventFilter { include_deleted: true, ..Default::default() };
     assert!(!count(Dialect::Postgres, &deleted).text.contains("event_days"));
-    assert!(!count(Dialect::Sqlite, &EventFilter::default()).text.contains("event_days"));
+    assert!(count(Dialect::Sqlite, &EventFilter::default()).text.contains("FROM event_days"));
+    assert!(histogram(Dialect::Sqlite, &q, Bucket::Day).text.contains("FROM event_days"));
+    assert!(!count(Dialect::Sqlite, &deleted).text.contains("event_days"));
 }
 
 #[test]
@@ -130,4 +132,20 @@ fn radius_and_text_only_queries_pick_their_own_index() {
     assert!(sql.text.contains(", NULL AS n"), "the time index stops early, so it is not counted in the same pass");
     let f = EventFilter { q: Some("***".into()), ..Default::default() };
     assert!(!count(Dialect::Sqlite, &f).text.contains("fts"));
+}
+
+#[test]
+fn a_walk_tests_the_box_on_the_time_index_and_never_starts_from_the_space_index() {
+    let f = EventFilter { bbox: Some(BBox::parse("0,30,60,60").unwrap()), ..Default::default() };
+    let s = list_planned(Dialect::Sqlite, &f, &PageRequest::default(), plan::Plan::Walk);
+    assert!(
+        s.text.contains("FROM events e INDEXED BY events_by_time WHERE") && !s.text.contains("rtree"),
+        "{}",
+        s.text
+    );
+    assert!(s.text.contains("ORDER BY e.t_day DESC, e.t_start DESC, e.seq DESC LIMIT"), "{}", s.text);
+    let p = list_planned(Dialect::Postgres, &f, &PageRequest::default(), plan::Plan::Walk);
+    assert!(!p.text.contains("&&&") && !p.text.contains("count(*) OVER"), "{}", p.text);
+    let i = list_planned(Dialect::Postgres, &f, &PageRequest::default(), plan::Plan::Index);
+    assert!(i.text.contains("&&&") && i.text.contains("count(*) OVER"), "{}", i.text);
 }

@@ -6,20 +6,22 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::import;
+use super::read::numbers;
 use super::write as w;
 use super::{BUSY_TIMEOUT, SqliteStore, join_error};
 use crate::domain::event::EventData;
-use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::filter::{Bucket, PageRequest, Sort};
 use crate::domain::revision::Action;
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
-use crate::store::sql::{self, Dialect};
+use crate::store::sql::{self, Dialect, plan};
 use crate::store::stored::{self, REVISION_COLUMNS};
 use crate::store::{Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
+use crate::store::{CountNext, Matched, after_bounded, estimated};
 
 #[async_trait]
 impl crate::store::EventStore for SqliteStore {
@@ -154,11 +156,60 @@ impl crate::store::EventStore for SqliteStore {
     }
 
     fn list(&self, filter: &EventFilter, page: &PageRequest) -> RowStream {
-        self.readers.rows(sql::list(Dialect::Sqlite, filter, page))
+        let (f, p) = (filter.clone(), *page);
+        self.readers.rows_with(move |conn| {
+            let by_start = matches!(p.sort, Sort::StartAsc | Sort::StartDesc);
+            let how = if plan::walkable(&f, &p) {
+                let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
+                let cap = plan::walk_threshold(p.limit, window);
+                let candidates = numbers(conn, &plan::probe(Dialect::Sqlite, &f, cap))?[0] as u64;
+                plan::choose(p.limit, window, candidates)
+            } else if by_start && plan::walkable_text(&f) {
+                // A common word walks the time index; a rare one collects its few matches.
+                let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
+                let cap = plan::text_threshold(p.limit, window);
+                match plan::fts_probe(&f, cap) {
+                    Some(probe) if numbers(conn, &probe)?[0] as u64 >= cap => plan::Plan::TextWalk,
+                    _ => plan::Plan::Index,
+                }
+            } else {
+                plan::Plan::Index
+            };
+            Ok(sql::list_planned(Dialect::Sqlite, &f, &p, how))
+        })
     }
 
     async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError> {
         Ok(self.readers.scalar(sql::count(Dialect::Sqlite, filter)).await? as u64)
+    }
+
+    async fn matched(&self, filter: &EventFilter, exact: bool) -> Result<Matched, StoreError> {
+        let f = filter.clone();
+        self.readers
+            .run(move |conn| {
+                let exactly = |conn: &Connection| -> Result<Matched, StoreError> {
+                    Ok(Matched { n: numbers(conn, &sql::count(Dialect::Sqlite, &f))?[0] as u64, exact: true })
+                };
+                if exact || sql::counted_by_table(&f) {
+                    return exactly(conn);
+                }
+                // A box holding more candidates than the bound is estimated without counting.
+                let bound = plan::EXACT_BOUND;
+                let page = PageRequest::default();
+                let upto = if plan::walkable(&f, &page)
+                    && numbers(conn, &plan::probe(Dialect::Sqlite, &f, bound + 1))?[0] as u64 > bound
+                {
+                    bound + 1
+                } else {
+                    numbers(conn, &sql::count_upto(Dialect::Sqlite, &f, bound))?[0] as u64
+                };
+                match after_bounded(&f, upto) {
+                    CountNext::Done(m) => Ok(m),
+                    CountNext::Estimate => Ok(estimated(numbers(conn, &plan::estimate(Dialect::Sqlite, &f))?[0])),
+                    CountNext::Exact => exactly(conn),
+                }
+            })
+            .await
     }
 
     async fn histogram(&self, filter: &EventFilter, bucket: Bucket) -> Result<Vec<(DateTime<Utc>, u64)>, StoreError> {

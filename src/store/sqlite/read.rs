@@ -269,7 +269,9 @@ impl Readers {
     /// The rows are read whole (a list query returns one page, at most 10,001 rows) and the
     /// connection goes back to the pool before the first is handed over: a client that reads its
     /// response slowly, or never, must not hold one of the few readers while it waits.
-    pub fn rows(&self, sql: Sql) -> RowStream {
+    /// The query is written by `make` on the connection that runs it (after whatever cheap
+    /// counts choose its plan).
+    pub fn rows_with(&self, make: impl FnOnce(&Connection) -> Result<Sql, StoreError> + Send + 'static) -> RowStream {
         let readers = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
         tokio::spawn(async move {
@@ -277,6 +279,7 @@ impl Readers {
             let interrupter = Interrupter(watch.clone());
             let read = tokio::task::spawn_blocking(move || {
                 readers.with_watched(&watch, |conn| -> Result<Vec<Row>, StoreError> {
+                    let sql = make(conn)?;
                     let mut stmt = conn.prepare_cached(&sql.text)?;
                     let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
                     let mut all = Vec::new();
@@ -354,6 +357,15 @@ impl Readers {
     }
 }
 
+/// The first row of a query, its columns as numbers (integers read as reals too).
+pub fn numbers(conn: &Connection, sql: &Sql) -> Result<Vec<f64>, StoreError> {
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    let n = stmt.column_count();
+    Ok(stmt.query_row(params_from_iter(values(&sql.binds)), |r| {
+        (0..n).map(|i| r.get::<_, Option<f64>>(i).map(|v| v.unwrap_or(0.0))).collect::<Result<Vec<_>, _>>()
+    })?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,7 +376,7 @@ mod tests {
                            SELECT count(*) FROM c";
 
     fn sql(text: &str) -> Sql {
-        Sql { dialect: crate::store::sql::Dialect::Sqlite, text: text.into(), binds: Vec::new() }
+        Sql { text: text.into(), ..Sql::new(crate::store::sql::Dialect::Sqlite) }
     }
 
     #[tokio::test]
@@ -384,7 +396,8 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
 
         // The same for a streamed list whose response is dropped.
-        let rows = readers.rows(sql(&format!("SELECT '', 0, 0, 0, NULL FROM ({ENDLESS})")));
+        let endless = sql(&format!("SELECT '', 0, 0, 0, NULL FROM ({ENDLESS})"));
+        let rows = readers.rows_with(move |_| Ok(endless));
         tokio::time::sleep(Duration::from_millis(200)).await;
         drop(rows);
         let n = tokio::time::timeout(Duration::from_secs(5), readers.scalar(sql("SELECT 7"))).await;
