@@ -632,5 +632,7 @@ fn histogram_of(dialect: Dialect, f: &EventFilter, bucket: Bucket, by_category: 
     sql
 }
 
+pub mod tiles;
+
 #[cfg(test)]
 mod tests;
