@@ -87,11 +87,10 @@ fn coords(g: &Value, out: &mut Vec<[f64; 2]>) {
 
 /// The matching events by the tile of zoom `z` holding their position, by brute force over
 /// the list: (tile → (category → count)), and the ids per tile.
-async fn brute(
-    app: &TestApp,
-    query: &str,
-    z: u8,
-) -> (BTreeMap<(u32, u32), BTreeMap<String, u64>>, BTreeMap<(u32, u32), BTreeSet<String>>) {
+/// Counts by category, and ids, per tile (x, y).
+type PerTile = (BTreeMap<(u32, u32), BTreeMap<String, u64>>, BTreeMap<(u32, u32), BTreeSet<String>>);
+
+async fn brute(app: &TestApp, query: &str, z: u8) -> PerTile {
     let g = app.get(&format!("/api/events?limit=10000&{query}")).await;
     g.expect(200);
     let (mut counts, mut ids) = (BTreeMap::new(), BTreeMap::new());
