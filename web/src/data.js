@@ -1,15 +1,13 @@
-// data.js: loads the events the list, legend and timeline show (the newest page of them; the map
-// draws every match from the event tiles): the filters and time window of the state, inside a
-// box around the viewport. Panning inside the box already loaded costs
+// data.js: loads the events the map, list, legend and timeline show: the filters and time window
+// of the state, inside a box around the viewport. Panning inside the box already loaded costs
 // nothing; leaving it (or a filter change) loads again, cancelling any older request. Other
 // modules read the loaded events here and never fetch the list themselves.
 
 import { api, aborted } from './api.js';
 import * as state from './state.js';
 
-/** Most events loaded at once for the list, newest first (the map draws every match from the
- *  event tiles, whatever this page holds). */
-export const LIMIT = 1000;
+/** Most events loaded at once (the API's maximum page). */
+export const LIMIT = 10000;
 
 let features = [];
 let byId = new Map();

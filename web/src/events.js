@@ -1,18 +1,15 @@
-// events.js: the events on the map, drawn from the server's event tiles
-// (/api/events/tiles/{z}/{x}/{y}.mvt with the filters of the state): far out, cells with the
-// count of every matching event in them (circles with counts); close in, the events themselves,
-// coloured by category, and movements as lines with arrows along them. The loaded events (the
-// list's) add arrowheads at destinations, areas, and each place's precision as a circle of its
-// radius in metres; the selected and hovered events are drawn again on top. A click on a cell
-// zooms in; a click on several events at once opens a chooser listing them one by one.
+// events.js: the events on the map. Each event is one point (so cluster counts are event
+// counts), coloured by category; movements are lines with arrows along them and an arrowhead
+// at the destination; each place's precision is a circle of its radius in metres; the selected
+// and hovered events are drawn again on top. A click on several events at once (a cluster that
+// cannot split, or events at identical coordinates) opens a chooser listing them one by one.
 
 import { h } from './dom.js';
 import { PRECISION_M, shortTime } from './format.js';
 import { addLabelLayers } from './basemap.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
-/** From this zoom the tiles hold the events themselves (the server's EVENTS_ZOOM). */
-export const EVENTS_ZOOM = 10;
+export const CLUSTER_MAX_ZOOM = 12;
 const INK = '#1b2a3a';
 /** Metres per pixel at zoom 0 on the equator, for 512-pixel tiles. */
 const M_PER_PX_Z0 = 40075016.686 / 512;
@@ -23,40 +20,10 @@ const PRECISION_MIN_ZOOM = 6;
 const MAX_AREAS = 300;
 
 let map;
-let tileParams = {};
 let colors = {};
 let pickHandler = () => {};
 let clickInterceptor = null;
 let chooserPopup = null;
-
-/** The address of the event tiles for the API parameters `params` (empty values left out). */
-export function tileUrl(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    for (const x of Array.isArray(v) ? v : [v]) if (x !== '' && x !== null && x !== undefined) q.append(k, x);
-  }
-  const s = q.toString();
-  return `${location.origin}/api/events/tiles/{z}/{x}/{y}.mvt${s ? `?${s}` : ''}`;
-}
-
-/** Draws the events matching `params` (the list's filters and time window) from the tiles. */
-export function setFilters(params) {
-  tileParams = params;
-  const src = map && map.getSource('ev-tiles');
-  if (src) src.setTiles([tileUrl(params)]);
-}
-
-/** Asks the tiles again (after an edit): unchanged ones are answered with 304. */
-export function refreshTiles() {
-  setFilters(tileParams);
-}
-
-/** A count as the map writes it in a circle: 999, 1.2k, 12k, 1.2M. */
-function abbreviated(n) {
-  const k = (d, unit) => ['concat', ['to-string', ['/', ['round', ['/', n, d / 10]], 10]], unit];
-  return ['case', ['>=', n, 1e6], k(1e6, 'M'), ['>=', n, 1e4], ['concat', ['to-string', ['round', ['/', n, 1e3]]], 'k'],
-    ['>=', n, 1e3], k(1e3, 'k'), ['to-string', n]];
-}
 
 /** The colour of a category value. */
 export const colorOf = (category) => colors[category] || '#5b6472';
@@ -72,7 +39,9 @@ export function addLayers(m, categories, { onPick, labels = true }) {
   for (const id of ['ev-precision', 'ev-shapes', 'ev-ends', 'ev-selected', 'ev-hover']) {
     map.addSource(id, { type: 'geojson', data: EMPTY });
   }
-  map.addSource('ev-tiles', { type: 'vector', tiles: [tileUrl(tileParams)], minzoom: 0, maxzoom: 14 });
+  map.addSource('ev-points', {
+    type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 38, clusterMaxZoom: CLUSTER_MAX_ZOOM,
+  });
   // Events are drawn when the event sources have no tiles loading (see `setData`).
   map.on('sourcedata', flush);
 
@@ -108,12 +77,12 @@ export function addLayers(m, categories, { onPick, labels = true }) {
     { id: 'ev-poly-fill', type: 'fill', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': color, 'fill-opacity': 0.15 } },
     { id: 'ev-poly-line', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': color, 'line-width': 1.5 } },
     {
-      id: 'ev-line-casing', type: 'line', source: 'ev-tiles', 'source-layer': 'shapes',
+      id: 'ev-line-casing', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#ffffff', 'line-opacity': 0.85, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4, 10, 6.5], 'line-offset': offset },
     },
     {
-      id: 'ev-line', type: 'line', source: 'ev-tiles', 'source-layer': 'shapes',
+      id: 'ev-line', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': color, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 2, 10, 3], 'line-offset': offset },
     },
@@ -143,7 +112,7 @@ export function addLayers(m, categories, { onPick, labels = true }) {
     },
     // Direction marks above the highlighted line, so a selected movement keeps its arrows.
     {
-      id: 'ev-line-arrows', type: 'symbol', source: 'ev-tiles', 'source-layer': 'shapes',
+      id: 'ev-line-arrows', type: 'symbol', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
       layout: {
         'symbol-placement': 'line',
         'symbol-spacing': 150,
@@ -176,19 +145,19 @@ export function addLayers(m, categories, { onPick, labels = true }) {
   if (labels) addLabelLayers(map);
   const top = [
     {
-      id: 'ev-clusters', type: 'circle', source: 'ev-tiles', 'source-layer': 'cells',
+      id: 'ev-clusters', type: 'circle', source: 'ev-points', filter: ['has', 'point_count'],
       paint: {
         'circle-color': INK,
         'circle-opacity': 0.88,
-        'circle-radius': ['step', ['get', 'count'], 12, 10, 15, 100, 19, 1000, 24, 100000, 28],
+        'circle-radius': ['step', ['get', 'point_count'], 12, 10, 15, 100, 19, 1000, 24],
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 2,
       },
     },
     {
-      id: 'ev-cluster-count', type: 'symbol', source: 'ev-tiles', 'source-layer': 'cells',
+      id: 'ev-cluster-count', type: 'symbol', source: 'ev-points', filter: ['has', 'point_count'],
       layout: {
-        'text-field': abbreviated(['get', 'count']),
+        'text-field': ['get', 'point_count_abbreviated'],
         'text-font': ['DejaVu Sans Bold'],
         'text-size': 11.5,
         'text-allow-overlap': true,
@@ -197,7 +166,7 @@ export function addLayers(m, categories, { onPick, labels = true }) {
       paint: { 'text-color': '#ffffff' },
     },
     {
-      id: 'ev-points', type: 'circle', source: 'ev-tiles', 'source-layer': 'events',
+      id: 'ev-points', type: 'circle', source: 'ev-points', filter: ['!', ['has', 'point_count']],
       paint: {
         'circle-color': color,
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 2, 4.5, 10, 7],
@@ -240,19 +209,21 @@ async function onClick(e, layers) {
   const p = e.point;
   const hits = map.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]], { layers });
   if (!hits.length) return;
-  const cell = hits.find((f) => f.layer.id === 'ev-clusters');
-  const events = hits.filter((f) => f.layer.id !== 'ev-clusters' && f.properties.id);
-  if (cell && !events.length) {
-    // A cell: closer, where it splits (and from EVENTS_ZOOM on, into the events themselves).
-    const zoom = Math.min(Math.max(map.getZoom() + 2, Math.min(EVENTS_ZOOM, map.getZoom() + 3)), 16);
-    map.easeTo({ center: cell.geometry.coordinates, zoom });
-    return;
+  const cluster = hits.find((f) => f.layer.id === 'ev-clusters');
+  const ids = [...new Set(hits.filter((f) => f.layer.id !== 'ev-clusters').map((f) => String(f.properties.id)))];
+  if (cluster) {
+    const source = map.getSource('ev-points');
+    const clusterId = cluster.properties.cluster_id;
+    const zoom = await source.getClusterExpansionZoom(clusterId);
+    if (zoom <= CLUSTER_MAX_ZOOM && zoom > map.getZoom()) {
+      map.easeTo({ center: cluster.geometry.coordinates, zoom: Math.min(zoom + 0.1, CLUSTER_MAX_ZOOM + 1) });
+      return;
+    }
+    const leaves = await source.getClusterLeaves(clusterId, 100, 0);
+    for (const l of leaves) if (!ids.includes(String(l.properties.id))) ids.push(String(l.properties.id));
   }
-  const seen = new Map();
-  for (const f of events) if (!seen.has(String(f.properties.id))) seen.set(String(f.properties.id), f.properties);
-  const ids = [...seen.keys()];
   if (ids.length === 1) pickHandler(ids[0]);
-  else if (ids.length > 1) openChooser(e.lngLat, ids, seen);
+  else if (ids.length > 1) openChooser(e.lngLat, ids);
 }
 
 let lookup = () => null;
@@ -261,10 +232,9 @@ export function setLookup(fn) {
   lookup = fn;
 }
 
-function openChooser(lngLat, ids, props) {
+function openChooser(lngLat, ids) {
   closeChooser();
-  // An event not loaded (beyond the list's page) is named from its tile's properties.
-  const items = ids.map((id) => lookup(id) || { id, properties: props.get(id) }).filter(Boolean);
+  const items = ids.map((id) => lookup(id)).filter(Boolean);
   const list = h('ul', { class: 'chooser-list' }, items.map((f) => h('li', {},
     h('button', {
       type: 'button',
@@ -273,7 +243,7 @@ function openChooser(lngLat, ids, props) {
     },
     h('span', { class: `dot cat-dot`, 'data-color': colorOf(f.properties.category), 'aria-hidden': 'true' }),
     h('span', { class: 'chooser-title', dir: 'auto' }, f.properties.title),
-    h('span', { class: 'chooser-date' }, f.properties.start ? shortTime(f.properties) : '')))));
+    h('span', { class: 'chooser-date' }, shortTime(f.properties))))));
   const box = h('div', { class: 'chooser', role: 'dialog', 'aria-label': `${items.length} events at this place` },
     h('p', { class: 'chooser-head' }, `${items.length} events here`), list);
   box.addEventListener('keydown', (ev) => {
@@ -360,16 +330,19 @@ function polygons(g) {
 let drawn = [];
 let precisionBox = null;
 
-/** The sources' data for a set of loaded events: areas and line ends (points and lines come
- *  from the tiles). */
+/** The sources' data for a set of events: anchor points, lines and areas, line ends. */
 function drawable(features) {
+  const points = [];
   const shapes = [];
   const ends = [];
   for (const f of features) {
     const id = String(f.id);
     const category = f.properties.category;
+    const a = anchorOf(f);
+    if (a) points.push({ type: 'Feature', geometry: { type: 'Point', coordinates: a }, properties: { id, category } });
     for (const line of lines(f.geometry)) {
       if (line.length < 2) continue;
+      shapes.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: line }, properties: { id, category } });
       const n = line.length;
       ends.push({ type: 'Feature', geometry: { type: 'Point', coordinates: line[0] }, properties: { id, category, end: 'origin' } });
       ends.push({
@@ -380,10 +353,10 @@ function drawable(features) {
     for (const poly of polygons(f.geometry)) shapes.push({ type: 'Feature', geometry: poly, properties: { id, category } });
   }
   const fc = (fs) => ({ type: 'FeatureCollection', features: fs });
-  return { shapes: fc(shapes), ends: fc(ends) };
+  return { points: fc(points), shapes: fc(shapes), ends: fc(ends) };
 }
 
-const SOURCES = ['ev-shapes', 'ev-ends', 'ev-precision'];
+const SOURCES = ['ev-points', 'ev-shapes', 'ev-ends', 'ev-precision'];
 let pending = null;
 
 /** Draws a set of events: at once when the event sources are at rest, else as soon as they
@@ -402,6 +375,7 @@ function flush() {
   pending = null;
   drawn = features;
   const d = drawable(features);
+  map.getSource('ev-points').setData(d.points);
   map.getSource('ev-shapes').setData(d.shapes);
   map.getSource('ev-ends').setData(d.ends);
   updatePrecision(true);

@@ -5,14 +5,11 @@
 
 import { api, url } from './api.js';
 import * as state from './state.js';
-import { filterParams, viewWindow, inView } from './data.js';
+import { filterParams, viewWindow, inView, LIMIT } from './data.js';
 import { h } from './dom.js';
 import { plural, number } from './format.js';
 import * as image from './image.js';
 import * as print from './print.js';
-
-/** Most events a GeoJSON download holds (the API's largest page). */
-const LIMIT = 10000;
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = [

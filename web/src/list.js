@@ -99,7 +99,7 @@ export function status(info) {
   let text = plural(n, 'event') + ' in view';
   if (info.loading) text = 'Loading events…';
   else if (info.error) text = `The events could not be loaded: ${info.error}`;
-  else if (info.truncated) text += ` (of ${number(info.matched)} matches, the ${number(info.returned)} most recent are listed; zoom in or narrow the dates for the rest)`;
+  else if (info.truncated) text += ` (of ${number(info.matched)} matches, the ${number(info.returned)} most recent are on the map; zoom in or narrow the dates for the rest)`;
   $('list-status').textContent = text;
   $('list-handle-text').textContent = info.loading ? 'Loading events…' : `${plural(n, 'event')} in view`;
 }

@@ -88,12 +88,10 @@ async function start() {
     linkFor: (id) => state.href({ ...state.get(), selected: id }, '/'),
     onChanged: (f) => {
       data.put(f);
-      events.refreshTiles();
       data.refresh(map, { force: true });
       timeline.reload();
     },
     onDeleted: () => {
-      events.refreshTiles();
       data.refresh(map, { force: true });
       timeline.reload();
     },
@@ -107,7 +105,6 @@ async function start() {
     onSave: (f) => {
       data.put(f);
       choose(String(f.id));
-      events.refreshTiles();
       data.refresh(map, { force: true });
       timeline.reload();
     },
@@ -144,7 +141,11 @@ async function start() {
     loadState = {};
     const t0 = performance.now();
     events.setData(data.all());
-    // The map draws every match from the tiles; only the list is a page of them.
+    const info = data.info();
+    const notice = document.getElementById('map-notice');
+    notice.hidden = !info.truncated;
+    notice.textContent = info.truncated
+      ? `The map shows the ${plural(info.returned, 'most recent event')} of ${plural(info.matched, 'match', 'matches')} here. Zoom in or narrow the dates to see the rest.` : '';
     if (firstData) performance.mark('eventmap:first-data');
     if (firstData && data.all().length) {
       // A link without a view: frame the events, or the chosen one (moveend then records the view).
@@ -203,10 +204,7 @@ async function start() {
       if (meta.source !== 'play') timeline.interrupt();
       filters.sync(s);
       // Before the map's first load, its load handler fetches with the state as it is then.
-      if (mapReady) {
-        events.setFilters(data.filterParams());
-        data.refresh(map, { force: true });
-      }
+      if (mapReady) data.refresh(map, { force: true });
     }
     if (changed.has('filters')) timeline.reload();
     else if (changed.has('time')) timeline.windowChanged();
@@ -217,7 +215,6 @@ async function start() {
   map.on('load', () => {
     mapReady = true;
     events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style });
-    events.setFilters(data.filterParams());
     // Events that came before the map are drawn now.
     if (data.info().key) events.setData(data.all());
     data.refresh(map);
