@@ -27,6 +27,7 @@ pub mod reports;
 pub mod searches;
 pub mod sources;
 mod state;
+pub mod tiles;
 mod tokens;
 pub mod webhooks;
 
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/events", get(events::list).post(events::create))
         .route("/api/events/histogram", get(events::histogram))
+        .route("/api/events/tiles/{z}/{x}/{file}", get(tiles::events))
         .route("/api/events.atom", get(feeds::events))
         .route("/api/searches", get(searches::list).post(searches::create))
         .route("/api/searches/{id}", get(searches::get_one).patch(searches::patch).delete(searches::delete))

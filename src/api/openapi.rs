@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::error::Problem;
-use super::{events, feeds, health, import, merge, ogc, places, reports, searches, sources, tokens, webhooks};
+use super::{events, feeds, health, import, merge, ogc, places, reports, searches, sources, tiles, tokens, webhooks};
 
 struct Security;
 
@@ -22,7 +22,7 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        events::list, events::get_one, events::create, events::patch, events::delete, merge::merge, events::history, events::histogram,
+        events::list, events::get_one, events::create, events::patch, events::delete, merge::merge, events::history, events::histogram, tiles::events,
         places::search, places::reverse, places::labels, places::get_one, places::create,
         tokens::list, tokens::create, tokens::revoke, tokens::me,
         health::healthz, health::readyz, health::metrics, health::config, health::categories,

@@ -23,6 +23,7 @@ pub mod rings;
 pub mod source;
 pub mod team_place;
 pub mod text;
+pub mod tile;
 pub mod time;
 
 pub use category::Vocabulary;

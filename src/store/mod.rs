@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 
 use crate::auth::TokenStore;
@@ -265,6 +266,20 @@ pub trait EventStore: Send + Sync + 'static {
         filter: &EventFilter,
         bucket: Bucket,
     ) -> Result<Vec<(DateTime<Utc>, String, u64)>, StoreError>;
+
+    /// The matching live events whose position lies in `tile`, counted by cell of its grid and
+    /// by category (see [`crate::domain::tile`]).
+    async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError>;
+
+    /// At most `limit` matching live events whose envelope overlaps `tile` widened by `pad`
+    /// tiles on each side, in no particular order.
+    async fn tile_events(
+        &self,
+        filter: &EventFilter,
+        tile: &TileId,
+        pad: f64,
+        limit: u32,
+    ) -> Result<Vec<TileEvent>, StoreError>;
 
     /// Every revision of an event, oldest first.
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError>;

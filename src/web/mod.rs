@@ -5,7 +5,8 @@
 
 mod antimeridian;
 mod clip;
-mod mvt;
+pub mod event_tiles;
+pub mod mvt;
 pub mod tiles;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));

@@ -215,9 +215,9 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
         }
     }
     Some(mvt::encode(&[
-        Layer { name: "land", shapes: Shapes::Polygons(land) },
-        Layer { name: "coast", shapes: Shapes::Lines(coast) },
-        Layer { name: "borders", shapes: Shapes::Lines(borders) },
+        Layer::shapes("land", Shapes::Polygons(land)),
+        Layer::shapes("coast", Shapes::Lines(coast)),
+        Layer::shapes("borders", Shapes::Lines(borders)),
     ]))
 }
 

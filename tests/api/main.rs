@@ -19,6 +19,7 @@ mod reports;
 mod searches;
 mod sign_in_limits;
 mod slow_clients;
+mod tiles;
 mod trusted;
 mod webhooks;
 mod workflow;

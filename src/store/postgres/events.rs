@@ -16,6 +16,7 @@ use super::{BATCH, PING_TIMEOUT, PgStore};
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest};
 use crate::domain::revision::Action;
+use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
 use crate::store::sql::{self, Bind, Dialect, Sql, plan};
@@ -359,6 +360,43 @@ impl crate::store::EventStore for PgStore {
             triples.push((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<i64, _>(2)? as u64));
         }
         Ok(crate::store::fold_histogram_by_category(triples.into_iter(), bucket))
+    }
+
+    async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
+        let sql = sql::tiles::cells(Dialect::Postgres, filter, tile);
+        let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(CellCount {
+                column: r.try_get::<i64, _>(0)? as u32,
+                row: r.try_get::<i64, _>(1)? as u32,
+                category: r.try_get(2)?,
+                count: r.try_get::<i64, _>(3)? as u64,
+                sum_lon: r.try_get(4)?,
+                sum_lat: r.try_get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn tile_events(
+        &self,
+        filter: &EventFilter,
+        tile: &TileId,
+        pad: f64,
+        limit: u32,
+    ) -> Result<Vec<TileEvent>, StoreError> {
+        let sql = sql::tiles::events(Dialect::Postgres, filter, tile, pad, limit);
+        let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(TileEvent {
+                feature: r.try_get(0)?,
+                envelope: [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?],
+                in_tile: r.try_get::<i64, _>(5)? != 0,
+            });
+        }
+        Ok(out)
     }
 
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {

@@ -16,6 +16,7 @@ use super::{BUSY_TIMEOUT, SqliteStore, join_error};
 use crate::domain::event::EventData;
 use crate::domain::filter::{Bucket, PageRequest, Sort};
 use crate::domain::revision::Action;
+use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
 use crate::store::sql::{self, Dialect, plan};
@@ -224,6 +225,41 @@ impl crate::store::EventStore for SqliteStore {
     ) -> Result<Vec<(DateTime<Utc>, String, u64)>, StoreError> {
         let rows = self.readers.triples(sql::histogram_by_category(Dialect::Sqlite, filter, bucket)).await?;
         Ok(crate::store::fold_histogram_by_category(rows.into_iter().map(|(b, c, n)| (b, c, n as u64)), bucket))
+    }
+
+    async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
+        let sql = sql::tiles::cells(Dialect::Sqlite, filter, tile);
+        self.readers
+            .map_rows(sql, |r| {
+                Ok(CellCount {
+                    column: r.get::<_, i64>(0)? as u32,
+                    row: r.get::<_, i64>(1)? as u32,
+                    category: r.get(2)?,
+                    count: r.get::<_, i64>(3)? as u64,
+                    sum_lon: r.get(4)?,
+                    sum_lat: r.get(5)?,
+                })
+            })
+            .await
+    }
+
+    async fn tile_events(
+        &self,
+        filter: &EventFilter,
+        tile: &TileId,
+        pad: f64,
+        limit: u32,
+    ) -> Result<Vec<TileEvent>, StoreError> {
+        let sql = sql::tiles::events(Dialect::Sqlite, filter, tile, pad, limit);
+        self.readers
+            .map_rows(sql, |r| {
+                Ok(TileEvent {
+                    feature: r.get(0)?,
+                    envelope: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                    in_tile: r.get::<_, i64>(5)? != 0,
+                })
+            })
+            .await
     }
 
     async fn history(&self, id: Uuid) -> Result<Vec<Revision>, StoreError> {

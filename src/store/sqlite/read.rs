@@ -347,6 +347,20 @@ impl Readers {
         .await
     }
 
+    /// Runs a query and maps each of its rows with `map`.
+    pub async fn map_rows<T: Send + 'static>(
+        &self,
+        sql: Sql,
+        map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let rows = stmt.query_map(params_from_iter(values(&sql.binds)), map)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     /// Runs a query that returns one integer.
     pub async fn scalar(&self, sql: Sql) -> Result<i64, StoreError> {
         self.run(move |conn| {

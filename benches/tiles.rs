@@ -1,0 +1,177 @@
+//! The event tiles benchmark: loads synthetic events (200,000 by default; 1,000,000 with
+//! `EVENTMAP_BENCH_EVENTS=1000000`) into SQLite, or into PostgreSQL with PostGIS
+//! (`EVENTMAP_BENCH_DATABASE=postgres://…`, a database `eventmap_tiles_<events>` of its own),
+//! and times what `GET /api/events/tiles/{z}/{x}/{y}.mvt` does for a tile (the store's query
+//! and the encoding; not HTTP) at every zoom from 0 to 14, over a mix of time windows (a day, a
+//! week, 30 days, a year, all time) centred on real events: p50 and p99 per zoom. Then the MVT
+//! encoder alone on the basemap's and the events' tiles.
+//!
+//! cargo bench --bench tiles
+//! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench tiles
+//!
+//! Synthetic events cluster round 500 places worldwide over ten years; one in twenty is a
+//! movement (a line to another place). The SQLite file is kept in `target/bench/`; either
+//! database is reused when it holds the events asked for.
+
+#[allow(dead_code)]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use eventmap::domain::tile::TileId;
+use eventmap::domain::{EventFilter, EventInput, Vocabulary};
+use eventmap::store::{Actor, ImportItem};
+use eventmap::web::event_tiles;
+use serde_json::json;
+
+use common::Rng;
+
+/// The handler's own choices (`api::tiles`).
+const EVENTS_ZOOM: u8 = 10;
+const MAX_EVENTS: u32 = 3000;
+
+fn place(rng: &mut Rng, centres: &[(f64, f64)]) -> (f64, f64) {
+    let (x, y) = centres[rng.below(centres.len())];
+    ((x + rng.gauss() * 0.15).clamp(-180.0, 180.0), (y + rng.gauss() * 0.15).clamp(-85.0, 85.0))
+}
+
+fn event(rng: &mut Rng, centres: &[(f64, f64)], cats: &[String], i: usize) -> ImportItem {
+    let (lon, lat) = place(rng, centres);
+    let start = 1_420_070_400 + (rng.f() * 10.0 * 365.25 * 86400.0) as i64;
+    let start = chrono::DateTime::from_timestamp(start, 0).expect("in range");
+    let mut places = vec![json!({"name": format!("Place {i}"), "lon": lon, "lat": lat, "precision": "near"})];
+    if rng.f() < 0.05 {
+        let (lon2, lat2) = place(rng, centres);
+        places[0]["role"] = json!("origin");
+        places.push(json!({"name": format!("Goal {i}"), "role": "destination", "lon": lon2, "lat": lat2}));
+    }
+    let input = json!({"title": format!("[synthetic] event {i}"), "category": cats[rng.below(cats.len())],
+                       "start": start.to_rfc3339(), "places": places});
+    let data = EventInput::from_json(input).expect("well formed").validate(&Vocabulary::default()).expect("valid");
+    ImportItem { id: uuid::Uuid::now_v7(), data }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("EVENTMAP_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let server = std::env::var("EVENTMAP_BENCH_DATABASE").ok().filter(|u| !u.is_empty());
+    let url = match &server {
+        None => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join(format!("tiles-{n}.db")).display())
+        }
+        Some(admin) => {
+            use sqlx::Connection;
+            let name = format!("eventmap_tiles_{n}");
+            let mut c = sqlx::PgConnection::connect(admin).await.expect("EVENTMAP_BENCH_DATABASE reachable");
+            let _ = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await;
+            let mut u = url::Url::parse(admin).expect("a URL");
+            u.set_path(&format!("/{name}"));
+            u.to_string()
+        }
+    };
+    let label = if server.is_some() { "PostgreSQL with PostGIS" } else { "SQLite" };
+    let store = eventmap::store::connect(&url).await.unwrap();
+    let mut rng = Rng(2026);
+    let centres: Vec<(f64, f64)> =
+        (0..500).map(|_| (rng.f() * 340.0 - 170.0, (rng.f() * 2.0 - 1.0).asin().to_degrees() * 0.8)).collect();
+    let cats: Vec<String> = Vocabulary::default().values().map(str::to_string).collect();
+    let have = store.live_count().await.unwrap() as usize;
+    if have != n {
+        assert_eq!(have, 0, "{url} holds {have} events, not {n}: delete it");
+        let t = Instant::now();
+        let mut done = 0;
+        while done < n {
+            let items: Vec<ImportItem> =
+                (done..(done + 10_000).min(n)).map(|i| event(&mut rng, &centres, &cats, i)).collect();
+            store.import(items, &Actor::new("bench")).await.unwrap();
+            done = (done + 10_000).min(n);
+        }
+        eprintln!("imported {n} events in {:.0} s", t.elapsed().as_secs_f64());
+        if server.is_some() {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query("VACUUM ANALYZE").execute(&mut c).await.unwrap();
+        }
+    }
+    println!("event tiles: {n} synthetic events, {label}, store query + encoding per tile (no HTTP)");
+    println!("| zoom | tiles | p50 ms | p99 ms | mean bytes | cells or events |");
+    println!("|---|---|---|---|---|---|");
+    let spans = [1i64, 7, 30, 365, 0];
+    let per_zoom = 60;
+    let mut tiles_seen: Vec<(TileId, Vec<u8>)> = Vec::new();
+    for z in 0..=14u8 {
+        let mut times = Vec::new();
+        let (mut bytes, mut kinds) = (0usize, [0usize; 2]);
+        for k in 0..per_zoom {
+            // A tile round a place events cluster at (some tiles hold few), a window round a day.
+            let (lon, lat) = place(&mut rng, &centres);
+            let [mx, my] = eventmap::domain::tile::mercator([lon, lat]);
+            let side = f64::from(1u32 << z);
+            let tile =
+                TileId { z, x: ((mx * side) as u32).min((1 << z) - 1), y: ((my * side) as u32).min((1 << z) - 1) };
+            let span = spans[k % spans.len()];
+            let mut filter = EventFilter::default();
+            if span > 0 {
+                let mid = 1_420_070_400 + (rng.f() * 10.0 * 365.25 * 86400.0) as i64;
+                filter.start = chrono::DateTime::from_timestamp(mid - span * 43_200, 0);
+                filter.end = chrono::DateTime::from_timestamp(mid + span * 43_200, 0);
+            }
+            let t = Instant::now();
+            let mut found = None;
+            if z >= EVENTS_ZOOM {
+                let ev = store.tile_events(&filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await.unwrap();
+                if ev.len() <= MAX_EVENTS as usize {
+                    found = Some(ev);
+                }
+            }
+            let body = match &found {
+                Some(ev) => event_tiles::events(&tile, ev),
+                None => event_tiles::cells(&tile, &store.tile_cells(&filter, &tile).await.unwrap()),
+            };
+            times.push(t.elapsed());
+            kinds[usize::from(found.is_some())] += 1;
+            bytes += body.len();
+            if k < 3 {
+                tiles_seen.push((tile, body));
+            }
+        }
+        times.sort();
+        println!(
+            "| {z} | {per_zoom} | {:.1} | {:.1} | {} | {} cells, {} events |",
+            pct(&times, 0.5),
+            pct(&times, 0.99),
+            bytes / per_zoom,
+            kinds[0],
+            kinds[1]
+        );
+    }
+    encoder(&tiles_seen);
+}
+
+/// Times the hand-written MVT encoder on the basemap's tiles (large polygons) and on events'.
+fn encoder(event_tiles: &[(TileId, Vec<u8>)]) {
+    use eventmap::web::tiles;
+    let basemap = [(0u8, 0u32, 0u32), (2, 2, 1), (5, 19, 12), (8, 153, 102)];
+    println!("\nMVT encoder (hand-written, src/web/mvt.rs), median of 20 runs:");
+    for (z, x, y) in basemap {
+        let mut times: Vec<Duration> = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                let b = tiles::tile(z, x, y);
+                assert!(b.is_some(), "the map is built in");
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let size = tiles::tile(z, x, y).map_or(0, |b| b.len());
+        println!("  basemap {z}/{x}/{y}: cut and encode {:.2} ms, {size} bytes", pct(&times, 0.5));
+    }
+    let total: usize = event_tiles.iter().map(|(_, b)| b.len()).sum();
+    println!("  {} event tiles read back: {total} bytes in all", event_tiles.len());
+}

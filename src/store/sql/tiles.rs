@@ -1,0 +1,135 @@
+//! SQL for tiles of events: the matching events of a tile counted by cell and category, and
+//! the matching events near a tile. The tile's own box drives the query (the R*Tree on SQLite,
+//! the space-time GiST on PostgreSQL) and the position test is the one `domain::tile` states,
+//! with bound values, so both backends count exactly the same events.
+
+use crate::domain::EventFilter;
+use crate::domain::tile::TileId;
+
+use super::{Dialect, Sql, bbox_condition, from_clause, where_clause};
+
+/// An event's position: the centre of its envelope.
+const LON: &str = "((e.min_lon + e.max_lon) / 2)";
+const LAT: &str = "((e.min_lat + e.max_lat) / 2)";
+
+/// The filter a tile query runs with: the caller's, for live events only, driven by `bbox`
+/// (the tile's box); the caller's own box, if any, is kept to be tested on its own.
+fn driven(f: &EventFilter, bbox: crate::domain::filter::BBox) -> (EventFilter, Option<crate::domain::filter::BBox>) {
+    let own = f.bbox.filter(|b| !b.is_world());
+    (EventFilter { include_deleted: false, bbox: Some(bbox), ..f.clone() }, own)
+}
+
+/// Appends `AND` the position lies in tile `t`.
+fn position_in(sql: &mut Sql, t: &TileId) {
+    let b = t.bounds();
+    sql.push(" AND ").push(LON).push(" >= ").real(b.west);
+    if let Some(e) = b.east {
+        sql.push(" AND ").push(LON).push(" < ").real(e);
+    }
+    if let Some(s) = b.south {
+        sql.push(" AND ").push(LAT).push(" >= ").real(s);
+    }
+    if let Some(n) = b.north {
+        sql.push(" AND ").push(LAT).push(" < ").real(n);
+    }
+}
+
+/// Appends the number of `edges` that `expr` lies at or beyond (`>=` for longitudes rising to
+/// the east, `<` for latitudes falling to the south): the column or row of the cell, found by
+/// halving (three comparisons a row for eight cells, not seven).
+fn cell_index(sql: &mut Sql, expr: &str, op: &str, edges: &[f64]) {
+    fn half(sql: &mut Sql, expr: &str, op: &str, edges: &[f64], lo: usize, hi: usize) {
+        if lo == hi {
+            sql.push(&lo.to_string());
+            return;
+        }
+        let mid = (lo + hi).div_ceil(2);
+        sql.push("CASE WHEN ").push(expr).push(op).real(edges[mid - 1]).push(" THEN ");
+        half(sql, expr, op, edges, mid, hi);
+        sql.push(" ELSE ");
+        half(sql, expr, op, edges, lo, mid - 1);
+        sql.push(" END");
+    }
+    sql.push("CAST(");
+    half(sql, expr, op, edges, 0, edges.len());
+    sql.push(" AS BIGINT)");
+}
+
+/// Rows of (column, row, category, count, sum of longitudes, sum of latitudes) of the matching
+/// live events whose position lies in tile `t`.
+pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let (f, own) = driven(f, t.bbox(0.0));
+    let (lons, lats) = t.cell_edges();
+    sql.push("SELECT ");
+    cell_index(&mut sql, LON, " >= ", &lons);
+    sql.push(", ");
+    cell_index(&mut sql, LAT, " < ", &lats);
+    sql.push(&format!(", e.category, count(*), sum({LON}), sum({LAT})"));
+    from_clause(&mut sql, &f);
+    where_clause(&mut sql, &f);
+    if let Some(b) = own {
+        bbox_condition(&mut sql, &b, &f);
+    }
+    position_in(&mut sql, t);
+    sql.push(" GROUP BY 1, 2, 3");
+    sql
+}
+
+/// Rows of (Feature JSON, min_lon, min_lat, max_lon, max_lat, position in the tile as 0 or 1)
+/// of at most `limit` matching live events whose envelope overlaps tile `t` widened by `pad`
+/// tiles, in no particular order.
+pub fn events(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u32) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let (f, own) = driven(f, t.bbox(pad));
+    let feature = if dialect == Dialect::Postgres { "e.feature::text" } else { "e.feature" };
+    sql.push(&format!("SELECT {feature}, e.min_lon, e.min_lat, e.max_lon, e.max_lat, CAST(CASE WHEN true"));
+    position_in(&mut sql, t);
+    sql.push(" THEN 1 ELSE 0 END AS BIGINT)");
+    from_clause(&mut sql, &f);
+    where_clause(&mut sql, &f);
+    if let Some(b) = own {
+        bbox_condition(&mut sql, &b, &f);
+    }
+    sql.push(" AND e.min_lon IS NOT NULL LIMIT ").int(i64::from(limit));
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tile_query_binds_every_value_and_starts_from_the_tiles_box() {
+        let t = TileId { z: 5, x: 19, y: 12 };
+        let sql = cells(Dialect::Sqlite, &EventFilter::default(), &t);
+        assert!(sql.text.contains("FROM events_rtree"), "{}", sql.text);
+        assert_eq!(sql.text.matches('?').count(), sql.binds.len());
+        assert!(!sql.text.contains("35."), "no value in the text: {}", sql.text);
+        assert_eq!(sql.text.matches("CASE WHEN").count(), 14, "seven edges a side, each tested once");
+        let sql = events(Dialect::Postgres, &EventFilter::default(), &t, 0.1, 100);
+        assert!(sql.text.contains("&&&"), "{}", sql.text);
+    }
+
+    #[test]
+    fn halving_finds_the_column_and_the_row() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let index = |v: f64, op: &str, edges: &[f64]| -> i64 {
+            let mut sql = Sql::new(Dialect::Sqlite);
+            sql.push("WITH v(x) AS (SELECT ").real(v).push(") SELECT ");
+            cell_index(&mut sql, "v.x", op, edges);
+            sql.push(" FROM v");
+            let binds: Vec<f64> =
+                sql.binds.iter().map(|b| if let super::super::Bind::Real(r) = b { *r } else { panic!() }).collect();
+            conn.query_row(&sql.text, rusqlite::params_from_iter(binds), |r| r.get(0)).unwrap()
+        };
+        let rising = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        for (v, want) in [(0.5, 0), (1.0, 1), (3.5, 3), (4.0, 4), (6.9, 6), (7.0, 7), (99.0, 7)] {
+            assert_eq!(index(v, " >= ", &rising), want, "{v}");
+        }
+        let falling = [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+        for (v, want) in [(7.5, 0), (7.0, 0), (6.5, 1), (4.0, 3), (3.9, 4), (1.0, 6), (0.2, 7)] {
+            assert_eq!(index(v, " < ", &falling), want, "{v}");
+        }
+    }
+}
