@@ -3,6 +3,7 @@
 // set the view. Layers belong to basemap.js and events.js.
 
 import { offlineStyle, ATTRIBUTION } from './basemap.js';
+import { t } from './i18n.js';
 
 const DEFAULT_VIEW = { lon: 30, lat: 28, zoom: 2 };
 
@@ -28,9 +29,14 @@ export function createMap(container, { style, view, attribution, embed }) {
     // without a GPU delayed the first complete view by about 60 ms (docs/PERFORMANCE.md).
     fadeDuration: 0,
     locale: {
-      'NavigationControl.ZoomIn': 'Zoom in',
-      'NavigationControl.ZoomOut': 'Zoom out',
-      'ScaleControl.Kilometers': 'km',
+      'NavigationControl.ZoomIn': t('map.zoom_in'),
+      'NavigationControl.ZoomOut': t('map.zoom_out'),
+      'ScaleControl.Kilometers': t('map.km'),
+      'ScaleControl.Meters': t('map.m'),
+      'AttributionControl.ToggleAttribution': t('map.attribution'),
+      'CooperativeGesturesHandler.WindowsHelpText': t('map.gestures.windows'),
+      'CooperativeGesturesHandler.MacHelpText': t('map.gestures.mac'),
+      'CooperativeGesturesHandler.MobileHelpText': t('map.gestures.mobile'),
     },
   });
   map.touchZoomRotate.disableRotation();
