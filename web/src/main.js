@@ -200,12 +200,12 @@ async function start() {
     if (!a) return;
     const p = map.project(a);
     const c = map.getCanvas();
-    // What the panel covers: the right of the map on a desk, the bottom on a phone.
+    // What the panel covers: the end of the map on a desk (right, or left in Arabic), the bottom on a phone.
     const cover = covered();
     const w = c.clientWidth - cover.right;
     const hgt = c.clientHeight - cover.bottom;
-    if (p.x < 40 || p.y < 60 || p.x > w - 40 || p.y > hgt - 40) {
-      map.easeTo({ center: a, offset: [-cover.right / 2, -cover.bottom / 2], duration: 400 });
+    if (p.x < cover.left + 40 || p.y < 60 || p.x > w - 40 || p.y > hgt - 40) {
+      map.easeTo({ center: a, offset: [(cover.left - cover.right) / 2, -cover.bottom / 2], duration: 400 });
     }
   }, 120);
 
