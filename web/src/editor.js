@@ -82,7 +82,7 @@ function build() {
 
   const signin = h('form', { class: 'signin', id: 'ed-signin', 'aria-labelledby': 'ed-signin-title', onsubmit: (e) => { e.preventDefault(); useToken(); } },
     h('h3', { class: 'panel-h3', id: 'ed-signin-title' }, t('editor.signin')),
-    h('p', {}, t('editor.signin_lead'), ' ', h('code', {}, 'eventmap token create --role editor')),
+    h('p', {}, t('editor.signin_lead'), ' ', h('code', { dir: 'ltr' }, 'eventmap token create --role editor')),
     h('div', { class: 'field' },
       h('label', { for: 'ed-token' }, t('editor.token')),
       h('input', { id: 'ed-token', type: 'password', autocomplete: 'off', spellcheck: 'false' }),

@@ -123,6 +123,9 @@ export async function render(map, { title, dates, legend, credits }) {
   // Credits.
   ctx.fillStyle = '#4a5663';
   ctx.font = font(11);
+  // The credits are Latin text ("© Natural Earth · …"): left to right even on a right-to-left image.
+  ctx.direction = 'ltr';
+  ctx.textAlign = rtl ? 'right' : 'left';
   ctx.fillText(credits || '', X(pad), head + frame.height + 46 * k, out.width - 2 * pad);
   const blob = await new Promise((resolve) => out.toBlob(resolve, 'image/png'));
   return { blob, width: out.width, height: out.height };

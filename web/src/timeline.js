@@ -232,7 +232,8 @@ function draw() {
   for (const t of ticks()) {
     const px = x(t.t);
     children.push(s('line', { class: 'tl-tick', x1: px, x2: px, y1: barsTop + M.bars, y2: barsTop + M.bars + 4 }));
-    children.push(s('text', { class: 'tl-label', x: rtl ? px - 3 : px + 3, y: height - 4, 'text-anchor': rtl ? 'end' : null }, t.label));
+    // Right to left, the SVG text inherits direction: rtl, so its start (the default anchor) is its right edge.
+    children.push(s('text', { class: 'tl-label', x: rtl ? px - 3 : px + 3, y: height - 4 }, t.label));
   }
   for (const sp of lanesOf(spans)) {
     const y = 3 + sp.lane * M.lane;
