@@ -68,8 +68,16 @@ async fn arabic_lays_the_page_out_right_to_left_at_desk_and_phone_sizes() {
         let panel = js(&c, "const r = document.getElementById('panel').getBoundingClientRect(); return [r.left, r.right, document.getElementById('panel-title').textContent, getComputedStyle(document.getElementById('panel')).direction];").await;
         assert!(panel[0].as_f64().unwrap() < n("map", 0) + 5.0, "the panel opens at the map's left: {panel} {p}");
         assert_eq!(panel[3], "rtl", "{panel}");
-        let places = js(&c, "return [...document.querySelectorAll('#panel .place-role')].map((e) => e.textContent);").await;
-        assert!(places.as_array().unwrap().iter().all(|r| r.as_str().unwrap().chars().any(|ch| ('\u{0600}'..='\u{06FF}').contains(&ch))), "the place roles are in Arabic: {places}");
+        let places =
+            js(&c, "return [...document.querySelectorAll('#panel .place-role')].map((e) => e.textContent);").await;
+        assert!(
+            places.as_array().unwrap().iter().all(|r| r
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|ch| ('\u{0600}'..='\u{06FF}').contains(&ch))),
+            "the place roles are in Arabic: {places}"
+        );
         std::fs::write(dir.join("desktop-ar.png"), c.screenshot().await.unwrap()).unwrap();
 
         // A dialog lays out right to left too.
@@ -77,7 +85,10 @@ async fn arabic_lays_the_page_out_right_to_left_at_desk_and_phone_sizes() {
         wait_for(&c, "the export count", "return /[\\u0600-\\u06FF]/.test(document.getElementById('export-count').textContent) && !/…$/.test(document.getElementById('export-count').textContent);").await;
         let dlg = js(&c, "const d = document.getElementById('dlg-export'); const h = d.querySelector('h2').getBoundingClientRect(); const b = d.getBoundingClientRect(); return [h.right, b.right, getComputedStyle(d).direction, d.querySelector('h2').textContent];").await;
         assert_eq!(dlg[2], "rtl", "{dlg}");
-        assert!(dlg[1].as_f64().unwrap() - dlg[0].as_f64().unwrap() < 40.0, "the dialog's heading starts at its right: {dlg}");
+        assert!(
+            dlg[1].as_f64().unwrap() - dlg[0].as_f64().unwrap() < 40.0,
+            "the dialog's heading starts at its right: {dlg}"
+        );
         std::fs::write(dir.join("desktop-ar-export.png"), c.screenshot().await.unwrap()).unwrap();
         c.execute("document.getElementById('dlg-export').close(); return null;").await.unwrap();
 
@@ -121,8 +132,14 @@ async fn russian_reads_in_russian_with_its_plural_forms() {
         assert!(status.contains(" событи") && status.ends_with("на карте"), "a Russian count: {p}");
         let n = |k: &str, i: usize| p[k][i].as_f64().unwrap();
         assert!(n("sidebar", 1) <= n("map", 0) + 1.0, "the sidebar stays on the left: {p}");
-        let month = js(&c, "return [...document.querySelectorAll('#tl-chart .tl-label')].map((t) => t.textContent).join(' ');").await;
-        assert!(month.as_str().unwrap().chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch)) || month.as_str().unwrap().chars().all(|ch| !ch.is_alphabetic()), "the timeline's dates are Russian: {month}");
+        let month =
+            js(&c, "return [...document.querySelectorAll('#tl-chart .tl-label')].map((t) => t.textContent).join(' ');")
+                .await;
+        assert!(
+            month.as_str().unwrap().chars().any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch))
+                || month.as_str().unwrap().chars().all(|ch| !ch.is_alphabetic()),
+            "the timeline's dates are Russian: {month}"
+        );
         std::fs::write(dir.join("desktop-ru.png"), c.screenshot().await.unwrap()).unwrap();
 
         viewport(&c, 390, 844, true).await;
@@ -144,16 +161,31 @@ async fn the_language_switcher_changes_the_page_and_the_url_keeps_it() {
         let before = page(&c).await;
         assert_eq!(before["lang"], "en", "English is the default: {before}");
         assert_eq!(before["exportBtn"], "Export", "{before}");
-        let options = js(&c, "return [...document.querySelectorAll('#lang-select option')].map((o) => o.value + ':' + o.textContent);").await;
-        assert_eq!(options, serde_json::json!(["en:English", "ar:العربية", "ru:Русский", "uk:Українська", "tr:Türkçe"]));
+        let options = js(
+            &c,
+            "return [...document.querySelectorAll('#lang-select option')].map((o) => o.value + ':' + o.textContent);",
+        )
+        .await;
+        assert_eq!(
+            options,
+            serde_json::json!(["en:English", "ar:العربية", "ru:Русский", "uk:Українська", "tr:Türkçe"])
+        );
         c.execute("const s = document.getElementById('lang-select'); s.value = 'uk'; s.dispatchEvent(new Event('change')); return null;")
             .await
             .unwrap();
-        wait_for(&c, "the Ukrainian page", "return document.documentElement.lang === 'uk' && document.body.classList.contains('ready');").await;
+        wait_for(
+            &c,
+            "the Ukrainian page",
+            "return document.documentElement.lang === 'uk' && document.body.classList.contains('ready');",
+        )
+        .await;
         let after = page(&c).await;
         assert_eq!(after["exportBtn"], "Експорт", "{after}");
         let search = after["search"].as_str().unwrap();
-        assert!(search.contains("lang=uk") && search.contains("q=convoy"), "the URL keeps the view and the language: {after}");
+        assert!(
+            search.contains("lang=uk") && search.contains("q=convoy"),
+            "the URL keeps the view and the language: {after}"
+        );
         let selected = js(&c, "return document.getElementById('lang-select').value;").await;
         assert_eq!(selected, "uk");
     })

@@ -222,8 +222,8 @@ const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
 function when(dateId, timeId) {
   const d = $(dateId).value;
   if (!d) return undefined;
-  const t = $(timeId).value;
-  return t ? `${d}T${t.length === 5 ? `${t}:00` : t}Z` : d;
+  const time = $(timeId).value;
+  return time ? `${d}T${time.length === 5 ? `${time}:00` : time}Z` : d;
 }
 
 function payload() {

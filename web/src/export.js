@@ -27,8 +27,8 @@ function params() {
 }
 
 function fileName(ext) {
-  const t = state.get().time;
-  const span = [t.start, t.end].filter(Boolean).map((v) => v.slice(0, 10)).join('_');
+  const { time } = state.get();
+  const span = [time.start, time.end].filter(Boolean).map((v) => v.slice(0, 10)).join('_');
   return `eventmap${span ? `-${span}` : ''}.${ext}`;
 }
 

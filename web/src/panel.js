@@ -89,7 +89,7 @@ function detachButton(src, f) {
 }
 
 function paragraphs(text) {
-  return String(text).split(/\n\s*\n/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', { dir: 'auto' }, t));
+  return String(text).split(/\n\s*\n/).map((x) => x.trim()).filter(Boolean).map((x) => h('p', { dir: 'auto' }, x));
 }
 
 function valueText(v) {

@@ -40,9 +40,9 @@ export function refusal(e) {
   return t('signin.check_failed', { message: e.message });
 }
 
-/** Who `t` is, from the server; throws an ApiError when it is refused. */
-export async function check(t) {
-  return api('/api/me', { headers: { Authorization: `Bearer ${t}` } });
+/** Who `secret` (a token) is, from the server; throws an ApiError when it is refused. */
+export async function check(secret) {
+  return api('/api/me', { headers: { Authorization: `Bearer ${secret}` } });
 }
 
 function label(who) {
@@ -61,9 +61,9 @@ function set(who) {
   for (const fn of listeners) fn(who);
 }
 
-/** Signs in with `t` if the server knows it; the reason in words if not. */
-export async function signIn(t) {
-  const value = (t || '').trim();
+/** Signs in with the token `secret` if the server knows it; the reason in words if not. */
+export async function signIn(secret) {
+  const value = (secret || '').trim();
   if (!value) return { error: t('signin.empty') };
   try {
     const who = await check(value);

@@ -153,6 +153,23 @@ test('the English-literal check finds the kinds of literal it looks for', () => 
   }
 });
 
+test('no module that asks for messages hides `t` behind a parameter or a variable of that name', () => {
+  // signIn(t) once made t('signin.empty') call the token: every sign-in failed.
+  const shadow = /\bfunction\s*\w*\s*\(([^)]*)\)|\(([^()]*)\)\s*=>|\b(\w+)\s*=>|\b(?:const|let|var)\s+(\w+)\b|\bfor\s*\(\s*(?:const|let)\s+(\w+)/g;
+  for (const { file, text } of code) {
+    const imported = /import\s*\{([^}]*)\}\s*from\s*'\.\/i18n\.js'/.exec(text);
+    if (!imported) continue;
+    const names = imported[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop());
+    text.split('\n').forEach((line, i) => {
+      for (const m of line.matchAll(shadow)) {
+        const declared = [m[1], m[2], m[3], m[4], m[5]].filter(Boolean).join(',').split(',')
+          .map((p) => p.trim().replace(/=.*$/, '').replace(/[{}[\]\s.]/g, ''));
+        for (const n of names) assert.ok(!declared.includes(n), `${file}:${i + 1} declares ${n}, the imported message function: ${line.trim()}`);
+      }
+    });
+  }
+});
+
 test('every text and labelling attribute of index.html comes from the catalogue', () => {
   const body = html.slice(html.indexOf('<head>'), html.indexOf('<noscript>'));
   // Text between tags: the element that holds it must carry data-i18n.
