@@ -78,7 +78,7 @@ async fn the_map_reads_well_on_a_desk_and_on_a_phone() {
 }
 
 /// The id of the convoy's departure, for a view with its panel open.
-async fn js_id_of_convoy(app: &App) -> String {
+pub(crate) async fn js_id_of_convoy(app: &App) -> String {
     let v: Value =
         reqwest::get(format!("{}/api/events?q=Hmeimim&sort=start", app.base)).await.unwrap().json().await.unwrap();
     v["features"]

@@ -1,6 +1,7 @@
 // api.js: the one way the page talks to the server. Builds query strings, sends the editor's
 // token when there is one, and turns application/problem+json answers into ApiError values
 // that carry the field errors (and place candidates) for the forms.
+import { t as tr } from './i18n.js';
 
 const TOKEN_KEY = 'eventmap.token';
 let readsNeedToken = false;
@@ -34,7 +35,7 @@ export function setPrivate(flag) {
 /** An error answer, with the problem's fields. */
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem.detail || problem.title || `The server answered ${status}`);
+    super(problem.detail || problem.title || tr('api.status', { status }));
     this.name = 'ApiError';
     this.status = status;
     this.type = problem.type || '';
@@ -86,7 +87,7 @@ export async function api(path, { method = 'GET', params, body, signal, headers 
     });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError(0, { title: 'No connection', detail: 'The server could not be reached. Check the connection and try again.' });
+    throw new ApiError(0, { title: tr('api.offline.title'), detail: tr('api.offline') });
   }
   const type = r.headers.get('content-type') || '';
   if (!r.ok) {

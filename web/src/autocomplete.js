@@ -4,7 +4,8 @@
 
 import { api, aborted } from './api.js';
 import { h, debounce } from './dom.js';
-import { countryName, number } from './format.js';
+import { countryName, number, kindName } from './format.js';
+import { t } from './i18n.js';
 
 let counter = 0;
 
@@ -41,7 +42,7 @@ export function placeCombobox(input, list, { onChoose, limit = 8 }) {
     onChoose(o);
   };
 
-  const describe = (p) => [p.kind, p.admin1, countryName(p.country), p.population ? `pop. ${number(p.population)}` : '']
+  const describe = (p) => [kindName(p.kind), p.admin1, countryName(p.country), p.population ? t('place.population', { n: number(p.population) }) : '']
     .filter(Boolean).join(' · ');
 
   const search = debounce(async () => {
@@ -61,9 +62,9 @@ export function placeCombobox(input, list, { onChoose, limit = 8 }) {
         h('span', { class: 'combo-name', dir: 'auto' }, o.name),
         o.local_name && o.local_name !== o.name ? h('span', { class: 'combo-local', dir: 'auto' }, o.local_name) : null,
         o.matched_name && o.matched_name !== o.name && o.matched_name !== o.local_name
-          ? h('span', { class: 'combo-matched', dir: 'auto' }, `matched “${o.matched_name}”`) : null,
+          ? h('span', { class: 'combo-matched', dir: 'auto' }, t('place.matched', { name: o.matched_name })) : null,
         h('span', { class: 'combo-desc' }, describe(o)))));
-      if (!options.length) list.replaceChildren(h('li', { class: 'combo-empty', role: 'option', 'aria-disabled': 'true' }, 'No place by that name'));
+      if (!options.length) list.replaceChildren(h('li', { class: 'combo-empty', role: 'option', 'aria-disabled': 'true' }, t('place.none')));
       list.hidden = false;
       input.setAttribute('aria-expanded', 'true');
       setActive(options.length ? 0 : -1);

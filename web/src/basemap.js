@@ -1,18 +1,57 @@
 // basemap.js: the offline basemap. Sea, land and country borders come from the Natural Earth
 // shapes the server embeds, as vector tiles it cuts for the view; place labels come from the
 // gazetteer (/api/places/labels), reloaded when the map stops moving, larger places first, with
-// the local name under the English one (Arabic shaped by the RTL text plugin). No request ever
-// leaves this server.
+// the local name under the English one (Arabic shaped by the RTL text plugin). In another
+// language of the page, a label reads in it where the gazetteer has the name in it (Arabic names
+// in Arabic-speaking countries, Ukrainian in Ukraine, Russian in Russia; country names from
+// Intl.DisplayNames), as `name:<lang>`. No request ever leaves this server.
 
 import { api, aborted } from './api.js';
 import { debounce } from './dom.js';
 import { rtlSupport } from './rtl.js';
+import { lang, locale } from './i18n.js';
 
 /** Text in a right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko and the like), which
  *  needs the RTL text plugin to be drawn. */
 export const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
+
+/** The language of the gazetteer's `local_name` (the country's main language) for the
+ *  countries whose local names are in one of the page's languages. */
+const ARABIC = ['AE', 'BH', 'DZ', 'EG', 'IQ', 'JO', 'KW', 'LB', 'LY', 'MA', 'MR', 'OM', 'PS', 'QA', 'SA', 'SD', 'SY', 'TN', 'YE'];
+export const LOCAL_LANGUAGE = { ...Object.fromEntries(ARABIC.map((c) => [c, 'ar'])), RU: 'ru', UA: 'uk' };
+
+let countryNames;
+/** The name of a country in the page's language, from the browser (null when it has none). */
+function countryIn(code) {
+  try {
+    countryNames = countryNames || new Intl.DisplayNames([locale()], { type: 'region', fallback: 'none' });
+    return (code && countryNames.of(String(code).toUpperCase())) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The label texts of a place for a reader of `language`: `name:<language>` when the gazetteer
+ * (or, for a country, the browser) has the name in that language, and `local`, the second line:
+ * the name in the country's own script when the first line is not already it. `drawable` says
+ * whether a text can be drawn (right-to-left text needs the RTL plugin).
+ */
+export function labelNames(p, language, { drawable = () => true, country = countryIn } = {}) {
+  const out = { local: '' };
+  const local = p.local_name && p.local_name !== p.name && drawable(p.local_name) ? p.local_name : '';
+  let own = null;
+  if (language !== 'en') {
+    if (p.kind === 'country') own = country(p.country);
+    else if (local && LOCAL_LANGUAGE[String(p.country || '').toUpperCase()] === language) own = local;
+    if (own && !drawable(own)) own = null;
+  }
+  if (own) out[`name:${language}`] = own;
+  out.local = own ? '' : local;
+  return out;
+}
 export const ATTRIBUTION = '© Natural Earth · places © GeoNames (CC BY 4.0) · MapLibre';
 
 export const COLORS = {
@@ -71,7 +110,7 @@ export function addLabelLayers(map, beforeId) {
     id: 'labels-country', type: 'symbol', source: 'labels',
     filter: ['==', ['get', 'kind'], 'country'],
     layout: {
-      'text-field': ['get', 'name'],
+      'text-field': ['coalesce', ['get', `name:${lang()}`], ['get', 'name']],
       'text-font': ['DejaVu Sans'],
       'text-size': ['interpolate', ['linear'], ['zoom'], 2, 10, 6, 13],
       'text-transform': 'uppercase',
@@ -90,7 +129,7 @@ export function addLabelLayers(map, beforeId) {
       'icon-size': 1,
       'text-field': [
         'format',
-        ['get', 'name'], {},
+        ['coalesce', ['get', `name:${lang()}`], ['get', 'name']], {},
         ['case', ['!=', ['get', 'local'], ''], ['concat', '\n', ['get', 'local']], ''], { 'font-scale': 0.86 },
       ],
       'text-font': ['case', ['>=', ['get', 'population'], 1000000], ['literal', ['DejaVu Sans Bold']], ['literal', ['DejaVu Sans']]],
@@ -159,7 +198,7 @@ export function startLabels(map) {
       fc.features = fc.features.filter((f) => drawable(f.properties.name));
       for (const f of fc.features) {
         const p = f.properties;
-        p.local = p.local_name && p.local_name !== p.name && drawable(p.local_name) ? p.local_name : '';
+        Object.assign(p, labelNames(p, lang(), { drawable }));
         p.population = p.population || 0;
       }
       await styled;

@@ -4,37 +4,38 @@
 
 import { h, extLink } from './dom.js';
 import { api } from './api.js';
+import { t, locale } from './i18n.js';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** "11 Feb 2025 08:02 UTC" from an RFC 3339 time; '' when there is none. */
+/** "11 Feb 2025 08:02 UTC" from an RFC 3339 time (the day in the page's language); '' when
+ *  there is none. */
 export function captureTime(iso) {
   const d = new Date(String(iso || ''));
   if (!iso || Number.isNaN(d.getTime())) return '';
+  const day = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
   const two = (n) => String(n).padStart(2, '0');
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
+  return `${day} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC`;
 }
 
 /** The words of one capture, without its links. */
 export function captureText(c) {
   switch (c.state) {
     case 'captured': {
-      const parts = [`Captured ${captureTime(c.captured_at)}`];
+      const parts = [t('capture.captured', { time: captureTime(c.captured_at) })];
       if (c.sha256) parts.push(`SHA-256 ${String(c.sha256).slice(0, 4)}…`);
-      if (c.origin && c.origin !== 'eventmap') parts.push(`by ${c.origin}`);
+      if (c.origin && c.origin !== 'eventmap') parts.push(t('capture.by', { origin: c.origin }));
       return parts.join(' · ');
     }
-    case 'queued': return 'Capture queued';
-    case 'refused': return `Capture refused: ${c.reason || 'no reason given'}`;
-    default: return `Capture failed: ${c.reason || 'no reason given'}`;
+    case 'queued': return t('capture.queued');
+    case 'refused': return t('capture.refused', { reason: c.reason || t('capture.no_reason') });
+    default: return t('capture.failed', { reason: c.reason || t('capture.no_reason') });
   }
 }
 
 function item(c) {
   const links = [];
-  if (c.view) links.push(' · ', extLink(c.view, 'View'));
+  if (c.view) links.push(' · ', extLink(c.view, t('capture.view')));
   if (c.warc) links.push(' · ', extLink(c.warc, 'WARC'));
-  if (!c.view && c.archive_url) links.push(' · ', extLink(c.archive_url, 'Archived copy'));
+  if (!c.view && c.archive_url) links.push(' · ', extLink(c.archive_url, t('panel.archived')));
   return h('li', { class: 'source-capture', title: c.sha256 ? `SHA-256 ${c.sha256}` : null }, captureText(c), ...links);
 }
 

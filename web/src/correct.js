@@ -8,6 +8,7 @@ import { api, ApiError } from './api.js';
 import * as session from './signin.js';
 import { STATUS, statusLabel } from './format.js';
 import * as merge from './merge.js';
+import { t } from './i18n.js';
 
 const MAX_REASON = 1000;
 
@@ -20,13 +21,13 @@ export const canCorrect = () => {
 /** Words for a failed correction. */
 export function failure(e) {
   if (e instanceof ApiError && e.status === 412) {
-    return 'Someone else changed this event since you opened it. Reload it to see their change, then make yours again.';
+    return t('correct.conflict');
   }
-  if (e instanceof ApiError && e.status === 410) return 'This event was deleted meanwhile.';
+  if (e instanceof ApiError && e.status === 410) return t('correct.gone');
   if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
-    return 'Your token may not correct events any more. Sign in again with an editor token.';
+    return t('correct.forbidden');
   }
-  return `The change was not saved: ${e.message}`;
+  return t('correct.failed', { message: e.message });
 }
 
 /** A small form in the panel: a reason, optional extra fields, a submit button and a cancel. */
@@ -37,15 +38,15 @@ function reasonForm({ id, title, fields = [], submit, danger = false, onSubmit, 
   const form = h('form', { class: 'correct-form', id, 'aria-label': title, novalidate: true },
     h('h4', { class: 'correct-title' }, title),
     ...fields,
-    h('div', { class: 'field' }, h('label', { for: `${id}-reason` }, 'Reason (kept in the history)'), reason),
+    h('div', { class: 'field' }, h('label', { for: `${id}-reason` }, t('correct.reason')), reason),
     error,
     h('div', { class: 'form-actions' },
-      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: onCancel }, 'Cancel'), send));
+      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: onCancel }, t('common.cancel')), send));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const why = reason.value.trim();
     if (!why) {
-      error.textContent = 'Say why, for the history: a reader will want to know.';
+      error.textContent = t('correct.reason_missing');
       error.hidden = false;
       reason.focus();
       return;
@@ -57,7 +58,7 @@ function reasonForm({ id, title, fields = [], submit, danger = false, onSubmit, 
     } catch (err) {
       error.replaceChildren(failure(err));
       if (err instanceof ApiError && err.status === 412) {
-        error.append(' ', h('button', { type: 'button', class: 'btn-link', id: `${id}-reload`, onclick: () => onCancel({ reload: true }) }, 'Reload the event'));
+        error.append(' ', h('button', { type: 'button', class: 'btn-link', id: `${id}-reload`, onclick: () => onCancel({ reload: true }) }, t('correct.reload')));
       }
       error.hidden = false;
       send.disabled = false;
@@ -86,21 +87,21 @@ export function actions(f, slot, { done, reload, edit }) {
       Object.entries(STATUS).map(([v, s]) => h('option', { value: v, selected: v === p.status ? true : null }, s.label)));
     return reasonForm({
       id: 'cx-status',
-      title: 'Change the status',
-      fields: [h('div', { class: 'field' }, h('label', { for: 'cx-status-value' }, 'New status'), select)],
-      submit: 'Save the status',
+      title: t('correct.status.title'),
+      fields: [h('div', { class: 'field' }, h('label', { for: 'cx-status-value' }, t('correct.status.new')), select)],
+      submit: t('correct.status.save'),
       onCancel: close,
       onSubmit: async (reason) => {
-        if (select.value === p.status) throw new ApiError(422, { detail: `the status is already ${statusLabel(p.status)}` });
+        if (select.value === p.status) throw new ApiError(422, { detail: t('correct.status.same', { status: statusLabel(p.status) }) });
         done(await patch(f, { status: select.value }, reason));
       },
     });
   };
   const deleteForm = () => reasonForm({
     id: 'cx-delete',
-    title: 'Delete this event',
-    fields: [h('p', { class: 'hint' }, 'It leaves the map and the lists; its record and history stay, with your reason.')],
-    submit: 'Delete the event',
+    title: t('correct.delete.title'),
+    fields: [h('p', { class: 'hint' }, t('correct.delete.hint'))],
+    submit: t('correct.delete.submit'),
     danger: true,
     onCancel: close,
     onSubmit: async (reason) => {
@@ -110,11 +111,11 @@ export function actions(f, slot, { done, reload, edit }) {
   });
   const open = (make) => () => slot.replaceChildren(make());
   const mergeForm = () => merge.form(f, { reasonForm, close, done });
-  return h('div', { class: 'panel-actions correct-actions', 'aria-label': 'Corrections' },
-    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-edit-open', onclick: () => edit() }, 'Edit'),
-    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-status-open', onclick: open(statusForm) }, 'Change status'),
-    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-merge-open', onclick: open(mergeForm) }, 'Merge into…'),
-    h('button', { type: 'button', class: 'btn btn-quiet btn-small btn-danger-quiet', id: 'cx-delete-open', onclick: open(deleteForm) }, 'Delete'));
+  return h('div', { class: 'panel-actions correct-actions', 'aria-label': t('correct.label') },
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-edit-open', onclick: () => edit() }, t('correct.edit.open')),
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-status-open', onclick: open(statusForm) }, t('correct.status.open')),
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'cx-merge-open', onclick: open(mergeForm) }, t('correct.merge.open')),
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small btn-danger-quiet', id: 'cx-delete-open', onclick: open(deleteForm) }, t('correct.delete.open')));
 }
 
 /** The form that detaches `source` (by its URL) from event `f`. */
@@ -122,9 +123,9 @@ export function detachForm(f, source, slot, { done, reload }) {
   const close = (opts = {}) => { slot.replaceChildren(); if (opts.reload) reload(); };
   return reasonForm({
     id: 'cx-detach',
-    title: 'Detach this source',
+    title: t('correct.detach.title'),
     fields: [h('p', { class: 'hint', dir: 'auto' }, source.title || source.url)],
-    submit: 'Detach the source',
+    submit: t('correct.detach.submit'),
     onCancel: close,
     onSubmit: async (reason) => {
       const kept = (f.properties.sources || []).filter((s) => s.url !== source.url).map(plainSource);

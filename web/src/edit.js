@@ -5,9 +5,7 @@
 
 import { h } from './dom.js';
 import { plainSource } from './correct.js';
-
-/** What a 412 on save says. */
-export const CONFLICT = 'Someone else changed this event since you opened it. Reload it to see their change, then make yours again.';
+import { tn } from './i18n.js';
 
 /** The fields the form controls, as a patch names them. */
 const FIELDS = ['title', 'category', 'start', 'end', 'time_precision', 'places', 'status', 'description', 'actors', 'tags', 'fatalities', 'sources'];
@@ -54,7 +52,7 @@ export function fill(f, { places, $ }) {
 function renderKept(box) {
   box.hidden = !kept.length;
   box.replaceChildren(
-    h('p', { class: 'kept-title' }, `Sources of the event (${kept.length}). Untick one to detach it; add a new one below.`),
+    h('p', { class: 'kept-title' }, tn('edit.kept', kept.length)),
     h('ul', { class: 'kept-list' }, kept.map((k, i) => {
       const id = `ed-keep-${i}`;
       const box2 = h('input', { type: 'checkbox', id, checked: k.keep ? true : null });

@@ -5,10 +5,11 @@
 import { h, announce, narrow } from './dom.js';
 import { api } from './api.js';
 import { placeCombobox } from './autocomplete.js';
-import { countryName, PRECISION_M, precisionWords } from './format.js';
+import { countryName, PRECISION_M, precisionWords, precisionName, kindName, number } from './format.js';
+import { t } from './i18n.js';
 import { interceptClicks } from './events.js';
 
-const ROLES = [['location', 'Where it happened'], ['origin', 'From (start of a movement)'], ['via', 'Via'], ['destination', 'To (end of a movement)']];
+const ROLES = ['location', 'origin', 'via', 'destination'];
 const KIND_PRECISION = { country: 'country', region: 'region', district: 'district', settlement: 'settlement', site: 'near' };
 
 let map;
@@ -85,31 +86,31 @@ export function showCandidates(rowIndex, candidates) {
   const box = container.querySelector(`[data-row="${rowIndex}"] .candidates`);
   if (!box) return;
   box.replaceChildren(
-    h('p', { class: 'hint' }, 'Which place is meant?'),
+    h('p', { class: 'hint' }, t('places.which')),
     h('ul', { class: 'candidate-list' }, candidates.map((c) => h('li', {},
       h('button', {
         type: 'button', class: 'btn btn-quiet btn-small',
         onclick: () => { rows[rowIndex] = { ...rows[rowIndex], ...fromGazetteer(c), role: rows[rowIndex].role }; render(); },
-      }, [c.name, c.admin1, countryName(c.country)].filter(Boolean).join(', ') + (c.kind ? ` (${c.kind})` : ''))))));
+      }, c.kind ? t('report.place_kind', { place: [c.name, c.admin1, countryName(c.country)].filter(Boolean).join(', '), kind: kindName(c.kind) })
+        : [c.name, c.admin1, countryName(c.country)].filter(Boolean).join(', '))))));
 }
 
 function coordsText(r) {
-  if (r.lon === null) return 'No coordinates yet: the server will look the name up.';
-  const src = r.from === 'map' ? 'picked on the map' : 'from the gazetteer';
-  return `${r.lat.toFixed(4)}, ${r.lon.toFixed(4)} (${src})`;
+  if (r.lon === null) return t('places.no_coords');
+  return t(r.from === 'map' ? 'places.coords_map' : 'places.coords_gazetteer', { lat: r.lat.toFixed(4), lon: r.lon.toFixed(4) });
 }
 
 function row(r, i) {
   const id = `ed-place-${r.key}`;
   const listId = `${id}-list`;
   const roleSel = h('select', { id: `${id}-role`, 'data-field': `places[${i}].role` },
-    ROLES.map(([v, label]) => h('option', { value: v, selected: v === r.role }, label)));
+    ROLES.map((v) => h('option', { value: v, selected: v === r.role }, t(`places.role.${v}`))));
   roleSel.addEventListener('change', () => { r.role = roleSel.value; drawDraft(); });
   const name = h('input', {
     id: `${id}-name`, type: 'text', value: r.name, role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false',
-    'aria-controls': listId, dir: 'auto', 'data-field': `places[${i}].name`, placeholder: 'Type a place name',
+    'aria-controls': listId, dir: 'auto', 'data-field': `places[${i}].name`, placeholder: t('places.name_placeholder'),
   });
-  const list = h('ul', { class: 'combo-list', id: listId, role: 'listbox', 'aria-label': 'Places found', hidden: true });
+  const list = h('ul', { class: 'combo-list', id: listId, role: 'listbox', 'aria-label': t('places.found'), hidden: true });
   name.addEventListener('input', () => {
     r.name = name.value;
     if (r.from === 'gazetteer') { r.gazetteer_id = ''; r.lon = null; r.lat = null; r.country = ''; r.from = ''; updateCoords(); }
@@ -118,24 +119,23 @@ function row(r, i) {
     onChoose: (p) => { Object.assign(r, fromGazetteer(p)); render(); focusRow(i, 'name'); },
   });
   const prec = h('select', { id: `${id}-precision`, 'data-field': `places[${i}].precision` },
-    h('option', { value: '' }, 'As the gazetteer says'),
-    Object.entries(PRECISION_M).map(([p, m]) => h('option', { value: p, selected: p === r.precision, title: precisionWords(p) },
-      `${p[0].toUpperCase()}${p.slice(1)} (${m >= 1000 ? `${m / 1000} km` : `${m} m`})`)));
+    h('option', { value: '' }, t('places.as_gazetteer')),
+    Object.keys(PRECISION_M).map((p) => h('option', { value: p, selected: p === r.precision, title: precisionWords(p) }, precisionName(p))));
   prec.addEventListener('change', () => { r.precision = prec.value; });
   const coords = h('p', { class: 'coords', id: `${id}-coords`, 'data-field': `places[${i}].lat` }, coordsText(r));
   const updateCoords = () => { coords.textContent = coordsText(r); drawDraft(); };
   const pick = h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'aria-pressed': String(picking === i) },
-    picking === i ? 'Click the map…' : 'Pick on the map');
+    t(picking === i ? 'places.click_map' : 'places.pick'));
   pick.addEventListener('click', () => (picking === i ? stopPicking() : startPicking(i)));
-  const remove = h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'aria-label': `Remove place ${i + 1}` }, 'Remove');
+  const remove = h('button', { type: 'button', class: 'btn btn-quiet btn-small', 'aria-label': t('places.remove_n', { n: number(i + 1) }) }, t('places.remove'));
   remove.addEventListener('click', () => { rows.splice(i, 1); if (!rows.length) rows.push(blank()); stopPicking(); render(); });
   return h('fieldset', { class: 'place-row', 'data-row': i },
-    h('legend', {}, `Place ${i + 1}`),
+    h('legend', {}, t('words.place', { n: number(i + 1) })),
     h('div', { class: 'field-row' },
-      h('div', { class: 'field' }, h('label', { for: `${id}-role` }, 'Role'), roleSel),
-      h('div', { class: 'field' }, h('label', { for: `${id}-precision` }, 'Precision'), prec)),
+      h('div', { class: 'field' }, h('label', { for: `${id}-role` }, t('tokens.role')), roleSel),
+      h('div', { class: 'field' }, h('label', { for: `${id}-precision` }, t('places.precision')), prec)),
     h('div', { class: 'field combo', 'data-field-wrap': `places[${i}].name` },
-      h('label', { for: `${id}-name` }, 'Name'), name, list),
+      h('label', { for: `${id}-name` }, t('places.name')), name, list),
     coords,
     h('div', { class: 'row-actions' }, pick, rows.length > 1 || r.name || r.lon !== null ? remove : null),
     h('div', { class: 'candidates', 'aria-live': 'polite' }));
@@ -147,7 +147,7 @@ function focusRow(i, part) {
 }
 
 function render() {
-  const add = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Add another place');
+  const add = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, t('places.add'));
   add.addEventListener('click', () => {
     const roles = rows.map((r) => r.role);
     rows.push(blank(roles.includes('origin') && !roles.includes('destination') ? 'destination' : 'location'));
@@ -167,7 +167,7 @@ function startPicking(i) {
   interceptClicks(onMapClick);
   render();
   banner(true, i);
-  announce(`Click the map to place place ${i + 1}. Press Escape to stop.`);
+  announce(t('places.picking', { n: number(i + 1) }));
 }
 
 export function stopPicking() {
@@ -190,8 +190,8 @@ function banner(show, i) {
     b = h('div', { id: 'pick-banner', class: 'pick-banner', role: 'status' });
     document.body.append(b);
   }
-  const cancel = h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => stopPicking() }, 'Cancel');
-  b.replaceChildren(h('span', {}, `${narrow() ? 'Tap' : 'Click'} the map to set place ${i + 1}`), cancel);
+  const cancel = h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => stopPicking() }, t('common.cancel'));
+  b.replaceChildren(h('span', {}, t(narrow() ? 'places.banner_tap' : 'places.banner_click', { n: number(i + 1) })), cancel);
 }
 
 function onMapClick(e) {
@@ -216,7 +216,12 @@ async function nameFromMap(r, i) {
     r.country = r.country || p.country || '';
     render();
     const hint = container.querySelector(`[data-row="${i}"] .candidates`);
-    if (hint) hint.replaceChildren(h('p', { class: 'hint' }, `Nearest known place: ${[p.name, p.admin1, countryName(p.country)].filter(Boolean).join(', ')}${Number.isFinite(p.distance_km) ? `, ${p.distance_km.toFixed(1)} km away` : ''}.`));
+    const where = [p.name, p.admin1, countryName(p.country)].filter(Boolean).join(', ');
+    if (hint) {
+      hint.replaceChildren(h('p', { class: 'hint' }, Number.isFinite(p.distance_km)
+        ? t('places.nearest_km', { place: where, km: number(Math.round(p.distance_km * 10) / 10) })
+        : t('places.nearest', { place: where })));
+    }
   } catch {
     // Without a name the server completes it from the coordinates.
   }

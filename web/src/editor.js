@@ -14,6 +14,8 @@ import * as geoparse from './geoparse.js';
 import { STATUS, statusLabel, timePrecisionWords } from './format.js';
 import * as edit from './edit.js';
 import * as teamPlace from './teamplace.js';
+import { t } from './i18n.js';
+import { roleName } from './signin.js';
 
 const $ = (id) => document.getElementById(id);
 let config;
@@ -40,73 +42,73 @@ function field(name, label, control, hint) {
 
 function sourceBlock() {
   return h('fieldset', { class: 'source-row' },
-    h('legend', {}, 'Source'),
-    field('sources[0].url', 'Link (http or https)', h('input', { type: 'url', id: 'ed-src-url', placeholder: 'https://…' })),
-    field('sources[0].title', 'Headline', h('input', { type: 'text', id: 'ed-src-title', dir: 'auto' })),
+    h('legend', {}, t('editor.source')),
+    field('sources[0].url', t('editor.link'), h('input', { type: 'url', id: 'ed-src-url', placeholder: 'https://…' })),
+    field('sources[0].title', t('editor.headline'), h('input', { type: 'text', id: 'ed-src-title', dir: 'auto' })),
     h('div', { class: 'field-row' },
-      field('sources[0].publisher', 'Publisher', h('input', { type: 'text', id: 'ed-src-publisher', dir: 'auto' })),
-      field('sources[0].published_at', 'Published', h('input', { type: 'date', id: 'ed-src-date' }))),
+      field('sources[0].publisher', t('editor.publisher'), h('input', { type: 'text', id: 'ed-src-publisher', dir: 'auto' })),
+      field('sources[0].published_at', t('editor.published'), h('input', { type: 'date', id: 'ed-src-date' }))),
     h('div', { class: 'field-row' },
-      field('sources[0].language', 'Language code', h('input', { type: 'text', id: 'ed-src-lang', maxlength: 3, placeholder: 'en' })),
-      field('sources[0].archived_url', 'Archived copy', h('input', { type: 'url', id: 'ed-src-archive', placeholder: 'https://web.archive.org/…' }))),
-    field('sources[0].excerpt', 'Passage that supports the event', h('textarea', { id: 'ed-src-excerpt', rows: 3, maxlength: 1000, dir: 'auto' })));
+      field('sources[0].language', t('editor.language'), h('input', { type: 'text', id: 'ed-src-lang', maxlength: 3, placeholder: 'en' })),
+      field('sources[0].archived_url', t('panel.archived'), h('input', { type: 'url', id: 'ed-src-archive', placeholder: 'https://web.archive.org/…' }))),
+    field('sources[0].excerpt', t('editor.excerpt'), h('textarea', { id: 'ed-src-excerpt', rows: 3, maxlength: 1000, dir: 'auto' })));
 }
 
 function build() {
-  const cats = [h('option', { value: '' }, 'Choose a type'), ...config.categories.map((c) => h('option', { value: c.value }, c.label))];
-  const precisions = ['exact', 'hour', 'day', 'week', 'month', 'year'].map((p) => h('option', { value: p, selected: p === 'day' }, `Known ${timePrecisionWords(p)}`));
+  const cats = [h('option', { value: '' }, t('editor.choose_type')), ...config.categories.map((c) => h('option', { value: c.value }, c.label))];
+  const precisions = ['exact', 'hour', 'day', 'week', 'month', 'year'].map((p) => h('option', { value: p, selected: p === 'day' }, t('panel.time_known', { precision: timePrecisionWords(p) })));
   const statuses = (config.statuses || Object.keys(STATUS)).map((s) => h('option', { value: s }, statusLabel(s)));
   const placeBox = h('div', { class: 'place-rows' });
   const form = h('form', { id: 'ed-form', class: 'editor-form', novalidate: true, autocomplete: 'off' },
     h('div', { class: 'error-summary', id: 'ed-summary', role: 'alert', tabindex: '-1', hidden: true }),
-    field('title', 'Headline (required)', h('input', { type: 'text', maxlength: 300, dir: 'auto', required: true })),
-    field('category', 'Type of event', h('select', {}, cats)),
+    field('title', t('editor.title'), h('input', { type: 'text', maxlength: 300, dir: 'auto', required: true })),
+    field('category', t('filters.categories'), h('select', {}, cats)),
     h('div', { class: 'field-row' },
-      field('start', 'Start date (required)', h('input', { type: 'date', required: true })),
-      field('start_time', 'Time, UTC', h('input', { type: 'time', id: 'ed-start-time' }))),
+      field('start', t('editor.start'), h('input', { type: 'date', required: true })),
+      field('start_time', t('editor.time_utc'), h('input', { type: 'time', id: 'ed-start-time' }))),
     h('div', { class: 'field-row' },
-      field('end', 'End date', h('input', { type: 'date' })),
-      field('end_time', 'Time, UTC', h('input', { type: 'time', id: 'ed-end-time' }))),
-    field('time_precision', 'How well the time is known', h('select', {}, precisions),
-      'If the report gives only a span (“over the weekend”), give its first and last day.'),
+      field('end', t('editor.end'), h('input', { type: 'date' })),
+      field('end_time', t('editor.time_utc'), h('input', { type: 'time', id: 'ed-end-time' }))),
+    field('time_precision', t('editor.time_precision'), h('select', {}, precisions),
+      t('editor.time_hint')),
     h('fieldset', { class: 'field places-set', 'data-field-wrap': 'places' },
-      h('legend', {}, 'Places'),
-      h('p', { class: 'hint' }, 'Type a place and choose it from the list, or pick it on the map. A movement has a “From” and a “To”.'),
+      h('legend', {}, t('field.places')),
+      h('p', { class: 'hint' }, t('editor.places_hint', { from: t('role.origin'), to: t('role.destination') })),
       placeBox,
       teamPlace.section(),
       h('p', { class: 'field-error', id: 'err-places', hidden: true })),
-    field('description', 'What happened', h('textarea', { rows: 4, maxlength: 20000, dir: 'auto' })),
+    field('description', t('editor.description'), h('textarea', { rows: 4, maxlength: 20000, dir: 'auto' })),
     h('div', { class: 'field-row' },
-      field('actors', 'Actors, comma separated', h('input', { type: 'text', dir: 'auto' })),
-      field('tags', 'Tags, comma separated', h('input', { type: 'text', dir: 'auto' }))),
+      field('actors', t('editor.actors'), h('input', { type: 'text', dir: 'auto' })),
+      field('tags', t('editor.tags'), h('input', { type: 'text', dir: 'auto' }))),
     h('div', { class: 'field-row' },
-      field('status', 'Status', h('select', {}, statuses)),
-      field('fatalities', 'Fatalities', h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric' }))),
+      field('status', t('field.status'), h('select', {}, statuses)),
+      field('fatalities', t('field.fatalities'), h('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric' }))),
     h('div', { class: 'kept-sources', id: 'ed-kept-sources', hidden: true }),
     sourceBlock(),
     h('div', { id: 'ed-reason-wrap', hidden: true },
-      field('reason', 'Why this change (kept in the history)', h('textarea', { rows: 2, maxlength: 1000, dir: 'auto' }))),
+      field('reason', t('editor.reason'), h('textarea', { rows: 2, maxlength: 1000, dir: 'auto' }))),
     h('div', { class: 'form-actions sticky-actions' },
-      h('button', { type: 'button', class: 'btn btn-quiet', id: 'ed-cancel' }, 'Cancel'),
-      h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-save' }, 'Save event')));
+      h('button', { type: 'button', class: 'btn btn-quiet', id: 'ed-cancel' }, t('common.cancel')),
+      h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-save' }, t('editor.save'))));
 
   const signin = h('form', { class: 'signin', id: 'ed-signin', 'aria-labelledby': 'ed-signin-title', onsubmit: (e) => { e.preventDefault(); useToken(); } },
-    h('h3', { class: 'panel-h3', id: 'ed-signin-title' }, 'Sign in with a token'),
-    h('p', {}, 'Adding events needs an editor token. An administrator makes one with ', h('code', {}, 'eventmap token create --role editor'), '.'),
+    h('h3', { class: 'panel-h3', id: 'ed-signin-title' }, t('editor.signin')),
+    h('p', {}, t('editor.signin_lead'), ' ', h('code', { dir: 'ltr' }, 'eventmap token create --role editor')),
     h('div', { class: 'field' },
-      h('label', { for: 'ed-token' }, 'Editor token'),
+      h('label', { for: 'ed-token' }, t('editor.token')),
       h('input', { id: 'ed-token', type: 'password', autocomplete: 'off', spellcheck: 'false' }),
       h('input', { type: 'text', name: 'username', autocomplete: 'username', value: 'editor', hidden: true, 'aria-hidden': 'true', tabindex: '-1' })),
     h('p', { class: 'field-error', id: 'err-token', hidden: true }),
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-token-use' }, 'Use this token')),
-    h('p', { class: 'hint' }, 'The token stays in this browser tab and is forgotten when the tab closes.'));
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'ed-token-use' }, t('editor.use_token'))),
+    h('p', { class: 'hint' }, t('editor.token_kept')));
   const signedIn = h('p', { class: 'signed-in', id: 'ed-signed-in' }, h('span', { id: 'ed-signed-in-as' }), ' ',
-    h('button', { type: 'button', class: 'btn-link', id: 'ed-token-forget' }, 'Sign out'));
+    h('button', { type: 'button', class: 'btn-link', id: 'ed-token-forget' }, t('signin.out')));
 
   $('editor').replaceChildren(h('div', { class: 'panel-inner editor-inner' },
     h('div', { class: 'panel-head' },
-      h('h2', { class: 'panel-title', id: 'editor-title', tabindex: '-1' }, 'Add an event'),
-      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close the editor', onclick: () => close() }, '×')),
+      h('h2', { class: 'panel-title', id: 'editor-title', tabindex: '-1' }, t('editor.heading')),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': t('editor.close'), onclick: () => close() }, '×')),
     signin, signedIn, geoparse.section(), form));
 
   places.init(map, placeBox);
@@ -149,19 +151,19 @@ function fillDraft(ev) {
     for (const id of ['ed-src-url', 'ed-src-title', 'ed-src-publisher', 'ed-src-date', 'ed-src-lang', 'ed-src-excerpt']) $(id).value = '';
     fillSource(src);
   }
-  announce('The form holds the draft. Check it, then save.');
+  announce(t('editor.draft_filled'));
 }
 
 /** A report was added to a stored event: show that event. */
 async function attached(id) {
   try {
     const f = await api(`/api/events/${id}`);
-    announce(`Report added to: ${f.properties.title} (${f.properties.status})`);
+    announce(t('editor.report_added', { title: f.properties.title, status: statusLabel(f.properties.status) }));
     geoparse.reset();
     close();
     onSaved(f);
   } catch (e) {
-    announce(`The report was added, but the event could not be shown: ${e.message}`);
+    announce(t('editor.report_added_error', { message: e.message }));
   }
 }
 
@@ -182,9 +184,9 @@ function signState() {
   $('ed-signin').hidden = canWrite;
   $('ed-signed-in').hidden = !canWrite;
   $('ed-form').hidden = !canWrite;
-  if (canWrite) $('ed-signed-in-as').textContent = `Signed in as ${who.person || who.name} (${who.role}).`;
+  if (canWrite) $('ed-signed-in-as').textContent = t('editor.signed_in', { name: who.person || who.name, role: roleName(who.role) });
   showError('token', who && !canWrite
-    ? `Signed in as ${who.person || who.name}, whose token can only read. Adding events needs an editor token.`
+    ? t('editor.read_only', { name: who.person || who.name })
     : '');
 }
 
@@ -210,8 +212,8 @@ export function openEdit(f) {
   clearErrors();
   edit.fill(f, { places, $ });
   original = edit.snapshot(payload());
-  $('editor-title').textContent = 'Edit the event';
-  $('ed-save').textContent = 'Save changes';
+  $('editor-title').textContent = t('editor.edit_heading');
+  $('ed-save').textContent = t('editor.save_changes');
   $('ed-reason-wrap').hidden = false;
   $('ed-report').hidden = true;
   show();
@@ -227,8 +229,8 @@ function leaveEdit() {
   $('ed-kept-sources').replaceChildren();
   $('ed-kept-sources').hidden = true;
   $('ed-reason-wrap').hidden = true;
-  $('editor-title').textContent = 'Add an event';
-  $('ed-save').textContent = 'Save event';
+  $('editor-title').textContent = t('editor.heading');
+  $('ed-save').textContent = t('editor.save');
 }
 
 function show() {
@@ -270,8 +272,8 @@ const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
 function when(dateId, timeId) {
   const d = $(dateId).value;
   if (!d) return undefined;
-  const t = $(timeId).value;
-  return t ? `${d}T${t.length === 5 ? `${t}:00` : t}Z` : d;
+  const time = $(timeId).value;
+  return time ? `${d}T${time.length === 5 ? `${time}:00` : time}Z` : d;
 }
 
 function payload() {
@@ -346,7 +348,7 @@ function report(e) {
     // Revoked since it was checked: signed out, and the form asks for a token again.
     if (e.status === 401) session.signOut();
     signState();
-    showError('token', e.status === 401 ? 'The server did not accept this token. Paste a valid editor token.' : 'This token may not add events: it needs the editor role.');
+    showError('token', t(e.status === 401 ? 'editor.token_refused' : 'editor.token_forbidden'));
     $('ed-token').focus();
     return;
   }
@@ -380,9 +382,9 @@ function report(e) {
   }
   for (const [row, cands] of byRow) places.showCandidates(row, cands);
   const conflict = editing && e instanceof ApiError && e.status === 412;
-  summary.replaceChildren(h('p', { class: 'summary-title' }, e.status === 422 || e.status === 400 ? 'The event was not saved. Please fix:' : 'The event was not saved.'),
-    items.length ? h('ul', {}, items) : h('p', { dir: 'auto' }, conflict ? edit.CONFLICT : e.message),
-    conflict ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'ed-reload', onclick: reloadEdited }, 'Reload the event') : null);
+  summary.replaceChildren(h('p', { class: 'summary-title' }, t(e.status === 422 || e.status === 400 ? 'editor.not_saved_fix' : 'editor.not_saved')),
+    items.length ? h('ul', {}, items) : h('p', { dir: 'auto' }, conflict ? t('correct.conflict') : e.message),
+    conflict ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'ed-reload', onclick: reloadEdited }, t('correct.reload')) : null);
   summary.hidden = false;
   summary.focus();
 }
@@ -392,7 +394,7 @@ async function reloadEdited() {
   try {
     const f = await api(`/api/events/${encodeURIComponent(String(editing.id))}`);
     openEdit(f);
-    announce('The form shows the event as it is now. Make your change again.');
+    announce(t('editor.reloaded'));
   } catch (e) {
     report(e);
   }
@@ -402,30 +404,30 @@ async function saveEdit(btn) {
   clearErrors();
   const body = edit.changes(original, edit.snapshot(payload()), editing);
   if (!Object.keys(body).length) {
-    showSummary('Nothing was changed, so there is nothing to save.');
+    showSummary(t('editor.nothing_changed'));
     return;
   }
   const reason = $('ed-reason').value.trim();
   if (!reason) {
-    showError('reason', 'Say why, for the history: a reader will want to know.');
-    showSummary('The event was not saved: say why you change it.');
+    showError('reason', t('correct.reason_missing'));
+    showSummary(t('editor.reason_needed'));
     $('ed-reason').focus();
     return;
   }
   btn.disabled = true;
-  btn.textContent = 'Saving…';
+  btn.textContent = t('editor.saving');
   try {
     const f = await api(`/api/events/${encodeURIComponent(String(editing.id))}`, {
       method: 'PATCH', params: { reason }, body, headers: { 'If-Match': `"${editing.properties.revision}"` },
     });
-    announce(`Saved: ${f.properties.title}`);
+    announce(t('editor.saved', { title: f.properties.title }));
     close();
     onEdited(f);
   } catch (e) {
     report(e);
   } finally {
     btn.disabled = false;
-    btn.textContent = editing ? 'Save changes' : 'Save event';
+    btn.textContent = t(editing ? 'editor.save_changes' : 'editor.save');
   }
 }
 
@@ -440,20 +442,20 @@ async function save() {
   if (editing) { await saveEdit(btn); return; }
   clearErrors();
   btn.disabled = true;
-  btn.textContent = 'Saving…';
+  btn.textContent = t('editor.saving');
   try {
     const f = await api('/api/events', { method: 'POST', body: payload() });
     $('ed-form').reset();
     places.reset();
     geoparse.reset();
-    announce(`Saved: ${f.properties.title}`);
+    announce(t('editor.saved', { title: f.properties.title }));
     close();
     onSaved(f);
   } catch (e) {
     report(e);
   } finally {
     btn.disabled = false;
-    btn.textContent = 'Save event';
+    btn.textContent = t('editor.save');
   }
 }
 

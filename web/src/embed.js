@@ -3,6 +3,7 @@
 // current view.
 
 import * as state from './state.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,7 +22,7 @@ export function initEmbedPage() {
 function snippet() {
   const height = Math.max(240, Math.min(1600, Number($('embed-height').value) || 520));
   const src = state.href(state.get(), '/embed');
-  return `<iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" title="Map of reported events" width="100%" height="${height}" style="border:0" loading="lazy" allowfullscreen></iframe>`;
+  return `<iframe src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" title="${t('embed.iframe_title').replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="100%" height="${height}" style="border:0" loading="lazy" allowfullscreen></iframe>`;
 }
 
 function refresh() {
@@ -43,11 +44,11 @@ export function init() {
     const code = $('embed-code');
     try {
       await navigator.clipboard.writeText(code.value);
-      $('embed-copied').textContent = 'Copied. Paste it into the article’s HTML.';
+      $('embed-copied').textContent = t('embed.copied');
     } catch {
       code.focus();
       code.select();
-      $('embed-copied').textContent = 'Select all and copy (Ctrl+C or ⌘C).';
+      $('embed-copied').textContent = t('embed.copy_by_hand');
     }
   });
 }

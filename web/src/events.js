@@ -7,6 +7,7 @@
 import { h } from './dom.js';
 import { PRECISION_M, shortTime } from './format.js';
 import { addLabelLayers } from './basemap.js';
+import { tn } from './i18n.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 export const CLUSTER_MAX_ZOOM = 12;
@@ -244,8 +245,8 @@ function openChooser(lngLat, ids) {
     h('span', { class: `dot cat-dot`, 'data-color': colorOf(f.properties.category), 'aria-hidden': 'true' }),
     h('span', { class: 'chooser-title', dir: 'auto' }, f.properties.title),
     h('span', { class: 'chooser-date' }, shortTime(f.properties))))));
-  const box = h('div', { class: 'chooser', role: 'dialog', 'aria-label': `${items.length} events at this place` },
-    h('p', { class: 'chooser-head' }, `${items.length} events here`), list);
+  const box = h('div', { class: 'chooser', role: 'dialog', 'aria-label': tn('chooser.label', items.length) },
+    h('p', { class: 'chooser-head' }, tn('chooser.head', items.length)), list);
   box.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') {
       ev.stopPropagation();

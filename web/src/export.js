@@ -7,17 +7,14 @@ import { api, url } from './api.js';
 import * as state from './state.js';
 import { filterParams, viewWindow, inView, LIMIT } from './data.js';
 import { h } from './dom.js';
-import { plural, number } from './format.js';
+import { number } from './format.js';
+import { t, tn } from './i18n.js';
 import * as image from './image.js';
 import * as print from './print.js';
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = [
-  ['geojson', 'GeoJSON', 'for GIS software and web maps (up to 10,000 events)'],
-  ['csv', 'CSV', 'for spreadsheets: one row per event, places and sources flattened'],
-  ['kml', 'KML', 'for Google Earth'],
-  ['ndjson', 'NDJSON', 'one GeoJSON feature per line, for scripts'],
-];
+// The formats' names are the same in every language; what each is for is not.
+const FORMATS = [['geojson', 'GeoJSON'], ['csv', 'CSV'], ['kml', 'KML'], ['ndjson', 'NDJSON']];
 
 let map;
 
@@ -30,26 +27,26 @@ function params() {
 }
 
 function fileName(ext) {
-  const t = state.get().time;
-  const span = [t.start, t.end].filter(Boolean).map((v) => v.slice(0, 10)).join('_');
+  const { time } = state.get();
+  const span = [time.start, time.end].filter(Boolean).map((v) => v.slice(0, 10)).join('_');
   return `eventmap${span ? `-${span}` : ''}.${ext}`;
 }
 
 async function refresh() {
   const p = params();
-  $('export-links').replaceChildren(...FORMATS.map(([f, label, about]) => {
+  $('export-links').replaceChildren(...FORMATS.map(([f, label]) => {
     const q = f === 'geojson' ? { ...p, limit: LIMIT } : { ...p, format: f };
     return h('li', {},
       h('a', { class: 'btn btn-quiet export-link', href: url('/api/events', q), download: fileName(f === 'geojson' ? 'geojson' : f) }, label),
-      h('span', { class: 'hint' }, about));
+      h('span', { class: 'hint' }, t(`export.format.${f}`, { n: number(LIMIT) })));
   }));
-  $('export-count').textContent = 'Counting the events…';
+  $('export-count').textContent = t('export.counting');
   try {
     const fc = await api('/api/events', { params: { ...p, limit: 1 } });
     const n = fc.numberMatched ?? fc.features.length;
-    $('export-count').textContent = `${plural(n, 'event')} match the filters and dates${n > LIMIT ? ` (GeoJSON holds the ${number(LIMIT)} most recent; CSV, KML and NDJSON hold all)` : ''}.`;
+    $('export-count').textContent = tn(n > LIMIT ? 'export.count_over' : 'export.count', n, { limit: number(LIMIT) });
   } catch (e) {
-    $('export-count').textContent = `The events could not be counted: ${e.message}`;
+    $('export-count').textContent = t('export.count_error', { message: e.message });
   }
 }
 
@@ -61,7 +58,7 @@ function imageParts() {
     count: li.querySelector('.legend-count')?.textContent,
   }));
   const credits = document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent || '';
-  return { title: $('img-title').value.trim() || 'Reported events', dates: $('tl-window').textContent, legend, credits };
+  return { title: $('img-title').value.trim() || t('image.default_title'), dates: $('tl-window').textContent, legend, credits };
 }
 
 let imageUrl = '';
@@ -71,7 +68,7 @@ async function makeImage() {
   const link = $('img-download');
   $('img-make').disabled = true;
   link.hidden = true;
-  status.textContent = 'Drawing the map at print size…';
+  status.textContent = t('image.drawing');
   try {
     const { blob, width, height } = await image.render(map, imageParts());
     if (imageUrl) URL.revokeObjectURL(imageUrl);
@@ -81,9 +78,9 @@ async function makeImage() {
     link.dataset.width = String(width);
     link.dataset.height = String(height);
     link.hidden = false;
-    status.textContent = `A ${number(width)} × ${number(height)} px PNG is ready.`;
+    status.textContent = t('image.ready', { width: number(width), height: number(height) });
   } catch (e) {
-    status.textContent = `The image could not be made: ${e.message}`;
+    status.textContent = t('image.error', { message: e.message });
   } finally {
     $('img-make').disabled = false;
   }
@@ -101,7 +98,7 @@ export function init(m) {
       dlg.close();
       window.print();
     } catch (e) {
-      $('img-status').textContent = `The page could not be prepared for printing: ${e.message}`;
+      $('img-status').textContent = t('image.print_error', { message: e.message });
     } finally {
       $('btn-print').disabled = false;
     }

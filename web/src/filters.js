@@ -6,7 +6,8 @@ import * as state from './state.js';
 import { h, debounce, narrow } from './dom.js';
 import { api } from './api.js';
 import { placeCombobox } from './autocomplete.js';
-import { statusLabel, STATUS, countryName } from './format.js';
+import { statusLabel, STATUS, countryName, number } from './format.js';
+import { t, tn } from './i18n.js';
 import { paintDots } from './events.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +15,7 @@ let placeNames = new Map();
 /** The kind of each place shown (a country or a region filters by all of it, not a radius). */
 const placeKinds = new Map();
 /** What the chip says for a place that is a whole area: it keeps every event in it. */
-const AREA_SCOPE = { country: 'the whole country', region: 'the whole region' };
+const AREA_SCOPE = { country: t('filters.scope.country'), region: t('filters.scope.region') };
 let onPlace = () => {};
 
 function checkbox(name, value, label, color) {
@@ -132,7 +133,7 @@ export function sync(s) {
   for (const i of document.querySelectorAll('#filter-form input[name=status]')) i.checked = f.statuses.includes(i.value);
   $('f-actor').value = f.actor;
   const r = $('f-radius');
-  if (![...r.options].some((o) => Number(o.value) === f.radius)) r.append(h('option', { value: f.radius }, `within ${f.radius} km`));
+  if (![...r.options].some((o) => Number(o.value) === f.radius)) r.append(h('option', { value: f.radius }, t('filters.within', { n: number(f.radius) })));
   r.value = String(f.radius);
   showPlace(f.place);
   const more = (f.categories.length ? 1 : 0) + (f.statuses.length ? 1 : 0) + (f.actor ? 1 : 0);
@@ -142,7 +143,7 @@ export function sync(s) {
   const n = state.activeFilterCount(s);
   $('filters-count').hidden = !n;
   $('filters-count').textContent = n ? String(n) : '';
-  $('btn-filters').setAttribute('aria-label', n ? `Filters (${n} active)` : 'Filters');
+  $('btn-filters').setAttribute('aria-label', n ? tn('filters.active', n) : t('filters.title'));
 }
 
 /** Offers the actors of the loaded events as suggestions. */

@@ -1,24 +1,22 @@
 // format.js: how values read to a person: dates at their precision, place precision in words,
-// statuses, roles, countries and numbers. Pure functions, no DOM.
+// statuses, roles, countries and numbers, in the page's language (i18n.js). Pure functions, no DOM.
+import { t, has, locale } from './i18n.js';
 
-const LOCALE = 'en-GB';
+const LOCALE = locale();
 const UTC = { timeZone: 'UTC' };
 
 /** Precision radius of a place in metres (the API's contract). */
 export const PRECISION_M = { exact: 10, near: 1000, settlement: 5000, district: 25000, region: 100000, country: 500000 };
 
-const PRECISION_WORDS = {
-  exact: 'the exact spot (within about 10 m)',
-  near: 'near the named place (within about 1 km)',
-  settlement: 'somewhere in the town or city (within about 5 km)',
-  district: 'somewhere in the district (within about 25 km)',
-  region: 'somewhere in the region (within about 100 km)',
-  country: 'somewhere in the country (within about 500 km)',
-};
-
 /** "somewhere in the town or city (within about 5 km)" */
 export function precisionWords(p) {
-  return PRECISION_WORDS[p] || 'precision not stated';
+  return Object.hasOwn(PRECISION_M, p) ? t(`precision.${p}`) : t('precision.none');
+}
+
+/** "Town or city (5 km)": a place precision as the editor's choice names it. */
+export function precisionName(p) {
+  const m = PRECISION_M[p];
+  return t(`precision.name.${p}`, { size: m >= 1000 ? t('unit.km', { n: number(m / 1000) }) : t('unit.m', { n: number(m) }) });
 }
 
 /** Length of one unit of a time precision, in milliseconds. */
@@ -26,12 +24,8 @@ export const TIME_UNIT_MS = {
   exact: 60e3, hour: 3600e3, day: 86400e3, week: 7 * 86400e3, month: 31 * 86400e3, year: 366 * 86400e3,
 };
 
-const TIME_WORDS = {
-  exact: 'to the minute', hour: 'to the hour', day: 'to the day', week: 'to the week', month: 'to the month', year: 'to the year',
-};
-
 export function timePrecisionWords(p) {
-  return TIME_WORDS[p] || '';
+  return Object.hasOwn(TIME_UNIT_MS, p) ? t(`time.${p}`) : '';
 }
 
 /** Whether the event's [start, end] is wider than one unit of its precision: we only know it
@@ -67,14 +61,14 @@ export function eventTime(props) {
   const f = formatterFor(p);
   const start = new Date(props.start);
   if (Number.isNaN(start.getTime())) return '';
-  const utc = p === 'exact' || p === 'hour' ? ' UTC' : '';
+  const utc = (text) => (p === 'exact' || p === 'hour' ? t('time.utc', { time: text }) : text);
   let end = props.end ? new Date(props.end) : null;
   if (end && !Number.isNaN(end.getTime()) && isUncertain(props)) {
     const text = f.formatRange(start, end);
-    return p === 'week' ? `${text} (week)` + utc : text + utc;
+    return utc(p === 'week' ? t('time.week_span', { span: text }) : text);
   }
-  if (p === 'week') return `week of ${fmt.day.format(start)}`;
-  return f.format(start) + utc;
+  if (p === 'week') return t('time.week_of', { day: fmt.day.format(start) });
+  return utc(f.format(start));
 }
 
 /** Short date for lists: "9 Feb 2025" or "9–10 Feb 2025". */
@@ -91,7 +85,7 @@ export function shortTime(props) {
 /** "12 Mar 2025, 14:05 UTC" for bookkeeping times. */
 export function stamp(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso || '') : `${fmt.stamp.format(d)} UTC`;
+  return Number.isNaN(d.getTime()) ? String(iso || '') : t('time.utc', { time: fmt.stamp.format(d) });
 }
 
 /** "9 February 2025" for a publication date (which may be a date-time). */
@@ -106,19 +100,21 @@ export function windowLabel(startMs, endMs, withHours) {
   return f.formatRange(new Date(startMs), new Date(endMs));
 }
 
-export const STATUS = {
-  reported: { label: 'Reported', about: 'Reported by a source; not yet corroborated.' },
-  corroborated: { label: 'Corroborated', about: 'Reported by two or more independent sources.' },
-  verified: { label: 'Verified', about: 'Checked and confirmed by the team.' },
-  disputed: { label: 'Disputed', about: 'Sources disagree, or the report has been challenged.' },
-  retracted: { label: 'Retracted', about: 'The source withdrew the report; kept for the record.' },
-};
+const STATUSES = ['reported', 'corroborated', 'verified', 'disputed', 'retracted'];
+/** Each status with its label and what it means, in the page's language. */
+export const STATUS = Object.fromEntries(STATUSES.map((s) => [s, { label: t(`status.${s}`), about: t(`status.${s}.about`) }]));
 
 export function statusLabel(s) {
   return (STATUS[s] && STATUS[s].label) || String(s || '');
 }
 
-export const ROLE_WORDS = { location: 'Where', origin: 'From', destination: 'To', via: 'Via' };
+export const ROLE_WORDS = Object.fromEntries(['location', 'origin', 'destination', 'via'].map((r) => [r, t(`role.${r}`)]));
+
+const KINDS = ['country', 'region', 'district', 'settlement', 'site', 'natural', 'area', 'continent'];
+/** "town or city" for the gazetteer's kind `settlement` (the kind itself when unknown). */
+export function kindName(kind) {
+  return KINDS.includes(kind) ? t(`kind.${kind}`) : String(kind || '');
+}
 
 let regionNames;
 /** "Syria" for "SY" (the code itself when the browser has no name for it). */
@@ -147,7 +143,8 @@ export function languageName(code) {
 const nf = new Intl.NumberFormat(LOCALE);
 export const number = (n) => nf.format(n);
 
-/** "1 event" / "12 events" */
-export function plural(n, one, many = `${one}s`) {
-  return `${number(n)} ${n === 1 ? one : many}`;
+/** A category's label: the catalogue's word for one of the standard categories, else the
+ *  label the server gives (a team's own vocabulary is in the team's words already). */
+export function categoryName(c) {
+  return has(`category.${c.value}`) ? t(`category.${c.value}`) : c.label;
 }

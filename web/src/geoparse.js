@@ -8,7 +8,8 @@
 
 import { h } from './dom.js';
 import { api, token, ApiError } from './api.js';
-import { countryName } from './format.js';
+import { countryName, kindName, number, ROLE_WORDS as ROLE_NAMES } from './format.js';
+import { t, tn, locale } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let available = null;
@@ -17,18 +18,18 @@ let last = null;
 
 export function section() {
   return h('section', { class: 'report', id: 'ed-report', hidden: true, 'aria-labelledby': 'rp-title' },
-    h('h3', { class: 'panel-h3', id: 'rp-title' }, 'Paste a report'),
-    h('p', { class: 'hint' }, 'eventmap marks the places it finds in the text. Confirm each one to add it to the event below.'),
-    h('div', { class: 'field' }, h('label', { for: 'rp-text' }, 'Text of the report'),
+    h('h3', { class: 'panel-h3', id: 'rp-title' }, t('report.title')),
+    h('p', { class: 'hint' }, t('report.hint')),
+    h('div', { class: 'field' }, h('label', { for: 'rp-text' }, t('report.text')),
       h('textarea', { id: 'rp-text', rows: 6, dir: 'auto' })),
     h('div', { class: 'field-row' },
-      h('div', { class: 'field' }, h('label', { for: 'rp-url' }, 'Link to the report'), h('input', { id: 'rp-url', type: 'url', placeholder: 'https://…' })),
-      h('div', { class: 'field' }, h('label', { for: 'rp-lang' }, 'Language code'), h('input', { id: 'rp-lang', type: 'text', maxlength: 3, placeholder: 'en' }))),
+      h('div', { class: 'field' }, h('label', { for: 'rp-url' }, t('report.url')), h('input', { id: 'rp-url', type: 'url', placeholder: 'https://…' })),
+      h('div', { class: 'field' }, h('label', { for: 'rp-lang' }, t('editor.language')), h('input', { id: 'rp-lang', type: 'text', maxlength: 3, placeholder: 'en' }))),
     h('div', { class: 'field-row' },
-      h('div', { class: 'field' }, h('label', { for: 'rp-publisher' }, 'Publisher'), h('input', { id: 'rp-publisher', type: 'text', dir: 'auto' })),
-      h('div', { class: 'field' }, h('label', { for: 'rp-date' }, 'Published'), h('input', { id: 'rp-date', type: 'date' }))),
-    h('p', { class: 'hint' }, 'With a link, eventmap also drafts the event (roles, time, type) and tells you if it is already on the map.'),
-    h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-quiet', id: 'rp-find' }, 'Find the places')),
+      h('div', { class: 'field' }, h('label', { for: 'rp-publisher' }, t('editor.publisher')), h('input', { id: 'rp-publisher', type: 'text', dir: 'auto' })),
+      h('div', { class: 'field' }, h('label', { for: 'rp-date' }, t('editor.published')), h('input', { id: 'rp-date', type: 'date' }))),
+    h('p', { class: 'hint' }, t('report.link_hint')),
+    h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-quiet', id: 'rp-find' }, t('report.find'))),
     h('div', { class: 'report-result', id: 'rp-result', 'aria-live': 'polite' }));
 }
 
@@ -109,32 +110,28 @@ function marked(text, mentions) {
 function mentionRow(m, i) {
   const seen = new Set();
   const options = [m.place, ...m.candidates].filter((p) => p && !seen.has(p.gazetteer_id) && seen.add(p.gazetteer_id));
-  const sel = h('select', { id: `rp-m-${i}-place`, 'aria-label': `Place for “${m.text}”` },
-    options.map((p, k) => h('option', { value: k }, describe(p) + (p.kind ? ` (${p.kind})` : ''))));
-  const role = h('select', { id: `rp-m-${i}-role`, 'aria-label': 'Role' },
-    [['location', 'Where'], ['origin', 'From'], ['via', 'Via'], ['destination', 'To']].map(([v, l]) => h('option', { value: v, selected: v === (m.role || 'location') }, l)));
-  const add = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Add to the event');
+  const sel = h('select', { id: `rp-m-${i}-place`, 'aria-label': t('report.place_for', { text: m.text }) },
+    options.map((p, k) => h('option', { value: k }, p.kind ? t('report.place_kind', { place: describe(p), kind: kindName(p.kind) }) : describe(p))));
+  const role = h('select', { id: `rp-m-${i}-role`, 'aria-label': t('tokens.role') },
+    ['location', 'origin', 'via', 'destination'].map((v) => h('option', { value: v, selected: v === (m.role || 'location') }, ROLE_NAMES[v])));
+  const add = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, t('report.add'));
   add.addEventListener('click', () => {
     const p = options[Number(sel.value)];
     if (!p) return;
     handlers.addPlace(p, role.value);
-    add.textContent = 'Added';
+    add.textContent = t('report.added');
     add.disabled = true;
   });
-  const conf = Number.isFinite(m.confidence) ? ` · ${Math.round(m.confidence * 100)}% sure` : '';
+  const conf = Number.isFinite(m.confidence)
+    ? ` · ${t('report.sure', { percent: new Intl.NumberFormat(locale(), { style: 'percent' }).format(Math.round(m.confidence * 100) / 100) })}` : '';
   return h('li', { class: 'mention-row', id: `rp-m-${i}` },
-    h('p', {}, h('strong', { dir: 'auto' }, `“${m.text || ''}”`), conf,
-      m.demonym ? h('span', { class: 'muted' }, ' · a demonym: it names the country, not where the event happened') : null),
-    options.length ? h('div', { class: 'field-row' }, sel, role, add) : h('p', { class: 'muted' }, 'Not found in the gazetteer.'));
+    h('p', {}, h('strong', { dir: 'auto' }, t('report.quoted', { text: m.text || '' })), conf,
+      m.demonym ? h('span', { class: 'muted' }, ` · ${t('report.demonym')}`) : null),
+    options.length ? h('div', { class: 'field-row' }, sel, role, add) : h('p', { class: 'muted' }, t('report.not_found')));
 }
 
-const ROLE_WORDS = { origin: 'from', destination: 'to', via: 'via', location: 'at' };
-const BASIS = {
-  text: 'the date in the text',
-  relative: 'counted back from the publication date',
-  published_at: 'the publication date (the text gives none)',
-  received: 'today (neither the text nor the form gives a date)',
-};
+const ROLES = ['origin', 'destination', 'via', 'location'];
+const BASES = ['text', 'relative', 'published_at', 'received'];
 
 /** The request body of POST /api/reports from the form. */
 function reportBody(text, create) {
@@ -151,16 +148,17 @@ function reportBody(text, create) {
 /** What the server read from the report, and what can be done with it: one card per event. */
 function draftCard(out) {
   const drafts = out.drafts || [];
-  if (!drafts.length) return h('p', { class: 'muted' }, 'No event could be drafted: the report names no place eventmap knows.');
+  if (!drafts.length) return h('p', { class: 'muted' }, t('report.no_draft'));
   if (drafts.length === 1) return h('div', { class: 'report-draft', id: 'rp-draft' }, oneDraft(drafts[0], 0, true));
   // A round-up: each item is its own event; saving stores (or attaches) them all at once.
   const open = drafts.filter((d) => d.action === 'draft' || d.action === 'matches').length;
-  const parts = [h('p', { class: 'report-roundup', id: 'rp-roundup' }, `This report tells ${drafts.length} events. Each is drafted below from its own passage.`)];
-  drafts.forEach((d, i) => parts.push(h('div', { class: 'report-item' }, h('h4', { class: 'correct-title' }, `Event ${i + 1}`), ...oneDraft(d, i, false))));
+  const parts = [h('p', { class: 'report-roundup', id: 'rp-roundup' }, tn('report.roundup', drafts.length))];
+  drafts.forEach((d, i) => parts.push(h('div', { class: 'report-item' }, h('h4', { class: 'correct-title' }, t('report.item', { number: number(i + 1) })), ...oneDraft(d, i, false))));
   if (open) {
-    const all = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create-all' }, `Save the ${drafts.length} events`);
+    const saveAll = tn('report.create_all', drafts.length);
+    const all = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create-all' }, saveAll);
     const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-    all.addEventListener('click', () => store(all, status, `Save the ${drafts.length} events`));
+    all.addEventListener('click', () => store(all, status, saveAll));
     parts.push(h('div', { class: 'form-actions' }, all), status);
   }
   return h('div', { class: 'report-draft', id: 'rp-draft' }, parts);
@@ -170,29 +168,30 @@ function draftCard(out) {
 function oneDraft(d, i, alone) {
   const dr = d.draft;
   const suffix = i ? `-${i + 1}` : '';
-  const places = dr.places.map((p) => `${ROLE_WORDS[p.role] || p.role} ${p.name}`).join(', ');
+  const places = dr.places.map((p) => (ROLES.includes(p.role) ? t(`report.role.${p.role}`, { name: p.name }) : `${p.role} ${p.name}`)).join(', ');
   const day = (dr.start || '').slice(0, 10);
-  const use = h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: `rp-use${suffix}` }, 'Fill the form with this draft');
-  use.addEventListener('click', () => { handlers.fillDraft(d.event); use.textContent = 'Filled'; use.disabled = true; });
+  const use = h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: `rp-use${suffix}` }, t('report.use'));
+  use.addEventListener('click', () => { handlers.fillDraft(d.event); use.textContent = t('report.filled'); use.disabled = true; });
+  const basis = BASES.includes(dr.time_basis) ? t(`report.basis.${dr.time_basis}`) : dr.time_basis;
   const parts = [
     h('p', {}, h('strong', {}, handlers.categoryLabel(dr.category)), `: ${places}. `,
-      `${day}, ${BASIS[dr.time_basis] || dr.time_basis}${dr.time_text ? ` (“${dr.time_text}”)` : ''}.`),
+      t(dr.time_text ? 'report.when_quoted' : 'report.when', { day, basis, text: dr.time_text })),
     alone ? null : h('p', { class: 'muted', dir: 'auto' }, dr.excerpt),
     h('div', { class: 'form-actions' }, use),
   ];
   if (alone && d.action === 'draft') {
-    const create = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create' }, 'Save as a new event');
+    const create = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-create' }, t('report.create'));
     const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-    create.addEventListener('click', () => store(create, status, 'Save as a new event'));
+    create.addEventListener('click', () => store(create, status, t('report.create')));
     parts.push(h('div', { class: 'form-actions' }, create), status);
   }
   if (d.action === 'matches' && d.match) {
-    const match = [h('p', {}, 'Already on the map: ', h('strong', { dir: 'auto' }, `“${d.match.title}”`), '.'),
+    const match = [h('p', {}, t('report.already'), ' ', h('strong', { dir: 'auto' }, t('report.quoted', { text: d.match.title }))),
       h('ul', { class: 'muted' }, d.match.reasons.map((r) => h('li', {}, r)))];
     if (alone) {
-      const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, 'Add this report to that event');
+      const attach = h('button', { type: 'button', class: 'btn btn-primary btn-small', id: 'rp-attach' }, t('report.attach'));
       const status = h('p', { class: 'muted', 'aria-live': 'polite' });
-      attach.addEventListener('click', () => store(attach, status, 'Add this report to that event'));
+      attach.addEventListener('click', () => store(attach, status, t('report.attach')));
       match.push(h('div', { class: 'form-actions' }, attach), status);
     }
     parts.push(h('div', { class: 'report-match', id: `rp-match${suffix}` }, match));
@@ -203,16 +202,16 @@ function oneDraft(d, i, alone) {
 /** Sends the report again with "create": each draft attached to its match or stored as new. */
 async function store(btn, status, label) {
   btn.disabled = true;
-  btn.textContent = 'Saving…';
+  btn.textContent = t('editor.saving');
   try {
     const out = await api('/api/reports', { method: 'POST', body: reportBody(last.text, true) });
     status.textContent = out.drafts.map((d) => d.why).join(' · ');
     const attachedOnly = out.drafts.every((d) => d.action === 'attached' || d.action === 'already_attached');
-    btn.textContent = attachedOnly ? 'Added' : 'Stored';
+    btn.textContent = t(attachedOnly ? 'report.added' : 'report.stored');
     const first = out.drafts.find((d) => d.event_id);
     if (first) handlers.attached(first.event_id);
   } catch (e) {
-    status.textContent = `The report could not be saved: ${e.message}`;
+    status.textContent = t('report.save_error', { message: e.message });
     btn.disabled = false;
     btn.textContent = label;
   }
@@ -221,8 +220,8 @@ async function store(btn, status, label) {
 async function find() {
   const text = $('rp-text').value;
   const out = $('rp-result');
-  if (!text.trim()) { out.replaceChildren(h('p', { class: 'field-error' }, 'Paste the text first.')); return; }
-  out.replaceChildren(h('p', { class: 'muted' }, 'Looking for places…'));
+  if (!text.trim()) { out.replaceChildren(h('p', { class: 'field-error' }, t('report.empty'))); return; }
+  out.replaceChildren(h('p', { class: 'muted' }, t('report.looking')));
   const body = { text };
   const lang = $('rp-lang').value.trim();
   if (lang) body.language = lang;
@@ -241,9 +240,9 @@ async function find() {
       role: m.role || (m.place && roles.get(m.place.gazetteer_id)),
     }));
     out.replaceChildren(...[drafting ? draftCard(r) : null, marked(text, mentions),
-      mentions.length ? h('ol', { class: 'mentions' }, mentions.map(mentionRow)) : h('p', { class: 'muted' }, 'No place names were found.')].filter(Boolean));
+      mentions.length ? h('ol', { class: 'mentions' }, mentions.map(mentionRow)) : h('p', { class: 'muted' }, t('report.none'))].filter(Boolean));
     if (url && !drafting) handlers.fillSource({ url, language: lang, excerpt: text.slice(0, 1000) });
   } catch (e) {
-    out.replaceChildren(h('p', { class: 'field-error' }, `The places could not be found: ${e.message}`));
+    out.replaceChildren(h('p', { class: 'field-error' }, t('report.error', { message: e.message })));
   }
 }

@@ -2,6 +2,9 @@
 // (at least twice the screen and 1,600 px wide) and bakes in what a reader of the story needs
 // beside it: a title, the dates, the legend, a scale bar and the credits line.
 
+import { t, isRtl } from './i18n.js';
+import { number } from './format.js';
+
 /** A round distance in metres for a scale bar of at most `maxM` metres: 1, 2 or 5 × 10ⁿ. */
 export function roundDistance(maxM) {
   if (!(maxM > 0)) return 0;
@@ -12,7 +15,7 @@ export function roundDistance(maxM) {
 
 /** "500 m", "20 km". */
 export function distanceLabel(m) {
-  return m >= 1000 ? `${(m / 1000).toLocaleString('en')} km` : `${m} m`;
+  return m >= 1000 ? t('unit.km', { n: number(m / 1000) }) : t('unit.m', { n: number(m) });
 }
 
 /** Metres between two longitude/latitude points (haversine on a 6,371 km sphere). */
@@ -67,15 +70,21 @@ export async function render(map, { title, dates, legend, credits }) {
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.drawImage(frame, 0, head);
   ctx.textBaseline = 'middle';
+  // A right-to-left page (Arabic) gets a mirrored image: text from the right, the legend from
+  // the right, the scale bar at the left. `X` places a distance from the reading start.
+  const rtl = isRtl();
+  const X = (v) => (rtl ? out.width - v : v);
+  ctx.direction = rtl ? 'rtl' : 'ltr';
+  ctx.textAlign = 'start';
   const font = (px, weight = 400) => `${weight} ${px * k}px "DejaVu Sans", "Noto Sans", Arial, sans-serif`;
   // Title and dates.
   ctx.fillStyle = '#15202b';
   ctx.font = font(20, 700);
-  ctx.fillText(title || 'Reported events', pad, 22 * k, out.width - 2 * pad);
+  ctx.fillText(title || t('image.default_title'), X(pad), 22 * k, out.width - 2 * pad);
   ctx.fillStyle = '#4a5663';
   ctx.font = font(13);
-  ctx.fillText(dates || 'All dates', pad, 44 * k, out.width - 2 * pad);
-  // Legend, left to right, under the map.
+  ctx.fillText(dates || t('timeline.all'), X(pad), 44 * k, out.width - 2 * pad);
+  // Legend, in reading order, under the map.
   let x = pad;
   const y1 = head + frame.height + 20 * k;
   ctx.font = font(13);
@@ -85,13 +94,13 @@ export async function render(map, { title, dates, legend, credits }) {
     if (x + w > out.width - 220 * k) break;
     ctx.fillStyle = item.color || '#777';
     ctx.beginPath();
-    ctx.arc(x + 5 * k, y1, 5 * k, 0, 2 * Math.PI);
+    ctx.arc(X(x + 5 * k), y1, 5 * k, 0, 2 * Math.PI);
     ctx.fill();
     ctx.fillStyle = '#15202b';
-    ctx.fillText(text, x + 14 * k, y1);
+    ctx.fillText(text, X(x + 14 * k), y1);
     x += w;
   }
-  // Scale bar at the right, measured across the middle of the map.
+  // Scale bar at the end of the line (the right, or the left), measured across the middle of the map.
   const mid = box.height / 2;
   const perPx = metres(map.unproject([0, mid]).toArray(), map.unproject([100, mid]).toArray()) / 100;
   const dist = roundDistance(perPx * 120);
@@ -101,20 +110,23 @@ export async function render(map, { title, dates, legend, credits }) {
     ctx.strokeStyle = '#15202b';
     ctx.lineWidth = 2 * k;
     ctx.beginPath();
-    ctx.moveTo(right - len, y1 - 5 * k);
-    ctx.lineTo(right - len, y1 + 3 * k);
-    ctx.lineTo(right, y1 + 3 * k);
-    ctx.lineTo(right, y1 - 5 * k);
+    ctx.moveTo(X(right - len), y1 - 5 * k);
+    ctx.lineTo(X(right - len), y1 + 3 * k);
+    ctx.lineTo(X(right), y1 + 3 * k);
+    ctx.lineTo(X(right), y1 - 5 * k);
     ctx.stroke();
     ctx.fillStyle = '#15202b';
-    ctx.textAlign = 'right';
-    ctx.fillText(distanceLabel(dist), right - len - 8 * k, y1);
-    ctx.textAlign = 'left';
+    ctx.textAlign = 'end';
+    ctx.fillText(distanceLabel(dist), X(right - len - 8 * k), y1);
+    ctx.textAlign = 'start';
   }
   // Credits.
   ctx.fillStyle = '#4a5663';
   ctx.font = font(11);
-  ctx.fillText(credits || '', pad, head + frame.height + 46 * k, out.width - 2 * pad);
+  // The credits are Latin text ("© Natural Earth · …"): left to right even on a right-to-left image.
+  ctx.direction = 'ltr';
+  ctx.textAlign = rtl ? 'right' : 'left';
+  ctx.fillText(credits || '', X(pad), head + frame.height + 46 * k, out.width - 2 * pad);
   const blob = await new Promise((resolve) => out.toBlob(resolve, 'image/png'));
   return { blob, width: out.width, height: out.height };
 }

@@ -4,6 +4,7 @@
 import { h, narrow } from './dom.js';
 import { number } from './format.js';
 import { paintDots } from './events.js';
+import { t, tn } from './i18n.js';
 
 let categories = [];
 
@@ -22,7 +23,7 @@ export function update(features) {
   ul.replaceChildren(...shown.map((c) => h('li', { class: 'legend-cat' },
     h('span', { class: 'dot', 'data-color': c.color, 'aria-hidden': 'true' }),
     h('span', { class: 'legend-label' }, c.label),
-    h('span', { class: 'legend-count', 'aria-label': `${number(counts.get(c.value))} in view` }, number(counts.get(c.value))))));
-  if (!shown.length) ul.append(h('li', { class: 'legend-cat legend-none' }, 'No events in view'));
+    h('span', { class: 'legend-count', 'aria-label': tn('legend.count', counts.get(c.value)) }, number(counts.get(c.value))))));
+  if (!shown.length) ul.append(h('li', { class: 'legend-cat legend-none' }, t('legend.none')));
   paintDots(ul);
 }

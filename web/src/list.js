@@ -3,7 +3,8 @@
 // choosing it opens its panel. On a phone the list is a bottom sheet that folds to one line.
 
 import { h, narrow } from './dom.js';
-import { shortTime, statusLabel, plural, number } from './format.js';
+import { shortTime, statusLabel, number } from './format.js';
+import { t, tn } from './i18n.js';
 import { paintDots, colorOf } from './events.js';
 
 const PAGE = 100;
@@ -78,7 +79,7 @@ function draw() {
   ol.replaceChildren(...visible.map(item));
   paintDots(ol);
   $('list-more').hidden = items.length <= shown;
-  $('list-more').textContent = `Show ${number(Math.min(PAGE, items.length - shown))} more`;
+  $('list-more').textContent = tn('list.more', Math.min(PAGE, items.length - shown));
   $('list-empty').hidden = items.length > 0;
 }
 
@@ -93,15 +94,18 @@ export function render(features, info) {
   status(info);
 }
 
+/** A count of matches, "about N" when the server estimated it. */
+const about = (info) => (info.exact === false ? t('count.about', { n: number(info.matched) }) : number(info.matched));
+
 /** Updates the count line (also while loading or after an error). */
 export function status(info) {
   const n = items.length;
-  let text = plural(n, 'event') + ' in view';
-  if (info.loading) text = 'Loading events…';
-  else if (info.error) text = `The events could not be loaded: ${info.error}`;
-  else if (info.truncated) text += ` (of ${info.exact === false ? 'about ' : ''}${number(info.matched)} matches, the ${number(info.returned)} most recent are on the map; zoom in or narrow the dates for the rest)`;
+  let text = tn('list.in_view', n);
+  if (info.loading) text = t('list.loading');
+  else if (info.error) text = t('list.error', { message: info.error });
+  else if (info.truncated) text = tn('list.truncated', n, { matched: about(info), returned: number(info.returned) });
   $('list-status').textContent = text;
-  $('list-handle-text').textContent = info.loading ? 'Loading events…' : `${plural(n, 'event')} in view`;
+  $('list-handle-text').textContent = info.loading ? t('list.loading') : tn('list.in_view', n);
 }
 
 /** Marks the selected event in the list. */

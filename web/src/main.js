@@ -19,7 +19,8 @@ import * as searches from './searches.js';
 import * as editor from './editor.js';
 import * as signin from './signin.js';
 import { announce, debounce, narrow } from './dom.js';
-import { plural } from './format.js';
+import { number, categoryName } from './format.js';
+import { t, tn, applyPage, lang, urlLang, LANGUAGES } from './i18n.js';
 
 const FALLBACK_CONFIG = { private: false, basemap_style: null, categories: [], statuses: [], attribution: basemap.ATTRIBUTION };
 
@@ -39,7 +40,30 @@ async function dropAreaRadius() {
   }
 }
 
+/** The header's language switcher: the languages in their own names; a choice reloads the
+ *  page with `lang=` in its URL (the URL keeps the whole view, so nothing is lost). */
+function languageSwitcher() {
+  const select = document.getElementById('lang-select');
+  if (!select) return;
+  select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
+    const o = document.createElement('option');
+    o.value = code;
+    o.lang = code;
+    o.textContent = name;
+    o.selected = code === lang();
+    return o;
+  }));
+  select.addEventListener('change', () => {
+    const u = new URL(location.href);
+    u.searchParams.set('lang', select.value);
+    location.assign(u.href);
+  });
+}
+
 async function start() {
+  applyPage();
+  if (urlLang) state.keepParam('lang', urlLang);
+  languageSwitcher();
   const isEmbed = embed.isEmbed();
   if (isEmbed) embed.initEmbedPage();
   let config = FALLBACK_CONFIG;
@@ -48,6 +72,8 @@ async function start() {
   } catch (e) {
     console.warn('no /api/config; using defaults', e.message);
   }
+  // The standard categories in the page's language (a team's own ones keep the server's label).
+  config.categories = (config.categories || []).map((c) => ({ ...c, label: categoryName(c) }));
   setPrivate(config.private);
   if (!isEmbed) {
     await signin.init();
@@ -100,7 +126,7 @@ async function start() {
       try {
         editor.openEdit(await api(`/api/events/${encodeURIComponent(String(f.id))}`));
       } catch (e) {
-        announce(`The event could not be opened for editing: ${e.message}`);
+        announce(t('editor.open_error', { message: e.message }));
       }
     },
     onOpen: (id) => choose(id),
@@ -160,7 +186,7 @@ async function start() {
     const notice = document.getElementById('map-notice');
     notice.hidden = !info.truncated;
     notice.textContent = info.truncated
-      ? `The map shows the ${plural(info.returned, 'most recent event')} of ${info.exact === false ? 'about ' : ''}${plural(info.matched, 'match', 'matches')} here. Zoom in or narrow the dates to see the rest.` : '';
+      ? tn('notice.truncated', info.returned, { matched: info.exact === false ? t('count.about', { n: number(info.matched) }) : number(info.matched) }) : '';
     if (firstData) performance.mark('eventmap:first-data');
     if (firstData && data.all().length) {
       // A link without a view: frame the events, or the chosen one (moveend then records the view).
@@ -172,7 +198,7 @@ async function start() {
     filters.setActors(data.all());
     const sel = state.get().selected;
     if (sel && data.get(sel)) events.select(data.get(sel));
-    announce(`${plural(inView.length, 'event')} in view`);
+    announce(tn('list.in_view', inView.length));
     // For the scale measurements (docs): our own work per load, and when the map has drawn it.
     performance.measure('eventmap:show-data', { start: t0, end: performance.now() });
     map.once('idle', () => performance.mark('eventmap:drawn'));
@@ -189,12 +215,12 @@ async function start() {
     if (!a) return;
     const p = map.project(a);
     const c = map.getCanvas();
-    // What the panel covers: the right of the map on a desk, the bottom on a phone.
+    // What the panel covers: the end of the map on a desk (right, or left in Arabic), the bottom on a phone.
     const cover = covered();
     const w = c.clientWidth - cover.right;
     const hgt = c.clientHeight - cover.bottom;
-    if (p.x < 40 || p.y < 60 || p.x > w - 40 || p.y > hgt - 40) {
-      map.easeTo({ center: a, offset: [-cover.right / 2, -cover.bottom / 2], duration: 400 });
+    if (p.x < cover.left + 40 || p.y < 60 || p.x > w - 40 || p.y > hgt - 40) {
+      map.easeTo({ center: a, offset: [(cover.left - cover.right) / 2, -cover.bottom / 2], duration: 400 });
     }
   }, 120);
 
@@ -278,6 +304,6 @@ start().catch((e) => {
   console.error('eventmap could not start', e);
   const p = document.createElement('p');
   p.className = 'fatal';
-  p.textContent = `The map could not start: ${e.message}. The events are also available at /api/events.`;
+  p.textContent = t('page.fatal', { message: e.message });
   document.body.prepend(p);
 });

@@ -3,6 +3,7 @@
 // set the view. Layers belong to basemap.js and events.js.
 
 import { offlineStyle, ATTRIBUTION } from './basemap.js';
+import { t, isRtl } from './i18n.js';
 
 const DEFAULT_VIEW = { lon: 30, lat: 28, zoom: 2 };
 
@@ -28,17 +29,24 @@ export function createMap(container, { style, view, attribution, embed }) {
     // without a GPU delayed the first complete view by about 60 ms (docs/PERFORMANCE.md).
     fadeDuration: 0,
     locale: {
-      'NavigationControl.ZoomIn': 'Zoom in',
-      'NavigationControl.ZoomOut': 'Zoom out',
-      'ScaleControl.Kilometers': 'km',
+      'NavigationControl.ZoomIn': t('map.zoom_in'),
+      'NavigationControl.ZoomOut': t('map.zoom_out'),
+      'ScaleControl.Kilometers': t('map.km'),
+      'ScaleControl.Meters': t('map.m'),
+      'AttributionControl.ToggleAttribution': t('map.attribution'),
+      'CooperativeGesturesHandler.WindowsHelpText': t('map.gestures.windows'),
+      'CooperativeGesturesHandler.MacHelpText': t('map.gestures.mac'),
+      'CooperativeGesturesHandler.MobileHelpText': t('map.gestures.mobile'),
     },
   });
   map.touchZoomRotate.disableRotation();
   map.keyboard.disableRotation();
-  // The event panel covers the right of the map, so the controls live on the left.
-  map.addControl(new gl.NavigationControl({ showCompass: false }), 'top-left');
-  map.addControl(new gl.AttributionControl({ compact: true, customAttribution: style ? attribution : undefined }), 'bottom-left');
-  map.addControl(new gl.ScaleControl({ maxWidth: 110, unit: 'metric' }), 'bottom-left');
+  // The event panel covers the end of the map (the right, or the left in Arabic), so the
+  // controls live at its start.
+  const start = isRtl() ? 'right' : 'left';
+  map.addControl(new gl.NavigationControl({ showCompass: false }), `top-${start}`);
+  map.addControl(new gl.AttributionControl({ compact: true, customAttribution: style ? attribution : undefined }), `bottom-${start}`);
+  map.addControl(new gl.ScaleControl({ maxWidth: 110, unit: 'metric' }), `bottom-${start}`);
   return map;
 }
 
@@ -83,20 +91,26 @@ export function covered() {
   const panel = document.getElementById('panel');
   const editor = document.getElementById('editor');
   const el = !editor.hidden ? editor : !panel.hidden ? panel : null;
-  if (!el) return { right: 0, bottom: 0 };
+  if (!el) return { left: 0, right: 0, bottom: 0 };
   const m = document.getElementById('map').getBoundingClientRect();
   const r = el.getBoundingClientRect();
   const phone = window.matchMedia('(max-width: 760px)').matches;
   const clamp = (v, max) => Math.max(0, Math.min(v, max - 60));
-  return phone ? { right: 0, bottom: clamp(m.bottom - r.top, m.height) } : { right: clamp(m.right - r.left, m.width), bottom: 0 };
+  if (phone) return { left: 0, right: 0, bottom: clamp(m.bottom - r.top, m.height) };
+  // On a desk the panel opens at the end of the line: the right, or the left right to left.
+  return isRtl() ? { left: clamp(r.right - m.left, m.width), right: 0, bottom: 0 } : { left: 0, right: clamp(m.right - r.left, m.width), bottom: 0 };
 }
 
 function fitPadding(map) {
   const c = map.getContainer();
   const cover = covered();
-  const w = c.clientWidth - cover.right;
+  const w = c.clientWidth - cover.right - cover.left;
   const hgt = c.clientHeight - cover.bottom;
   const p = Math.max(10, Math.min(70, Math.round(Math.min(w, hgt) / 8)));
-  // The legend runs along the top of the map, the zoom buttons down its left.
-  return { top: Math.min(p + 40, hgt / 3), bottom: p + cover.bottom, left: p + 30, right: p + cover.right };
+  // The legend runs along the top of the map, the zoom buttons down its start (left, or right).
+  const controls = 30;
+  return {
+    top: Math.min(p + 40, hgt / 3), bottom: p + cover.bottom,
+    left: p + cover.left + (isRtl() ? 0 : controls), right: p + cover.right + (isRtl() ? controls : 0),
+  };
 }

@@ -6,6 +6,7 @@
 import { h, debounce } from './dom.js';
 import { api, ApiError } from './api.js';
 import * as fmt from './format.js';
+import { t, tn } from './i18n.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const DAY = 86400000;
@@ -57,7 +58,7 @@ function option(f, chosen, onPick) {
   return h('li', { class: 'merge-option' }, radio, ' ',
     h('label', { for: id },
       h('span', { class: 'merge-title', dir: 'auto' }, f.properties.title),
-      h('span', { class: 'merge-meta' }, [fmt.shortTime(f.properties), where, fmt.plural((f.properties.sources || []).length, 'source')].filter(Boolean).join(' · '))));
+      h('span', { class: 'merge-meta' }, [fmt.shortTime(f.properties), where, tn('merge.sources', (f.properties.sources || []).length)].filter(Boolean).join(' · '))));
 }
 
 /**
@@ -66,7 +67,7 @@ function option(f, chosen, onPick) {
  */
 export function form(f, { reasonForm, close, done }) {
   let into = '';
-  const list = h('ul', { class: 'merge-options', id: 'mg-options', 'aria-live': 'polite' }, h('li', { class: 'muted' }, 'Looking for events near this one…'));
+  const list = h('ul', { class: 'merge-options', id: 'mg-options', 'aria-live': 'polite' }, h('li', { class: 'muted' }, t('merge.looking')));
   const show = (features, empty) => {
     list.replaceChildren(...(features.length ? features.map((x) => option(x, into, (id) => { into = id; })) : [h('li', { class: 'muted' }, empty)]));
   };
@@ -74,26 +75,26 @@ export function form(f, { reasonForm, close, done }) {
   const run = debounce(async () => {
     const text = search.value.trim();
     try {
-      if (!text) show(await nearby(f), 'No other event within 50 km and a week of this one. Search for it instead.');
-      else show(await find(text, f), 'No event found. Try other words, or paste the event’s link.');
+      if (!text) show(await nearby(f), t('merge.none_near'));
+      else show(await find(text, f), t('merge.none_found'));
     } catch (e) {
-      list.replaceChildren(h('li', { class: 'field-error' }, `The events could not be searched: ${e.message}`));
+      list.replaceChildren(h('li', { class: 'field-error' }, t('merge.search_error', { message: e.message })));
     }
   }, 250);
   search.addEventListener('input', run);
   run();
   return reasonForm({
     id: 'cx-merge',
-    title: 'Merge into another event',
+    title: t('merge.title'),
     fields: [
-      h('p', { class: 'hint' }, 'When this event duplicates another: its sources move to that event, and this one is deleted, pointing at it.'),
-      h('div', { class: 'field' }, h('label', { for: 'mg-search' }, 'Find the event it duplicates (words, a link or an id)'), search),
-      h('fieldset', { class: 'field' }, h('legend', {}, 'The event to keep'), list),
+      h('p', { class: 'hint' }, t('merge.hint')),
+      h('div', { class: 'field' }, h('label', { for: 'mg-search' }, t('merge.find')), search),
+      h('fieldset', { class: 'field' }, h('legend', {}, t('merge.keep')), list),
     ],
-    submit: 'Merge',
+    submit: t('merge.submit'),
     onCancel: close,
     onSubmit: async (reason) => {
-      if (!into) throw new ApiError(422, { detail: 'choose the event this one duplicates first' });
+      if (!into) throw new ApiError(422, { detail: t('merge.choose_first') });
       done(await api(`/api/events/${encodeURIComponent(String(f.id))}/merge`, {
         method: 'POST',
         body: { into, reason },

@@ -11,6 +11,7 @@ import { renderHistory } from './history.js';
 import * as correct from './correct.js';
 import * as session from './signin.js';
 import { capturesOf } from './captures.js';
+import { t, tn } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let categories = [];
@@ -34,12 +35,12 @@ function corrected(f) {
       if (deleted) {
         handlers.deleted(deleted);
         show(deleted, null, { focus: true });
-        announce('The event was deleted');
+        announce(t('panel.deleted_now'));
         return;
       }
       handlers.changed(changed);
       show(String(changed.id), changed, { focus: true });
-      announce('The change was saved');
+      announce(t('panel.saved'));
     },
     reload: () => show(id, null, { focus: true }),
     edit: () => handlers.edit(f),
@@ -51,7 +52,7 @@ export const shown = () => shownId;
 
 function categoryLabel(v) {
   const c = categories.find((x) => x.value === v);
-  return c ? c.label : String(v || 'Uncategorised');
+  return c ? c.label : String(v || t('panel.uncategorised'));
 }
 
 function section(title, ...content) {
@@ -65,11 +66,11 @@ function chips(values) {
 function placeItem(p) {
   const where = [p.admin1, fmt.countryName(p.country)].filter(Boolean).join(', ');
   return h('li', { class: 'place' },
-    h('span', { class: 'place-role' }, fmt.ROLE_WORDS[p.role] || p.role || 'Where'),
+    h('span', { class: 'place-role' }, fmt.ROLE_WORDS[p.role] || p.role || fmt.ROLE_WORDS.location),
     h('span', { class: 'place-body' },
-      h('span', { class: 'place-name', dir: 'auto' }, p.name || p.gazetteer_id || 'Unnamed place'),
+      h('span', { class: 'place-name', dir: 'auto' }, p.name || p.gazetteer_id || t('panel.unnamed_place')),
       where ? h('span', { class: 'place-where', dir: 'auto' }, where) : null,
-      h('span', { class: 'place-precision' }, `Precision: ${fmt.precisionWords(p.precision)}`)));
+      h('span', { class: 'place-precision' }, t('panel.precision', { words: fmt.precisionWords(p.precision) }))));
 }
 
 function sourceItem(src, f) {
@@ -79,19 +80,19 @@ function sourceItem(src, f) {
     extLink(src.url, src.title || src.url, { class: 'source-link', dir: 'auto', lang: src.language || null }),
     meta ? h('p', { class: 'source-meta', dir: 'auto' }, meta) : null,
     src.excerpt ? h('blockquote', { class: 'source-excerpt', dir: 'auto', lang: src.language || null }, src.excerpt) : null,
-    src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, 'Archived copy')) : null,
+    src.archived_url ? h('p', { class: 'source-archive' }, extLink(src.archived_url, t('panel.archived'))) : null,
     capturesOf(src.id),
     f && correct.canCorrect() ? detachButton(src, f) : null);
 }
 
 function detachButton(src, f) {
   const slot = h('div', { class: 'correct-slot' });
-  const btn = h('button', { type: 'button', class: 'btn-link source-detach', onclick: () => slot.replaceChildren(correct.detachForm(f, src, slot, corrected(f))) }, 'Detach this source');
+  const btn = h('button', { type: 'button', class: 'btn-link source-detach', onclick: () => slot.replaceChildren(correct.detachForm(f, src, slot, corrected(f))) }, t('correct.detach.title'));
   return h('div', { class: 'source-correct' }, btn, slot);
 }
 
 function paragraphs(text) {
-  return String(text).split(/\n\s*\n/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', { dir: 'auto' }, t));
+  return String(text).split(/\n\s*\n/).map((x) => x.trim()).filter(Boolean).map((x) => h('p', { dir: 'auto' }, x));
 }
 
 function valueText(v) {
@@ -113,52 +114,52 @@ function render(f) {
   const own = p.properties && typeof p.properties === 'object' ? Object.entries(p.properties) : [];
   const status = fmt.STATUS[p.status];
   const timeNote = fmt.isUncertain(p)
-    ? `Sometime in this span; the time is known ${fmt.timePrecisionWords(p.time_precision)}.`
-    : `Known ${fmt.timePrecisionWords(p.time_precision) || 'as given'}.`;
-  const copyBtn = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Copy link');
+    ? t('panel.time_span', { precision: fmt.timePrecisionWords(p.time_precision) })
+    : t('panel.time_known', { precision: fmt.timePrecisionWords(p.time_precision) || t('panel.as_given') });
+  const copyBtn = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, t('panel.copy_link'));
   copyBtn.addEventListener('click', async () => {
     const link = handlers.link(id);
     try {
       await navigator.clipboard.writeText(link);
-      copyBtn.textContent = 'Link copied';
+      copyBtn.textContent = t('panel.link_copied');
     } catch {
-      copyBtn.textContent = 'Copy failed';
-      window.prompt('Link to this event:', link);
+      copyBtn.textContent = t('panel.copy_failed');
+      window.prompt(t('panel.link_prompt'), link);
     }
-    setTimeout(() => { copyBtn.textContent = 'Copy link'; }, 2000);
+    setTimeout(() => { copyBtn.textContent = t('panel.copy_link'); }, 2000);
   });
   const body = h('div', { class: 'panel-inner' },
     h('div', { class: 'panel-head' },
       h('div', { class: 'panel-kicker' },
         h('span', { class: 'cat-chip' }, h('span', { class: 'dot', 'data-color': colorOf(p.category), 'aria-hidden': 'true' }), categoryLabel(p.category)),
         h('span', { class: `badge status-${p.status}`, title: status ? status.about : null }, fmt.statusLabel(p.status))),
-      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close the event', onclick: () => handlers.close() }, '×')),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': t('panel.close'), onclick: () => handlers.close() }, '×')),
     h('h2', { class: 'panel-title', id: 'panel-title', dir: 'auto', tabindex: '-1' }, p.title),
     h('p', { class: 'when' }, h('span', { class: 'when-main' }, fmt.eventTime(p)), h('span', { class: 'when-note' }, timeNote)),
-    places.length ? h('ul', { class: 'places', 'aria-label': 'Places' }, places.map(placeItem)) : null,
+    places.length ? h('ul', { class: 'places', 'aria-label': t('field.places') }, places.map(placeItem)) : null,
     h('div', { class: 'panel-actions' },
-      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => handlers.zoom(f) }, 'Zoom to'),
+      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => handlers.zoom(f) }, t('panel.zoom')),
       copyBtn,
       h('a', { class: 'btn btn-quiet btn-small', href: `/api/events/${encodeURIComponent(id)}`, target: '_blank', rel: 'noopener noreferrer' }, 'GeoJSON')),
     ...corrections(f),
     p.description ? h('div', { class: 'description' }, paragraphs(p.description)) : null,
     facts([
-      ['Actors', (p.actors || []).length ? chips(p.actors) : null],
-      ['Tags', (p.tags || []).length ? chips(p.tags) : null],
-      ['Fatalities', Number.isFinite(p.fatalities) ? fmt.number(p.fatalities) : null],
-      ['Status', status ? `${status.label}: ${status.about}` : p.status],
+      [t('field.actors'), (p.actors || []).length ? chips(p.actors) : null],
+      [t('field.tags'), (p.tags || []).length ? chips(p.tags) : null],
+      [t('field.fatalities'), Number.isFinite(p.fatalities) ? fmt.number(p.fatalities) : null],
+      [t('field.status'), status ? t('panel.status', { label: status.label, about: status.about }) : p.status],
     ]),
-    section(sources.length ? `Sources (${sources.length})` : 'Sources',
-      sources.length ? h('ol', { class: 'sources' }, sources.map((s) => sourceItem(s, f))) : h('p', { class: 'muted' }, 'No source is attached to this event yet.')),
-    own.length ? section('Other fields', facts(own.map(([k, v]) => [k, valueText(v)]))) : null,
-    section('Record', facts([
-      ['Event id', h('code', { class: 'event-id' }, id)],
-      ['First reported', p.reported_at ? fmt.stamp(p.reported_at) : 'Not known'],
-      ['Added', p.created_at ? fmt.stamp(p.created_at) : null],
-      ['Last changed', p.updated_at ? fmt.stamp(p.updated_at) : null],
-      ['Revision', p.revision],
+    section(sources.length ? tn('panel.sources', sources.length) : t('field.sources'),
+      sources.length ? h('ol', { class: 'sources' }, sources.map((s) => sourceItem(s, f))) : h('p', { class: 'muted' }, t('panel.no_sources'))),
+    own.length ? section(t('field.properties'), facts(own.map(([k, v]) => [k, valueText(v)]))) : null,
+    section(t('panel.record'), facts([
+      [t('panel.event_id'), h('code', { class: 'event-id' }, id)],
+      [t('panel.first_reported'), p.reported_at ? fmt.stamp(p.reported_at) : t('panel.not_known')],
+      [t('panel.added'), p.created_at ? fmt.stamp(p.created_at) : null],
+      [t('panel.last_changed'), p.updated_at ? fmt.stamp(p.updated_at) : null],
+      [t('panel.revision'), p.revision],
     ])),
-    section('History', h('div', { class: 'history', id: 'panel-history' }, h('p', { class: 'muted' }, 'Loading the history…'))));
+    section(t('panel.history'), h('div', { class: 'history', id: 'panel-history' }, h('p', { class: 'muted' }, t('panel.history_loading')))));
   paintDots(body);
   return body;
 }
@@ -188,7 +189,7 @@ export async function show(id, known, { focus = false } = {}) {
   const panel = $('panel');
   let f = known;
   if (!f) {
-    panel.replaceChildren(h('div', { class: 'panel-inner' }, h('p', { class: 'muted' }, 'Loading the event…')));
+    panel.replaceChildren(h('div', { class: 'panel-inner' }, h('p', { class: 'muted' }, t('panel.loading'))));
     try {
       f = await api(`/api/events/${encodeURIComponent(id)}`, { signal });
     } catch (e) {
@@ -199,7 +200,7 @@ export async function show(id, known, { focus = false } = {}) {
   }
   panel.replaceChildren(render(f));
   if (focus) $('panel-title').focus();
-  announce(`Opened: ${f.properties.title}`);
+  announce(t('panel.opened', { title: f.properties.title }));
   loadHistory(id, signal);
   return f;
 }
@@ -208,15 +209,15 @@ function problem(e) {
   const gone = e instanceof ApiError && e.status === 410;
   const missing = e instanceof ApiError && e.status === 404;
   const into = gone && e.problem.merged_into ? String(e.problem.merged_into) : '';
-  const title = into ? 'This event was merged into another' : gone ? 'This event was deleted' : missing ? 'No such event' : 'The event could not be loaded';
-  const reason = gone && e.problem.reason ? `Reason given: ${e.problem.reason}` : e.message;
+  const title = t(into ? 'panel.merged' : gone ? 'panel.gone' : missing ? 'panel.missing' : 'panel.load_error');
+  const reason = gone && e.problem.reason ? t('panel.gone_reason', { reason: e.problem.reason }) : e.message;
   return h('div', { class: 'panel-inner' },
     h('div', { class: 'panel-head' }, h('span'),
-      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': 'Close', onclick: () => handlers.close() }, '×')),
+      h('button', { type: 'button', class: 'btn btn-icon panel-close', 'aria-label': t('common.close'), onclick: () => handlers.close() }, '×')),
     h('h2', { class: 'panel-title', id: 'panel-title', tabindex: '-1' }, title),
     h('p', { dir: 'auto' }, reason),
     into ? h('p', {}, h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'panel-survivor', onclick: () => handlers.open(into) },
-      'Open the event it was merged into')) : null);
+      t('panel.open_survivor'))) : null);
 }
 
 async function loadHistory(id, signal) {
@@ -226,7 +227,7 @@ async function loadHistory(id, signal) {
     if (box()) box().replaceChildren(renderHistory(hist));
   } catch (e) {
     if (e.name === 'AbortError') return;
-    if (box()) box().replaceChildren(h('p', { class: 'muted' }, `The history could not be loaded: ${e.message}`));
+    if (box()) box().replaceChildren(h('p', { class: 'muted' }, t('panel.history_error', { message: e.message })));
   }
 }
 

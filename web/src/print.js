@@ -5,6 +5,7 @@
 import { h } from './dom.js';
 import * as image from './image.js';
 import * as fmt from './format.js';
+import { t, tn } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let imageUrl = '';
@@ -28,7 +29,7 @@ export async function prepare(map, parts, events) {
   if (imageUrl) URL.revokeObjectURL(imageUrl);
   imageUrl = URL.createObjectURL(blob);
   $('print-sheet').replaceChildren(
-    h('img', { class: 'print-map', src: imageUrl, width, height, alt: `Map: ${parts.title}, ${parts.dates}` }),
-    h('h2', { class: 'print-list-title' }, `${fmt.plural(events.length, 'event')} in view`),
+    h('img', { class: 'print-map', src: imageUrl, width, height, alt: t('print.alt', { title: parts.title, dates: parts.dates }) }),
+    h('h2', { class: 'print-list-title' }, tn('list.in_view', events.length)),
     h('ol', { class: 'print-events' }, events.map(eventItem)));
 }

@@ -8,6 +8,7 @@ import * as state from './state.js';
 import { filterParams } from './data.js';
 import { h, announce } from './dom.js';
 import * as signin from './signin.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const CAN_EDIT = new Set(['editor', 'admin']);
@@ -18,18 +19,15 @@ export function searchFilters(s) {
   return Object.fromEntries(new URLSearchParams(qs(filterParams(s))));
 }
 
-const WORDS = {
-  q: 'words', category: 'category', status: 'status', actor: 'actor', place: 'place', radius_km: 'within km',
-  start: 'from', end: 'to',
-};
+const WORDS = ['q', 'category', 'status', 'actor', 'place', 'radius_km', 'start', 'end'];
 
 /** A saved search's filters in a line a reader can check: `category: protest · from: 2025-02-01`. */
 export function describe(filters) {
   const parts = Object.entries(filters || {}).map(([k, v]) => {
     const value = Array.isArray(v) ? v.join(', ') : String(v);
-    return `${WORDS[k] || k}: ${value.replace(/,(?=\S)/g, ', ')}`;
+    return `${WORDS.includes(k) ? t(`searches.word.${k}`) : k}: ${value.replace(/,(?=\S)/g, ', ')}`;
   });
-  return parts.length ? parts.join(' · ') : 'every event, no filters';
+  return parts.length ? parts.join(' · ') : t('searches.everything');
 }
 
 const canEdit = () => CAN_EDIT.has(signin.current()?.role);
@@ -45,16 +43,16 @@ function showSaveForm() {
 async function copy(text, where) {
   try {
     await navigator.clipboard.writeText(text);
-    where.textContent = 'Copied.';
+    where.textContent = t('searches.copied');
   } catch {
-    where.textContent = 'Select the address and copy it.';
+    where.textContent = t('searches.copy_by_hand');
   }
 }
 
 function entry(s) {
   const status = h('span', { class: 'hint', 'aria-live': 'polite' });
   const feed = h('input', {
-    class: 'code search-feed', type: 'text', readonly: true, value: s.feed_url, 'aria-label': `Feed address of ${s.name}`,
+    class: 'code search-feed', type: 'text', readonly: true, value: s.feed_url, 'aria-label': t('searches.feed_of', { name: s.name }),
     onfocus: (e) => e.target.select(),
   });
   const del = canEdit() && h('button', {
@@ -63,27 +61,27 @@ function entry(s) {
       const b = e.currentTarget;
       if (b.dataset.confirm !== 'yes') {
         b.dataset.confirm = 'yes';
-        b.textContent = 'Delete for good?';
+        b.textContent = t('searches.delete_confirm');
         return;
       }
       b.disabled = true;
       try {
         await api(`/api/searches/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
-        announce(`Deleted the saved search ${s.name}`);
+        announce(t('searches.deleted', { name: s.name }));
         refresh();
       } catch (err) {
         b.disabled = false;
-        status.textContent = `Not deleted: ${err.message}`;
+        status.textContent = t('searches.delete_error', { message: err.message });
       }
     },
-  }, 'Delete');
+  }, t('correct.delete.open'));
   return h('li', { class: 'search-item', 'data-id': s.id },
     h('a', { class: 'search-name', href: s.map_url }, s.name),
     h('p', { class: 'hint search-filters' }, describe(s.filters)),
     h('div', { class: 'search-feed-row' },
-      h('a', { class: 'search-feed-link', href: s.feed_url, type: 'application/atom+xml' }, 'Atom feed'),
+      h('a', { class: 'search-feed-link', href: s.feed_url, type: 'application/atom+xml' }, t('searches.feed')),
       feed,
-      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => copy(s.feed_url, status) }, 'Copy'),
+      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => copy(s.feed_url, status) }, t('searches.copy')),
       del),
     status);
 }
@@ -92,16 +90,16 @@ function entry(s) {
 async function refresh() {
   const list = $('searches-list');
   const note = $('searches-note');
-  note.textContent = 'Loading the saved searches…';
+  note.textContent = t('searches.loading');
   try {
     const { searches } = await api('/api/searches');
     list.replaceChildren(...searches.map(entry));
     note.textContent = searches.length
-      ? 'Open one to see its events on the map, or paste its feed address into a feed reader to follow it.'
-      : 'No search is saved yet.';
+      ? t('searches.lead')
+      : t('searches.none');
   } catch (e) {
     list.replaceChildren();
-    note.textContent = `The saved searches could not be loaded: ${e.message}`;
+    note.textContent = t('searches.load_error', { message: e.message });
   }
 }
 
@@ -113,7 +111,7 @@ async function save(e) {
   err.hidden = true;
   name.removeAttribute('aria-invalid');
   if (!name.value.trim()) {
-    err.textContent = 'Give the search a name.';
+    err.textContent = t('searches.name_missing');
     err.hidden = false;
     name.setAttribute('aria-invalid', 'true');
     name.focus();
@@ -123,11 +121,11 @@ async function save(e) {
   try {
     const s = await api('/api/searches', { method: 'POST', body: { name: name.value.trim(), filters: searchFilters(state.get()) } });
     name.value = '';
-    announce(`Saved the search ${s.name}`);
+    announce(t('searches.saved', { name: s.name }));
     await refresh();
   } catch (x) {
     const field = x.errors && x.errors[0];
-    err.textContent = `Not saved: ${field ? `${field.field}: ${field.message}` : x.message}`;
+    err.textContent = t('searches.save_error', { message: field ? `${field.field}: ${field.message}` : x.message });
     err.hidden = false;
     name.setAttribute('aria-invalid', 'true');
   } finally {

@@ -5,9 +5,13 @@
 import { api, token, setToken, ApiError } from './api.js';
 import { announce } from './dom.js';
 import * as tokens from './tokens.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const ROLE_WORDS = { viewer: 'can read', editor: 'can add and correct events', admin: 'can also manage tokens' };
+const ROLES = ['viewer', 'editor', 'admin'];
+const roleWords = (r) => (ROLES.includes(r) ? t(`signin.can.${r}`) : r);
+/** A role's name in the page's language ("editor"). */
+export const roleName = (r) => (ROLES.includes(r) ? t(`role_name.${r}`) : r);
 
 let me = null;
 let listeners = [];
@@ -23,49 +27,49 @@ export function onChange(fn) {
 
 /** Words for a refused token, from the API's answer. */
 export function refusal(e) {
-  if (!(e instanceof ApiError)) return 'The token could not be checked. Try again.';
-  if (e.status === 0) return 'The server could not be reached. Check the connection and try again.';
+  if (!(e instanceof ApiError)) return t('signin.unchecked');
+  if (e.status === 0) return t('api.offline');
   if (e.status === 429) {
-    return 'Too many wrong tokens were tried from here. Wait a minute, then paste the token again.';
+    return t('signin.too_many');
   }
   if (e.status === 401) {
-    if (/malformed/i.test(e.message)) return 'This is not a token: a token starts with emt_ and is about 60 characters long. Check that you copied all of it.';
-    if (/revoked/i.test(e.message)) return 'This token was revoked. Ask an administrator for a new one.';
-    return 'This token is not known here. Check that you copied all of it, and that it was made for this map.';
+    if (/malformed/i.test(e.message)) return t('signin.malformed');
+    if (/revoked/i.test(e.message)) return t('signin.revoked');
+    return t('signin.unknown');
   }
-  return `The token could not be checked: ${e.message}`;
+  return t('signin.check_failed', { message: e.message });
 }
 
-/** Who `t` is, from the server; throws an ApiError when it is refused. */
-export async function check(t) {
-  return api('/api/me', { headers: { Authorization: `Bearer ${t}` } });
+/** Who `secret` (a token) is, from the server; throws an ApiError when it is refused. */
+export async function check(secret) {
+  return api('/api/me', { headers: { Authorization: `Bearer ${secret}` } });
 }
 
 function label(who) {
   const name = who.person || who.name;
-  return `${name} (${who.role})`;
+  return t('signin.label', { name, role: roleName(who.role) });
 }
 
 function set(who) {
   me = who;
   const btn = $('btn-signin');
   if (btn) {
-    btn.textContent = who ? label(who) : 'Sign in';
-    btn.title = who ? `Signed in as ${label(who)}: ${ROLE_WORDS[who.role] || ''}` : '';
+    btn.textContent = who ? label(who) : t('signin.button');
+    btn.title = who ? t('signin.as_can', { who: label(who), can: roleWords(who.role) }) : '';
     btn.classList.toggle('signed', !!who);
   }
   for (const fn of listeners) fn(who);
 }
 
-/** Signs in with `t` if the server knows it; the reason in words if not. */
-export async function signIn(t) {
-  const value = (t || '').trim();
-  if (!value) return { error: 'Paste the token first.' };
+/** Signs in with the token `secret` if the server knows it; the reason in words if not. */
+export async function signIn(secret) {
+  const value = (secret || '').trim();
+  if (!value) return { error: t('signin.empty') };
   try {
     const who = await check(value);
     setToken(value);
     set(who);
-    announce(`Signed in as ${label(who)}`);
+    announce(t('signin.as', { who: label(who) }));
     return { who };
   } catch (e) {
     return { error: refusal(e) };
@@ -75,14 +79,14 @@ export async function signIn(t) {
 export function signOut() {
   setToken('');
   set(null);
-  announce('Signed out');
+  announce(t('signin.signed_out'));
 }
 
 function showState() {
   const who = me;
   $('signin-who').hidden = !who;
   $('signin-tokens').hidden = !who || who.role !== 'admin';
-  if (who) $('signin-who-text').textContent = `Signed in as ${label(who)}: ${ROLE_WORDS[who.role] || who.role}.`;
+  if (who) $('signin-who-text').textContent = t('signin.as_can', { who: label(who), can: roleWords(who.role) });
   $('signin-error').hidden = true;
 }
 
@@ -91,9 +95,7 @@ export function open({ required = false } = {}) {
   const dlg = $('dlg-signin');
   showState();
   $('signin-cancel').hidden = required;
-  $('signin-lead').textContent = required
-    ? 'This map is private: sign in with the token an administrator gave you to see its events. The token stays in this browser tab and is forgotten when the tab closes.'
-    : 'Paste the token an administrator gave you. It stays in this browser tab and is forgotten when the tab closes.';
+  $('signin-lead').textContent = t(required ? 'signin.lead_private' : 'signin.lead');
   if (!dlg.open) dlg.showModal();
   $('signin-token').focus();
 }

@@ -76,6 +76,21 @@ export function serialize(s) {
   return p.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
 }
 
+/** Query parameters that are not part of the view but stay in the URL (the page's `lang=`). */
+const kept = new URLSearchParams();
+
+/** Keeps `name=value` in every URL the state writes (and in `href`). */
+export function keepParam(name, value) {
+  kept.set(name, value);
+}
+
+/** The state's query string with the kept parameters after it. */
+function query(s) {
+  const q = serialize(s);
+  const extra = kept.toString();
+  return [q, extra].filter(Boolean).join('&');
+}
+
 // The page's URL and history exist only in a browser; Node (the unit tests) imports this module
 // without them, for parse and serialize.
 const inBrowser = typeof window !== 'undefined' && typeof location !== 'undefined';
@@ -102,7 +117,7 @@ function changes(a, b) {
 
 /** The URL of a state, on this page or on another path (`/embed`). */
 export function href(s = state, path = location.pathname) {
-  const q = serialize(s);
+  const q = query(s);
   return `${location.origin}${path}${q ? `?${q}` : ''}`;
 }
 
@@ -121,7 +136,7 @@ export function update(patch, { history = 'push', source = 'user' } = {}) {
   const changed = changes(prev, next);
   if (!changed.size) return;
   state = next;
-  const q = serialize(state);
+  const q = query(state);
   const u = `${location.pathname}${q ? `?${q}` : ''}`;
   // A view-only change never needs its own history entry: panning is not a step back.
   const push = history === 'push' && !(changed.size === 1 && changed.has('view'));

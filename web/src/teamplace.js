@@ -6,9 +6,10 @@ import { h, announce, narrow } from './dom.js';
 import { api, ApiError } from './api.js';
 import { interceptClicks } from './events.js';
 import { fieldError } from './words.js';
+import { t } from './i18n.js';
+import { number } from './format.js';
 
-const KINDS = [['site', 'A site (base, checkpoint, crossing, building)'], ['settlement', 'A village, town or neighbourhood'],
-  ['district', 'A district'], ['natural', 'A natural feature (river, hill)'], ['area', 'An area']];
+const KINDS = ['site', 'settlement', 'district', 'natural', 'area'];
 
 let map;
 let box;
@@ -29,7 +30,7 @@ export function init(m, { onAdded: added }) {
 
 function idle() {
   box.replaceChildren(h('button', { type: 'button', class: 'btn btn-quiet btn-small', id: 'tp-start', onclick: start },
-    'New team place on the map…'));
+    t('teamplace.start')));
 }
 
 function start() {
@@ -38,10 +39,10 @@ function start() {
   interceptClicks(onClick);
   let b = document.getElementById('pick-banner');
   if (!b) { b = h('div', { id: 'pick-banner', class: 'pick-banner', role: 'status' }); document.body.append(b); }
-  b.replaceChildren(h('span', {}, `${narrow() ? 'Tap' : 'Click'} the map where the new place is`),
-    h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => stop() }, 'Cancel'));
-  box.replaceChildren(h('p', { class: 'hint' }, 'Click the map where the place is. Escape stops.'));
-  announce('Click the map where the new place is. Press Escape to stop.');
+  b.replaceChildren(h('span', {}, t(narrow() ? 'teamplace.banner_tap' : 'teamplace.banner_click')),
+    h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: () => stop() }, t('common.cancel')));
+  box.replaceChildren(h('p', { class: 'hint' }, t('teamplace.hint')));
+  announce(t('teamplace.announce'));
 }
 
 /** Stops picking a point; whether it was picking. */
@@ -70,25 +71,25 @@ function form(at) {
   const err = (name) => h('p', { class: 'field-error', id: `tp-err-${name}`, hidden: true });
   const name = h('input', { type: 'text', id: 'tp-name', maxlength: 200, dir: 'auto', 'aria-describedby': 'tp-err-name' });
   const names = h('textarea', { id: 'tp-names', rows: 3, dir: 'auto', 'aria-describedby': 'tp-hint-names tp-err-names' });
-  const kind = h('select', { id: 'tp-kind' }, KINDS.map(([v, l]) => h('option', { value: v }, l)));
-  const near = h('p', { class: 'hint', id: 'tp-near' }, `At ${at.lat.toFixed(5)}, ${at.lon.toFixed(5)}`);
+  const kind = h('select', { id: 'tp-kind' }, KINDS.map((v) => h('option', { value: v }, t(`teamplace.kind.${v}`))));
+  const near = h('p', { class: 'hint', id: 'tp-near' }, t('teamplace.at', { lat: at.lat.toFixed(5), lon: at.lon.toFixed(5) }));
   const summary = h('p', { class: 'field-error', id: 'tp-error', role: 'alert', hidden: true });
-  const save = h('button', { type: 'submit', class: 'btn btn-primary btn-small', id: 'tp-save' }, 'Save the place');
-  const f = h('form', { class: 'team-place-form', id: 'tp-form', 'aria-label': 'New team place', novalidate: true },
-    h('h4', { class: 'correct-title' }, 'New team place'), near,
-    h('div', { class: 'field' }, h('label', { for: 'tp-name' }, 'Name (required)'), name, err('name')),
-    h('div', { class: 'field' }, h('label', { for: 'tp-names' }, 'Other names, one per line'), names,
-      h('p', { class: 'hint', id: 'tp-hint-names' }, 'In every script the reports use: قاعدة حميميم, Хмеймим…'), err('names')),
-    h('div', { class: 'field' }, h('label', { for: 'tp-kind' }, 'What it is'), kind),
+  const save = h('button', { type: 'submit', class: 'btn btn-primary btn-small', id: 'tp-save' }, t('teamplace.save'));
+  const f = h('form', { class: 'team-place-form', id: 'tp-form', 'aria-label': t('teamplace.title'), novalidate: true },
+    h('h4', { class: 'correct-title' }, t('teamplace.title')), near,
+    h('div', { class: 'field' }, h('label', { for: 'tp-name' }, t('teamplace.name')), name, err('name')),
+    h('div', { class: 'field' }, h('label', { for: 'tp-names' }, t('teamplace.names')), names,
+      h('p', { class: 'hint', id: 'tp-hint-names' }, t('teamplace.names_hint')), err('names')),
+    h('div', { class: 'field' }, h('label', { for: 'tp-kind' }, t('teamplace.kind_label')), kind),
     summary,
     h('div', { class: 'form-actions' },
-      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: idle }, 'Cancel'), save));
+      h('button', { type: 'button', class: 'btn btn-quiet btn-small', onclick: idle }, t('common.cancel')), save));
   nearest(at, near);
   f.addEventListener('submit', async (e) => {
     e.preventDefault();
     for (const el of f.querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }
     const body = { name: name.value.trim(), names: names.value.split('\n').map((s) => s.trim()).filter(Boolean), kind: kind.value, ...at };
-    if (!body.name) { show('name', 'Give the place a name.'); name.focus(); return; }
+    if (!body.name) { show('name', t('teamplace.name_missing')); name.focus(); return; }
     save.disabled = true;
     try {
       const made = await api('/api/places', { method: 'POST', body });
@@ -96,17 +97,17 @@ function form(at) {
       const [lon, lat] = made.geometry ? made.geometry.coordinates : [at.lon, at.lat];
       onAdded({ ...p, name: p.name || body.name, gazetteer_id: p.gazetteer_id || made.id, lon, lat, kind: body.kind });
       idle();
-      announce(`Saved the team place ${body.name}. It is in the event's places and can be searched by every name.`);
+      announce(t('teamplace.saved', { name: body.name }));
     } catch (x) {
       save.disabled = false;
       const fields = x instanceof ApiError ? x.errors || [] : [];
       let shown = false;
       for (const fe of fields) {
         const key = (fe.field || '').startsWith('names') ? 'names' : 'name';
-        show(key, fieldError(fe.field || '', fe.message, key === 'names' ? 'Other names' : 'Name').message);
+        show(key, fieldError(fe.field || '', fe.message, t(key === 'names' ? 'teamplace.names_field' : 'teamplace.name_field')).message);
         shown = true;
       }
-      if (!shown) { summary.textContent = `The place was not saved: ${x.message}`; summary.hidden = false; }
+      if (!shown) { summary.textContent = t('teamplace.error', { message: x.message }); summary.hidden = false; }
     }
   });
   return f;
@@ -122,7 +123,7 @@ async function nearest(at, el) {
   try {
     const fc = await api('/api/places/reverse', { params: { lat: at.lat, lon: at.lon, limit: 1 } });
     const p = fc.features[0] && fc.features[0].properties;
-    if (p) el.textContent = `At ${at.lat.toFixed(5)}, ${at.lon.toFixed(5)}: ${p.distance_km.toFixed(1)} km from ${p.name}`;
+    if (p) el.textContent = t('teamplace.near', { lat: at.lat.toFixed(5), lon: at.lon.toFixed(5), km: number(Math.round(p.distance_km * 10) / 10), name: p.name });
   } catch {
     // The coordinates alone are enough.
   }

@@ -7,7 +7,8 @@ import { api, aborted } from './api.js';
 import * as state from './state.js';
 import { filterParams } from './data.js';
 import { s, debounce } from './dom.js';
-import { isUncertain, windowLabel, plural, number, eventTime } from './format.js';
+import { isUncertain, windowLabel, number, eventTime } from './format.js';
+import { t as tr, tn, locale, isRtl } from './i18n.js';
 import { colorOf } from './events.js';
 
 const $ = (id) => document.getElementById(id);
@@ -109,7 +110,7 @@ export async function reload() {
     computeDomain();
     draw();
   } catch (e) {
-    if (!aborted(e)) $('tl-total').textContent = `The timeline could not be loaded: ${e.message}`;
+    if (!aborted(e)) $('tl-total').textContent = tr('timeline.error', { message: e.message });
   }
 }
 
@@ -154,8 +155,12 @@ export function setSpans(features) {
 
 // ---- drawing ------------------------------------------------------------------------------------
 
-const x = (t) => M.left + ((t - domain[0]) / (domain[1] - domain[0])) * (width - M.left - M.right);
-const tAt = (px) => domain[0] + ((px - M.left) / (width - M.left - M.right)) * (domain[1] - domain[0]);
+// Time runs left to right, and right to left in a right-to-left language (Arabic): `xl` is the
+// position in reading order, `x` the one on screen (the margins are equal, so mirroring keeps them).
+const rtl = isRtl();
+const xl = (t) => M.left + ((t - domain[0]) / (domain[1] - domain[0])) * (width - M.left - M.right);
+const x = (t) => (rtl ? width - xl(t) : xl(t));
+const tAt = (px) => domain[0] + (((rtl ? width - px : px) - M.left) / (width - M.left - M.right)) * (domain[1] - domain[0]);
 
 const TICKS = [
   ['hour', 1], ['hour', 3], ['hour', 6], ['hour', 12], ['day', 1], ['day', 2], ['week', 1], ['month', 1],
@@ -163,10 +168,10 @@ const TICKS = [
 ];
 const approx = { hour: 3600e3, day: DAY, week: 7 * DAY, month: 30.5 * DAY, year: 365.25 * DAY };
 const tickFmt = {
-  hour: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }),
-  day: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }),
-  month: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'short', year: 'numeric' }),
-  year: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', year: 'numeric' }),
+  hour: new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }),
+  day: new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', day: 'numeric', month: 'short' }),
+  month: new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', month: 'short', year: 'numeric' }),
+  year: new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', year: 'numeric' }),
 };
 
 function ticks() {
@@ -190,9 +195,9 @@ function lanesOf(items) {
     .map((f) => ({ f, a: Date.parse(f.properties.start), b: Date.parse(f.properties.end) }))
     .sort((p, q) => p.a - q.a)
     .map((it) => {
-      let lane = ends.findIndex((e) => e < x(it.a) - 3);
+      let lane = ends.findIndex((e) => e < xl(it.a) - 3);
       if (lane === -1) lane = ends.length < M.lanes ? ends.length : M.lanes - 1;
-      ends[lane] = Math.max(ends[lane] || 0, x(it.b));
+      ends[lane] = Math.max(ends[lane] || 0, xl(it.b));
       return { ...it, lane };
     });
 }
@@ -215,31 +220,32 @@ function draw() {
 
   children.push(s('rect', { class: 'tl-bg', x: M.left, y: barsTop, width: width - M.left - M.right, height: M.bars }));
   for (const b of hist.buckets) {
-    const x0 = x(b.t);
-    const x1 = x(add(b.t, unit));
+    const x0 = Math.min(x(b.t), x(add(b.t, unit)));
+    const x1 = Math.max(x(b.t), x(add(b.t, unit)));
     const hgt = Math.max(2, (b.count / max) * (M.bars - 2));
     const inside = w ? b.t < wb && add(b.t, unit) > wa : true;
     children.push(s('rect', {
       class: `tl-bar${inside ? ' in' : ''}`, x: x0 + 0.5, y: barsTop + M.bars - hgt, width: Math.max(1, x1 - x0 - 1), height: hgt,
-    }, s('title', {}, `${tickFmt[unit === 'week' ? 'day' : unit].format(new Date(b.t))}${unit === 'week' ? ' (week)' : ''}: ${plural(b.count, 'event')}`)));
+    }, s('title', {}, tn(unit === 'week' ? 'timeline.bar_week' : 'timeline.bar', b.count, { when: tickFmt[unit === 'week' ? 'day' : unit].format(new Date(b.t)) }))));
   }
   children.push(s('line', { class: 'tl-base', x1: M.left, x2: width - M.right, y1: barsTop + M.bars + 0.5, y2: barsTop + M.bars + 0.5 }));
   for (const t of ticks()) {
     const px = x(t.t);
     children.push(s('line', { class: 'tl-tick', x1: px, x2: px, y1: barsTop + M.bars, y2: barsTop + M.bars + 4 }));
-    children.push(s('text', { class: 'tl-label', x: px + 3, y: height - 4 }, t.label));
+    // Right to left, the SVG text inherits direction: rtl, so its start (the default anchor) is its right edge.
+    children.push(s('text', { class: 'tl-label', x: rtl ? px - 3 : px + 3, y: height - 4 }, t.label));
   }
   for (const sp of lanesOf(spans)) {
     const y = 3 + sp.lane * M.lane;
-    const x0 = Math.max(M.left, x(sp.a));
-    const x1 = Math.min(width - M.right, Math.max(x(sp.b), x0 + 2));
+    const x0 = Math.max(M.left, Math.min(x(sp.a), x(sp.b)));
+    const x1 = Math.min(width - M.right, Math.max(x(sp.a), x(sp.b), x0 + 2));
     const line = s('line', { class: 'tl-span', x1: x0, x2: x1, y1: y, y2: y, 'data-id': String(sp.f.id), stroke: colorOf(sp.f.properties.category) },
-      s('title', {}, `${sp.f.properties.title}: ${eventTime(sp.f.properties)} (uncertain)`));
+      s('title', {}, tr('timeline.span', { title: sp.f.properties.title, when: eventTime(sp.f.properties) })));
     children.push(line);
   }
   if (w) {
-    const a = Math.max(M.left, x(wa));
-    const b = Math.min(width - M.right, x(wb));
+    const a = Math.max(M.left, Math.min(x(wa), x(wb)));
+    const b = Math.min(width - M.right, Math.max(x(wa), x(wb)));
     children.push(s('rect', { class: 'tl-brush', x: a, y: 0, width: Math.max(2, b - a), height: barsTop + M.bars }));
     children.push(s('rect', { class: 'tl-handle', x: a - 2, y: barsTop + 8, width: 4, height: M.bars - 16 }));
     children.push(s('rect', { class: 'tl-handle', x: b - 2, y: barsTop + 8, width: 4, height: M.bars - 16 }));
@@ -255,15 +261,14 @@ function texts(w) {
   const wb = w ? (w[1] ?? domain[1]) : null;
   const withHours = hist.bucket === 'hour';
   if (w) $('tl-window').textContent = windowLabel(wa, wb - (withHours ? 0 : 1), withHours);
-  else $('tl-window').textContent = 'All dates';
+  else $('tl-window').textContent = tr('timeline.all');
   let inWindow = hist.total;
   if (w) inWindow = hist.buckets.filter((b) => b.t >= floor(wa, hist.bucket) && b.t < wb).reduce((n, b) => n + b.count, 0);
   $('tl-total').textContent = w
-    ? `${number(inWindow)} of ${plural(hist.total, 'matching event')} start in these dates`
-    : `${plural(hist.total, 'matching event')}, counted by the ${hist.bucket} they start`;
+    ? tn('timeline.in_window', hist.total, { count: number(inWindow) })
+    : tn(`timeline.total.${hist.bucket}`, hist.total);
   $('tl-clear').hidden = !has;
-  svgEl.setAttribute('aria-label', `Timeline of ${plural(hist.total, 'event')} by ${hist.bucket}. ${$('tl-window').textContent}. `
-    + 'Drag to choose dates; with the keyboard, the arrow keys move the chosen dates and shift with an arrow key changes their end.');
+  svgEl.setAttribute('aria-label', `${tn(`timeline.aria.${hist.bucket}`, hist.total)} ${$('tl-window').textContent}. ${tr('timeline.keys')}`);
 }
 
 // ---- brushing -----------------------------------------------------------------------------------
@@ -297,7 +302,7 @@ function onDown(e) {
   let mode = 'new';
   if (w && Math.abs(px - wa) < 7) mode = 'w';
   else if (w && Math.abs(px - wb) < 7) mode = 'e';
-  else if (w && px > wa && px < wb) mode = 'move';
+  else if (w && px > Math.min(wa, wb) && px < Math.max(wa, wb)) mode = 'move';
   drag = { mode, x0: px, t0: tAt(px), w: w ? [w[0] ?? domain[0], w[1] ?? domain[1]] : null, moved: false };
   svgEl.setPointerCapture(e.pointerId);
   e.preventDefault();
@@ -342,7 +347,8 @@ function onKey(e) {
   const w = windowMs();
   let [a, b] = w ? [w[0] ?? domain[0], w[1] ?? domain[1]] : [floor(domain[1], unit), domain[1]];
   if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
-    const n = e.key === 'ArrowLeft' ? -1 : 1;
+    // The arrow towards the past: left, or right when time runs right to left.
+    const n = (e.key === 'ArrowLeft') !== rtl ? -1 : 1;
     if (e.shiftKey) b = Math.max(add(a, unit), add(b, unit, n));
     else { a = add(a, unit, n); b = add(b, unit, n); }
     if (a < domain[0] || b > domain[1] + 1) return;
@@ -368,7 +374,7 @@ function stop() {
   playTimer = null;
   const btn = $('tl-play');
   btn.setAttribute('aria-pressed', 'false');
-  btn.setAttribute('aria-label', 'Play through time');
+  btn.setAttribute('aria-label', tr('timeline.play'));
   btn.classList.remove('playing');
 }
 
@@ -389,7 +395,7 @@ function play() {
   commit(a, a + len, 'push', 'play');
   const btn = $('tl-play');
   btn.setAttribute('aria-pressed', 'true');
-  btn.setAttribute('aria-label', 'Pause');
+  btn.setAttribute('aria-label', tr('timeline.pause'));
   btn.classList.add('playing');
   playTimer = setInterval(() => {
     a = add(a, unit);

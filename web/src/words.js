@@ -2,10 +2,12 @@
 // (`sources[0].url`) and says what is wrong in a programmer's terms ("is not a URL: relative URL
 // without a base"); a journalist filling the form reads the field's label and plain words.
 
+import { t, has } from './i18n.js';
+
 /** What the API said about a web address, in plain words; null if it is not about one. */
 function addressWords(message) {
   if (/is not a URL|must be an http or https URL/i.test(message)) {
-    return 'this is not a web address: copy the whole link, starting with https://';
+    return t('words.address');
   }
   return null;
 }
@@ -26,9 +28,10 @@ export function pathWords(path) {
   const p = String(path || '').replace(/^properties\./, '');
   const m = /^(places|sources)\[(\d+)\](?:\.(\w+))?/.exec(p);
   if (m) {
-    const what = m[1] === 'places' ? 'Place' : 'Source';
-    return `${what} ${Number(m[2]) + 1}${m[3] ? ` (${m[3].replace(/_/g, ' ')})` : ''}`;
+    const what = t(m[1] === 'places' ? 'words.place' : 'words.source', { n: Number(m[2]) + 1 });
+    return m[3] ? t('words.part', { what, part: m[3].replace(/_/g, ' ') }) : what;
   }
-  if (!p) return 'The event';
+  if (!p) return t('words.event');
+  if (has(`field.${p}`)) return t(`field.${p}`);
   return p.charAt(0).toUpperCase() + p.slice(1).replace(/_/g, ' ');
 }
