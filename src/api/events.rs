@@ -98,6 +98,9 @@ pub struct ListParams {
     /// tags, actors, start, end, time_precision, places, sources, status, fatalities, properties, reported_at,
     /// created_at, updated_at, revision. Empty for none; `id` and `geometry` always come.
     properties: Option<String>,
+    /// `true`: each source of a GeoJSON page carries its latest capture (`captured_at`, `sha256`), as the
+    /// download formats (CSV, NDJSON, KML) always do.
+    captures: Option<bool>,
     /// `exact` counts `numberMatched` exactly however many match; by default (`auto`) it is exact up to
     /// 10,000 matches and beyond an estimate from count tables, marked `"numberMatchedExact": false`.
     count: Option<String>,

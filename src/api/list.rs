@@ -92,9 +92,10 @@ pub async fn respond_list(
     let page_mode = format == Format::Geojson || explicit_limit;
     let mut rows =
         if page_mode { store.list(&filter, &page) } else { all_rows(store.clone(), filter.clone(), page.sort, 5000) };
-    // The download formats (CSV, NDJSON, KML) carry each source's latest capture; the GeoJSON
-    // page stays a copy of stored bytes (`eventmap export` adds them to GeoJSON too).
-    if format != Format::Geojson {
+    // The download formats (CSV, NDJSON, KML) carry each source's latest capture; a GeoJSON
+    // page does when asked (`captures=true`, the map's GeoJSON export), else it stays a copy of
+    // stored bytes (`eventmap export` adds them to GeoJSON too).
+    if format != Format::Geojson || options.captures {
         rows = crate::store::captures::with_latest_captures(store.clone(), rows);
     }
     // Wait for the first row so that a database failure is a proper problem, not a cut stream.

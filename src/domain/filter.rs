@@ -329,6 +329,9 @@ pub struct ListOptions {
     /// `properties=` (OGC API – Features Part 1): the only properties each Feature carries, in
     /// the order of [`FEATURE_PROPERTIES`]; `None` for all of them.
     pub properties: Option<Vec<String>>,
+    /// `captures=true`: each source of a GeoJSON page carries its latest capture (`captured_at`,
+    /// `sha256`), as the download formats always do; off by default, since it costs a lookup.
+    pub captures: bool,
 }
 
 /// The properties of an event's Feature, in the order it is written.
@@ -366,7 +369,7 @@ fn parse_properties(v: &str) -> Result<Vec<String>, String> {
 }
 
 /// Keys that list requests accept; callers may allow more (the histogram's `bucket`).
-pub const LIST_KEYS: [&str; 27] = [
+pub const LIST_KEYS: [&str; 28] = [
     "start",
     "end",
     "bbox",
@@ -394,6 +397,7 @@ pub const LIST_KEYS: [&str; 27] = [
     "geometry_type",
     "count",
     "properties",
+    "captures",
 ];
 
 /// Parses list query pairs. `extra` names further keys the caller handles itself.
@@ -540,6 +544,11 @@ pub fn parse_query(
                 "exact" => q.options.count_exact = true,
                 "" | "auto" => q.options.count_exact = false,
                 _ => e.add("count", "must be exact or auto"),
+            },
+            "captures" => match v {
+                "true" => q.options.captures = true,
+                "" | "false" => q.options.captures = false,
+                _ => e.add("captures", "must be true or false"),
             },
             "properties" => match parse_properties(v) {
                 Ok(p) => q.options.properties = Some(p),

@@ -13,8 +13,8 @@ use super::ValidationErrors;
 
 /// The keys of `GET /api/events` that are not filters: paging, order, format and change
 /// tracking (a feed and a webhook bring those themselves).
-const NOT_FILTERS: [&str; 9] =
-    ["updated_since", "include_deleted", "limit", "cursor", "sort", "format", "f", "count", "properties"];
+const NOT_FILTERS: [&str; 10] =
+    ["updated_since", "include_deleted", "limit", "cursor", "sort", "format", "f", "count", "properties", "captures"];
 
 /// Filter keys a saved search or a webhook may hold: every key of `GET /api/events`
 /// ([`super::filter::LIST_KEYS`]) but paging, order, format and change tracking, so that a

@@ -355,6 +355,14 @@ async fn the_same_bytes_are_kept_once_and_auto_archiver_captures_keep_their_hash
         let nd = app.get("/api/events?format=ndjson").await.expect(200).text.clone();
         let f: Value = serde_json::from_str(nd.lines().next().unwrap()).unwrap();
         assert_eq!(f["properties"]["sources"][0]["sha256"], want.as_str(), "{nd}");
+        let page = app.get("/api/events?captures=true").await.json();
+        assert_eq!(page["features"][0]["properties"]["sources"][0]["sha256"], want.as_str(), "{page}");
+        let plain = app.get("/api/events").await.json();
+        assert!(
+            plain["features"][0]["properties"]["sources"][0]["sha256"].is_null(),
+            "a page is stored bytes by default"
+        );
+        app.get("/api/events?captures=yes").await.problem(400, "invalid-request");
 
         let sha = "3f2a9c1b5e7d8f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718";
         let at = chrono::DateTime::parse_from_rfc3339("2025-02-11T08:02:00Z").unwrap().to_utc();

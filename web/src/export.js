@@ -35,7 +35,8 @@ function fileName(ext) {
 async function refresh() {
   const p = params();
   $('export-links').replaceChildren(...FORMATS.map(([f, label]) => {
-    const q = f === 'geojson' ? { ...p, limit: LIMIT } : { ...p, format: f };
+    // Every format carries each source's latest capture (time and SHA-256).
+    const q = f === 'geojson' ? { ...p, limit: LIMIT, captures: 'true' } : { ...p, format: f };
     return h('li', {},
       h('a', { class: 'btn btn-quiet export-link', href: url('/api/events', q), download: fileName(f === 'geojson' ? 'geojson' : f) }, label),
       h('span', { class: 'hint' }, t(`export.format.${f}`, { n: number(LIMIT) })));
