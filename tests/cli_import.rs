@@ -241,8 +241,9 @@ fn a_csv_export_names_the_sources_of_imported_rows_and_the_keys_they_came_with()
     let tm = find("timemap_id", "TM1");
     assert_eq!(&tm[col("source_names")], "Invented video of the school | Invented photo");
     assert_eq!(&tm[col("source_urls")], "https://example.org/timemap/video1 | https://example.org/timemap/photo2");
-    assert_eq!(headers.len(), 30, "{headers:?}");
+    assert_eq!(headers.len(), 32, "{headers:?}");
     assert_eq!(&headers[25], "revision", "earlier columns keep their places");
+    assert_eq!(&headers[30..], ["source_captured_at", "source_sha256"], "the capture columns come last");
 }
 
 #[test]
