@@ -17,7 +17,8 @@ use crate::store::captures::{
 };
 use crate::store::follow::uuid_of;
 
-fn capture(r: &Row<'_>) -> Result<Capture, StoreError> {
+/// A capture from a row that starts with [`CAPTURE_COLUMNS`] (also read by `dump`).
+pub(super) fn capture(r: &Row<'_>) -> Result<Capture, StoreError> {
     let f = CaptureFields {
         state: r.get(2)?,
         reason: r.get(3)?,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::captures::{CAPTURE_COLUMNS, CaptureFields};
+use crate::store::captures::CAPTURE_COLUMNS;
 use crate::store::stored::{self, PLACE_COLUMNS, TOKEN_COLUMNS};
 use crate::store::transfer::{
     BLOBS_PER_CHUNK, BlobRow, COUNTS_COLUMNS, COUNTS_SQL, CaptureRow, ChangeRow, Chunk, Counts, EventRow,
@@ -195,27 +195,7 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 tx,
                 size,
                 &format!("SELECT {CAPTURE_COLUMNS}, next_at FROM captures ORDER BY requested_at, id"),
-                |r| {
-                    let f = CaptureFields {
-                        state: r.get(2)?,
-                        reason: r.get(3)?,
-                        url: r.get(4)?,
-                        final_url: r.get(5)?,
-                        status: r.get(6)?,
-                        content_type: r.get(7)?,
-                        size: r.get(8)?,
-                        sha256: r.get(9)?,
-                        captured_at: r.get(10)?,
-                        requested_at: r.get(11)?,
-                        requested_by: r.get(12)?,
-                        attempts: r.get(13)?,
-                        origin: r.get(14)?,
-                        archive_url: r.get(15)?,
-                        headers: r.get(16)?,
-                    };
-                    let capture = f.into_capture(uuid(r.get(0)?)?, uuid(r.get(1)?)?)?;
-                    Ok(CaptureRow { capture, next_at: r.get(17)? })
-                },
+                |r| Ok(CaptureRow { capture: super::captures::capture(r)?, next_at: r.get(17)? }),
                 Chunk::Captures,
             )
         },
