@@ -239,3 +239,30 @@ async fn a_place_given_by_name_is_geocoded_and_an_ambiguous_one_lists_candidates
         assert_eq!(hinted["properties"]["places"][0]["country"], "LB");
     }
 }
+
+#[tokio::test]
+async fn coordinates_come_back_to_the_bit_as_they_were_sent() {
+    // Values whose nearest double a fast float parser misses by one unit in the last place
+    // (tile edges among them): stored and served as sent, in the JSON text itself.
+    for backend in backends() {
+        let app = TestApp::on(&backend).await;
+        let lat = "11.178401873711781";
+        let body = format!(
+            r#"{{"title": "Edge", "category": "protest", "start": "2024-05-01",
+            "places": [{{"name": "On an edge", "lon": -78.75, "lat": {lat}}}]}}"#
+        );
+        let created = app
+            .client
+            .post(format!("{}/api/events", app.base))
+            .bearer_auth(&app.editor)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status().as_u16(), 201);
+        let id = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let text = app.client.get(format!("{}/api/events/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+        assert!(text.contains(&format!("[-78.75,{lat}]")), "{backend:?}: {text}");
+    }
+}
