@@ -148,6 +148,32 @@ async fn check_postgis(c: &mut PgConnection, url: &str) -> Result<(), StoreError
     }
 }
 
+/// Writes the tile grid's edges if the database has none yet (the migration that made the table
+/// cannot compute them to the bit) and counts the events already stored into
+/// `event_tile_counts`, in one transaction; instances starting at once wait for each other.
+async fn write_tile_grid(c: &mut PgConnection) -> Result<(), StoreError> {
+    use crate::store::sql::{Dialect, tile_counts};
+    let mut tx = c.begin().await?;
+    sqlx::query("LOCK TABLE tile_grid IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let written: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tile_grid)").fetch_one(&mut *tx).await?;
+    if written {
+        return Ok(());
+    }
+    let edges = tile_counts::grid_edges();
+    let axes: Vec<i16> = edges.iter().map(|e| e.0 as i16).collect();
+    let values: Vec<f64> = edges.iter().map(|e| e.1).collect();
+    let ks: Vec<i32> = edges.iter().map(|e| e.2 as i32).collect();
+    sqlx::query("INSERT INTO tile_grid (axis, edge, k) SELECT * FROM unnest($1::smallint[], $2::float8[], $3::int[])")
+        .bind(axes)
+        .bind(values)
+        .bind(ks)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(tile_counts::rebuild(Dialect::Postgres)).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl PgStore {
     /// Opens the database at `url` with settings from the environment.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -172,6 +198,7 @@ impl PgStore {
             check_postgis(&mut c, &shown).await?;
             // Several instances starting at once take turns here (the migrator holds an advisory lock).
             migrator().run(&mut c).await.map_err(|e| StoreError::Internal(format!("migrating {shown}: {e}")))?;
+            write_tile_grid(&mut c).await?;
         }
         let _ = c.close().await;
         let pool = PgPoolOptions::new()

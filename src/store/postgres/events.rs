@@ -363,20 +363,20 @@ impl crate::store::EventStore for PgStore {
     }
 
     async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
-        let sql = sql::tiles::cells(Dialect::Postgres, filter, tile);
-        let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(CellCount {
-                column: r.try_get::<i64, _>(0)? as u32,
-                row: r.try_get::<i64, _>(1)? as u32,
-                category: r.try_get(2)?,
-                count: r.try_get::<i64, _>(3)? as u64,
-                sum_lon: r.try_get(4)?,
-                sum_lat: r.try_get(5)?,
-            });
+        let mut out = Vec::new();
+        for sql in sql::tile_counts::queries(Dialect::Postgres, filter, tile) {
+            for r in bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await? {
+                out.push(CellCount {
+                    column: r.try_get::<i64, _>(0)? as u32,
+                    row: r.try_get::<i64, _>(1)? as u32,
+                    category: r.try_get(2)?,
+                    count: r.try_get::<i64, _>(3)? as u64,
+                    sum_lon: r.try_get(4)?,
+                    sum_lat: r.try_get(5)?,
+                });
+            }
         }
-        Ok(out)
+        Ok(sql::tile_counts::merge(out))
     }
 
     async fn tile_events(

@@ -681,6 +681,7 @@ pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
 }
 
 pub mod plan;
+pub mod tile_counts;
 pub mod tiles;
 
 #[cfg(test)]

@@ -56,8 +56,9 @@ fn cell_index(sql: &mut Sql, expr: &str, op: &str, edges: &[f64]) {
 }
 
 /// Rows of (column, row, category, count, sum of longitudes, sum of latitudes) of the matching
-/// live events whose position lies in tile `t`.
-pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId) -> Sql {
+/// live events whose position lies in tile `t`, of those starting at or after `from` and before
+/// `before` (ms) when given (the rest being counted by `tile_counts`).
+pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, before: Option<i64>) -> Sql {
     let mut sql = Sql::new(dialect);
     let (f, own) = driven(f, t.bbox(0.0));
     let (lons, lats) = t.cell_edges();
@@ -72,6 +73,12 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId) -> Sql {
         bbox_condition(&mut sql, &b, &f);
     }
     position_in(&mut sql, t);
+    if let Some(ms) = from {
+        sql.push(" AND e.t_start >= ").int(ms);
+    }
+    if let Some(ms) = before {
+        sql.push(" AND e.t_start < ").int(ms);
+    }
     sql.push(" GROUP BY 1, 2, 3");
     sql
 }
@@ -102,7 +109,7 @@ mod tests {
     #[test]
     fn a_tile_query_binds_every_value_and_starts_from_the_tiles_box() {
         let t = TileId { z: 5, x: 19, y: 12 };
-        let sql = cells(Dialect::Sqlite, &EventFilter::default(), &t);
+        let sql = cells(Dialect::Sqlite, &EventFilter::default(), &t, None, None);
         assert!(sql.text.contains("FROM events_rtree"), "{}", sql.text);
         assert_eq!(sql.text.matches('?').count(), sql.binds.len());
         assert!(!sql.text.contains("35."), "no value in the text: {}", sql.text);

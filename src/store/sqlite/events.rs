@@ -228,19 +228,24 @@ impl crate::store::EventStore for SqliteStore {
     }
 
     async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
-        let sql = sql::tiles::cells(Dialect::Sqlite, filter, tile);
-        self.readers
-            .map_rows(sql, |r| {
-                Ok(CellCount {
-                    column: r.get::<_, i64>(0)? as u32,
-                    row: r.get::<_, i64>(1)? as u32,
-                    category: r.get(2)?,
-                    count: r.get::<_, i64>(3)? as u64,
-                    sum_lon: r.get(4)?,
-                    sum_lat: r.get(5)?,
-                })
-            })
-            .await
+        let mut rows = Vec::new();
+        for sql in sql::tile_counts::queries(Dialect::Sqlite, filter, tile) {
+            rows.extend(
+                self.readers
+                    .map_rows(sql, |r| {
+                        Ok(CellCount {
+                            column: r.get::<_, i64>(0)? as u32,
+                            row: r.get::<_, i64>(1)? as u32,
+                            category: r.get(2)?,
+                            count: r.get::<_, i64>(3)? as u64,
+                            sum_lon: r.get(4)?,
+                            sum_lat: r.get(5)?,
+                        })
+                    })
+                    .await?,
+            );
+        }
+        Ok(sql::tile_counts::merge(rows))
     }
 
     async fn tile_events(

@@ -66,6 +66,21 @@ fn pending<'m>(
     Ok(todo)
 }
 
+/// Writes the tile grid's edges if the database has none yet (the migration that made the table
+/// cannot compute them to the bit) and counts the events already stored into `event_tile_counts`.
+fn write_tile_grid(c: &Connection) -> Result<(), StoreError> {
+    use crate::store::sql::{Dialect, tile_counts};
+    if c.query_row("SELECT EXISTS (SELECT 1 FROM tile_grid)", [], |r| r.get::<_, bool>(0))? {
+        return Ok(());
+    }
+    let mut st = c.prepare("INSERT INTO tile_grid (axis, edge, k) VALUES (?1, ?2, ?3)")?;
+    for (axis, edge, k) in tile_counts::grid_edges() {
+        st.execute(rusqlite::params![axis, edge, k])?;
+    }
+    c.execute_batch(tile_counts::rebuild(Dialect::Sqlite))?;
+    Ok(())
+}
+
 /// Applies the embedded migrations that `c`'s database lacks. Waits for other processes as long
 /// as `c`'s busy timeout: the write lock is taken first, then what is applied is read again, so
 /// a process that migrated meanwhile leaves nothing to do.
@@ -89,6 +104,7 @@ pub fn run(c: &mut Connection) -> Result<(), StoreError> {
         )?;
         tracing::debug!(version = m.version, description = %m.description, "database migrated");
     }
+    write_tile_grid(&tx)?;
     tx.commit()?;
     Ok(())
 }
