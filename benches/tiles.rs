@@ -15,6 +15,7 @@
 
 #[allow(dead_code)]
 mod common;
+mod encoders;
 
 use std::time::{Duration, Instant};
 
@@ -104,7 +105,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|");
     let spans = [1i64, 7, 30, 365, 0];
     let per_zoom = 60;
-    let mut tiles_seen: Vec<(TileId, Vec<u8>)> = Vec::new();
+    let mut tiles_seen: Vec<(String, Vec<eventmap::web::mvt::Layer>)> = Vec::new();
     for z in 0..=14u8 {
         let mut times = Vec::new();
         let (mut bytes, mut kinds) = (0usize, [0usize; 2]);
@@ -130,15 +131,23 @@ async fn main() {
                     found = Some(ev);
                 }
             }
+            let mut cells = Vec::new();
             let body = match &found {
                 Some(ev) => event_tiles::events(&tile, ev),
-                None => event_tiles::cells(&tile, &store.tile_cells(&filter, &tile).await.unwrap()),
+                None => {
+                    cells = store.tile_cells(&filter, &tile).await.unwrap();
+                    event_tiles::cells(&tile, &cells)
+                }
             };
             times.push(t.elapsed());
             kinds[usize::from(found.is_some())] += 1;
             bytes += body.len();
-            if k < 3 {
-                tiles_seen.push((tile, body));
+            if k < 2 {
+                let layers = match &found {
+                    Some(ev) => event_tiles::event_layers(&tile, ev),
+                    None => event_tiles::cell_layers(&tile, &cells),
+                };
+                tiles_seen.push((format!("events {}/{}/{}", tile.z, tile.x, tile.y), layers));
             }
         }
         times.sort();
@@ -151,11 +160,12 @@ async fn main() {
             kinds[1]
         );
     }
-    encoder(&tiles_seen);
+    encoder(tiles_seen);
 }
 
-/// Times the hand-written MVT encoder on the basemap's tiles (large polygons) and on events'.
-fn encoder(event_tiles: &[(TileId, Vec<u8>)]) {
+/// Times the hand-written MVT encoder on the basemap's tiles (cut and encoded), then against the
+/// `mvt` crate on the layers of those tiles and of the event tiles seen.
+fn encoder(mut tiles_seen: Vec<(String, Vec<eventmap::web::mvt::Layer>)>) {
     use eventmap::web::tiles;
     let basemap = [(0u8, 0u32, 0u32), (2, 2, 1), (5, 19, 12), (8, 153, 102)];
     println!("\nMVT encoder (hand-written, src/web/mvt.rs), median of 20 runs:");
@@ -171,7 +181,7 @@ fn encoder(event_tiles: &[(TileId, Vec<u8>)]) {
         times.sort();
         let size = tiles::tile(z, x, y).map_or(0, |b| b.len());
         println!("  basemap {z}/{x}/{y}: cut and encode {:.2} ms, {size} bytes", pct(&times, 0.5));
+        tiles_seen.insert(0, (format!("basemap {z}/{x}/{y}"), tiles::layers(z, x, y).expect("built in")));
     }
-    let total: usize = event_tiles.iter().map(|(_, b)| b.len()).sum();
-    println!("  {} event tiles read back: {total} bytes in all", event_tiles.len());
+    encoders::compare(&tiles_seen, 50);
 }

@@ -28,6 +28,11 @@ fn to_pt(tile: &TileId, lonlat: [f64; 2]) -> Pt {
 
 /// The tile of `cells` (as the store counted them for `tile`).
 pub fn cells(tile: &TileId, counts: &[CellCount]) -> Vec<u8> {
+    mvt::encode(&cell_layers(tile, counts))
+}
+
+/// The layers of [`cells`], not encoded.
+pub fn cell_layers(tile: &TileId, counts: &[CellCount]) -> Vec<Layer> {
     struct Cell<'a> {
         count: u64,
         sum: [f64; 2],
@@ -51,7 +56,7 @@ pub fn cells(tile: &TileId, counts: &[CellCount]) -> Vec<u8> {
             Feature { shapes: Shapes::Points(vec![to_pt(tile, [c.sum[0] / n, c.sum[1] / n])]), properties }
         })
         .collect();
-    mvt::encode(&[Layer { name: "cells", features }])
+    vec![Layer { name: "cells", features }]
 }
 
 #[derive(Deserialize)]
@@ -104,6 +109,11 @@ fn lines_of(g: &serde_json::Value, out: &mut Vec<Vec<[f64; 2]>>) {
 /// The tile of `events` (as the store found them for `tile`); an event whose stored Feature
 /// cannot be read is left out and logged (eventmap writes them all).
 pub fn events(tile: &TileId, found: &[TileEvent]) -> Vec<u8> {
+    mvt::encode(&event_layers(tile, found))
+}
+
+/// The layers of [`events`], not encoded.
+pub fn event_layers(tile: &TileId, found: &[TileEvent]) -> Vec<Layer> {
     let n = f64::from(1u32 << tile.z);
     let x0 = f64::from(tile.x) / n;
     let y0 = f64::from(tile.y) / n;
@@ -161,7 +171,7 @@ pub fn events(tile: &TileId, found: &[TileEvent]) -> Vec<u8> {
             });
         }
     }
-    mvt::encode(&[Layer { name: "shapes", features: shapes }, Layer { name: "events", features: points }])
+    vec![Layer { name: "shapes", features: shapes }, Layer { name: "events", features: points }]
 }
 
 #[cfg(test)]

@@ -158,6 +158,11 @@ impl Grid {
 
 /// The tile `z/x/y` (None when the map is not built in).
 pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+    layers(z, x, y).map(|l| mvt::encode(&l))
+}
+
+/// The layers of tile `z/x/y`, cut but not encoded (None when the map is not built in).
+pub fn layers(z: u8, x: u32, y: u32) -> Option<Vec<Layer>> {
     let w = world()?;
     let scale = if z >= DETAIL_ZOOM { &w.detail } else { &w.coarse };
     let n = f64::from(1u32 << z);
@@ -214,11 +219,11 @@ pub fn tile(z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(mvt::encode(&[
+    Some(vec![
         Layer::shapes("land", Shapes::Polygons(land)),
         Layer::shapes("coast", Shapes::Lines(coast)),
         Layer::shapes("borders", Shapes::Lines(borders)),
-    ]))
+    ])
 }
 
 /// Tiles up to this zoom are kept once cut: they are few (341 in all) and the dearest, holding
