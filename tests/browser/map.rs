@@ -78,7 +78,12 @@ async fn the_demo_events_are_drawn_from_the_tiles_with_right_counts_and_listed()
         let in_view = js(&c, "return document.querySelectorAll('#list-items .item').length;").await;
         assert_eq!(count, in_view, "the cells and points on the map count every event in view once");
         // The legend names the categories of what is drawn.
-        wait_for(&c, "the legend", "return document.getElementById('legend-cats').textContent.includes('Military movement');").await;
+        wait_for(
+            &c,
+            "the legend",
+            "return document.getElementById('legend-cats').textContent.includes('Military movement');",
+        )
+        .await;
         // Closer, the movements are lines, with a head at their destination.
         js(&c, "window.eventmap.map.jumpTo({center: [35.9, 35.0], zoom: 10}); return true;").await;
         wait_for(

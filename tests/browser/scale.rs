@@ -51,7 +51,12 @@ async fn ten_thousand_events_are_drawn_and_the_time_to_interactive_is_measured()
         let ready =
             wait_for(&c, "the map to draw the events", "return window.__readyAt || false;").await.as_f64().unwrap();
         // Every event in view is counted on the map (by cell at this zoom); the list holds a page.
-        let drawn = wait_for(&c, "every event in view counted", &format!("const n = (() => {{ {DRAWN} }})(); return n >= 5000 && n;")).await;
+        let drawn = wait_for(
+            &c,
+            "every event in view counted",
+            &format!("const n = (() => {{ {DRAWN} }})(); return n >= 5000 && n;"),
+        )
+        .await;
         let counts = js(
             &c,
             "const i = window.eventmap.data.info(); return [i.matched, i.exact, document.getElementById('list-items').children.length];",

@@ -176,7 +176,12 @@ async fn close_up_an_event_opens_its_panel_and_the_list_pages_through_every_matc
         c.goto(&format!("{}/?map=1/5/0", app.base)).await.unwrap();
         ready(&c).await;
         // The list shows a page of the newest events in view, and the next on request.
-        let first = wait_for(&c, "the first page", "const n = document.querySelectorAll('#list-items .item').length; return n === 100 && n;").await;
+        let first = wait_for(
+            &c,
+            "the first page",
+            "const n = document.querySelectorAll('#list-items .item').length; return n === 100 && n;",
+        )
+        .await;
         assert_eq!(first, 100);
         let more = js(&c, "const b = document.getElementById('list-more'); return !b.hidden && b.textContent;").await;
         assert_eq!(more, "Show 100 more", "{more}");
@@ -192,7 +197,12 @@ async fn close_up_an_event_opens_its_panel_and_the_list_pages_through_every_matc
         assert_eq!(focused, true, "the first new event takes the focus");
         // A move loads the first page of the new view.
         js(&c, "window.eventmap.map.jumpTo({center: [20, 10], zoom: 3}); return true;").await;
-        wait_for(&c, "the new view's first page", "const n = document.querySelectorAll('#list-items .item').length; return n > 0 && n <= 100;").await;
+        wait_for(
+            &c,
+            "the new view's first page",
+            "const n = document.querySelectorAll('#list-items .item').length; return n > 0 && n <= 100;",
+        )
+        .await;
 
         // Close up, the events are drawn one by one: a click opens the panel.
         let target = js(
@@ -225,7 +235,12 @@ async fn close_up_an_event_opens_its_panel_and_the_list_pages_through_every_matc
         let url = c.current_url().await.unwrap();
         assert!(url.contains(&format!("event={}", target[0].as_str().unwrap())), "{url}");
         // The precision of each place near the view is drawn around its event.
-        wait_for(&c, "the precision circles", "return window.eventmap.map.querySourceFeatures('ev-precision').length > 0;").await;
+        wait_for(
+            &c,
+            "the precision circles",
+            "return window.eventmap.map.querySourceFeatures('ev-precision').length > 0;",
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         std::fs::write(shot("tiles-close-en.png"), c.screenshot().await.unwrap()).unwrap();
 
@@ -245,11 +260,7 @@ async fn close_up_an_event_opens_its_panel_and_the_list_pages_through_every_matc
 
 /// The list's count line and data.js's load state.
 async fn list_status(c: &Client) -> (String, Value) {
-    let v = js(
-        c,
-        "return [document.getElementById('list-status').textContent, window.eventmap.data.info()];",
-    )
-    .await;
+    let v = js(c, "return [document.getElementById('list-status').textContent, window.eventmap.data.info()];").await;
     (v[0].as_str().unwrap().to_string(), v[1].clone())
 }
 
