@@ -220,8 +220,20 @@ pub(crate) async fn js(c: &Client, script: &str) -> Value {
 /// A function body that is true once the page has started, loaded its events and drawn them.
 pub(crate) const READY: &str = "const m = window.eventmap && window.eventmap.map;
      if (!m || !document.body.classList.contains('ready') || document.body.classList.contains('loading')) return false;
-     if (!m.getLayer('ev-points') || !m.loaded()) return false;
-     return m.queryRenderedFeatures({layers: ['ev-points', 'ev-clusters', 'ev-line']}).length > 0;";
+     if (!m.getLayer('ev-points') || !m.loaded() || !m.isSourceLoaded('ev-tiles')) return false;
+     return m.queryRenderedFeatures({layers: ['ev-points', 'ev-cells', 'ev-line']}).length > 0;";
+
+/// A script that counts the events the map draws in view, each once: the cells' counts (a cell
+/// told apart by its position, longitude wrapped, and count, as a view wider than the world
+/// draws it twice) and the events by id.
+pub(crate) const DRAWN: &str = "const m = window.eventmap.map; const seen = new Map();
+     const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
+     for (const f of m.queryRenderedFeatures({layers: ['ev-cells', 'ev-points']})) {
+       const [x, y] = f.geometry.coordinates;
+       const key = f.layer.id === 'ev-cells' ? `c${wrap(x).toFixed(5)},${y.toFixed(5)},${f.properties.count}` : `e${f.properties.id}`;
+       seen.set(key, f.layer.id === 'ev-cells' ? Number(f.properties.count) : 1);
+     }
+     return [...seen.values()].reduce((a, b) => a + b, 0);";
 
 /// Waits until the page has started, loaded its events and drawn them.
 pub(crate) async fn wait_ready(c: &Client) {

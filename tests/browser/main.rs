@@ -5,7 +5,7 @@
 //! events, the panel, filters, the embed view, HTML in the text), `export` (the Export dialog),
 //! `editor` (drafting from a pasted report), `correct` (status, detach, delete in the panel), `amend` (the edit form, merging, team places),
 //! `signin` (tokens checked at once, a private instance), `searches` (the Saved searches dialog),
-//! `scale` (10,000 events), `languages` (Arabic right to left, Russian, the language switcher)
+//! `scale` (10,000 events), `tiles` (25,000 events drawn from the event tiles), `languages` (Arabic right to left, Russian, the language switcher)
 //! and `layout` (desk and phone sizes, with the screenshots). `harness` holds what they share: the application, the browser and
 //! the helpers, and `with_browser!`, which runs a test with both, one browser at a time across the
 //! tests of this binary. `wd` is the WebDriver client, a small one over `reqwest`: chromedriver
@@ -38,3 +38,4 @@ mod map;
 mod scale;
 mod searches;
 mod signin;
+mod tiles;

@@ -1,4 +1,4 @@
-//! The map itself: the page loads cleanly, the events are drawn, clustered and listed (across the
+//! The map itself: the page loads cleanly, the events are drawn from the tiles, counted and listed (across the
 //! antimeridian too), an event opens its panel, events at one place are chosen one by one,
 //! filters live in the URL, the embed view, and HTML in an event's text stays text.
 
@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    assert_no_console_errors, click_at, js, list_titles, screen_point, wait_for, wait_ready, with_browser,
+    DRAWN, assert_no_console_errors, click_at, js, list_titles, screen_point, wait_for, wait_ready, with_browser,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,31 +66,33 @@ async fn a_view_across_the_antimeridian_lists_only_the_events_on_screen() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_events_are_drawn_clustered_with_right_counts_and_listed() {
+async fn the_demo_events_are_drawn_from_the_tiles_with_right_counts_and_listed() {
     with_browser!(|app, c| {
         c.goto(&format!("{}/", app.base)).await.unwrap();
         wait_ready(&c).await;
         let titles = list_titles(&c).await;
         assert!(titles.len() >= 4, "the list shows the demo events: {titles:?}");
         assert!(titles.iter().any(|t| t.contains("Hmeimim")), "{titles:?}");
-        // Every event is one point on the map: clusters count them right.
-        let count = js(
+        // The tiles count every event in view once, by cell or one by one.
+        let count = js(&c, DRAWN).await;
+        let in_view = js(&c, "return document.querySelectorAll('#list-items .item').length;").await;
+        assert_eq!(count, in_view, "the cells and points on the map count every event in view once");
+        // The legend names the categories of what is drawn.
+        wait_for(
             &c,
-            "const m = window.eventmap.map; const seen = new Map();
-             for (const f of m.queryRenderedFeatures({layers: ['ev-points', 'ev-clusters']})) {
-               const key = f.properties.cluster ? 'c' + f.properties.cluster_id : 'p' + f.properties.id;
-               seen.set(key, f.properties.point_count || 1);
-             }
-             return [...seen.values()].reduce((a, b) => a + b, 0);",
+            "the legend",
+            "return document.getElementById('legend-cats').textContent.includes('Military movement');",
         )
         .await;
-        let in_view = js(&c, "return document.querySelectorAll('#list-items .item').length;").await;
-        assert_eq!(count, in_view, "the points and clusters on the map count every event in view once");
-        // The movements are lines, with a head at their destination.
-        let lines = js(&c, "return window.eventmap.map.queryRenderedFeatures({layers: ['ev-line']}).length;").await;
-        assert!(lines.as_u64().unwrap() >= 1, "the convoy's movements are drawn as lines");
-        let legend = js(&c, "return document.getElementById('legend-cats').textContent;").await;
-        assert!(legend.as_str().unwrap().contains("Military movement"), "the legend names the categories: {legend}");
+        // Closer, the movements are lines, with a head at their destination.
+        js(&c, "window.eventmap.map.jumpTo({center: [35.9, 35.0], zoom: 10}); return true;").await;
+        wait_for(
+            &c,
+            "the convoy's movements drawn as lines with heads",
+            "const m = window.eventmap.map;
+             return m.queryRenderedFeatures({layers: ['ev-line']}).length > 0 && m.queryRenderedFeatures({layers: ['ev-head']}).length > 0;",
+        )
+        .await;
         assert_no_console_errors(&c, "while drawing the events").await;
     })
 }
@@ -108,7 +110,21 @@ async fn clicking_an_event_opens_its_panel_with_its_sources_as_safe_links() {
         )
         .await;
         let id = target[0].as_str().unwrap().to_string();
-        let (x, y) = screen_point(&c, target[1][0].as_f64().unwrap(), target[1][1].as_f64().unwrap()).await;
+        let (lon, lat) = (target[1][0].as_f64().unwrap(), target[1][1].as_f64().unwrap());
+        // Out here it is counted in a cell: a click zooms in to where it is drawn on its own.
+        let (x, y) = screen_point(&c, lon, lat).await;
+        click_at(&c, x, y).await;
+        wait_for(
+            &c,
+            "the map zoomed in to the event",
+            &format!(
+                "const m = window.eventmap.map; return !m.isMoving() && m.getZoom() >= 10
+                   && m.queryRenderedFeatures({{layers: ['ev-points']}}).some((f) => f.properties.id === {});",
+                json!(id)
+            ),
+        )
+        .await;
+        let (x, y) = screen_point(&c, lon, lat).await;
         click_at(&c, x, y).await;
         let title = wait_for(
             &c,
@@ -147,7 +163,7 @@ async fn clicking_an_event_opens_its_panel_with_its_sources_as_safe_links() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_at_the_same_place_can_be_chosen_one_by_one() {
     with_browser!(|app, c| {
-        c.goto(&format!("{}/?map=9/35.0/35.9", app.base)).await.unwrap();
+        c.goto(&format!("{}/?map=11/34.9/35.9", app.base)).await.unwrap();
         wait_ready(&c).await;
         // Tartus holds the checkpoint event, the convoy's arrival and the start of its return.
         let (x, y) = screen_point(&c, 35.886_589, 34.889_019).await;

@@ -100,5 +100,12 @@ export async function api(path, { method = 'GET', params, body, signal, headers 
   return type.includes('json') ? r.json() : r.text();
 }
 
+/** The headers a read needs that the page does not make with `api` (the map's event tiles):
+ *  the token in a private instance, none otherwise. */
+export function readHeaders() {
+  const t = token() || memoryToken;
+  return t && readsNeedToken ? { Authorization: `Bearer ${t}` } : {};
+}
+
 /** Whether an error is an abort (a newer request replaced this one). */
 export const aborted = (e) => e && e.name === 'AbortError';

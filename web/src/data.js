@@ -1,22 +1,27 @@
-// data.js: loads the events the map, list, legend and timeline show: the filters and time window
-// of the state, inside a box around the viewport. Panning inside the box already loaded costs
-// nothing; leaving it (or a filter change) loads again, cancelling any older request. Other
+// data.js: loads the events the list, legend and timeline show, page by page: the filters and
+// time window of the state, inside the viewport, newest first, with the count of every match
+// there (numberMatched, "about N" when the server estimated it). The map draws every match from
+// the event tiles (tiles.js) whatever is loaded here. A moved view or a filter change loads the
+// first page again, cancelling any older request; `more` follows the API's `next` link. Other
 // modules read the loaded events here and never fetch the list themselves.
 
 import { api, aborted } from './api.js';
 import * as state from './state.js';
 
-/** Most events loaded at once (the API's maximum page). */
+/** Most events a GeoJSON export from the page holds (the API's maximum page). */
 export const LIMIT = 10000;
-/** The properties the map draws, lists and prints (the panel fetches the whole event). */
+/** Events in a page of the list. */
+export const PAGE = 100;
+/** The properties the list draws and prints (the panel fetches the whole event). */
 export const MAP_PROPERTIES = 'title,category,start,end,time_precision,places,sources,status';
 
 let features = [];
 let byId = new Map();
-let loaded = { key: null, box: null, view: null, truncated: false, matched: 0, exact: true };
+const NONE = { key: null, view: null, matched: 0, exact: true, next: null };
+let loaded = NONE;
 let controller = null;
-// The load on its way: {key, box}. A view that settles inside its box (the page laying out, a
-// nudge) waits for it instead of cancelling it and asking again.
+// The load on its way: {key, view}. A view that settles on the same place (the page laying
+// out, a nudge) waits for it instead of cancelling it and asking again.
 let pending = null;
 const listeners = new Set();
 
@@ -31,7 +36,9 @@ function emit(kind, detail) {
 
 export const all = () => features;
 export const get = (id) => byId.get(id);
-export const info = () => ({ ...loaded, returned: features.length });
+/** The load state: `matched` (of every match in view), `exact`, `returned` and whether there
+ *  is a next page (`more`). */
+export const info = () => ({ key: loaded.key, matched: loaded.matched, exact: loaded.exact, returned: features.length, more: !!loaded.next });
 
 /** The API parameters of the state's filters, with or without its time window. */
 export function filterParams(s = state.get(), { time = true } = {}) {
@@ -62,58 +69,72 @@ export function viewWindow(map) {
   return [wrap(b.getWest()), south, wrap(b.getEast()), north];
 }
 
-/** The viewport as [west, south, east, north] in -180..180, widened to the whole world in
- *  longitude when it crosses the antimeridian or spans it all (for the API's bbox). */
-export function viewBox(map) {
-  const [w, s, e, n] = viewWindow(map);
-  return w > e ? [-180, s, 180, n] : [w, s, e, n];
-}
-
-function pad([w, s, e, n], f) {
-  const dx = (e - w) * f;
-  const dy = (n - s) * f;
-  return [Math.max(-180, w - dx), Math.max(-90, s - dy), Math.min(180, e + dx), Math.min(90, n + dy)];
-}
-
-const contains = (a, b) => a && a[0] <= b[0] && a[1] <= b[1] && a[2] >= b[2] && a[3] >= b[3];
 /** Whether two views are the same but for a sliver (a resize by a few pixels, a settling map). */
-const sameView = (a, b) => !!a && a.every((x, i) => Math.abs(x - b[i]) <= 0.01 * Math.max(b[2] - b[0], b[3] - b[1]));
+const sameView = (a, b) => !!a && a.every((x, i) => Math.abs(x - b[i]) <= 0.01 * Math.max(Math.abs(b[2] - b[0]), b[3] - b[1]));
 const round = (x) => Math.round(x * 1e4) / 1e4;
 
-/** Loads the events for the map's view unless the loaded ones already cover it. */
+/** A page of the list: its events, the count of every match and the next page's link. */
+async function page(path, params, signal) {
+  const t0 = performance.now();
+  const fc = await api(path, { params, signal });
+  performance.measure('eventmap:fetch-events', { start: t0, end: performance.now() });
+  const list = Array.isArray(fc.features) ? fc.features : [];
+  const next = (fc.links || []).find((l) => l.rel === 'next');
+  // The link is absolute; asking this page's own server keeps the request where the page is.
+  const u = next ? new URL(next.href, location.href) : null;
+  return { list, fc, next: u ? u.pathname + u.search : null };
+}
+
+/** Loads the first page of events in the map's view unless it is loaded (or on its way). */
 export async function refresh(map, { force = false } = {}) {
   const params = filterParams();
   const key = JSON.stringify(params);
-  const view = viewBox(map);
-  // A truncated load is redone when the view changes (a closer view may hold every match), but
-  // not for the same view, which would bring the same page again.
-  const covered = loaded.truncated ? sameView(loaded.view, view) : contains(loaded.box, view);
-  if (!force && key === loaded.key && covered) return;
-  if (!force && pending && pending.key === key && contains(pending.box, view)) return;
-  const box = pad(view, 0.6);
+  // The API takes a box across the antimeridian as west > east.
+  const view = viewWindow(map);
+  if (!force && key === loaded.key && sameView(loaded.view, view)) return;
+  if (!force && pending && pending.key === key && sameView(pending.view, view)) return;
   if (controller) controller.abort();
   controller = new AbortController();
   const { signal } = controller;
-  const mine = { key, box };
+  const mine = { key, view };
   pending = mine;
   emit('loading');
   try {
-    const t0 = performance.now();
-    const fc = await api('/api/events', { params: { ...params, bbox: box.map(round).join(','), limit: LIMIT, properties: MAP_PROPERTIES }, signal });
-    performance.measure('eventmap:fetch-events', { start: t0, end: performance.now() });
-    features = Array.isArray(fc.features) ? fc.features : [];
+    const { list, fc, next } = await page('/api/events', { ...params, bbox: view.map(round).join(','), limit: PAGE, properties: MAP_PROPERTIES }, signal);
+    features = list;
     byId = new Map(features.map((f) => [String(f.id), f]));
     const matched = Number.isFinite(fc.numberMatched) ? fc.numberMatched : features.length;
     // Beyond a bound the server estimates the count and says so ("about 412,000").
-    const exact = fc.numberMatchedExact !== false;
-    loaded = { key, box, view, truncated: matched > features.length, matched, exact };
+    loaded = { key, view, matched, exact: fc.numberMatchedExact !== false, next };
     emit('data');
   } catch (e) {
     if (aborted(e)) return;
-    loaded = { key: null, box: null, view: null, truncated: false, matched: 0, exact: true };
+    loaded = NONE;
     emit('error', e);
   } finally {
     if (pending === mine) pending = null;
+  }
+}
+
+/** Loads the next page of the list and adds it to the loaded events; false when there is none. */
+export async function more() {
+  if (!loaded.next) return false;
+  const at = loaded;
+  const signal = controller ? controller.signal : undefined;
+  try {
+    const { list, next } = await page(at.next, {}, signal);
+    // A new view or filter replaced the list meanwhile: this page belongs to the old one.
+    if (loaded !== at) return false;
+    const fresh = list.filter((f) => !byId.has(String(f.id)));
+    features = features.concat(fresh);
+    for (const f of fresh) byId.set(String(f.id), f);
+    loaded = { ...at, next };
+    emit('data');
+    return true;
+  } catch (e) {
+    if (aborted(e)) return false;
+    emit('error', e);
+    return false;
   }
 }
 
@@ -134,7 +155,7 @@ export function inBox(feature, [w, s, e, n]) {
   }
 }
 
-/** The loaded events inside the viewport, newest first (the API's order). */
+/** The loaded events inside the viewport, newest first (the API's order): the pages of the list. */
 export function inView(map) {
   const box = viewWindow(map);
   return features.filter((f) => inBox(f, box));

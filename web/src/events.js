@@ -1,22 +1,22 @@
-// events.js: the events on the map. Each event is one point (so cluster counts are event
-// counts), coloured by category; movements are lines with arrows along them and an arrowhead
-// at the destination; each place's precision is a circle of its radius in metres; the selected
-// and hovered events are drawn again on top. A click on several events at once (a cluster that
-// cannot split, or events at identical coordinates) opens a chooser listing them one by one.
+// events.js: the events on the map, drawn from the event tiles (tiles.js): below the events'
+// zoom each tile counts its events by cell, drawn as bubbles labelled with their count (a cell
+// of one event is a dot in its category's colour), so every matching event is counted at every
+// zoom; from it on the events themselves, coloured by category, movements as lines with arrows
+// along them. Around the view the precision of each event's place is a circle of its radius in
+// metres; the loaded events (data.js) add their movements' ends; the selected and hovered
+// events are drawn again on top. A click on a cell zooms in to it; a click on several events at
+// once opens a chooser listing them one by one.
 
 import { h } from './dom.js';
 import { PRECISION_M, shortTime } from './format.js';
 import { addLabelLayers } from './basemap.js';
 import { tn } from './i18n.js';
+import { EVENTS_ZOOM, TILES_MAX_ZOOM, cellZoom } from './tiles.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
-export const CLUSTER_MAX_ZOOM = 12;
 const INK = '#1b2a3a';
 /** Metres per pixel at zoom 0 on the equator, for 512-pixel tiles. */
 const M_PER_PX_Z0 = 40075016.686 / 512;
-/** Below this zoom the precision of every event is not drawn (only the selected one's): at a
- *  country's scale the circles say little and cost a lot with thousands of events. */
-const PRECISION_MIN_ZOOM = 6;
 /** Most wide precision areas (polygons) drawn at once; past it only the selected event's. */
 const MAX_AREAS = 300;
 
@@ -29,22 +29,36 @@ let chooserPopup = null;
 /** The colour of a category value. */
 export const colorOf = (category) => colors[category] || '#5b6472';
 
-/** Adds the event sources and layers. `onPick(id)` is called when a reader picks an event. */
-export function addLayers(m, categories, { onPick, labels = true }) {
-  map = m;
+/** A cell's count as its label: 7, 950, 1.2k, 38k, 1.4M. */
+const COUNT_LABEL = ['let', 'n', ['get', 'count'],
+  ['case',
+    ['>=', ['var', 'n'], 1e6], ['concat', ['to-string', ['/', ['round', ['/', ['var', 'n'], 1e5]], 10]], 'M'],
+    ['>=', ['var', 'n'], 1e4], ['concat', ['to-string', ['round', ['/', ['var', 'n'], 1e3]]], 'k'],
+    ['>=', ['var', 'n'], 1e3], ['concat', ['to-string', ['/', ['round', ['/', ['var', 'n'], 1e2]], 10]], 'k'],
+    ['to-string', ['var', 'n']]]];
+
+/** Sets the colours of the categories (the list and the legend may draw before the map). */
+export function setCategories(categories) {
   colors = Object.fromEntries(categories.map((c) => [c.value, c.color]));
+}
+
+/** Adds the event sources and layers. `tiles` is the event tiles' URL (tiles.tileUrl);
+ *  `onPick(id)` is called when a reader picks an event. */
+export function addLayers(m, categories, { tiles, onPick, labels = true }) {
+  map = m;
+  setCategories(categories);
   pickHandler = onPick;
   const color = ['match', ['get', 'category'], ...categories.flatMap((c) => [c.value, c.color]), '#5b6472'];
+  // A cell of one event has one `count:<category>`: the dot takes that category's colour.
+  const cellColor = ['case', ['==', ['get', 'count'], 1],
+    ['case', ...categories.flatMap((c) => [['has', `count:${c.value}`], c.color]), '#5b6472'], INK];
   addArrowImages(categories);
 
-  for (const id of ['ev-precision', 'ev-shapes', 'ev-ends', 'ev-selected', 'ev-hover']) {
+  map.addSource('ev-tiles', { type: 'vector', tiles: [tiles], minzoom: 0, maxzoom: TILES_MAX_ZOOM });
+  for (const id of ['ev-precision', 'ev-ends', 'ev-selected', 'ev-hover']) {
     map.addSource(id, { type: 'geojson', data: EMPTY });
   }
-  map.addSource('ev-points', {
-    type: 'geojson', data: EMPTY, cluster: true, clusterRadius: 38, clusterMaxZoom: CLUSTER_MAX_ZOOM,
-  });
-  // Events are drawn when the event sources have no tiles loading (see `setData`).
-  map.on('sourcedata', flush);
+  const tile = (layer) => ({ source: 'ev-tiles', 'source-layer': layer });
 
   // Movements are drawn a little to the right of their direction, like traffic, so a there-and-
   // back pair (the convoy's departure and return) shows as two lines with opposite arrows.
@@ -54,7 +68,7 @@ export function addLayers(m, categories, { onPick, labels = true }) {
     // Small radii (up to a town) as circles sized in metres by zoom; wide ones (a district, a
     // region, a country) as polygons, which MapLibre draws right however far they reach.
     {
-      id: 'ev-precision', type: 'circle', source: 'ev-precision', minzoom: PRECISION_MIN_ZOOM,
+      id: 'ev-precision', type: 'circle', source: 'ev-precision', minzoom: EVENTS_ZOOM,
       filter: ['==', ['geometry-type'], 'Point'],
       paint: {
         'circle-radius': radiusPx,
@@ -75,15 +89,13 @@ export function addLayers(m, categories, { onPick, labels = true }) {
       id: 'ev-precision-ring', type: 'line', source: 'ev-precision', filter: ['==', ['geometry-type'], 'Polygon'],
       paint: { 'line-color': color, 'line-opacity': 0.6, 'line-width': 1, 'line-dasharray': [4, 3] },
     },
-    { id: 'ev-poly-fill', type: 'fill', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': color, 'fill-opacity': 0.15 } },
-    { id: 'ev-poly-line', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': color, 'line-width': 1.5 } },
     {
-      id: 'ev-line-casing', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
+      id: 'ev-line-casing', type: 'line', ...tile('shapes'),
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#ffffff', 'line-opacity': 0.85, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 4, 10, 6.5], 'line-offset': offset },
     },
     {
-      id: 'ev-line', type: 'line', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
+      id: 'ev-line', type: 'line', ...tile('shapes'),
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': color, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 2, 10, 3], 'line-offset': offset },
     },
@@ -113,7 +125,7 @@ export function addLayers(m, categories, { onPick, labels = true }) {
     },
     // Direction marks above the highlighted line, so a selected movement keeps its arrows.
     {
-      id: 'ev-line-arrows', type: 'symbol', source: 'ev-shapes', filter: ['==', ['geometry-type'], 'LineString'],
+      id: 'ev-line-arrows', type: 'symbol', ...tile('shapes'),
       layout: {
         'symbol-placement': 'line',
         'symbol-spacing': 150,
@@ -126,11 +138,11 @@ export function addLayers(m, categories, { onPick, labels = true }) {
       },
     },
     {
-      id: 'ev-origin', type: 'circle', source: 'ev-ends', filter: ['==', ['get', 'end'], 'origin'],
+      id: 'ev-origin', type: 'circle', source: 'ev-ends', minzoom: EVENTS_ZOOM, filter: ['==', ['get', 'end'], 'origin'],
       paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': color, 'circle-stroke-width': 2 },
     },
     {
-      id: 'ev-head', type: 'symbol', source: 'ev-ends', filter: ['==', ['get', 'end'], 'head'],
+      id: 'ev-head', type: 'symbol', source: 'ev-ends', minzoom: EVENTS_ZOOM, filter: ['==', ['get', 'end'], 'head'],
       layout: {
         'icon-image': ['concat', 'head-', ['get', 'category']],
         'icon-rotate': ['get', 'rotate'],
@@ -146,19 +158,19 @@ export function addLayers(m, categories, { onPick, labels = true }) {
   if (labels) addLabelLayers(map);
   const top = [
     {
-      id: 'ev-clusters', type: 'circle', source: 'ev-points', filter: ['has', 'point_count'],
+      id: 'ev-cells', type: 'circle', ...tile('cells'),
       paint: {
-        'circle-color': INK,
-        'circle-opacity': 0.88,
-        'circle-radius': ['step', ['get', 'point_count'], 12, 10, 15, 100, 19, 1000, 24],
+        'circle-color': cellColor,
+        'circle-opacity': ['case', ['==', ['get', 'count'], 1], 1, 0.88],
+        'circle-radius': ['step', ['get', 'count'], 6, 2, 12, 10, 15, 100, 19, 1000, 24, 10000, 29, 100000, 34],
         'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': 2,
+        'circle-stroke-width': ['case', ['==', ['get', 'count'], 1], 1.6, 2],
       },
     },
     {
-      id: 'ev-cluster-count', type: 'symbol', source: 'ev-points', filter: ['has', 'point_count'],
+      id: 'ev-cell-count', type: 'symbol', ...tile('cells'), filter: ['>', ['get', 'count'], 1],
       layout: {
-        'text-field': ['get', 'point_count_abbreviated'],
+        'text-field': COUNT_LABEL,
         'text-font': ['DejaVu Sans Bold'],
         'text-size': 11.5,
         'text-allow-overlap': true,
@@ -167,7 +179,7 @@ export function addLayers(m, categories, { onPick, labels = true }) {
       paint: { 'text-color': '#ffffff' },
     },
     {
-      id: 'ev-points', type: 'circle', source: 'ev-points', filter: ['!', ['has', 'point_count']],
+      id: 'ev-points', type: 'circle', ...tile('events'),
       paint: {
         'circle-color': color,
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 2, 4.5, 10, 7],
@@ -190,13 +202,21 @@ export function addLayers(m, categories, { onPick, labels = true }) {
   ];
   for (const l of top) map.addLayer(l);
 
-  const clickable = ['ev-clusters', 'ev-points', 'ev-line', 'ev-head', 'ev-poly-fill', 'ev-sel-point'];
+  const clickable = ['ev-cells', 'ev-points', 'ev-line', 'ev-head', 'ev-sel-point'];
   for (const id of clickable) {
     map.on('mouseenter', id, () => { map.getCanvas().classList.add('pointer'); });
     map.on('mouseleave', id, () => { map.getCanvas().classList.remove('pointer'); });
   }
   map.on('click', (e) => onClick(e, clickable));
-  map.on('moveend', () => updatePrecision());
+  // The precision circles follow the events the tiles hold around the view.
+  map.on('idle', updatePrecision);
+}
+
+/** Points the event tiles at a new URL (other filters or dates); MapLibre loads them again.
+ *  With `force`, also the same URL (after an edit: an unchanged tile then costs a 304). */
+export function setTiles(url, { force = false } = {}) {
+  const source = map && map.getSource('ev-tiles');
+  if (source && (force || source.tiles[0] !== url)) source.setTiles([url || source.tiles[0]]);
 }
 
 /** While `fn` is set, map clicks go to it first (the editor picks places this way); it
@@ -205,26 +225,23 @@ export function interceptClicks(fn) {
   clickInterceptor = fn;
 }
 
-async function onClick(e, layers) {
+function onClick(e, layers) {
   if (clickInterceptor && clickInterceptor(e)) return;
   const p = e.point;
   const hits = map.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]], { layers });
   if (!hits.length) return;
-  const cluster = hits.find((f) => f.layer.id === 'ev-clusters');
-  const ids = [...new Set(hits.filter((f) => f.layer.id !== 'ev-clusters').map((f) => String(f.properties.id)))];
-  if (cluster) {
-    const source = map.getSource('ev-points');
-    const clusterId = cluster.properties.cluster_id;
-    const zoom = await source.getClusterExpansionZoom(clusterId);
-    if (zoom <= CLUSTER_MAX_ZOOM && zoom > map.getZoom()) {
-      map.easeTo({ center: cluster.geometry.coordinates, zoom: Math.min(zoom + 0.1, CLUSTER_MAX_ZOOM + 1) });
-      return;
-    }
-    const leaves = await source.getClusterLeaves(clusterId, 100, 0);
-    for (const l of leaves) if (!ids.includes(String(l.properties.id))) ids.push(String(l.properties.id));
+  // The selection's own drawing has no id: the event under it is hit too.
+  const events = hits.filter((f) => f.layer.id !== 'ev-cells' && f.properties.id !== undefined);
+  const cell = hits.find((f) => f.layer.id === 'ev-cells');
+  if (!events.length && cell) {
+    map.easeTo({ center: cell.geometry.coordinates, zoom: cellZoom(Number(cell.properties.count), map.getZoom()) });
+    return;
   }
+  const props = new Map();
+  for (const f of events) if (!props.has(String(f.properties.id))) props.set(String(f.properties.id), f.properties);
+  const ids = [...props.keys()];
   if (ids.length === 1) pickHandler(ids[0]);
-  else if (ids.length > 1) openChooser(e.lngLat, ids);
+  else if (ids.length > 1) openChooser(e.lngLat, ids, props);
 }
 
 let lookup = () => null;
@@ -233,9 +250,11 @@ export function setLookup(fn) {
   lookup = fn;
 }
 
-function openChooser(lngLat, ids) {
+/** The chooser for several events: each as the loaded events know it, else as its tile does
+ *  (a title and a category, no date). */
+function openChooser(lngLat, ids, props) {
   closeChooser();
-  const items = ids.map((id) => lookup(id)).filter(Boolean);
+  const items = ids.map((id) => lookup(id) || { id, properties: props.get(id) });
   const list = h('ul', { class: 'chooser-list' }, items.map((f) => h('li', {},
     h('button', {
       type: 'button',
@@ -273,7 +292,8 @@ export function paintDots(root) {
   for (const d of root.querySelectorAll('[data-color]')) d.style.backgroundColor = d.dataset.color;
 }
 
-/** The point an event is counted at: its location, else its destination, else its first place. */
+/** The point a selected or hovered event is marked at: its location, else its destination,
+ *  else its first place. */
 export function anchorOf(f) {
   const places = (f.properties && f.properties.places) || [];
   const p = places.find((x) => x.role === 'location' && Number.isFinite(x.lon))
@@ -321,107 +341,62 @@ function lines(g) {
   return [];
 }
 
-function polygons(g) {
-  if (!g) return [];
-  if (g.type === 'Polygon' || g.type === 'MultiPolygon') return [g];
-  if (g.type === 'GeometryCollection') return g.geometries.flatMap(polygons);
-  return [];
-}
-
-let drawn = [];
-let precisionBox = null;
-
-/** The sources' data for a set of events: anchor points, lines and areas, line ends. */
-function drawable(features) {
-  const points = [];
-  const shapes = [];
+/** The movements' ends of a set of events: a ring at the origin, an arrowhead at the
+ *  destination (the tiles cut lines at their edges, so the ends come from whole events). */
+function endsOf(features) {
   const ends = [];
   for (const f of features) {
     const id = String(f.id);
     const category = f.properties.category;
-    const a = anchorOf(f);
-    if (a) points.push({ type: 'Feature', geometry: { type: 'Point', coordinates: a }, properties: { id, category } });
     for (const line of lines(f.geometry)) {
-      if (line.length < 2) continue;
-      shapes.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: line }, properties: { id, category } });
       const n = line.length;
+      if (n < 2) continue;
       ends.push({ type: 'Feature', geometry: { type: 'Point', coordinates: line[0] }, properties: { id, category, end: 'origin' } });
       ends.push({
         type: 'Feature', geometry: { type: 'Point', coordinates: line[n - 1] },
         properties: { id, category, end: 'head', rotate: rotation(line[n - 2], line[n - 1]) },
       });
     }
-    for (const poly of polygons(f.geometry)) shapes.push({ type: 'Feature', geometry: poly, properties: { id, category } });
   }
-  const fc = (fs) => ({ type: 'FeatureCollection', features: fs });
-  return { points: fc(points), shapes: fc(shapes), ends: fc(ends) };
+  return { type: 'FeatureCollection', features: ends };
 }
 
-const SOURCES = ['ev-points', 'ev-shapes', 'ev-ends', 'ev-precision'];
-let pending = null;
-
-/** Draws a set of events: at once when the event sources are at rest, else as soon as they
- *  are. New data while their tiles were still loading (as when events arrive with the map's
- *  first tiles) was drawn, but those tiles then answered no queries (MapLibre 5.24), so a
- *  click on an event found nothing. */
+/** Draws the movements' ends of the loaded events (the tiles draw the events themselves). */
 export function setData(features) {
-  if (!map) return;
-  pending = features;
-  flush();
+  const source = map && map.getSource('ev-ends');
+  if (source) source.setData(endsOf(features));
 }
 
-function flush() {
-  if (!pending || !SOURCES.every((id) => map.isSourceLoaded(id))) return;
-  const features = pending;
-  pending = null;
-  drawn = features;
-  const d = drawable(features);
-  map.getSource('ev-points').setData(d.points);
-  map.getSource('ev-shapes').setData(d.shapes);
-  map.getSource('ev-ends').setData(d.ends);
-  updatePrecision(true);
-}
+let precisionKey = '';
 
-/** Draws the precision of the events around the view (zoomed in only), again when the map
- *  leaves the area last drawn. */
-function updatePrecision(force = false) {
-  if (map.getZoom() < PRECISION_MIN_ZOOM) {
-    if (precisionBox) map.getSource('ev-precision').setData(EMPTY);
-    precisionBox = null;
-    return;
+/** Draws the precision of the events the tiles hold around the view (from the events' zoom
+ *  on), again when that set of events changes. */
+function updatePrecision() {
+  const source = map.getSource('ev-precision');
+  const events = map.getZoom() < EVENTS_ZOOM ? [] : map.querySourceFeatures('ev-tiles', { sourceLayer: 'events' });
+  const seen = new Map();
+  for (const f of events) {
+    const m = PRECISION_M[f.properties.precision];
+    if (m && m >= 1000 && !seen.has(f.properties.id)) seen.set(f.properties.id, [f, m]);
   }
-  const b = map.getBounds();
-  const [w, south, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-  if (!force && precisionBox && w >= precisionBox[0] && south >= precisionBox[1] && e <= precisionBox[2] && n <= precisionBox[3]) return;
-  const dx = (e - w) / 2;
-  const dy = (n - south) / 2;
-  precisionBox = [w - dx, south - dy, e + dx, n + dy];
-  // A place is drawn when its circle may reach into the box (a degree is at most ~111 km).
-  const near = (p, m) => {
-    const r = m / 111000 / Math.max(0.2, Math.cos((p.lat * Math.PI) / 180));
-    return p.lon + r >= precisionBox[0] && p.lon - r <= precisionBox[2] && p.lat + r >= precisionBox[1] && p.lat - r <= precisionBox[3];
-  };
+  const key = [...seen.keys()].sort().join(',');
+  // Setting the data draws the map again, and its next idle would come back here.
+  if (key === precisionKey) return;
+  precisionKey = key;
   const circles = [];
   const areas = [];
-  for (const f of drawn) {
-    const id = String(f.id);
+  for (const [id, [f, m]] of seen) {
+    const [lon, lat] = f.geometry.coordinates;
     const category = f.properties.category;
-    for (const p of f.properties.places || []) {
-      const m = PRECISION_M[p.precision];
-      if (!m || m < 1000 || !Number.isFinite(p.lon) || !near(p, m)) continue;
-      if (m >= 25000) {
-        areas.push([p, m, id, category]);
-      } else {
-        const k = m / (M_PER_PX_Z0 * Math.cos((p.lat * Math.PI) / 180));
-        circles.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: { id, category, k, m } });
-      }
+    if (m >= 25000) {
+      areas.push({ type: 'Feature', geometry: circle([lon, lat], m, 48), properties: { id, category, m } });
+    } else {
+      const k = m / (M_PER_PX_Z0 * Math.cos((lat * Math.PI) / 180));
+      circles.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { id, category, k, m } });
     }
   }
   // Hundreds of overlapping district-to-country areas are an unreadable wash and slow to draw.
-  const shown = areas.length <= MAX_AREAS
-    ? areas.map(([p, m, id, category]) => ({ type: 'Feature', geometry: circle([p.lon, p.lat], m, 48), properties: { id, category, m } }))
-    : [];
-  map.getSource('ev-precision').setData({ type: 'FeatureCollection', features: circles.concat(shown) });
+  source.setData({ type: 'FeatureCollection', features: areas.length <= MAX_AREAS ? circles.concat(areas) : circles });
 }
 
 /** The drawing of one event for the selected and hovered layers. */

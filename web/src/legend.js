@@ -1,5 +1,5 @@
 // legend.js: what the colours and symbols on the map mean. The types of event in view are
-// listed with their counts along the top of the map; the symbols fold away under "Symbols".
+// listed with their counts (of what the map draws, tiles.tally) along the top of the map; the symbols fold away under "Symbols".
 
 import { h, narrow } from './dom.js';
 import { number } from './format.js';
@@ -14,10 +14,9 @@ export function init(cats) {
   if (narrow()) document.getElementById('legend').classList.add('compact');
 }
 
-/** Lists the categories of the events in view, most frequent first. */
-export function update(features) {
-  const counts = new Map();
-  for (const f of features) counts.set(f.properties.category, (counts.get(f.properties.category) || 0) + 1);
+/** Lists the categories of the events in view, most frequent first, from their counts (a Map
+ *  of category to count). */
+export function update(counts) {
   const shown = categories.filter((c) => counts.has(c.value)).sort((a, b) => counts.get(b.value) - counts.get(a.value));
   const ul = document.getElementById('legend-cats');
   ul.replaceChildren(...shown.map((c) => h('li', { class: 'legend-cat' },

@@ -1,5 +1,6 @@
-// list.js: the events in view, newest first, in step with the map: it is redrawn whenever the
-// map stops moving or new events arrive. Pointing at an item highlights the event on the map;
+// list.js: the events in view, newest first, page by page, in step with the map: it is redrawn
+// whenever the map stops moving or new events arrive, and "Show more" loads the next page. Its
+// count is of every match in view (the server's, "about N" when estimated). Pointing at an item highlights the event on the map;
 // choosing it opens its panel. On a phone the list is a bottom sheet that folds to one line.
 
 import { h, narrow } from './dom.js';
@@ -7,22 +8,26 @@ import { shortTime, statusLabel, number } from './format.js';
 import { t, tn } from './i18n.js';
 import { paintDots, colorOf } from './events.js';
 
-const PAGE = 100;
-let shown = PAGE;
 let items = [];
 let selected = '';
-let handlers = { pick: () => {}, hover: () => {} };
+let handlers = { pick: () => {}, hover: () => {}, more: async () => false };
 
 const $ = (id) => document.getElementById(id);
 
-export function init({ onPick, onHover }) {
-  handlers = { pick: onPick, hover: onHover };
-  $('list-more').addEventListener('click', () => {
-    const first = shown;
-    shown += PAGE;
-    draw();
-    const btn = $('list-items').children[first];
-    if (btn) btn.querySelector('button').focus();
+/** `onMore()` loads the next page (resolving to whether it did). */
+export function init({ onPick, onHover, onMore }) {
+  handlers = { pick: onPick, hover: onHover, more: onMore };
+  $('list-more').addEventListener('click', async () => {
+    const first = items.length;
+    $('list-more').disabled = true;
+    try {
+      if (!(await handlers.more())) return;
+    } finally {
+      $('list-more').disabled = false;
+    }
+    // The first of the new events takes the focus, where the reader goes on reading.
+    const li = $('list-items').children[first];
+    if (li) li.querySelector('button').focus();
   });
   $('list-handle').addEventListener('click', () => setExpanded(!$('list').classList.contains('expanded')));
   const ol = $('list-items');
@@ -73,39 +78,40 @@ function item(f) {
           h('span', { class: `badge status-${p.status}` }, statusLabel(p.status))))));
 }
 
-function draw() {
+function draw(info) {
   const ol = $('list-items');
-  const visible = items.slice(0, shown);
-  ol.replaceChildren(...visible.map(item));
+  ol.replaceChildren(...items.map(item));
   paintDots(ol);
-  $('list-more').hidden = items.length <= shown;
-  $('list-more').textContent = tn('list.more', Math.min(PAGE, items.length - shown));
+  const left = Math.max(0, info.matched - items.length);
+  $('list-more').hidden = !info.more;
+  $('list-more').textContent = tn('list.more', Math.min(info.page, left || info.page));
   $('list-empty').hidden = items.length > 0;
 }
 
-/** Shows the events in view. `info` is data.js's load state. */
+/** Shows the loaded events in view. `info` is data.js's load state, with `page`, the size of
+ *  a page. */
 export function render(features, info) {
   const same = features.length === items.length && features.every((f, i) => f === items[i]);
   items = features;
-  if (!same) {
-    shown = PAGE;
-    draw();
-  }
+  if (!same) draw(info);
+  else $('list-more').hidden = !info.more;
   status(info);
 }
 
-/** A count of matches, "about N" when the server estimated it. */
-const about = (info) => (info.exact === false ? t('count.about', { n: number(info.matched) }) : number(info.matched));
+/** The count of every match in view: "about N" when the server estimated it. */
+export function countText(info) {
+  return info.exact === false
+    ? tn('list.in_view_about', info.matched)
+    : tn('list.in_view', info.matched);
+}
 
 /** Updates the count line (also while loading or after an error). */
 export function status(info) {
-  const n = items.length;
-  let text = tn('list.in_view', n);
+  let text = countText(info);
   if (info.loading) text = t('list.loading');
   else if (info.error) text = t('list.error', { message: info.error });
-  else if (info.truncated) text = tn('list.truncated', n, { matched: about(info), returned: number(info.returned) });
   $('list-status').textContent = text;
-  $('list-handle-text').textContent = info.loading ? t('list.loading') : tn('list.in_view', n);
+  $('list-handle-text').textContent = info.loading ? t('list.loading') : countText(info);
 }
 
 /** Marks the selected event in the list. */

@@ -1,6 +1,7 @@
 // main.js: starts the page and wires the modules together. It owns no behaviour of its own
-// beyond the order things happen in: the state drives the data, the data drives the map, list,
-// legend and timeline, and a chosen event drives the panel.
+// beyond the order things happen in: the state drives the event tiles and the data, the tiles
+// the map and its legend, the data the list and the timeline's spans, and a chosen event the
+// panel.
 
 import { api, setPrivate } from './api.js';
 import * as state from './state.js';
@@ -18,9 +19,10 @@ import * as embed from './embed.js';
 import * as searches from './searches.js';
 import * as editor from './editor.js';
 import * as signin from './signin.js';
+import { tileUrl, tally } from './tiles.js';
 import { announce, debounce, narrow } from './dom.js';
-import { number, categoryName } from './format.js';
-import { t, tn, applyPage, lang, urlLang, LANGUAGES } from './i18n.js';
+import { categoryName } from './format.js';
+import { t, applyPage, lang, urlLang, LANGUAGES } from './i18n.js';
 
 const FALLBACK_CONFIG = { private: false, basemap_style: null, categories: [], statuses: [], attribution: basemap.ATTRIBUTION };
 
@@ -91,6 +93,12 @@ async function start() {
   // ---- choosing an event ----------------------------------------------------------------------
   const choose = (id, opts = {}) => state.update({ selected: id }, opts);
   const zoomTo = (f) => fitTo(map, [f], { maxZoom: 11, animate: true });
+  // After a change to the events: the tiles, the list and the timeline are asked again.
+  const reloadAll = () => {
+    events.setTiles(null, { force: true });
+    data.refresh(map, { force: true });
+    timeline.reload();
+  };
 
   filters.init(config, {
     onPlaceChosen: (p, radiusKm) => {
@@ -103,10 +111,12 @@ async function start() {
       map.fitBounds([[p.lon - d / Math.cos((p.lat * Math.PI) / 180), p.lat - d], [p.lon + d / Math.cos((p.lat * Math.PI) / 180), p.lat + d]], { maxZoom: 11 });
     },
   });
+  events.setCategories(config.categories);
   legend.init(config.categories);
   list.init({
     onPick: (id) => choose(id),
     onHover: (id) => events.hover(id ? data.get(id) : null),
+    onMore: () => data.more(),
   });
   panel.init(config.categories, {
     onClose: () => choose(''),
@@ -114,13 +124,9 @@ async function start() {
     linkFor: (id) => state.href({ ...state.get(), selected: id }, '/'),
     onChanged: (f) => {
       data.put(f);
-      data.refresh(map, { force: true });
-      timeline.reload();
+      reloadAll();
     },
-    onDeleted: () => {
-      data.refresh(map, { force: true });
-      timeline.reload();
-    },
+    onDeleted: reloadAll,
     // The form opens on the event as it is now: a conflict then means a change made while editing.
     onEdit: async (f) => {
       try {
@@ -140,13 +146,11 @@ async function start() {
     onSave: (f) => {
       data.put(f);
       choose(String(f.id));
-      data.refresh(map, { force: true });
-      timeline.reload();
+      reloadAll();
     },
     onEdit: (f) => {
       data.put(f);
-      data.refresh(map, { force: true });
-      timeline.reload();
+      reloadAll();
       panel.show(String(f.id), f, { focus: true });
     },
   });
@@ -158,12 +162,16 @@ async function start() {
   const showInView = () => {
     const t0 = performance.now();
     const inView = data.inView(map);
-    list.render(inView, { ...data.info(), ...loadState });
+    list.render(inView, { ...data.info(), ...loadState, page: data.PAGE });
     list.setSelected(state.get().selected);
-    legend.update(inView);
     timeline.setSpans(inView);
     performance.measure('eventmap:in-view', { start: t0, end: performance.now() });
     return inView;
+  };
+  // The legend counts what the map draws: every match in view, by cell or one by one.
+  const countDrawn = () => {
+    if (!map.getLayer('ev-cells')) return;
+    legend.update(tally(map.queryRenderedFeatures({ layers: ['ev-cells', 'ev-points'] })));
   };
   let firstData = !initial.view;
   data.on((kind, detail) => {
@@ -182,23 +190,18 @@ async function start() {
     loadState = {};
     const t0 = performance.now();
     events.setData(data.all());
-    const info = data.info();
-    const notice = document.getElementById('map-notice');
-    notice.hidden = !info.truncated;
-    notice.textContent = info.truncated
-      ? tn('notice.truncated', info.returned, { matched: info.exact === false ? t('count.about', { n: number(info.matched) }) : number(info.matched) }) : '';
     if (firstData) performance.mark('eventmap:first-data');
     if (firstData && data.all().length) {
-      // A link without a view: frame the events, or the chosen one (moveend then records the view).
+      // A link without a view: frame the newest events, or the chosen one (moveend then records the view).
       const sel = data.get(state.get().selected);
       fitTo(map, sel ? [sel] : data.all(), { maxZoom: sel ? 9 : 8 });
     }
     firstData = false;
-    const inView = showInView();
+    showInView();
     filters.setActors(data.all());
     const sel = state.get().selected;
     if (sel && data.get(sel)) events.select(data.get(sel));
-    announce(tn('list.in_view', inView.length));
+    announce(list.countText(data.info()));
     // For the scale measurements (docs): our own work per load, and when the map has drawn it.
     performance.measure('eventmap:show-data', { start: t0, end: performance.now() });
     map.once('idle', () => performance.mark('eventmap:drawn'));
@@ -246,7 +249,10 @@ async function start() {
       if (meta.source !== 'play') timeline.interrupt();
       filters.sync(s);
       // Before the map's first load, its load handler fetches with the state as it is then.
-      if (mapReady) data.refresh(map, { force: true });
+      if (mapReady) {
+        events.setTiles(tileUrl(data.filterParams(s), location.origin));
+        data.refresh(map, { force: true });
+      }
     }
     if (changed.has('filters')) timeline.reload();
     else if (changed.has('time')) timeline.windowChanged();
@@ -256,7 +262,10 @@ async function start() {
   // ---- the map ------------------------------------------------------------------------------------
   map.on('load', () => {
     mapReady = true;
-    events.addLayers(map, config.categories, { onPick: (id) => choose(id), labels: !config.basemap_style });
+    events.addLayers(map, config.categories, {
+      tiles: tileUrl(data.filterParams(), location.origin), onPick: (id) => choose(id), labels: !config.basemap_style,
+    });
+    map.on('idle', countDrawn);
     // Events that came before the map are drawn now.
     if (data.info().key) events.setData(data.all());
     data.refresh(map);

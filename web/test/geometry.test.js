@@ -1,4 +1,4 @@
-// Tests the geometry helpers of the map modules: the point an event is counted at
+// Tests the geometry helpers of the map modules: the point an event is marked at
 // (events.js anchorOf), a precision circle as a polygon (events.js circle) and the bounds of a
 // set of features (map.js boundsOf).
 
@@ -9,7 +9,7 @@ import { boundsOf } from '../src/map.js';
 
 const place = (role, lon, lat, name) => ({ role, lon, lat, name });
 
-test('an event is counted at its location, else its destination, else its first place with coordinates', () => {
+test('an event is marked at its location, else its destination, else its first place with coordinates', () => {
   const ev = (places, geometry = null) => ({ properties: { places }, geometry });
   assert.deepEqual(anchorOf(ev([place('origin', 36.3, 33.5, 'دمشق'), place('location', 37.2, 36.2, 'حلب')])), [37.2, 36.2]);
   assert.deepEqual(anchorOf(ev([place('origin', 30.5, 50.4, 'Київ'), place('destination', 36.2, 50.0, 'Харків')])), [36.2, 50.0]);
