@@ -315,6 +315,10 @@ pub struct IngestArgs {
     /// The category vocabulary, comma-separated, as given to `serve`.
     #[arg(long, env = "EVENTMAP_CATEGORIES")]
     pub categories: Option<String>,
+    /// Queue a capture of each report's source that is stored (attached or created) and was
+    /// never captured; a running `eventmap serve` fetches them.
+    #[arg(long, env = "EVENTMAP_INGEST_CAPTURE")]
+    pub capture: bool,
 }
 
 #[derive(Debug, Args)]

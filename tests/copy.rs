@@ -1,6 +1,7 @@
 //! `eventmap copy`: a SQLite database moved into PostgreSQL keeps every event (ids, revisions,
-//! times, change order, tombstones), source, place and token, and answers every query the same.
-//! Needs PostgreSQL (`TEST_DATABASE_URL`).
+//! times, change order, tombstones), source, place, token and capture (bytes and redirect hops
+//! included), and answers every query the same. Needs PostgreSQL (`TEST_DATABASE_URL`).
+//! `eventmap backup` of a SQLite database keeps the captures too (no PostgreSQL needed).
 
 mod common;
 
@@ -42,6 +43,27 @@ async fn everything(store: &DynStore, q: &str) -> Vec<(String, i64, i64, bool)> 
         out.push((r.feature, r.key, r.seq, r.geometry_explicit));
     }
     out
+}
+
+const HOP_BODY: &[u8] = b"<a href=\"/0\">moved</a>";
+
+/// A page reached through one redirect (whose body is kept too), as the capture worker records it.
+fn kept_page(now: chrono::DateTime<chrono::Utc>) -> eventmap::domain::capture::Fetched {
+    let hop = eventmap::domain::capture::Hop::new(
+        "https://news.example/old/0".into(),
+        301,
+        vec![("location".into(), "/0".into())],
+        HOP_BODY,
+        now,
+    );
+    eventmap::domain::capture::Fetched {
+        final_url: "https://news.example/0".into(),
+        status: 200,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: bytes::Bytes::from_static(b"<html>kept page</html>"),
+        at: now,
+        hops: vec![(hop, bytes::Bytes::from_static(HOP_BODY))],
+    }
 }
 
 fn copy(from: &str, to: &str) -> std::process::Output {
@@ -131,13 +153,7 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     source.queue_capture(sid, "desk", now).await.unwrap().expect("a source");
     let job = source.claim_captures("w", now, now + chrono::Duration::seconds(60), 1).await.unwrap().remove(0);
     let page = bytes::Bytes::from_static(b"<html>kept page</html>");
-    let fetched = eventmap::domain::capture::Fetched {
-        final_url: "https://news.example/0".into(),
-        status: 200,
-        headers: vec![("content-type".into(), "text/html".into())],
-        body: page.clone(),
-        at: now,
-    };
+    let fetched = kept_page(now);
     let end = eventmap::store::captures::Finish::Captured(fetched);
     assert!(source.finish_capture(job.id, "w", 1, &end).await.unwrap());
     source.queue_capture(sid, "desk", now).await.unwrap();
@@ -184,9 +200,11 @@ async fn a_sqlite_database_copied_into_postgres_keeps_everything_and_answers_the
     assert_eq!(queued.len(), 1);
     let (a, b) = (source.captures(sid).await.unwrap(), target.captures(sid).await.unwrap());
     assert_eq!(a.len(), 3);
-    assert_eq!(a, b, "captures, their states, hashes and headers");
+    assert_eq!(a[0].hops.len(), 1, "{a:?}");
+    assert_eq!(a, b, "captures, their states, hashes, headers and redirect hops");
     let sha = eventmap::domain::capture::sha256_hex(&page);
     assert_eq!(target.capture_bytes(&sha).await.unwrap().as_deref(), Some(&page[..]), "the kept bytes");
+    assert_eq!(target.capture_bytes(&b[0].hops[0].sha256).await.unwrap().as_deref(), Some(HOP_BODY), "a hop's body");
 
     // Writing goes on after the copied changes, and sources stay shared by URL.
     let next = Uuid::now_v7();
@@ -219,4 +237,31 @@ fn copying_from_a_file_that_does_not_exist_says_so() {
     assert!(!out.status.success());
     assert!(stderr.contains("there is no SQLite database") && !stderr.contains("secret"), "{stderr}");
     assert!(!dir.path().join("missing.db").exists(), "nothing is created");
+}
+
+#[tokio::test]
+async fn a_backup_keeps_captures_with_their_bytes_and_redirect_hops() {
+    let db = TestDb::on(&Backend::Sqlite).await;
+    let store = db.store().await;
+    let id = Uuid::now_v7();
+    let ev = store.create(id, event(1, "https://news.example/0"), &Actor::new("desk")).await.expect("create");
+    let sid = ev.data.sources[0].id;
+    let now = chrono::Utc::now();
+    store.queue_capture(sid, "desk", now).await.unwrap().expect("a source");
+    let job = store.claim_captures("w", now, now + chrono::Duration::seconds(60), 1).await.unwrap().remove(0);
+    let end = eventmap::store::captures::Finish::Captured(kept_page(now));
+    assert!(store.finish_capture(job.id, "w", 1, &end).await.unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    let out = Command::new(BIN).args(["backup", file.to_str().unwrap(), "--database", &db.url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let restored = eventmap::store::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    let (a, b) = (store.captures(sid).await.unwrap(), restored.captures(sid).await.unwrap());
+    assert_eq!(a.len(), 1);
+    assert_eq!(b, a, "the capture, its headers and its hops");
+    assert_eq!(b[0].hops[0].location.as_deref(), Some("/0"));
+    let sha = b[0].sha256.clone().unwrap();
+    assert_eq!(restored.capture_bytes(&sha).await.unwrap().as_deref(), Some(&b"<html>kept page</html>"[..]));
+    assert_eq!(restored.capture_bytes(&b[0].hops[0].sha256).await.unwrap().as_deref(), Some(HOP_BODY));
 }

@@ -1,5 +1,5 @@
 //! `/api/events`: list (with every filter, cursors and formats), get, create, patch, delete,
-//! history and histogram (merging is in `merge`).
+//! history, histogram and the captures of an event's sources (merging is in `merge`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -158,6 +158,37 @@ pub async fn get_one(
         Lookup::Deleted(t) => Err(gone(&t)),
         Lookup::Missing => Err(ApiError::NotFound(format!("no event with id {id}"))),
     }
+}
+
+/// `GET /api/events/{id}/captures`: the captures of every source of an event in one answer (the
+/// event panel shows them all at once), grouped by source id in the event's source order.
+#[utoipa::path(get, path = "/api/events/{id}/captures", tag = "events", params(("id" = String, Path, description = "Event id (UUIDv7)")),
+    responses((status = 200, description = "`{\"event\": id, \"sources\": {source id: [capture, ...]}}`: every source of the event, each with its captures as `GET /api/sources/{id}` gives them (oldest first, `[]` when none)"),
+              (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json"),
+              (status = 410, description = "Deleted", body = super::error::Problem, content_type = "application/problem+json")))]
+pub async fn captures(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = event_id(&id)?;
+    let ev = match state.store.get(id).await? {
+        Lookup::Live(ev) => ev,
+        Lookup::Deleted(t) => return Err(gone(&t)),
+        Lookup::Missing => return Err(ApiError::NotFound(format!("no event with id {id}"))),
+    };
+    let ids: Vec<Uuid> = ev.data.sources.iter().map(|s| s.id).collect();
+    let base = base_url(&state, &headers);
+    let mut grouped = serde_json::Map::new();
+    for sid in &ids {
+        grouped.insert(sid.to_string(), Value::Array(Vec::new()));
+    }
+    for c in state.store.captures_of(&ids).await? {
+        if let Some(Value::Array(list)) = grouped.get_mut(&c.source_id.to_string()) {
+            list.push(super::sources::capture_json(&base, &c));
+        }
+    }
+    Ok(axum::Json(json!({"event": id, "sources": grouped})).into_response())
 }
 
 /// Validates an input into event fields, completing its places through the gazetteer.

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/api/events/{id}", get(events::get_one).patch(events::patch).delete(events::delete))
         .route("/api/events/{id}/history", get(events::history))
+        .route("/api/events/{id}/captures", get(events::captures))
         .route("/api/events/{id}/merge", axum::routing::post(merge::merge))
         .route("/api/sources/{id}", get(sources::get_one))
         .route("/api/sources/{id}/captures", axum::routing::post(sources::capture))

@@ -22,7 +22,7 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        events::list, events::get_one, events::create, events::patch, events::delete, merge::merge, events::history, events::histogram, tiles::events,
+        events::list, events::get_one, events::captures, events::create, events::patch, events::delete, merge::merge, events::history, events::histogram, tiles::events,
         places::search, places::reverse, places::labels, places::get_one, places::create,
         tokens::list, tokens::create, tokens::revoke, tokens::me,
         health::healthz, health::readyz, health::metrics, health::config, health::categories,

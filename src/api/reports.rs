@@ -89,18 +89,12 @@ pub async fn create(
         IngestError::Invalid(v) => ApiError::from(v),
         IngestError::Store(s) => ApiError::from(s),
     })?;
-    // The report as stored (one source per URL: its id may be an earlier citation's).
-    for d in &out.drafts {
-        if !matches!(d.action, crate::ingest::Action::Created | crate::ingest::Action::Attached) {
-            continue;
-        }
-        if let Some(crate::store::Lookup::Live(ev)) = match d.event_id {
-            Some(id) => state.store.get(id).await.ok(),
-            None => None,
-        } {
-            let ids: Vec<uuid::Uuid> =
-                ev.data.sources.iter().filter(|s| s.url == out.source.url).map(|s| s.id).collect();
-            super::sources::queue_new(&state, &ids, &caller.actor().name).await;
+    // The report as stored (one source per URL: its id may be an earlier citation's). A failed
+    // look-up is logged, never the request's, as queue_new's own failures are.
+    if state.config.capture {
+        match out.stored_sources(state.store.as_ref()).await {
+            Ok(ids) => super::sources::queue_new(&state, &ids, &caller.actor().name).await,
+            Err(e) => tracing::warn!(cause = %e, "finding the report's stored source to capture failed"),
         }
     }
     let created = out.drafts.iter().any(|d| d.action == crate::ingest::Action::Created);

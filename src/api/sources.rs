@@ -1,5 +1,6 @@
-//! `/api/sources/{id}`: a source with its captures; editors ask for a new capture; anyone who may
-//! read gets a capture's bytes exactly as kept (`Content-Security-Policy: sandbox`, `nosniff`:
+//! `/api/sources/{id}`: a source with its captures (as `/api/events/{id}/captures` shows those of
+//! all of an event's sources at once, in `events.rs`); editors ask for a new capture; anyone who
+//! may read gets a capture's bytes exactly as kept (`Content-Security-Policy: sandbox`, `nosniff`:
 //! never active content of eventmap's origin) or the capture as a WARC 1.1 file. The worker
 //! (`crate::capture`) fetches; this module only queues and reads.
 
@@ -22,7 +23,8 @@ use crate::domain::time::format_rfc3339;
 /// opaque origin), and nothing loaded from anywhere.
 pub const CAPTURE_CSP: &str = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
-fn capture_json(base: &str, c: &Capture) -> Value {
+/// A capture as the API shows it: its fields, and `view` and `warc` links when its bytes are kept.
+pub(super) fn capture_json(base: &str, c: &Capture) -> Value {
     let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert("captured_at".into(), json!(c.captured_at.map(format_rfc3339)));
@@ -38,7 +40,7 @@ fn capture_json(base: &str, c: &Capture) -> Value {
 
 /// `GET /api/sources/{id}`
 #[utoipa::path(get, path = "/api/sources/{id}", tag = "sources", params(("id" = String, Path, description = "Source id")),
-    responses((status = 200, description = "The source (its stored fields) and `captures`, oldest first"),
+    responses((status = 200, description = "The source (its stored fields) and `captures`, oldest first, each with its redirect `hops` (`url`, `status`, `location`)"),
               (status = 404, description = "Unknown", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_one(
     State(state): State<AppState>,
@@ -144,8 +146,19 @@ pub async fn bytes(
 
 async fn warc(state: &AppState, id: &str, cid: &str) -> Result<Response, ApiError> {
     let (c, body) = kept(state, id, cid).await?;
+    let mut hop_bodies = Vec::with_capacity(c.hops.len());
+    for h in &c.hops {
+        if h.bytes == 0 {
+            hop_bodies.push(Vec::new());
+            continue;
+        }
+        let b = state.store.capture_bytes(&h.sha256).await?.ok_or_else(|| {
+            ApiError::Internal(format!("the body of redirect hop {} of capture {} is not kept", h.url, c.id))
+        })?;
+        hop_bodies.push(b);
+    }
     let ua = crate::outbound::user_agent(state.config.public_url.as_deref());
-    let file = crate::formats::warc::write(&c, &body, &ua, Utc::now());
+    let file = crate::formats::warc::write(&c, &body, &hop_bodies, &ua, Utc::now());
     let mut r = file.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/warc"));
@@ -159,7 +172,7 @@ async fn warc(state: &AppState, id: &str, cid: &str) -> Result<Response, ApiErro
 /// Documents `GET /api/sources/{id}/captures/{cid}.warc`, served by [`bytes()`].
 #[utoipa::path(get, path = "/api/sources/{id}/captures/{cid}.warc", tag = "sources",
     params(("id" = String, Path, description = "Source id"), ("cid" = String, Path, description = "Capture id")),
-    responses((status = 200, description = "The capture as a WARC 1.1 file (warcinfo, request and response records; `WARC-Payload-Digest: sha256:<hex>`)", content_type = "application/warc"),
+    responses((status = 200, description = "The capture as a WARC 1.1 file (warcinfo, then a request and a response record per redirect hop and for the final URL; `WARC-Payload-Digest: sha256:<hex>`)", content_type = "application/warc"),
               (status = 404, description = "Unknown, or not captured (yet)", body = super::error::Problem, content_type = "application/problem+json")))]
 #[allow(dead_code)]
 pub async fn warc_doc() {}

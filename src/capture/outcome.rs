@@ -5,16 +5,17 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::capture::{Fetched, Outcome};
+use crate::domain::capture::{Fetched, Hop, Outcome};
 use crate::outbound::{OutboundError, Reply};
 
+fn pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
+}
+
 fn fetched(r: Reply, at: DateTime<Utc>) -> Fetched {
-    let headers = r
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    Fetched { final_url: r.url, status: r.status, headers, body: r.body, at }
+    let hops =
+        r.hops.into_iter().map(|h| (Hop::new(h.url, h.status, pairs(&h.headers), &h.body, h.at), h.body)).collect();
+    Fetched { final_url: r.url, status: r.status, headers: pairs(&r.headers), body: r.body, at, hops }
 }
 
 /// The outcome of one attempt that ended with `result` at `at`.
@@ -45,7 +46,13 @@ mod tests {
     use super::*;
 
     fn reply(status: u16) -> Result<Reply, OutboundError> {
-        Ok(Reply { status, headers: Default::default(), url: "http://a.example/".into(), body: "x".into() })
+        Ok(Reply {
+            status,
+            headers: Default::default(),
+            url: "http://a.example/".into(),
+            body: "x".into(),
+            hops: Vec::new(),
+        })
     }
 
     #[test]

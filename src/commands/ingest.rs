@@ -1,5 +1,6 @@
 //! `eventmap ingest FILE`: reports from a file, through the same drafting, matching and storing
-//! as `POST /api/reports`. Every report is read and checked before any is stored.
+//! as `POST /api/reports`. Every report is read and checked before any is stored. With
+//! `--capture`, each stored report's source is queued for capture, as the API does.
 
 use anyhow::Context;
 
@@ -66,6 +67,7 @@ pub async fn run(database: &str, args: IngestArgs) -> anyhow::Result<()> {
     let g = super::gazetteer_with_places(&store).await?;
     let actor = Actor::new("cli");
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let mut queued = 0;
     for (line, r) in &mut reports {
         r.create |= args.create;
         let out = crate::ingest::ingest(store.as_ref(), &g, &vocab, r, &actor, chrono::Utc::now())
@@ -85,10 +87,21 @@ pub async fn run(database: &str, args: IngestArgs) -> anyhow::Result<()> {
         if out.drafts.is_empty() {
             *counts.entry("without places").or_default() += 1;
         }
+        if args.capture {
+            // As `import --capture` and `POST /api/reports` do: queued in the database, fetched
+            // by whichever `eventmap serve` runs on it.
+            let ids = out.stored_sources(store.as_ref()).await.with_context(|| format!("{name}: line {line}"))?;
+            queued += store.queue_uncaptured(Some(&ids), "cli", chrono::Utc::now()).await.with_context(|| {
+                format!("{name}: line {line}: the report is stored, but queueing its capture failed")
+            })?;
+        }
         println!("{}", serde_json::to_string(&out)?);
     }
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     eprintln!("{} reports: {}", reports.len(), summary.join(", "));
+    if args.capture {
+        eprintln!("queued {queued} captures of sources never captured; a running `eventmap serve` fetches them");
+    }
     Ok(())
 }
 

@@ -76,6 +76,36 @@ pub struct Capture {
     /// The response headers as received, in order.
     #[serde(skip)]
     pub headers: Vec<(String, String)>,
+    /// The redirect answers on the way to `final_url`, in order (none when the URL answered).
+    pub hops: Vec<Hop>,
+}
+
+/// One redirect answer on the way to a capture's final URL.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Hop {
+    /// The URL requested.
+    pub url: String,
+    pub status: u16,
+    /// Its `Location` header as received (relative or absolute).
+    pub location: Option<String>,
+    /// The response headers as received, in order.
+    #[serde(skip)]
+    pub headers: Vec<(String, String)>,
+    /// Lower-case hex SHA-256 of its body (kept with the capture bytes; often empty).
+    #[serde(skip)]
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: u64,
+    #[serde(skip)]
+    pub at: DateTime<Utc>,
+}
+
+impl Hop {
+    /// A hop whose answer had these headers and this body; its `location` read from them.
+    pub fn new(url: String, status: u16, headers: Vec<(String, String)>, body: &[u8], at: DateTime<Utc>) -> Self {
+        let location = header(&headers, "location").map(str::to_string);
+        Self { url, status, location, headers, sha256: sha256_hex(body), bytes: body.len() as u64, at }
+    }
 }
 
 /// What one attempt at a capture came to.
@@ -99,6 +129,8 @@ pub struct Fetched {
     pub headers: Vec<(String, String)>,
     pub body: bytes::Bytes,
     pub at: DateTime<Utc>,
+    /// The redirect answers on the way, with their bodies.
+    pub hops: Vec<(Hop, bytes::Bytes)>,
 }
 
 impl Fetched {

@@ -106,6 +106,26 @@ pub struct Outcome {
     pub drafts: Vec<DraftOutcome>,
 }
 
+impl Outcome {
+    /// The ids of the report's source as stored with the events it was attached to or created
+    /// (one source per URL: the id may be an earlier citation's), for queueing its capture.
+    pub async fn stored_sources(&self, store: &dyn Store) -> Result<Vec<Uuid>, StoreError> {
+        let mut ids = Vec::new();
+        for d in &self.drafts {
+            if !matches!(d.action, Action::Created | Action::Attached) {
+                continue;
+            }
+            let Some(id) = d.event_id else { continue };
+            if let Lookup::Live(ev) = store.get(id).await? {
+                ids.extend(ev.data.sources.iter().filter(|s| s.url == self.source.url).map(|s| s.id));
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
 /// Why a report could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -1,6 +1,7 @@
 //! The HTTP client of outbound requests: reqwest (rustls) with a resolver that hands it only the
-//! addresses the [`Policy`] allows, a redirect policy that checks every hop, and a body read
-//! that stops at the size limit.
+//! addresses the [`Policy`] allows, redirects checked hop by hop, and a body read that stops at
+//! the size limit. A POST follows redirects inside reqwest; a GET follows them here, one request
+//! per hop, so that each hop's answer is kept (captures record the whole chain).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,6 +45,24 @@ pub struct Reply {
     /// The URL that answered, after redirects.
     pub url: String,
     pub body: Bytes,
+    /// The redirect answers on the way, in order (a GET's; empty for a POST).
+    pub hops: Vec<Hop>,
+}
+
+/// One redirect answer: the URL requested, and the status, headers and body it answered with.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub url: String,
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Bytes,
+    /// When its answer was read.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Whether a GET that got `status` goes on to the `Location` (the statuses reqwest follows).
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 /// The identifying `User-Agent` of outbound requests: `eventmap/<version>`, with the instance's
@@ -87,6 +106,8 @@ impl reqwest::dns::Resolve for CheckedResolver {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// The same client, but redirects are answers: a GET follows them itself.
+    manual: reqwest::Client,
     policy: Arc<Policy>,
     limits: Limits,
 }
@@ -104,16 +125,19 @@ impl Client {
                 Err(e) => attempt.error(e),
             }
         });
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .dns_resolver(Arc::new(CheckedResolver { policy: policy.clone() }))
-            .redirect(redirects)
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.total_timeout)
-            .user_agent(limits.user_agent.as_str())
-            .build()
-            .map_err(|e| OutboundError::Failed(format!("the HTTP client could not be built: {e}")))?;
-        Ok(Self { http, policy, limits })
+        let build = |redirect: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .dns_resolver(Arc::new(CheckedResolver { policy: policy.clone() }))
+                .redirect(redirect)
+                .connect_timeout(limits.connect_timeout)
+                .timeout(limits.total_timeout)
+                .user_agent(limits.user_agent.as_str())
+                .build()
+                .map_err(|e| OutboundError::Failed(format!("the HTTP client could not be built: {e}")))
+        };
+        let (http, manual) = (build(redirects)?, build(reqwest::redirect::Policy::none())?);
+        Ok(Self { http, manual, policy, limits })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -140,10 +164,34 @@ impl Client {
         self.send(req).await
     }
 
-    /// GETs `url`.
+    /// GETs `url`, following at most `max_redirects` redirects, each hop's URL checked as the
+    /// first was and its answer kept in [`Reply::hops`]. The total timeout covers the whole chain.
     pub async fn get(&self, url: &str) -> Result<Reply, OutboundError> {
-        let u = self.check(url)?;
-        self.send(self.http.get(u)).await
+        let chain = async {
+            let mut u = self.check(url)?;
+            let mut hops = Vec::new();
+            loop {
+                let reply = self.send(self.manual.get(u.clone())).await?;
+                let location = reply.headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+                let next = match location {
+                    Some(l) if is_redirect(reply.status) => u
+                        .join(l)
+                        .map_err(|e| OutboundError::BadUrl(l.to_string(), format!("a redirect's Location: {e}")))?,
+                    _ => return Ok(Reply { hops, ..reply }),
+                };
+                if hops.len() >= self.limits.max_redirects {
+                    return Err(OutboundError::Redirects(self.limits.max_redirects));
+                }
+                let at = chrono::Utc::now();
+                hops.push(Hop { url: reply.url, status: reply.status, headers: reply.headers, body: reply.body, at });
+                self.policy.check_url(&next)?;
+                u = next;
+            }
+        };
+        match tokio::time::timeout(self.limits.total_timeout, chain).await {
+            Ok(r) => r,
+            Err(_) => Err(OutboundError::Timeout(self.limits.total_timeout.as_secs())),
+        }
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Reply, OutboundError> {
@@ -159,7 +207,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Reply { status, headers, url, body: Bytes::from(body) })
+        Ok(Reply { status, headers, url, body: Bytes::from(body), hops: Vec::new() })
     }
 
     /// The reason of a failed request: ours when the resolver or redirect policy refused it.

@@ -1,7 +1,8 @@
-//! Requests this server makes to other servers (webhook deliveries now, source captures later),
+//! Requests this server makes to other servers (webhook deliveries and source captures),
 //! under one policy: http and https only; no loopback, private, link-local, multicast or
 //! unspecified address unless the host is allowed by name (`--allow-host`); connect and total
-//! timeouts; a body size limit enforced while reading; a few redirects, each hop checked again.
+//! timeouts; a body size limit enforced while reading; a few redirects, each hop checked again
+//! (and, for a GET, each hop's answer kept).
 //!
 //! The address check is made on the *resolved* addresses, and the connection is made to the
 //! addresses that passed (the resolver hands only those to the HTTP client), so a name that
@@ -13,7 +14,7 @@ mod address;
 mod client;
 
 pub use address::{Policy, is_forbidden};
-pub use client::{Client, Limits, Reply, user_agent};
+pub use client::{Client, Hop, Limits, Reply, user_agent};
 
 /// Why an outbound request was not made or did not complete.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

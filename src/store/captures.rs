@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::Source;
-use crate::domain::capture::{Capture, CaptureState, Fetched};
+use crate::domain::capture::{Capture, CaptureState, Fetched, Hop};
 
 /// A capture leased to a worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +94,8 @@ pub trait CaptureStore: Send + Sync + 'static {
     async fn finish_capture(&self, id: Uuid, worker: &str, attempts: u32, end: &Finish) -> Result<bool, StoreError>;
     /// Every capture of a source, oldest first.
     async fn captures(&self, source: Uuid) -> Result<Vec<Capture>, StoreError>;
+    /// Every capture of each of `sources` (an event's), oldest first, in one read.
+    async fn captures_of(&self, sources: &[Uuid]) -> Result<Vec<Capture>, StoreError>;
     /// The bytes with this SHA-256, if kept.
     async fn capture_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// The latest successful capture of each of `sources` that has one.
@@ -165,6 +167,57 @@ async fn annotate(
     batch
 }
 
+/// A redirect hop as stored in the `hops` column (a JSON array of these); its body, unless
+/// empty, is kept in `capture_blobs` under `sha256`, like the capture's own bytes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredHop {
+    url: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+    sha256: String,
+    bytes: u64,
+    /// ms since the epoch.
+    at: i64,
+}
+
+/// Hops as stored; `None` when there are none (most captures).
+pub(crate) fn hops_text(hops: &[Hop]) -> Option<String> {
+    if hops.is_empty() {
+        return None;
+    }
+    let stored: Vec<StoredHop> = hops
+        .iter()
+        .map(|h| StoredHop {
+            url: h.url.clone(),
+            status: h.status,
+            headers: h.headers.clone(),
+            sha256: h.sha256.clone(),
+            bytes: h.bytes,
+            at: h.at.timestamp_millis(),
+        })
+        .collect();
+    serde_json::to_string(&stored).ok()
+}
+
+/// Reads stored hops back.
+pub(crate) fn hops_of(text: Option<&str>) -> Result<Vec<Hop>, StoreError> {
+    let Some(t) = text else { return Ok(Vec::new()) };
+    let stored: Vec<StoredHop> =
+        serde_json::from_str(t).map_err(|e| StoreError::Internal(format!("stored redirect hops: {e}")))?;
+    Ok(stored
+        .into_iter()
+        .map(|h| Hop {
+            location: crate::domain::capture::header(&h.headers, "location").map(str::to_string),
+            url: h.url,
+            status: h.status,
+            headers: h.headers,
+            sha256: h.sha256,
+            bytes: h.bytes,
+            at: crate::domain::time::from_millis(h.at),
+        })
+        .collect())
+}
+
 /// Headers as stored: a JSON array of `[name, value]` pairs.
 pub(crate) fn headers_text(h: &[(String, String)]) -> String {
     serde_json::to_string(h).unwrap_or_else(|_| "[]".into())
@@ -184,7 +237,7 @@ pub(crate) fn capture_state_of(text: &str) -> Result<CaptureState, StoreError> {
 
 /// The columns of a capture, in the order [`Capture`] is read back by both backends.
 pub(crate) const CAPTURE_COLUMNS: &str = "id, source_id, state, reason, url, final_url, status, content_type, size, \
-     sha256, captured_at, requested_at, requested_by, attempts, origin, archive_url, headers";
+     sha256, captured_at, requested_at, requested_by, attempts, origin, archive_url, headers, hops";
 
 /// The plain values a capture's columns hold, for both backends.
 pub(crate) struct CaptureFields {
@@ -203,6 +256,7 @@ pub(crate) struct CaptureFields {
     pub origin: String,
     pub archive_url: Option<String>,
     pub headers: Option<String>,
+    pub hops: Option<String>,
 }
 
 impl CaptureFields {
@@ -226,12 +280,14 @@ impl CaptureFields {
             origin: self.origin,
             archive_url: self.archive_url,
             headers: headers_of(self.headers.as_deref())?,
+            hops: hops_of(self.hops.as_deref())?,
         })
     }
 }
 
 /// The columns an attempt writes: state, reason, captured_at, final_url, status, content_type,
-/// headers, size and sha256 (the bytes to keep, when any).
+/// headers, hops, size and sha256, and the bodies to keep (the capture's and its hops', each by
+/// its SHA-256).
 pub(crate) struct Written {
     pub state: &'static str,
     pub reason: Option<String>,
@@ -240,9 +296,11 @@ pub(crate) struct Written {
     pub status: Option<i64>,
     pub content_type: Option<String>,
     pub headers: Option<String>,
+    pub hops: Option<String>,
     pub size: Option<i64>,
     pub sha256: Option<String>,
-    pub body: Option<bytes::Bytes>,
+    /// `(sha256, bytes)` of every body to keep, once per hash.
+    pub blobs: Vec<(String, bytes::Bytes)>,
     pub next_at: i64,
 }
 
@@ -256,9 +314,10 @@ impl Written {
             status: None,
             content_type: None,
             headers: None,
+            hops: None,
             size: None,
             sha256: None,
-            body: None,
+            blobs: Vec::new(),
             next_at: now,
         };
         let fill = |w: &mut Written, f: &Fetched, keep: bool| {
@@ -267,10 +326,21 @@ impl Written {
             w.status = Some(i64::from(f.status));
             w.content_type = f.content_type();
             w.headers = Some(headers_text(&f.headers));
+            let hops: Vec<Hop> = f.hops.iter().map(|(h, _)| h.clone()).collect();
+            w.hops = hops_text(&hops);
+            // An empty body (most redirects) needs no blob: its hash says what it was.
+            for (h, body) in f.hops.iter().filter(|(_, b)| !b.is_empty()) {
+                if !w.blobs.iter().any(|(s, _)| *s == h.sha256) {
+                    w.blobs.push((h.sha256.clone(), body.clone()));
+                }
+            }
             if keep {
+                let sha = crate::domain::capture::sha256_hex(&f.body);
                 w.size = Some(f.body.len() as i64);
-                w.sha256 = Some(crate::domain::capture::sha256_hex(&f.body));
-                w.body = Some(f.body.clone());
+                w.sha256 = Some(sha.clone());
+                if !w.blobs.iter().any(|(s, _)| *s == sha) {
+                    w.blobs.push((sha, f.body.clone()));
+                }
             }
         };
         match end {

@@ -1,9 +1,11 @@
 //! Captures end to end, on both backends, against pages a server started by the test serves on
 //! 127.0.0.1 (allowed by name, as `--allow-host 127.0.0.1` does): an HTML page, a redirect chain
-//! to it, a 404, a slow page, an endless one, and a redirect to `localhost`, which resolves to a
-//! loopback address that is not allowed and so must never be reached. Each source ends in the
-//! state it should, with the page's SHA-256, served back in a sandbox and as a WARC that warcio
-//! reads; the bytes outlive the page and the store, and a queued capture outlives the worker.
+//! to it, a 404, a slow page, an endless one, and a redirect to `localhost` (and a source on
+//! `localhost` itself), which resolves to a loopback address that is not allowed and so must
+//! never be reached. Each source ends in the state it should, with the page's SHA-256 and its
+//! redirect hops, served back in a sandbox and as a WARC (every hop a request and response pair)
+//! that warcio reads; an event's captures come in one answer; the bytes outlive the page and the
+//! store, and a queued capture outlives the worker.
 //!
 //! The tests drive the worker round by round (`Worker::tick`), as the webhook tests do.
 
@@ -27,6 +29,9 @@ use crate::helpers::{Backend, TestApp, backends, tartus_event};
 
 const PAGE: &str = "<!doctype html><title>Convoy</title><p>A convoy left Hmeimim for Tartus.</p>\
                     <script>document.title = 'ran'</script>";
+
+/// The body of the chain's second redirect (the first has none).
+const REDIRECT_BODY: &str = "Moved to /page.html";
 
 /// What the pages' server saw.
 #[derive(Clone, Default)]
@@ -55,7 +60,12 @@ async fn pages() -> (Seen, String) {
     let app = axum::Router::new()
         .route("/page.html", axum::routing::get(page))
         .route("/r1", axum::routing::get(|| async { redirect("/r2".into()) }))
-        .route("/r2", axum::routing::get(|| async { redirect("/page.html".into()) }))
+        .route(
+            "/r2",
+            axum::routing::get(|| async {
+                (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/page.html")], REDIRECT_BODY).into_response()
+            }),
+        )
         .route("/missing", axum::routing::get(|| async { (StatusCode::NOT_FOUND, "no such page") }))
         .route(
             "/slow",
@@ -144,7 +154,7 @@ for r in ArchiveIterator(sys.stdin.buffer, check_digests='raise'):
     body = r.content_stream().read()
     out.append({"type": r.rec_type, "uri": r.rec_headers.get_header("WARC-Target-URI"),
                 "payload": r.rec_headers.get_header("WARC-Payload-Digest"),
-                "status": r.http_headers.get_statuscode() if r.http_headers else None,
+                "status": r.http_headers.get_statuscode() if r.rec_type == "response" else None,
                 "sha256": hashlib.sha256(body).hexdigest()})
 print(json.dumps(out))
 "#;
@@ -193,10 +203,12 @@ async fn each_kind_of_page_ends_as_it_should_and_a_private_address_is_never_reac
         let mut ev = tartus_event("Convoy held at the checkpoint");
         let mut sources: Vec<Value> = urls.iter().map(|u| json!({"url": format!("{base}{u}")})).collect();
         sources.push(json!({"url": "http://10.1.2.3/internal"}));
+        // The pages' own server by a name that is not allowed: refused before any connection.
+        sources.push(json!({"url": format!("{}/secret", base.replace("127.0.0.1", "localhost"))}));
         ev["sources"] = Value::Array(sources);
         let created = app.create(ev).await;
         let ids = source_ids(&created);
-        assert_eq!(ids.len(), 7);
+        assert_eq!(ids.len(), 8);
         let w = worker(app.store.clone());
         let started = Instant::now();
         let got = settle(&app, &w, &ids).await;
@@ -212,10 +224,18 @@ async fn each_kind_of_page_ends_as_it_should_and_a_private_address_is_never_reac
         assert_eq!(page["content_type"], "text/html; charset=utf-8");
         assert!(page["captured_at"].as_str().is_some());
 
+        assert_eq!(page["hops"], json!([]), "the page answered itself");
+
         let chain = caps[1];
         assert_eq!(chain["state"], "captured", "{chain:#}");
         assert_eq!(chain["final_url"], format!("{base}/page.html"));
         assert_eq!(chain["sha256"], want.as_str(), "the same page by another way has the same hash");
+        assert_eq!(
+            chain["hops"],
+            json!([{"url": format!("{base}/r1"), "status": 302, "location": "/r2"},
+                   {"url": format!("{base}/r2"), "status": 301, "location": "/page.html"}]),
+            "each hop of the chain, in order"
+        );
 
         assert_eq!(caps[2]["state"], "failed", "{:#}", caps[2]);
         assert_eq!(caps[2]["status"], 404);
@@ -229,12 +249,25 @@ async fn each_kind_of_page_ends_as_it_should_and_a_private_address_is_never_reac
         assert_eq!(caps[4]["state"], "failed", "{:#}", caps[4]);
         assert!(caps[4]["reason"].as_str().unwrap().contains("larger than 65536 bytes"), "{:#}", caps[4]);
 
-        for c in [caps[5], caps[6]] {
+        for c in [caps[5], caps[6], caps[7]] {
             assert_eq!(c["state"], "refused", "{c:#}");
             assert!(c["reason"].as_str().unwrap().contains("--allow-host"), "{c:#}");
+            assert!(c["status"].is_null() && c["sha256"].is_null(), "{c:#}");
         }
+        assert!(caps[7]["reason"].as_str().unwrap().starts_with("localhost is a loopback"), "{:#}", caps[7]);
         assert_eq!(seen.secret.load(Ordering::SeqCst), 0, "the private address was reached");
-        eprintln!("{}: seven sources settled in {} ms", backend.name(), took.as_millis());
+        eprintln!("{}: eight sources settled in {} ms", backend.name(), took.as_millis());
+
+        // The event's captures in one answer: each source's, as its own GET gives them.
+        let eid = created["id"].as_str().unwrap();
+        let grouped = app.get(&format!("/api/events/{eid}/captures")).await.expect(200).json();
+        assert_eq!(grouped["event"], eid);
+        let keys: Vec<&String> = grouped["sources"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ids.iter().collect::<Vec<_>>(), "every source, in the event's order");
+        for (id, s) in ids.iter().zip(&got) {
+            assert_eq!(grouped["sources"][id], s["captures"], "source {id}");
+        }
+        app.get("/api/events/0190f5c2-0000-7000-8000-000000000000/captures").await.problem(404, "not-found");
 
         // The bytes as kept, in a sandbox, never as active content of eventmap's origin.
         let view = app.get(&format!("/api/sources/{}/captures/{}", ids[0], page["id"].as_str().unwrap())).await;
@@ -251,33 +284,56 @@ async fn each_kind_of_page_ends_as_it_should_and_a_private_address_is_never_reac
 }
 
 #[tokio::test]
-async fn a_capture_is_a_warc_that_warcio_reads_with_matching_digests() {
-    let backend = backends().remove(0);
-    let app = TestApp::on_with(&backend, config()).await;
-    let (_, base) = pages().await;
-    let mut ev = tartus_event("Convoy");
-    ev["sources"] = json!([{"url": format!("{base}/r1")}]);
-    let ids = source_ids(&app.create(ev).await);
-    let got = settle(&app, &worker(app.store.clone()), &ids).await;
-    let c = only_capture(&got[0]);
-    let r = app
-        .client
-        .get(format!("{}/api/sources/{}/captures/{}.warc", app.base, ids[0], c["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "application/warc");
-    let warc = r.bytes().await.unwrap();
-    let Some(records) = warcio(&warc) else { return };
-    let want = sha256_hex(PAGE.as_bytes());
-    let types: Vec<&str> = records.as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["warcinfo", "request", "response"], "{records:#}");
-    let resp = &records[2];
-    assert_eq!(resp["uri"], format!("{base}/page.html"));
-    assert_eq!(resp["status"], "200");
-    assert_eq!(resp["sha256"], want.as_str(), "warcio's payload is the page");
-    assert_eq!(resp["payload"], format!("sha256:{want}"));
+async fn a_redirected_capture_is_a_warc_of_every_hop_that_warcio_reads_with_matching_digests() {
+    for backend in backends() {
+        let app = TestApp::on_with(&backend, config()).await;
+        let (_, base) = pages().await;
+        let mut ev = tartus_event("Convoy");
+        ev["sources"] = json!([{"url": format!("{base}/r1")}]);
+        let ids = source_ids(&app.create(ev).await);
+        let got = settle(&app, &worker(app.store.clone()), &ids).await;
+        let c = only_capture(&got[0]);
+        let r = app
+            .client
+            .get(format!("{}/api/sources/{}/captures/{}.warc", app.base, ids[0], c["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/warc");
+        let warc = r.bytes().await.unwrap();
+        let Some(records) = warcio(&warc) else { return };
+        let want = sha256_hex(PAGE.as_bytes());
+        let seen: Vec<(&str, &str, &Value)> = records
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["type"].as_str().unwrap(), r["uri"].as_str().unwrap_or(""), &r["status"]))
+            .collect();
+        let (r1, r2, page) = (format!("{base}/r1"), format!("{base}/r2"), format!("{base}/page.html"));
+        let none = Value::Null;
+        let (s302, s301, s200) = (json!("302"), json!("301"), json!("200"));
+        assert_eq!(
+            seen,
+            [
+                ("warcinfo", "", &none),
+                ("request", r1.as_str(), &none),
+                ("response", r1.as_str(), &s302),
+                ("request", r2.as_str(), &none),
+                ("response", r2.as_str(), &s301),
+                ("request", page.as_str(), &none),
+                ("response", page.as_str(), &s200),
+            ],
+            "{records:#}"
+        );
+        let hop = &records[4];
+        assert_eq!(hop["sha256"], sha256_hex(REDIRECT_BODY.as_bytes()), "the redirect's body as received");
+        assert_eq!(hop["payload"], format!("sha256:{}", sha256_hex(REDIRECT_BODY.as_bytes())));
+        let resp = &records[6];
+        assert_eq!(resp["sha256"], want.as_str(), "warcio's payload is the page");
+        assert_eq!(resp["payload"], format!("sha256:{want}"));
+        assert_eq!(resp["payload"], format!("sha256:{}", c["sha256"].as_str().unwrap()), "the hash the API shows");
+    }
 }
 
 #[tokio::test]
@@ -341,7 +397,11 @@ async fn the_same_bytes_are_kept_once_and_auto_archiver_captures_keep_their_hash
                 eventmap::store::postgres::PgStore::open(app.database_url()).await.unwrap().counts().await.unwrap()
             }
         };
-        assert_eq!((counts.captures, counts.blobs), (2, 1), "two captures of one page keep its bytes once");
+        assert_eq!(
+            (counts.captures, counts.blobs),
+            (2, 2),
+            "two captures of one page keep its bytes once (and the chain's one redirect body)"
+        );
 
         // Exports carry each source's latest capture: CSV columns, and fields of each source.
         let want = sha256_hex(PAGE.as_bytes());
@@ -392,10 +452,39 @@ async fn without_capture_nothing_is_queued_and_unknown_sources_are_404() {
     let app = TestApp::on(&backend).await;
     let mut ev = tartus_event("Convoy");
     ev["sources"] = json!([{"url": "https://example.org/a"}]);
-    let ids = source_ids(&app.create(ev).await);
+    let created = app.create(ev).await;
+    let ids = source_ids(&created);
     let s = app.get(&format!("/api/sources/{}", ids[0])).await.expect(200).json();
     assert_eq!(s["url"], "https://example.org/a");
     assert_eq!(s["captures"], json!([]));
+    let eid = created["id"].as_str().unwrap();
+    let grouped = app.get(&format!("/api/events/{eid}/captures")).await.expect(200).json();
+    assert_eq!(grouped["sources"], json!({ids[0].clone(): []}), "a source never captured has an empty list");
+    app.send(Method::DELETE, &format!("/api/events/{eid}?reason=duplicate"), Some(&app.editor), None).await.expect(200);
+    app.get(&format!("/api/events/{eid}/captures")).await.problem(410, "gone");
+    app.get("/api/events/nope/captures").await.problem(404, "not-found");
     app.get("/api/sources/0190f5c2-0000-7000-8000-000000000000").await.problem(404, "not-found");
     app.get("/api/sources/nope").await.problem(404, "not-found");
+}
+
+#[tokio::test]
+async fn a_report_posted_with_a_link_ends_within_seconds_with_a_capture_of_the_page() {
+    for backend in backends() {
+        let app = TestApp::on_with(&backend, config()).await;
+        let (seen, base) = pages().await;
+        let report = json!({"url": format!("{base}/page.html"), "create": true, "published_at": "2025-02-11T09:00:00Z",
+            "text": "A Russian convoy of about 30 military trucks left Latakia for Tartus on Monday."});
+        let started = Instant::now();
+        let out = app.send(Method::POST, "/api/reports", Some(&app.editor), Some(report)).await;
+        out.expect(201);
+        let eid = out.json()["drafts"][0]["event_id"].as_str().unwrap().to_string();
+        let event = app.get(&format!("/api/events/{eid}")).await.expect(200).json();
+        let ids = source_ids(&event);
+        let got = settle(&app, &worker(app.store.clone()), &ids).await;
+        let c = only_capture(&got[0]);
+        assert_eq!(c["state"], "captured", "{c:#}");
+        assert_eq!(c["sha256"], sha256_hex(PAGE.as_bytes()), "the page's own hash");
+        assert_eq!(seen.page.load(Ordering::SeqCst), 1);
+        eprintln!("{}: report posted to page captured in {} ms", backend.name(), started.elapsed().as_millis());
+    }
 }

@@ -4,6 +4,7 @@
 //! The tests are in modules by what they check: `map` (the page, the drawing and listing of the
 //! events, the panel, filters, the embed view, HTML in the text), `export` (the Export dialog),
 //! `editor` (drafting from a pasted report), `correct` (status, detach, delete in the panel), `amend` (the edit form, merging, team places),
+//! `captures` (the sources' captures in the panel, from one request per event),
 //! `signin` (tokens checked at once, a private instance), `searches` (the Saved searches dialog),
 //! `scale` (10,000 events), `tiles` (25,000 events drawn from the event tiles), `languages` (Arabic right to left, Russian, the language switcher)
 //! and `layout` (desk and phone sizes, with the screenshots). `harness` holds what they share: the application, the browser and
@@ -29,6 +30,7 @@ mod harness;
 mod wd;
 
 mod amend;
+mod captures;
 mod correct;
 mod editor;
 mod export;

@@ -1,5 +1,6 @@
 // captures.js: a source's captures under it in the event panel, each as
-// "Captured 11 Feb 2025 08:02 UTC · SHA-256 3f2a… · View · WARC", read from GET /api/sources/{id}.
+// "Captured 11 Feb 2025 08:02 UTC · SHA-256 3f2a… · View · WARC". The captures of all of an
+// event's sources come in one request, GET /api/events/{id}/captures (grouped by source id).
 // The captured page opens on its own (served in a sandbox); nothing of it enters this page.
 
 import { h, extLink } from './dom.js';
@@ -39,12 +40,23 @@ function item(c) {
   return h('li', { class: 'source-capture', title: c.sha256 ? `SHA-256 ${c.sha256}` : null }, captureText(c), ...links);
 }
 
-/** A list that fills itself with the captures of source `id` (empty when it has none). */
-export function capturesOf(id) {
-  const list = h('ul', { class: 'source-captures' });
-  if (!id) return list;
-  api(`/api/sources/${encodeURIComponent(id)}`)
-    .then((s) => list.replaceChildren(...(s.captures || []).map(item)))
-    .catch(() => list.replaceChildren());
-  return list;
+/** The captures of event `eventId`'s sources, fetched once: returns `listFor(sourceId)`, which
+ *  makes the (empty) list of one source; all the lists made before the answer comes are filled
+ *  from it (a list stays empty when its source has no capture or the request fails). */
+export function eventCaptures(eventId) {
+  const lists = [];
+  const listFor = (id) => {
+    const list = h('ul', { class: 'source-captures' });
+    if (id) lists.push([String(id), list]);
+    return list;
+  };
+  if (eventId) {
+    api(`/api/events/${encodeURIComponent(eventId)}/captures`)
+      .then((r) => {
+        const by = (r && r.sources) || {};
+        for (const [id, list] of lists) list.replaceChildren(...(by[id] || []).map(item));
+      })
+      .catch(() => { for (const [, list] of lists) list.replaceChildren(); });
+  }
+  return listFor;
 }

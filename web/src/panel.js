@@ -10,7 +10,7 @@ import { colorOf, paintDots } from './events.js';
 import { renderHistory } from './history.js';
 import * as correct from './correct.js';
 import * as session from './signin.js';
-import { capturesOf } from './captures.js';
+import { eventCaptures } from './captures.js';
 import { t, tn } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -73,7 +73,7 @@ function placeItem(p) {
       h('span', { class: 'place-precision' }, t('panel.precision', { words: fmt.precisionWords(p.precision) }))));
 }
 
-function sourceItem(src, f) {
+function sourceItem(src, f, capturesOf) {
   const meta = [src.publisher, src.published_at ? fmt.day(src.published_at) : '', fmt.languageName(src.language)]
     .filter(Boolean).join(' · ');
   return h('li', { class: 'source' },
@@ -113,6 +113,8 @@ function render(f) {
   const sources = p.sources || [];
   const own = p.properties && typeof p.properties === 'object' ? Object.entries(p.properties) : [];
   const status = fmt.STATUS[p.status];
+  // One request for the captures of all the sources, made only when there are some.
+  const capturesOf = sources.length ? eventCaptures(id) : () => null;
   const timeNote = fmt.isUncertain(p)
     ? t('panel.time_span', { precision: fmt.timePrecisionWords(p.time_precision) })
     : t('panel.time_known', { precision: fmt.timePrecisionWords(p.time_precision) || t('panel.as_given') });
@@ -150,7 +152,7 @@ function render(f) {
       [t('field.status'), status ? t('panel.status', { label: status.label, about: status.about }) : p.status],
     ]),
     section(sources.length ? tn('panel.sources', sources.length) : t('field.sources'),
-      sources.length ? h('ol', { class: 'sources' }, sources.map((s) => sourceItem(s, f))) : h('p', { class: 'muted' }, t('panel.no_sources'))),
+      sources.length ? h('ol', { class: 'sources' }, sources.map((s) => sourceItem(s, f, capturesOf))) : h('p', { class: 'muted' }, t('panel.no_sources'))),
     own.length ? section(t('field.properties'), facts(own.map(([k, v]) => [k, valueText(v)]))) : null,
     section(t('panel.record'), facts([
       [t('panel.event_id'), h('code', { class: 'event-id' }, id)],

@@ -35,6 +35,7 @@ fn capture(r: &PgRow) -> Result<Capture, StoreError> {
         origin: r.try_get(14)?,
         archive_url: r.try_get(15)?,
         headers: r.try_get(16)?,
+        hops: r.try_get(17)?,
     };
     f.into_capture(r.try_get(0)?, r.try_get(1)?)
 }
@@ -154,7 +155,7 @@ impl CaptureStore for PgStore {
         self.writable()?;
         let w = Written::of(end, Utc::now().timestamp_millis());
         let mut tx = self.pool().begin().await?;
-        if let (Some(sha), Some(body)) = (&w.sha256, &w.body) {
+        for (sha, body) in &w.blobs {
             sqlx::query(
                 "INSERT INTO capture_blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
             )
@@ -167,7 +168,8 @@ impl CaptureStore for PgStore {
         let n = sqlx::query(
             "UPDATE captures SET state = $1, reason = $2, captured_at = $3, final_url = $4, status = $5, \
              content_type = $6, headers = $7, size = $8, sha256 = $9, attempts = $10, next_at = $11, \
-             lease_until = 0, leased_by = NULL WHERE id = $12 AND leased_by = $13 AND state = 'queued'",
+             lease_until = 0, leased_by = NULL, hops = $14 \
+             WHERE id = $12 AND leased_by = $13 AND state = 'queued'",
         )
         .bind(w.state)
         .bind(&w.reason)
@@ -182,6 +184,7 @@ impl CaptureStore for PgStore {
         .bind(w.next_at)
         .bind(id)
         .bind(worker)
+        .bind(&w.hops)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -197,6 +200,16 @@ impl CaptureStore for PgStore {
             "SELECT {CAPTURE_COLUMNS} FROM captures WHERE source_id = $1 ORDER BY requested_at, id"
         ))
         .bind(source)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(capture).collect()
+    }
+
+    async fn captures_of(&self, sources: &[Uuid]) -> Result<Vec<Capture>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAPTURE_COLUMNS} FROM captures WHERE source_id = ANY($1) ORDER BY requested_at, id"
+        ))
+        .bind(sources)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(capture).collect()

@@ -264,8 +264,8 @@ async fn insert_capture_row(
     let k = &r.capture;
     sqlx::query(
         "INSERT INTO captures (id, source_id, url, state, reason, attempts, next_at, requested_at, requested_by, \
-         captured_at, final_url, status, content_type, headers, size, sha256, origin, archive_url) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         captured_at, final_url, status, content_type, headers, size, sha256, origin, archive_url, hops) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(k.id)
     .bind(k.source_id)
@@ -285,6 +285,7 @@ async fn insert_capture_row(
     .bind(&k.sha256)
     .bind(&k.origin)
     .bind(&k.archive_url)
+    .bind(crate::store::captures::hops_text(&k.hops))
     .execute(&mut *c)
     .await?;
     Ok(())

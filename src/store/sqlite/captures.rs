@@ -35,6 +35,7 @@ pub(super) fn capture(r: &Row<'_>) -> Result<Capture, StoreError> {
         origin: r.get(14)?,
         archive_url: r.get(15)?,
         headers: r.get(16)?,
+        hops: r.get(17)?,
     };
     f.into_capture(uuid_of(&r.get::<_, String>(0)?)?, uuid_of(&r.get::<_, String>(1)?)?)
 }
@@ -161,14 +162,15 @@ impl CaptureStore for SqliteStore {
     async fn finish_capture(&self, id: Uuid, worker: &str, attempts: u32, end: &Finish) -> Result<bool, StoreError> {
         let (worker, w) = (worker.to_string(), Written::of(end, Utc::now().timestamp_millis()));
         self.write(move |tx| {
-            if let (Some(sha), Some(body)) = (&w.sha256, &w.body) {
+            for (sha, body) in &w.blobs {
                 tx.prepare_cached("INSERT OR IGNORE INTO capture_blobs (sha256, size, bytes) VALUES (?1, ?2, ?3)")?
                     .execute(params![sha, body.len() as i64, body.as_ref()])?;
             }
             let n = tx.execute(
                 "UPDATE captures SET state = ?1, reason = ?2, captured_at = ?3, final_url = ?4, status = ?5, \
                  content_type = ?6, headers = ?7, size = ?8, sha256 = ?9, attempts = ?10, next_at = ?11, \
-                 lease_until = 0, leased_by = NULL WHERE id = ?12 AND leased_by = ?13 AND state = 'queued'",
+                 lease_until = 0, leased_by = NULL, hops = ?14 \
+                 WHERE id = ?12 AND leased_by = ?13 AND state = 'queued'",
                 params![
                     w.state,
                     w.reason,
@@ -182,7 +184,8 @@ impl CaptureStore for SqliteStore {
                     attempts,
                     w.next_at,
                     id.to_string(),
-                    worker
+                    worker,
+                    w.hops
                 ],
             )?;
             Ok(n == 1)
@@ -197,6 +200,25 @@ impl CaptureStore for SqliteStore {
             ))?;
             let rows = st.query_map([source.to_string()], |r| Ok(capture(r)))?;
             rows.map(|r| r?).collect()
+        })
+        .await
+    }
+
+    async fn captures_of(&self, sources: &[Uuid]) -> Result<Vec<Capture>, StoreError> {
+        let sources = sources.to_vec();
+        self.read(move |c| {
+            // One indexed look-up per source, on one pooled connection.
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CAPTURE_COLUMNS} FROM captures WHERE source_id = ?1 ORDER BY requested_at, id"
+            ))?;
+            let mut out = Vec::new();
+            for s in sources {
+                for r in st.query_map([s.to_string()], |r| Ok(capture(r)))? {
+                    out.push(r??);
+                }
+            }
+            out.sort_by_key(|c| (c.requested_at, c.id));
+            Ok(out)
         })
         .await
     }

@@ -195,7 +195,7 @@ fn dump_all(c: &Connection, tx: &Sender<Result<Chunk, StoreError>>, size: usize)
                 tx,
                 size,
                 &format!("SELECT {CAPTURE_COLUMNS}, next_at FROM captures ORDER BY requested_at, id"),
-                |r| Ok(CaptureRow { capture: super::captures::capture(r)?, next_at: r.get(17)? }),
+                |r| Ok(CaptureRow { capture: super::captures::capture(r)?, next_at: r.get(18)? }),
                 Chunk::Captures,
             )
         },
