@@ -6,7 +6,7 @@
 //! The tests are in modules by what they check: `events` (creation, updates against the expected
 //! revision, concurrent ones too, deletion to a tombstone, the history of revisions), `lists` (each
 //! filter, cursors through every sort, `updated_since`, the histogram), `imports` (an import twice,
-//! streamed imports), `merges` (a duplicate merged into its survivor), `sources` (sources shared by URL) and `tokens_and_places` (API tokens and
+//! streamed imports), `import_roads` (PostgreSQL's COPY road against its array road), `merges` (a duplicate merged into its survivor), `sources` (sources shared by URL) and `tokens_and_places` (API tokens and
 //! custom places). `both_backends` loads the same synthetic events into both backends and checks
 //! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
 //! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
@@ -18,6 +18,7 @@ mod support;
 mod both_backends;
 mod events;
 mod geometry;
+mod import_roads;
 mod imports;
 mod lists;
 mod merges;
