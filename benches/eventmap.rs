@@ -5,6 +5,8 @@
 //! cargo bench --bench eventmap                      # 1,000,000 events, SQLite
 //! EVENTMAP_BENCH_EVENTS=100000 cargo bench --bench eventmap
 //! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench eventmap
+//! EVENTMAP_BENCH_IMPORTS=200000,1000000 EVENTMAP_BENCH_DATABASE=postgres://… cargo bench --bench eventmap
+//!     # only the import comparison: SQLite, PostgreSQL by COPY and by arrays, same events
 //!
 //! The SQLite database is kept in `target/bench/`; on PostgreSQL the benchmark makes a database
 //! of its own, `eventmap_bench_<events>`, on the server of `EVENTMAP_BENCH_DATABASE` (whose URL
@@ -14,7 +16,9 @@
 //! same events and the same queries.
 
 mod common;
+mod imports;
 mod mix;
+mod tipg;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -179,6 +183,17 @@ async fn timed_get(client: &reqwest::Client, url: &str) -> (Duration, usize) {
 async fn main() {
     let n: usize = std::env::var("EVENTMAP_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let server = std::env::var("EVENTMAP_BENCH_DATABASE").ok().filter(|u| !u.is_empty());
+    if let Ok(sizes) = std::env::var("EVENTMAP_BENCH_IMPORTS") {
+        let sizes: Vec<usize> = sizes
+            .split(',')
+            .map(|s| s.trim().parse().expect("EVENTMAP_BENCH_IMPORTS: sizes like 200000,1000000"))
+            .collect();
+        println!("eventmap import comparison: {sizes:?} synthetic events, batches of 10,000 in one transaction");
+        let g = Gazetteer::load_embedded().unwrap();
+        let mut gen_ = Generator::new(&g);
+        imports::compare(&sizes, server.as_deref(), |i| gen_.event(i)).await;
+        return;
+    }
     let backend = Backend::new(server.as_deref(), n).await;
     println!(
         "eventmap benchmark: {n} synthetic events, {}, {} cores",
@@ -309,6 +324,7 @@ async fn main() {
     for (limit, rps) in &mix_rps {
         println!("| the whole mix, limit {limit}, 8 connections, 10 s | {rps:.0} req/s | | | |");
     }
+    compare_tipg(&client, &base, &backend, &centres).await;
     if std::env::var("EVENTMAP_BENCH_MIX_ONLY").is_ok() {
         let _ = child.kill();
         let _ = child.wait();
@@ -465,6 +481,28 @@ async fn main() {
     if let Some(size) = backend.size().await {
         println!("| database size on disk | {} MiB | |", size / (1024 * 1024));
     }
+}
+
+/// The window mix against tipg on the same PostgreSQL database (`benches/tipg`), when
+/// `EVENTMAP_BENCH_TIPG` names a Python with tipg and uvicorn; skipped, saying why, otherwise.
+async fn compare_tipg(client: &reqwest::Client, base: &str, backend: &Backend, centres: &[(f64, f64, i64)]) {
+    let Some(python) = std::env::var("EVENTMAP_BENCH_TIPG").ok().filter(|p| !p.is_empty()) else {
+        println!("tipg comparison skipped: set EVENTMAP_BENCH_TIPG=/path/to/python (with tipg and uvicorn installed)");
+        return;
+    };
+    if backend.postgres.is_none() {
+        println!("tipg comparison skipped: it needs PostgreSQL (EVENTMAP_BENCH_DATABASE=postgres://…)");
+        return;
+    }
+    let pool = sqlx::PgPool::connect(&backend.url).await.expect("bench database");
+    let longest = tipg::prepare(&pool).await;
+    let server = tipg::start(&python, &backend.url, client).await;
+    let per_class: usize =
+        std::env::var("EVENTMAP_BENCH_TIPG_PER_CLASS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let secs: f64 = std::env::var("EVENTMAP_BENCH_TIPG_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0);
+    let servers = tipg::Servers { client, ours: base, tipg: &server, pool: &pool, longest };
+    let (rows, checked) = tipg::compare(&servers, centres, per_class, secs).await;
+    tipg::print(&rows, &checked);
 }
 
 /// Where the benchmark's events live: a SQLite file, or a PostgreSQL database of its own.

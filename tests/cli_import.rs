@@ -1,6 +1,7 @@
 //! `eventmap import` and `eventmap export` as a user runs them: the summary on standard output,
 //! line-numbered rejections and a non-zero exit for a bad file, `--skip-invalid --rejects`,
-//! standard input, and exports in every format read back.
+//! standard input, exports in every format read back, and the same files imported into
+//! PostgreSQL (when `TEST_DATABASE_URL` names a server) stored as SQLite stores them.
 
 mod common;
 
@@ -379,4 +380,74 @@ fn export_keeps_a_governorate_named_in_any_script_and_refuses_a_radius_round_a_c
     let o = eventmap(&db, &["export", "--place", "Syria", "--radius-km", "40"]);
     assert!(!o.status.success(), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--radius_km"), "{}", text(&o));
+}
+
+/// The events of an `ndjson` export, keyed by id, without the times of writing and the ids
+/// given to sources.
+fn exported(db: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let o = eventmap(db, &["export", "--format", "ndjson"]);
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let props = v["properties"].as_object_mut().unwrap();
+            props.remove("created_at");
+            props.remove("updated_at");
+            // A source the file gives no id gets a new one at each import.
+            for src in props.get_mut("sources").and_then(|s| s.as_array_mut()).into_iter().flatten() {
+                src.as_object_mut().unwrap().remove("id");
+            }
+            (v["id"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_import_into_postgresql_stores_what_sqlite_stores_and_refuses_a_bad_file_whole() {
+    let backends = common::backends();
+    if backends.len() < 2 {
+        return;
+    }
+    let (lite, pg) = (common::TestDb::on(&backends[0]).await, common::TestDb::on(&backends[1]).await);
+    for db in [&lite.url, &pg.url] {
+        let o = eventmap(db, &["import", fixture("acled-bad.csv").to_str().unwrap(), "--quiet"]);
+        assert!(!o.status.success(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("line 3 (record 2): event_date"), "{}", text(&o));
+        assert!(err.contains("line 5 (record 4): fatalities"), "{}", text(&o));
+        assert!(exported(db).is_empty(), "{db}: nothing of the bad file stays");
+        for f in ["acled-current.csv", "timemap.json", "gdelt-v2.export.CSV", "events.csv", "foreign.geojson"] {
+            let o = eventmap(db, &["import", fixture(f).to_str().unwrap(), "--quiet"]);
+            assert!(o.status.success(), "{f}: {}", text(&o));
+        }
+        let o = eventmap(db, &["import", fixture("acled-current.csv").to_str().unwrap(), "--quiet"]);
+        assert!(String::from_utf8_lossy(&o.stdout).contains("0 created, 0 updated, 6 unchanged"), "{}", text(&o));
+    }
+    let (a, b) = (exported(&lite.url), exported(&pg.url));
+    assert!(a.len() > 12, "{} events", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (id, v) in &a {
+        assert_eq!(v, &b[id], "event {id}");
+    }
+    // Found the same way: by text, by place and time.
+    for q in [&["--q", "protest"][..], &["--bbox", "35,34,38,37", "--start", "2023-06-01"][..]] {
+        let run = |db: &str| {
+            let mut args = vec!["export", "--format", "ndjson"];
+            args.extend_from_slice(q);
+            let o = eventmap(db, &args);
+            assert!(o.status.success(), "{}", text(&o));
+            let mut ids: Vec<String> = String::from_utf8(o.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+                .collect();
+            ids.sort();
+            ids
+        };
+        let found = run(&lite.url);
+        assert!(!found.is_empty(), "{q:?} finds something");
+        assert_eq!(found, run(&pg.url), "{q:?}");
+    }
 }

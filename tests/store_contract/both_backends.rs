@@ -215,12 +215,12 @@ fn random_query(rng: &mut Rng) -> String {
 
 /// The writes to make: imports of 240 events in three batches, then edits and deletions.
 /// Made once, so that both backends receive the very same values (source ids included).
-struct Script {
+pub(crate) struct Script {
     batches: Vec<Vec<ImportItem>>,
     edits: Vec<(Uuid, Option<EventData>)>,
 }
 
-fn script(seed: u64) -> Script {
+pub(crate) fn script(seed: u64) -> Script {
     let mut rng = Rng(seed);
     let ids: Vec<Uuid> = (0..240u128).map(synthetic_id).collect();
     let batches = ids
@@ -244,7 +244,7 @@ fn script(seed: u64) -> Script {
 }
 
 /// Runs the script on a store: an edit of a deleted event is skipped; `None` deletes.
-async fn run_script(store: &DynStore, s: &Script) {
+pub(crate) async fn run_script(store: &DynStore, s: &Script) {
     for batch in &s.batches {
         store.import(batch.clone(), &Actor::new("import")).await.expect("import");
     }

@@ -6,12 +6,12 @@
 //! The tests are in modules by what they check: `events` (creation, updates against the expected
 //! revision, concurrent ones too, deletion to a tombstone, the history of revisions), `lists` (each
 //! filter, cursors through every sort, `updated_since`, the histogram), `imports` (an import twice,
-//! streamed imports), `merges` (a duplicate merged into its survivor), `sources` (sources shared by
-//! URL), `captures` (the capture queue, leases, outcomes and content-addressed bytes) and
-//! `tokens_and_places` (API tokens and custom places). `both_backends` loads the same synthetic
-//! events into both backends and checks that every filter, sort, page and histogram answers the
-//! same. `support` holds the helpers the tests share; `common`, shared with the other test
-//! binaries, the test databases and `backends()`.
+//! streamed imports), `import_roads` (PostgreSQL's COPY road against its array road), `merges` (a
+//! duplicate merged into its survivor), `sources` (sources shared by URL), `captures` (the capture
+//! queue, leases, outcomes and content-addressed bytes) and `tokens_and_places` (API tokens and
+//! custom places). `both_backends` loads the same synthetic events into both backends and checks
+//! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
+//! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -21,6 +21,7 @@ mod both_backends;
 mod captures;
 mod events;
 mod geometry;
+mod import_roads;
 mod imports;
 mod lists;
 mod merges;

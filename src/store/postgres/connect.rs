@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Row as _};
 
-use super::{ACQUIRE_TIMEOUT, PgStore, Settings};
+use super::{ACQUIRE_TIMEOUT, ImportRoad, PgStore, Settings};
 use crate::store::StoreError;
 
 /// The schema, embedded from `migrations/postgres/`.
@@ -207,7 +207,7 @@ impl PgStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .idle_timeout(Duration::from_secs(300))
             .connect_lazy_with(opts);
-        Ok(Self { pool, read_only })
+        Ok(Self { pool, read_only, import_road: ImportRoad::default() })
     }
 }
 

@@ -415,7 +415,7 @@ impl crate::store::EventStore for PgStore {
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
         let mut tx = self.begin_write().await?;
-        let counts = super::import::import_batch(&mut tx, items, actor).await?;
+        let counts = super::import::import_batch(&mut tx, items, actor, self.import_road).await?;
         tx.commit().await?;
         Ok(counts)
     }
@@ -429,7 +429,9 @@ impl crate::store::EventStore for PgStore {
         let mut counts = ImportCounts::default();
         while let Some(chunk) = chunks.recv().await {
             match chunk {
-                ImportChunk::Rows(items) => counts += super::import::import_batch(&mut tx, items, actor).await?,
+                ImportChunk::Rows(items) => {
+                    counts += super::import::import_batch(&mut tx, items, actor, self.import_road).await?
+                }
                 ImportChunk::Commit => {
                     tx.commit().await?;
                     return Ok(Some(counts));

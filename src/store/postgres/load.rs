@@ -1,15 +1,18 @@
 //! Writing a whole database into PostgreSQL, row for row, for `eventmap copy`: one transaction
 //! that holds the writers' lock, refuses a target that already holds data, keeps every stored
 //! value (ids, change numbers, times, revisions, token hashes) and rebuilds the derived columns
-//! and rows (geometry, search vector, terms, points) from each live event's Feature.
+//! and rows (geometry, search vector, terms, points) from each live event's Feature. The bulk
+//! tables (sources, events and their derived rows, links, revisions, the change log) go in by
+//! `COPY` (`copy_rows`); the few rows of the others by statements.
 
 use sqlx::{Postgres, Row as _, Transaction};
 
 use super::PgStore;
-use super::write::{self as w, CHUNK, GEOM_FROM_TEXT};
-use crate::domain::Event;
-use crate::store::transfer::{COUNTS_COLUMNS, COUNTS_SQL, Chunk, Counts, EventRow};
-use crate::store::{Prepared, StoreError};
+use super::copy_rows;
+use super::copy_text::CopyText;
+use super::write::{self as w, CHUNK};
+use crate::store::StoreError;
+use crate::store::transfer::{COUNTS_COLUMNS, COUNTS_SQL, Chunk, Counts};
 
 /// A copy in progress; nothing is visible until [`Loader::finish`].
 pub struct Loader {
@@ -106,62 +109,72 @@ impl Loader {
                 }
             }
             Chunk::Sources(rows) => {
-                for chunk in rows.chunks(CHUNK) {
-                    sqlx::query(
-                        "INSERT INTO sources (id, url, title, publisher, published_at, language, archived_url, created_at) \
-                         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], \
-                         $7::text[], $8::bigint[])",
-                    )
-                    .bind(chunk.iter().map(|s| s.id).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.url.as_str()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.title.as_deref()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.publisher.as_deref()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.published_at).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.language.as_deref()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.archived_url.as_deref()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.created_at).collect::<Vec<_>>())
-                    .execute(&mut *c)
-                    .await?;
+                let mut out = CopyText::new();
+                for s in &rows {
+                    out.uuid(s.id)
+                        .text(&s.url)
+                        .opt_text(s.title.as_deref())
+                        .opt_text(s.publisher.as_deref())
+                        .opt_int(s.published_at)
+                        .opt_text(s.language.as_deref())
+                        .opt_text(s.archived_url.as_deref())
+                        .int(s.created_at)
+                        .end_row();
                 }
+                copy_rows::send(
+                    c,
+                    "COPY sources (id, url, title, publisher, published_at, language, archived_url, created_at) \
+                     FROM STDIN",
+                    out,
+                )
+                .await?;
             }
             Chunk::Events(rows) => {
-                for chunk in rows.chunks(CHUNK) {
-                    insert_event_rows(c, chunk).await?;
-                }
+                // Rebuilding the derived values is CPU work: keep it off the async threads.
+                let enc = tokio::task::spawn_blocking(move || copy_rows::stored_rows(&rows))
+                    .await
+                    .map_err(|e| StoreError::Internal(format!("copy task failed: {e}")))??;
+                copy_rows::send(c, copy_rows::STORED_EVENTS_COPY, enc.events).await?;
+                copy_rows::send(c, "COPY event_terms (kind, value, seq) FROM STDIN", enc.terms).await?;
+                copy_rows::send(c, "COPY event_points (seq, x, y, z) FROM STDIN", enc.points).await?;
+                w::adjust_days(c, enc.days).await?;
             }
             Chunk::Links(rows) => {
-                let links: Vec<(i64, uuid::Uuid, i32, Option<&str>)> =
-                    rows.iter().map(|l| (l.seq, l.source_id, l.position, l.excerpt.as_deref())).collect();
-                w::insert_links(c, &links).await?;
+                let mut out = CopyText::new();
+                for l in &rows {
+                    out.int(l.seq)
+                        .uuid(l.source_id)
+                        .int(i64::from(l.position))
+                        .opt_text(l.excerpt.as_deref())
+                        .end_row();
+                }
+                copy_rows::send(c, "COPY event_sources (seq, source_id, position, excerpt) FROM STDIN", out).await?;
             }
             Chunk::Revisions(rows) => {
-                for chunk in rows.chunks(CHUNK) {
-                    sqlx::query(
-                        "INSERT INTO revisions (event_id, revision, at, actor, action, reason, changes) \
-                         SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-                         $7::text[])",
-                    )
-                    .bind(chunk.iter().map(|r| r.event_id).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.revision as i32).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.at).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.actor.as_str()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.action.as_str()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.reason.as_deref()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.changes.as_str()).collect::<Vec<_>>())
-                    .execute(&mut *c)
-                    .await?;
+                let mut out = CopyText::new();
+                for r in &rows {
+                    out.uuid(r.event_id)
+                        .int(i64::from(r.revision))
+                        .int(r.at)
+                        .text(&r.actor)
+                        .text(&r.action)
+                        .opt_text(r.reason.as_deref())
+                        .text(&r.changes)
+                        .end_row();
                 }
+                copy_rows::send(
+                    c,
+                    "COPY revisions (event_id, revision, at, actor, action, reason, changes) FROM STDIN",
+                    out,
+                )
+                .await?;
             }
             Chunk::Changes(rows) => {
-                for chunk in rows.chunks(CHUNK * 4) {
-                    sqlx::query(
-                        "INSERT INTO change_log (at, last_seq) SELECT * FROM UNNEST($1::bigint[], $2::bigint[])",
-                    )
-                    .bind(chunk.iter().map(|r| r.at).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|r| r.last_seq).collect::<Vec<_>>())
-                    .execute(&mut *c)
-                    .await?;
+                let mut out = CopyText::new();
+                for r in &rows {
+                    out.int(r.at).int(r.last_seq).end_row();
                 }
+                copy_rows::send(c, "COPY change_log (at, last_seq) FROM STDIN", out).await?;
             }
             Chunk::Blobs(rows) => {
                 for b in rows {
@@ -194,66 +207,6 @@ impl Loader {
         self.tx.commit().await?;
         Ok(())
     }
-}
-
-/// Inserts events as stored, and the derived rows of the live ones.
-async fn insert_event_rows(c: &mut sqlx::PgConnection, rows: &[EventRow]) -> Result<(), StoreError> {
-    let mut lexemes: Vec<Option<String>> = Vec::with_capacity(rows.len());
-    let mut geometries: Vec<Option<String>> = Vec::with_capacity(rows.len());
-    let mut prepared: Vec<(i64, Prepared)> = Vec::new();
-    for r in rows {
-        if r.deleted {
-            lexemes.push(None);
-            geometries.push(None);
-            continue;
-        }
-        let ev = Event::from_feature_json(&r.feature, r.geometry_explicit)
-            .map_err(|e| StoreError::Internal(format!("the stored Feature of event {} is unreadable: {e}", r.id)))?;
-        let p = Prepared::new(ev);
-        lexemes.push(Some(w::lexemes(&p.search)));
-        geometries.push(Some(w::geometry_text(&p.event)));
-        prepared.push((r.seq, p));
-    }
-    let env = |i: usize| rows.iter().map(|r| r.envelope[i]).collect::<Vec<_>>();
-    let text = format!(
-        "INSERT INTO events (seq, id, t_start, t_max, t_day, category, status, min_lon, min_lat, max_lon, max_lat, \
-         created_at, updated_at, change_seq, revision, deleted, geometry_explicit, geom, search, feature) \
-         SELECT u.seq, u.id, u.t_start, u.t_max, u.t_day, u.category, u.status, u.min_lon, u.min_lat, u.max_lon, \
-         u.max_lat, u.created_at, u.updated_at, u.change_seq, u.revision, u.deleted, u.geometry_explicit, \
-         CASE WHEN u.deleted = 0 THEN {GEOM_FROM_TEXT} END, \
-         CASE WHEN u.deleted = 0 THEN array_to_tsvector(string_to_array(u.search, ' ')) END, u.feature::json \
-         FROM UNNEST($1::bigint[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], \
-         $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::bigint[], $14::bigint[], \
-         $15::int4[], $16::int2[], $17::int2[], $18::text[], $19::text[], $20::text[]) AS u(seq, id, t_start, \
-         t_max, t_day, category, status, min_lon, min_lat, max_lon, max_lat, created_at, updated_at, change_seq, \
-         revision, deleted, geometry_explicit, search, feature, geometry)"
-    );
-    sqlx::query(&text)
-        .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.t_start).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.t_max).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.t_day).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.category.as_str()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
-        .bind(env(0))
-        .bind(env(1))
-        .bind(env(2))
-        .bind(env(3))
-        .bind(rows.iter().map(|r| r.created_at).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.change_seq).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.revision as i32).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| i16::from(r.deleted)).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| i16::from(r.geometry_explicit)).collect::<Vec<_>>())
-        .bind(lexemes)
-        .bind(rows.iter().map(|r| r.feature.as_str()).collect::<Vec<_>>())
-        .bind(geometries)
-        .execute(&mut *c)
-        .await?;
-    let indexed: Vec<(i64, &Prepared)> = prepared.iter().map(|(s, p)| (*s, p)).collect();
-    w::insert_terms_points(c, &indexed).await?;
-    w::adjust_days(c, rows.iter().filter(|r| !r.deleted).map(|r| (r.t_day, 1))).await
 }
 
 /// Inserts a capture as stored (its lease, if any, is not carried: a copy has no workers yet).

@@ -15,18 +15,23 @@
 //!
 //! The room: `connect` (reaching the server, PostGIS, migrations), `write` (one write's rows, in
 //! batches), `events`, `import`, `accounts` and `captures` (the traits), `load` (a copy written into an empty
-//! database).
+//! database), and the COPY road of imports and copies: `copy_rows` (the rows), `copy_text` (COPY's
+//! text format) and `ewkb` (a geometry as PostGIS reads it).
 
 mod accounts;
 mod captures;
 mod connect;
+mod copy_rows;
+mod copy_text;
 mod events;
+mod ewkb;
 mod follow;
 mod import;
 mod load;
 mod write;
 
 pub use connect::postgis_advice;
+pub use import::ImportRoad;
 
 use std::time::Duration;
 
@@ -77,6 +82,7 @@ impl Settings {
 pub struct PgStore {
     pool: PgPool,
     read_only: bool,
+    import_road: ImportRoad,
 }
 
 impl PgStore {
@@ -98,6 +104,13 @@ impl PgStore {
         let mut tx = self.pool.begin().await?;
         w::lock_writers(&mut tx).await?;
         Ok(tx)
+    }
+
+    /// The same store, writing the new events of imports by `road` (tests and the benchmark
+    /// compare the two roads).
+    pub fn with_import_road(mut self, road: ImportRoad) -> Self {
+        self.import_road = road;
+        self
     }
 
     /// The pool, for the copy command and tests.

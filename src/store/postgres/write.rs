@@ -185,7 +185,12 @@ fn day_of_data(d: &EventData) -> i64 {
 /// `array_to_tsvector(string_to_array(.., ' '))`: the words exactly as folded, never re-parsed
 /// by PostgreSQL's text-search parser (which would split `uawire.org` differently from SQLite).
 pub fn lexemes(search: &str) -> String {
-    crate::fold::words(search).filter(|w| w.len() <= crate::store::sql::MAX_LEXEME_BYTES).collect::<Vec<_>>().join(" ")
+    lexeme_list(search).collect::<Vec<_>>().join(" ")
+}
+
+/// The lexemes of an event's folded search text: its words, but those too long for a tsvector.
+pub fn lexeme_list(search: &str) -> impl Iterator<Item = &str> {
+    crate::fold::words(search).filter(|w| w.len() <= crate::store::sql::MAX_LEXEME_BYTES)
 }
 
 /// An event row to write: its storage number, change number and prepared values.
