@@ -3,8 +3,9 @@
 //! (`EVENTMAP_BENCH_DATABASE=postgres://…`, a database `eventmap_tiles_<events>` of its own),
 //! and times what `GET /api/events/tiles/{z}/{x}/{y}.mvt` does for a tile (the store's query
 //! and the encoding; not HTTP) at every zoom from 0 to 14, over a mix of time windows (a day, a
-//! week, 30 days, a year, all time) centred on real events: p50 and p99 per zoom. Then the MVT
-//! encoder alone on the basemap's and the events' tiles.
+//! week, 30 days, a year, all time) centred on real events: p50 and p99 per zoom, and for the
+//! zooms the count table serves (0 to 6) the same cells counted from the events alone, as the
+//! baseline. Then the MVT encoder on the basemap's and the events' tiles, against the `mvt` crate.
 //!
 //! cargo bench --bench tiles
 //! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench tiles
@@ -101,13 +102,15 @@ async fn main() {
         }
     }
     println!("event tiles: {n} synthetic events, {label}, store query + encoding per tile (no HTTP)");
-    println!("| zoom | tiles | p50 ms | p99 ms | mean bytes | cells or events |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| zoom | tiles | p50 ms | p99 ms | mean bytes | cells or events | from the events alone: p50 ms | p99 ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let spans = [1i64, 7, 30, 365, 0];
     let per_zoom = 60;
     let mut tiles_seen: Vec<(String, Vec<eventmap::web::mvt::Layer>)> = Vec::new();
     for z in 0..=14u8 {
-        let mut times = Vec::new();
+        let (mut times, mut alone) = (Vec::new(), Vec::new());
         let (mut bytes, mut kinds) = (0usize, [0usize; 2]);
         for k in 0..per_zoom {
             // A tile round a place events cluster at (some tiles hold few), a window round a day.
@@ -140,6 +143,16 @@ async fn main() {
                 }
             };
             times.push(t.elapsed());
+            if found.is_none() && z <= eventmap::store::sql::tile_counts::GRID_ZOOM {
+                // The baseline: the same cells counted from the events alone (every status is
+                // asked for, which the count table does not hold), checked to be the same.
+                let every = EventFilter { statuses: eventmap::domain::Status::ALL.to_vec(), ..filter.clone() };
+                let t = Instant::now();
+                let from_events = store.tile_cells(&every, &tile).await.unwrap();
+                alone.push(t.elapsed());
+                let total = |c: &[eventmap::domain::tile::CellCount]| c.iter().map(|c| c.count).sum::<u64>();
+                assert_eq!(total(&cells), total(&from_events), "{z}/{}/{} counted as the events", tile.x, tile.y);
+            }
             kinds[usize::from(found.is_some())] += 1;
             bytes += body.len();
             if k < 2 {
@@ -151,8 +164,14 @@ async fn main() {
             }
         }
         times.sort();
+        alone.sort();
+        let base = if alone.is_empty() {
+            "| |".to_string()
+        } else {
+            format!("{:.1} | {:.1} |", pct(&alone, 0.5), pct(&alone, 0.99))
+        };
         println!(
-            "| {z} | {per_zoom} | {:.1} | {:.1} | {} | {} cells, {} events |",
+            "| {z} | {per_zoom} | {:.1} | {:.1} | {} | {} cells, {} events | {base}",
             pct(&times, 0.5),
             pct(&times, 0.99),
             bytes / per_zoom,
