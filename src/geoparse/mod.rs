@@ -73,6 +73,10 @@ const LONE_MIN_SUPPORT: f64 = 0.05;
 /// A word also used as a surname in the text is kept as a place only this big, or in "X, Y".
 const SURNAME_MIN_POPULATION: u64 = 50_000;
 
+/// A surname at least this common (per 100,000 people: Moore 312, Flores 115) is a person
+/// even after "in" when it names only a small place.
+const COMMON_SURNAME_FREQ: u32 = 100;
+
 /// The words between two spots that make the second contain the first.
 fn is_container_link(between: &str) -> bool {
     let b = between.trim().to_lowercase();
@@ -171,6 +175,18 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         let team = best.place.gazetteer_id.starts_with("custom:");
         let lone = !team && !s.key.contains(' ') && s.demonym.is_none() && it.container.is_none();
         if lone && best.place.population < LONE_MIN_POPULATION && it.support < LONE_MIN_SUPPORT {
+            continue;
+        }
+        // A person's name read as a town: a common given name before another name ("Floyd
+        // Chaney"), or a common US surname naming a small place that nothing in the text
+        // introduces as one ("Moore said", "Clark's plea"; but "in Moore").
+        let area = matches!(best.place.kind, Kind::Country | Kind::Region | Kind::Continent);
+        if !team && !area && s.given_first {
+            continue;
+        }
+        let common_surname = s.surname_freq >= COMMON_SURNAME_FREQ || (s.surname_freq > 0 && !s.locative);
+        if !team && !area && common_surname && best.place.population < SURNAME_MIN_POPULATION * 2 && it.container.is_none()
+        {
             continue;
         }
         let evidence = calibrate::Evidence {
