@@ -77,6 +77,12 @@ const SURNAME_MIN_POPULATION: u64 = 50_000;
 /// even after "in" when it names only a small place.
 const COMMON_SURNAME_FREQ: u32 = 100;
 
+/// A word of two to four letters, all capitals ("HIV", "NATO"; not "U.S.", "Ohio").
+fn is_acronym(surface: &str) -> bool {
+    let n = surface.chars().count();
+    (2..=4).contains(&n) && surface.chars().all(char::is_uppercase)
+}
+
 /// The words between two spots that make the second contain the first.
 fn is_container_link(between: &str) -> bool {
     let b = between.trim().to_lowercase();
@@ -108,6 +114,11 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
                 .unwrap_or_default(),
             None => {
                 let mut c = g.candidates(&s.names, MAX_CANDIDATES);
+                // A short word in capitals is an acronym ("HIV", "UN", "SWAT"): a place only by
+                // an abbreviation the gazetteer writes so ("US", "DRC"), not a town "Hiv".
+                if is_acronym(&src.surface(s.start, s.end)) {
+                    c.retain(|c| !c.matched_name.chars().any(char::is_lowercase));
+                }
                 if let (Some(wl), true) = (s.word_lang, s.word_zipf > 0.0) {
                     // A word is a place only if some reading of it is likelier than the everyday
                     // word; which reading is the context's call, not the word's.
