@@ -541,12 +541,13 @@ fn judge(
     let person_evidence = one_word && demonym.is_none();
     let given_first = person_evidence
         && lex.given.get(&key).is_some_and(|f| *f >= GIVEN_MIN_FREQ)
-        && src.word_after(end).is_some_and(|(w, cap)| {
-            cap && language::zipf(Lang::En, &crate::fold::fold(&w)) < GIVEN_NEXT_MAX_ZIPF
-        });
+        && src
+            .word_after(end)
+            .is_some_and(|(w, cap)| cap && language::zipf(Lang::En, &crate::fold::fold(&w)) < GIVEN_NEXT_MAX_ZIPF);
     let surname_freq = if person_evidence { lex.surnames.get(&key).copied().unwrap_or(0) } else { 0 };
     let locative = src.word_before(start).is_some_and(|(w, _)| LOCATIVE.contains(&w.to_lowercase().as_str()))
-        || src.chars[..start].iter().rev().find(|c| !c.is_whitespace()).is_some_and(|c| *c == ',');
+        || src.chars[..start].iter().rev().find(|c| !c.is_whitespace()).is_some_and(|c| *c == ',')
+        || turkish_case_after(src, end);
     Some(Spot {
         start,
         end,
@@ -572,9 +573,35 @@ const GIVEN_NEXT_MAX_ZIPF: f32 = 4.5;
 
 /// Words after which a name is read as a place ("in Lancaster", "near Moore").
 const LOCATIVE: [&str; 18] = [
-    "in", "at", "from", "near", "of", "to", "into", "outside", "through", "across", "toward", "towards", "around",
-    "between", "via", "within", "throughout", "and",
+    "in",
+    "at",
+    "from",
+    "near",
+    "of",
+    "to",
+    "into",
+    "outside",
+    "through",
+    "across",
+    "toward",
+    "towards",
+    "around",
+    "between",
+    "via",
+    "within",
+    "throughout",
+    "and",
 ];
+
+/// Whether a case suffix follows the name after an apostrophe ("Sanford'da", "Tartus'a"): a
+/// place, not a person; the English possessive ("Clark's") is not one.
+fn turkish_case_after(src: &Source<'_>, end: usize) -> bool {
+    if !matches!(src.chars.get(end), Some('\'' | '’')) {
+        return false;
+    }
+    let suffix: String = src.chars[end + 1..].iter().take_while(|c| c.is_alphabetic()).collect();
+    !suffix.is_empty() && suffix != "s"
+}
 
 /// Whether the name at `start..end` is part of another name: a generic head follows it
 /// ("Lebanon Street", "Marburg virus") or comes before it («улица Ленина», «شارع بغداد»), or
