@@ -338,6 +338,9 @@ mod tests {
         // A middle initial: "Robert M. Sanford" makes Sanford a surname for the rest of the text.
         let m = texts("Robert M. Sanford spoke in Atlanta. Sanford is a lawyer.");
         assert_eq!(m, ["Atlanta"]);
+        // After a given name of the census list: "Phyllis Chu" is not Chu in China.
+        assert_eq!(texts("Phyllis Chu was raised in Atlanta."), ["Atlanta"]);
+        assert_eq!(texts("Phyllis Chu İstanbul'da büyüdü."), ["İstanbul"]);
     }
 
     #[test]

@@ -507,7 +507,8 @@ fn judge(
     if let Some((w, cap)) = src.word_before(start) {
         let w = crate::fold::fold(&w);
         after_title = lex.titles.contains(w.as_str());
-        if cap && lex.first_names.contains(&w) && demonym.is_none() {
+        let given = lex.first_names.contains(&w) || lex.given.get(&w).is_some_and(|f| *f >= GIVEN_MIN_FREQ);
+        if cap && given && demonym.is_none() {
             return None;
         }
     }
