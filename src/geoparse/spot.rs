@@ -304,9 +304,12 @@ pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<S
     for w in words.windows(3) {
         let (a, m, b) = (w[0], w[1], w[2]);
         let initial = m.1 - m.0 == 1 && src.chars[m.0].is_uppercase() && src.surface(m.1, b.0) == ". ";
+        if !initial {
+            continue;
+        }
         let first = crate::fold::fold(&src.surface(a.0, a.1));
         let given = lex.given.get(&first).is_some_and(|f| *f >= GIVEN_MIN_FREQ) || lex.first_names.contains(&first);
-        if initial && given && src.surface(a.1, m.0) == " " && src.chars[b.0].is_uppercase() {
+        if given && src.surface(a.1, m.0) == " " && src.chars[b.0].is_uppercase() {
             let last = src.surface(b.0, b.1);
             out.insert(crate::fold::fold(last.trim_end_matches("'s").trim_end_matches("’s")));
         }
