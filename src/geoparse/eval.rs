@@ -82,6 +82,9 @@ pub struct MentionRow {
     pub doc: String,
     pub language: Option<String>,
     pub text: String,
+    /// Code-point offsets of the mention in the document.
+    pub start: usize,
+    pub end: usize,
     pub gazetteer_id: String,
     pub confidence: f64,
     /// `right` (a gold toponym, within 161 km), `far` (a gold toponym, placed farther),
@@ -226,6 +229,8 @@ fn score_doc(g: &Gazetteer, d: &Doc, t: &mut Tally) {
             doc: d.id.clone(),
             language: d.language.clone(),
             text: m.text.clone(),
+            start: m.start,
+            end: m.end,
             gazetteer_id: m.place.gazetteer_id.clone(),
             confidence: m.confidence,
             verdict: match (v, u) {

@@ -11,7 +11,79 @@ const COMMON: &str = include_str!("../../data/geoparse/common-words.txt");
 const DEMONYMS: &str = include_str!("../../data/geoparse/demonyms.tsv");
 const FIRST_NAMES: &str = include_str!("../../data/geoparse/first-names.txt");
 const NOT_PLACES: &str = include_str!("../../data/geoparse/not-places.txt");
+const PERSON_NAMES: &str = include_str!("../../data/geoparse/person-names.tsv");
 
+/// Generic heads that make the capitalised word before them part of another name: a street, a
+/// river or a firm is not the town it is named after ("Lebanon Street", "Marburg virus").
+/// Folded; the head follows the name in English and Turkish.
+pub const HEADS_AFTER: [&str; 41] = [
+    "road",
+    "rd",
+    "street",
+    "st",
+    "drive",
+    "dr",
+    "avenue",
+    "ave",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "parkway",
+    "pkwy",
+    "pike",
+    "trail",
+    "trails",
+    "river",
+    "creek",
+    "valley",
+    "township",
+    "park",
+    "bridge",
+    "ridge",
+    "nebula",
+    "way",
+    "circle",
+    "terrace",
+    "mountain",
+    "mountains",
+    "hill",
+    "hills",
+    "heights",
+    "virus",
+    "ebolavirus",
+    // Turkish: street, avenue, boulevard, university, river.
+    "caddesi",
+    "sokak",
+    "sokagi",
+    "bulvari",
+    "universitesi",
+    "nehri",
+];
+
+/// Heads written before the name they belong to (Russian, Ukrainian, Arabic): «улица Ленина»,
+/// «вулиця Київська», «شارع بغداد» name a street, not the town.
+pub const HEADS_BEFORE: [&str; 19] = [
+    "улица",
+    "улице",
+    "улицы",
+    "улицу",
+    "ул",
+    "проспект",
+    "проспекте",
+    "проспекта",
+    "переулок",
+    "переулке",
+    "вулиця",
+    "вулиці",
+    "вулицю",
+    "вул",
+    "проспекті",
+    "провулок",
+    "شارع",
+    "جامعة",
+    "نهر",
+];
 /// Verbs of saying: a bare name right before one is a person ("Jones said").
 pub const SAYING: [&str; 14] = [
     "said",
@@ -169,6 +241,10 @@ pub struct Lexicon {
     /// Folded names that are not places in running text ("Christmas", "White House").
     pub not_places: HashSet<String>,
     pub titles: HashSet<&'static str>,
+    /// Folded given names of the 1990 US census → occurrences per 100,000 people.
+    pub given: HashMap<String, u32>,
+    /// Folded surnames of the 1990 US census → occurrences per 100,000 people.
+    pub surnames: HashMap<String, u32>,
     pub never_alone: HashSet<&'static str>,
 }
 
@@ -188,7 +264,19 @@ pub fn lexicon() -> &'static Lexicon {
                 }
             }
         }
+        let (mut given, mut surnames) = (HashMap::default(), HashMap::default());
+        for l in lines(PERSON_NAMES) {
+            let mut f = l.split('\t');
+            let (Some(k), Some(n), Some(freq)) = (f.next(), f.next(), f.next()) else { continue };
+            let Ok(freq) = freq.parse::<u32>() else { continue };
+            match k {
+                "g" => given.insert(n.to_string(), freq),
+                _ => surnames.insert(n.to_string(), freq),
+            };
+        }
         Lexicon {
+            given,
+            surnames,
             common: lines(COMMON).map(str::to_string).collect(),
             demonyms,
             demonym_words,

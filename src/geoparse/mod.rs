@@ -73,6 +73,16 @@ const LONE_MIN_SUPPORT: f64 = 0.05;
 /// A word also used as a surname in the text is kept as a place only this big, or in "X, Y".
 const SURNAME_MIN_POPULATION: u64 = 50_000;
 
+/// A surname at least this common (per 100,000 people: Moore 312, Flores 115) is a person
+/// even after "in" when it names only a small place.
+const COMMON_SURNAME_FREQ: u32 = 100;
+
+/// A word of two to four letters, all capitals ("HIV", "NATO"; not "U.S.", "Ohio").
+fn is_acronym(surface: &str) -> bool {
+    let n = surface.chars().count();
+    (2..=4).contains(&n) && surface.chars().all(char::is_uppercase)
+}
+
 /// The words between two spots that make the second contain the first.
 fn is_container_link(between: &str) -> bool {
     let b = between.trim().to_lowercase();
@@ -104,6 +114,11 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
                 .unwrap_or_default(),
             None => {
                 let mut c = g.candidates(&s.names, MAX_CANDIDATES);
+                // A short word in capitals is an acronym ("HIV", "UN", "SWAT"): a place only by
+                // an abbreviation the gazetteer writes so ("US", "DRC"), not a town "Hiv".
+                if is_acronym(&src.surface(s.start, s.end)) {
+                    c.retain(|c| !c.matched_name.chars().any(char::is_lowercase));
+                }
                 if let (Some(wl), true) = (s.word_lang, s.word_zipf > 0.0) {
                     // A word is a place only if some reading of it is likelier than the everyday
                     // word; which reading is the context's call, not the word's.
@@ -171,6 +186,22 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         let team = best.place.gazetteer_id.starts_with("custom:");
         let lone = !team && !s.key.contains(' ') && s.demonym.is_none() && it.container.is_none();
         if lone && best.place.population < LONE_MIN_POPULATION && it.support < LONE_MIN_SUPPORT {
+            continue;
+        }
+        // A person's name read as a town: a common given name before another name ("Floyd
+        // Chaney"), or a common US surname naming a small place that nothing in the text
+        // introduces as one ("Moore said", "Clark's plea"; but "in Moore").
+        let area = matches!(best.place.kind, Kind::Country | Kind::Region | Kind::Continent);
+        if !team && !area && s.given_first {
+            continue;
+        }
+        let common_surname = s.surname_freq >= COMMON_SURNAME_FREQ || (s.surname_freq > 0 && !s.locative);
+        if !team
+            && !area
+            && common_surname
+            && best.place.population < SURNAME_MIN_POPULATION * 2
+            && it.container.is_none()
+        {
             continue;
         }
         let evidence = calibrate::Evidence {
@@ -292,5 +323,53 @@ mod tests {
         let m = geoparse(gazetteer(), "Protesters marched in Paris and Lyon.", &Options::default());
         assert_eq!(m[0].place.country.as_deref(), Some("FR"), "{m:?}");
         assert!(m[0].confidence > 0.5);
+    }
+
+    fn texts(text: &str) -> Vec<String> {
+        geoparse(gazetteer(), text, &Options::default()).into_iter().map(|m| m.text).collect()
+    }
+
+    #[test]
+    fn a_given_name_before_another_name_is_a_person_in_english_and_turkish() {
+        let m = texts("Floyd Chaney said the fire at the depot in Atlanta started at noon.");
+        assert_eq!(m, ["Atlanta"]);
+        let m = texts("Floyd Chaney dün Ankara'da bir açıklama yaptı.");
+        assert_eq!(m, ["Ankara"]);
+        // A middle initial: "Robert M. Sanford" makes Sanford a surname for the rest of the text.
+        let m = texts("Robert M. Sanford spoke in Atlanta. Sanford is a lawyer.");
+        assert_eq!(m, ["Atlanta"]);
+        // After a given name of the census list: "Phyllis Chu" is not Chu in China.
+        assert_eq!(texts("Phyllis Chu was raised in Atlanta."), ["Atlanta"]);
+        assert_eq!(texts("Phyllis Chu İstanbul'da büyüdü."), ["İstanbul"]);
+    }
+
+    #[test]
+    fn a_common_surname_naming_a_small_town_is_a_place_only_where_the_text_puts_one() {
+        assert!(texts("Sanford said the plan was approved by the board.").is_empty());
+        assert_eq!(texts("Flooding closed two roads in Sanford on Monday."), ["Sanford"]);
+        assert!(texts("Sel, Sanford'da iki yolu kapattı.").contains(&"Sanford".to_string()));
+        // Moore is so common a surname that even "in Moore" needs more (a container).
+        assert!(texts("Moore told reporters the county would appeal.").is_empty());
+        assert_eq!(texts("A tornado hit Moore, Oklahoma, on Monday."), ["Moore", "Oklahoma"]);
+    }
+
+    #[test]
+    fn a_name_with_a_generic_head_names_a_street_or_a_firm_not_the_town() {
+        assert_eq!(texts("The crash on Lebanon Street closed a lane near Damascus."), ["Damascus"]);
+        assert!(texts("The Marburg virus spreads slowly.").is_empty());
+        assert!(texts("Stevens & Wilkinson sued the city.").is_empty());
+        assert_eq!(texts("Ankara Caddesi üzerinde Halep'ten gelen bir araç durduruldu."), ["Halep"]);
+        let ar = texts("انفجار في شارع بغداد وسط دمشق");
+        assert_eq!(ar, ["دمشق"]);
+        let ru = texts("Взрыв прогремел на улице Алеппо в Латакии.");
+        assert_eq!(ru, ["Латакии"]);
+    }
+
+    #[test]
+    fn a_short_word_in_capitals_is_an_acronym_unless_the_gazetteer_writes_it_so() {
+        assert_eq!(texts("HIV cases rose in Kenya, the UN said."), ["Kenya"]);
+        assert_eq!(texts("HIV vakaları Kenya'da arttı, dedi UN."), ["Kenya"]);
+        let m = texts("Troops from the US and UK landed in the DRC.");
+        assert_eq!(m, ["US", "UK", "DRC"]);
     }
 }

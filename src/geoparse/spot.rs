@@ -9,7 +9,7 @@ use crate::fold::Folded;
 use crate::gazetteer::{Gazetteer, NameRef};
 
 use super::language::{self, Lang};
-use super::lexicon::{CONNECTORS, Lexicon};
+use super::lexicon::{CONNECTORS, HEADS_AFTER, HEADS_BEFORE, Lexicon};
 
 /// A span of text that names a place (or a country, by its demonym).
 #[derive(Debug, Clone)]
@@ -36,6 +36,13 @@ pub struct Spot {
     pub word_zipf: f32,
     /// The language the word was weighed in.
     pub word_lang: Option<Lang>,
+    /// A common given name right before a capitalised word ("Floyd Chaney", "Eugene C.
+    /// Dexheimer"): a person unless it names a country or region.
+    pub given_first: bool,
+    /// How common the word is as a US surname (per 100,000 people; 0 when it is none).
+    pub surname_freq: u32,
+    /// Right after a word that introduces a place ("in", "near", "from", a comma).
+    pub locative: bool,
 }
 
 /// The text as characters, with helpers about words and case.
@@ -286,10 +293,25 @@ pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<S
             && !lex.titles.contains(first.as_str())
             && !lex.demonyms.contains_key(&first)
             && g.name(&first).is_empty();
-        if cap_b && cap_a && (lex.first_names.contains(&first) || titled || given) {
+        let census_given = lex.given.get(&first).is_some_and(|f| *f >= GIVEN_MIN_FREQ);
+        if cap_b && cap_a && (lex.first_names.contains(&first) || census_given || titled || given) {
             let last = src.surface(b.0, b.1);
             let last = last.trim_end_matches("'s").trim_end_matches("’s");
             out.insert(crate::fold::fold(last));
+        }
+    }
+    // "Robert M. Perez": a given name, an initial, a capitalised word.
+    for w in words.windows(3) {
+        let (a, m, b) = (w[0], w[1], w[2]);
+        let initial = m.1 - m.0 == 1 && src.chars[m.0].is_uppercase() && src.surface(m.1, b.0) == ". ";
+        if !initial {
+            continue;
+        }
+        let first = crate::fold::fold(&src.surface(a.0, a.1));
+        let given = lex.given.get(&first).is_some_and(|f| *f >= GIVEN_MIN_FREQ) || lex.first_names.contains(&first);
+        if given && src.surface(a.1, m.0) == " " && src.chars[b.0].is_uppercase() {
+            let last = src.surface(b.0, b.1);
+            out.insert(crate::fold::fold(last.trim_end_matches("'s").trim_end_matches("’s")));
         }
     }
     out
@@ -488,12 +510,16 @@ fn judge(
     if let Some((w, cap)) = src.word_before(start) {
         let w = crate::fold::fold(&w);
         after_title = lex.titles.contains(w.as_str());
-        if cap && lex.first_names.contains(&w) && demonym.is_none() {
+        let given = lex.first_names.contains(&w) || lex.given.get(&w).is_some_and(|f| *f >= GIVEN_MIN_FREQ);
+        if cap && given && demonym.is_none() {
             return None;
         }
     }
     // A given name followed by a capitalised word is a person ("George Washington").
     if one_word && lex.first_names.contains(&key) && src.word_after(end).is_some_and(|(_, cap)| cap) {
+        return None;
+    }
+    if demonym.is_none() && !key.ends_with(" county") && part_of_other_name(src, start, end) {
         return None;
     }
     let surname = one_word && demonym.is_none() && (persons.contains(&key) || after_title);
@@ -516,7 +542,81 @@ fn judge(
         leads_name = cap_after;
         weak = true;
     }
-    Some(Spot { start, end, key, names, demonym, weak, leads_name, surname, word_zipf: 0.0, word_lang: None })
+    let person_evidence = one_word && demonym.is_none();
+    let given_first = person_evidence
+        && lex.given.get(&key).is_some_and(|f| *f >= GIVEN_MIN_FREQ)
+        && src
+            .word_after(end)
+            .is_some_and(|(w, cap)| cap && language::zipf(Lang::En, &crate::fold::fold(&w)) < GIVEN_NEXT_MAX_ZIPF);
+    let surname_freq = if person_evidence { lex.surnames.get(&key).copied().unwrap_or(0) } else { 0 };
+    let locative = src.word_before(start).is_some_and(|(w, _)| LOCATIVE.contains(&w.to_lowercase().as_str()))
+        || src.chars[..start].iter().rev().find(|c| !c.is_whitespace()).is_some_and(|c| *c == ',')
+        || turkish_case_after(src, end);
+    Some(Spot {
+        start,
+        end,
+        key,
+        names,
+        demonym,
+        weak,
+        leads_name,
+        surname,
+        word_zipf: 0.0,
+        word_lang: None,
+        given_first,
+        surname_freq,
+        locative,
+    })
+}
+
+/// A given name this common (per 100,000 people in the 1990 US census: Floyd 53, Alexis 9)
+/// before a capitalised word makes a person.
+const GIVEN_MIN_FREQ: u32 = 20;
+/// ... unless the capitalised word is an everyday one ("Madison Police", "Austin Energy").
+const GIVEN_NEXT_MAX_ZIPF: f32 = 4.5;
+
+/// Words after which a name is read as a place ("in Lancaster", "near Moore").
+const LOCATIVE: [&str; 18] = [
+    "in",
+    "at",
+    "from",
+    "near",
+    "of",
+    "to",
+    "into",
+    "outside",
+    "through",
+    "across",
+    "toward",
+    "towards",
+    "around",
+    "between",
+    "via",
+    "within",
+    "throughout",
+    "and",
+];
+
+/// Whether a case suffix follows the name after an apostrophe ("Sanford'da", "Tartus'a"): a
+/// place, not a person; the English possessive ("Clark's") is not one.
+fn turkish_case_after(src: &Source<'_>, end: usize) -> bool {
+    if !matches!(src.chars.get(end), Some('\'' | '’')) {
+        return false;
+    }
+    let suffix: String = src.chars[end + 1..].iter().take_while(|c| c.is_alphabetic()).collect();
+    !suffix.is_empty() && suffix != "s"
+}
+
+/// Whether the name at `start..end` is part of another name: a generic head follows it
+/// ("Lebanon Street", "Marburg virus") or comes before it («улица Ленина», «شارع بغداد»), or
+/// it is one side of a firm's "&" ("Stevens & Wilkinson").
+fn part_of_other_name(src: &Source<'_>, start: usize, end: usize) -> bool {
+    let fold_word = |w: &str| crate::fold::fold(w.trim_end_matches('.'));
+    let after = src.word_after(end).is_some_and(|(w, _)| HEADS_AFTER.contains(&fold_word(&w).as_str()));
+    let before = src.word_before(start).is_some_and(|(w, _)| HEADS_BEFORE.contains(&fold_word(&w).as_str()));
+    let firm = src.surface(end, (end + 3).min(src.chars.len())) == " & "
+        || start >= 2 && src.surface(start - 2, start) == "& ";
+    after || before || firm
 }
 
 #[cfg(test)]
