@@ -180,3 +180,35 @@ async fn a_pasted_round_up_is_drafted_as_one_event_per_item_and_saved_at_once() 
         assert_no_console_errors(&c, "while saving a round-up").await;
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_place_name_is_offered_its_near_matches_and_one_is_chosen() {
+    with_browser!(|app, c| {
+        open_editor_signed_in(&c, &app).await;
+        wait_for(&c, "the form", "return !document.getElementById('ed-form').hidden;").await;
+        c.find("#ed-title").await.unwrap().send_keys("Shelling reported in Saraqib").await.unwrap();
+        js(&c, "document.getElementById('ed-start').value = '2025-02-11'; return true;").await;
+        // A spelling the gazetteer does not hold (it has Saraqib): typed, not picked from the list.
+        let name = c.find("#ed-form [data-row=\"0\"] input[role=combobox]").await.unwrap();
+        name.send_keys("Saraqeeb").await.unwrap();
+        c.find("#ed-title").await.unwrap().click().await.unwrap();
+        c.find("#ed-save").await.unwrap().click().await.unwrap();
+        let offered = wait_for(
+            &c,
+            "near matches under the place",
+            "const b = [...document.querySelectorAll('[data-row=\"0\"] .candidates button')]; \
+             return b.length > 0 && b.map((x) => x.textContent);",
+        )
+        .await;
+        let offered: Vec<String> = serde_json::from_value(offered).unwrap();
+        let i = offered.iter().position(|t| t.starts_with("Saraqib")).unwrap_or_else(|| panic!("{offered:?}"));
+        js(&c, &format!("document.querySelectorAll('[data-row=\"0\"] .candidates button')[{i}].click(); return true;"))
+            .await;
+        c.find("#ed-save").await.unwrap().click().await.unwrap();
+        wait_for(&c, "the event saved", "return document.getElementById('ed-form').hidden || null;").await;
+        let list: serde_json::Value =
+            reqwest::get(format!("{}/api/events?q=Saraqib", app.base)).await.unwrap().json().await.unwrap();
+        let place = &list["features"][0]["properties"]["places"][0];
+        assert_eq!(place["gazetteer_id"], "geonames:164816", "{list}");
+    })
+}
