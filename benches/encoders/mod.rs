@@ -60,6 +60,9 @@ pub fn with_crate(layers: &[Layer]) -> Vec<u8> {
     tile.to_bytes().expect("a tile")
 }
 
+/// A feature read back without its paths: geometry type and properties.
+type Shape = (u64, std::collections::BTreeMap<String, String>);
+
 fn median(mut times: Vec<Duration>) -> f64 {
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1000.0
@@ -77,7 +80,7 @@ pub fn compare(tiles: &[(String, Vec<Layer>)], runs: usize) {
         // The same layers, features, kinds and properties; the crate leaves out a point that
         // lies on the straight line between its neighbours, and a ring or line that such points
         // reduce to nothing, so the paths may be fewer.
-        let shape = |t: &[u8]| -> Vec<(String, Vec<(u64, std::collections::BTreeMap<String, String>)>)> {
+        let shape = |t: &[u8]| -> Vec<(String, Vec<Shape>)> {
             read::features(t)
                 .into_iter()
                 .map(|(l, fs)| (l, fs.into_iter().map(|f| (f.kind, f.properties)).collect()))
