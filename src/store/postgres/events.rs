@@ -363,8 +363,14 @@ impl crate::store::EventStore for PgStore {
     }
 
     async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
+        let mut window = None;
+        if sql::tile_counts::wants_window(filter, tile) {
+            let w = plan::window_count(Dialect::Postgres, filter);
+            let r = bind_all(sqlx::query(&w.text), &w.binds).fetch_one(&self.pool).await?;
+            window = Some((r.try_get::<i64, _>(0)? as u64, r.try_get::<i64, _>(1)? as u64));
+        }
         let mut out = Vec::new();
-        for sql in sql::tile_counts::queries(Dialect::Postgres, filter, tile) {
+        for sql in sql::tile_counts::queries(Dialect::Postgres, filter, tile, window) {
             for r in bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&self.pool).await? {
                 out.push(CellCount {
                     column: r.try_get::<i64, _>(0)? as u32,

@@ -96,7 +96,7 @@ fn a_counted_tile_reads_its_own_cells_of_the_grid_and_the_partial_days_from_the_
         ..Default::default()
     };
     let t = TileId { z: 4, x: 9, y: 6 };
-    let qs = queries(Dialect::Sqlite, &f, &t);
+    let qs = queries(Dialect::Sqlite, &f, &t, Some((TABLE_MIN_EVENTS, 1 << 30)));
     assert_eq!(qs.len(), 2, "the table, and the events starting before 2 March");
     assert!(qs[0].text.contains("FROM event_tile_counts") && qs[0].text.contains("category IN"));
     assert!(qs[1].text.contains("e.t_start < ?") && !qs[1].text.contains("event_tile_counts"));
@@ -106,8 +106,13 @@ fn a_counted_tile_reads_its_own_cells_of_the_grid_and_the_partial_days_from_the_
         qs[0].binds.iter().filter_map(|b| if let super::super::Bind::Int(v) = b { Some(*v) } else { None }).collect();
     assert!(ints.contains(&(192 * 512)) && ints.contains(&(223 * 512 + 511)), "{ints:?}");
     assert!(ints.contains(&288) && ints.contains(&319), "{ints:?}");
-    // Closer in than the grid: the events alone.
-    let close = queries(Dialect::Postgres, &f, &TileId { z: 7, x: 70, y: 50 });
+    // A window of few events, or closer in than the grid: the events alone.
+    let few = queries(Dialect::Sqlite, &f, &t, Some((TABLE_MIN_EVENTS - 1, 1 << 30)));
+    assert!(few.len() == 1 && !few[0].text.contains("event_tile_counts"));
+    assert!(wants_window(&f, &t) && !wants_window(&f, &TileId { z: 7, x: 70, y: 50 }));
+    let close = queries(Dialect::Postgres, &f, &TileId { z: 7, x: 70, y: 50 }, Some((1 << 30, 1 << 30)));
+    // A store of few events: a window of a twentieth of them or more.
+    assert!(table_pays(50, 1000) && !table_pays(49, 1000) && table_pays(1000, 1000) && !table_pays(0, 0));
     assert_eq!(close.len(), 1);
     assert!(!close[0].text.contains("event_tile_counts"));
 }

@@ -228,8 +228,15 @@ impl crate::store::EventStore for SqliteStore {
     }
 
     async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError> {
+        let mut window = None;
+        if sql::tile_counts::wants_window(filter, tile) {
+            let count = plan::window_count(Dialect::Sqlite, filter);
+            let rows =
+                self.readers.map_rows(count, |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))).await?;
+            window = rows.first().copied();
+        }
         let mut rows = Vec::new();
-        for sql in sql::tile_counts::queries(Dialect::Sqlite, filter, tile) {
+        for sql in sql::tile_counts::queries(Dialect::Sqlite, filter, tile, window) {
             rows.extend(
                 self.readers
                     .map_rows(sql, |r| {
