@@ -165,19 +165,28 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, counted: &[(i64, i64
     sql
 }
 
-/// The live events starting in a window from which a tile is counted from the table, whatever
-/// share of all events they are: fewer, and the events of the window cost less than the
-/// table's rows (at 1,000,000 events, `cargo bench --bench tiles`: a week's tiles took 14 ms
-/// from the events at the median against 28 ms through the table and its partial days).
-pub const TABLE_MIN_EVENTS: u64 = 50_000;
+/// Tiles of this zoom or less are always counted from the table: a short window over a quarter
+/// of the world or more is a thin slab of time that the space index cannot narrow (at 1,000,000
+/// events, `cargo bench --bench tiles`, the world tile's median was 15 ms through the table and
+/// 49 ms when windows under 50,000 events were counted from the events).
+pub const TABLE_ALWAYS_ZOOM: u8 = 2;
+
+/// Closer in, the live events starting in a window from which a tile is counted from the table
+/// whatever share of all events they are: below it, the few events of the window cost about as
+/// little as the table's rows (zooms 3 to 6 at 1,000,000 events: 0.6–3.7 ms at the median
+/// either way).
+pub const TABLE_MIN_EVENTS: u64 = 10_000;
 
 /// The share of all live events from which a window is counted from the table however few
 /// events the store holds (all time always is).
 pub const TABLE_MIN_SHARE: f64 = 0.05;
 
-/// Whether a window of `window` live events among `all` is counted from the table.
-pub fn table_pays(window: u64, all: u64) -> bool {
-    window >= TABLE_MIN_EVENTS || (window > 0 && window as f64 >= all as f64 * TABLE_MIN_SHARE)
+/// Whether a tile of zoom `z` with a window of `window` live events among `all` is counted from
+/// the table.
+pub fn table_pays(z: u8, window: u64, all: u64) -> bool {
+    z <= TABLE_ALWAYS_ZOOM
+        || window >= TABLE_MIN_EVENTS
+        || (window > 0 && window as f64 >= all as f64 * TABLE_MIN_SHARE)
 }
 
 /// Whether tile `t` of filter `f` may be counted from the table: then the caller counts the
@@ -190,7 +199,7 @@ pub fn wants_window(f: &EventFilter, t: &TileId) -> bool {
 /// table and the events where it helps (`window`: the live events of the window and of all
 /// time, where [`table_pays`]), from the events alone otherwise.
 pub fn queries(dialect: Dialect, f: &EventFilter, t: &TileId, window: Option<(u64, u64)>) -> Vec<Sql> {
-    let many = window.is_some_and(|(w, all)| table_pays(w, all));
+    let many = window.is_some_and(|(w, all)| table_pays(t.z, w, all));
     let Some(split) = split(f).filter(|_| t.z <= GRID_ZOOM && many) else {
         return vec![super::tiles::cells(dialect, f, t, None, None)];
     };
