@@ -153,6 +153,10 @@ async fn check_postgis(c: &mut PgConnection, url: &str) -> Result<(), StoreError
 /// `event_tile_counts`, in one transaction; instances starting at once wait for each other.
 async fn write_tile_grid(c: &mut PgConnection) -> Result<(), StoreError> {
     use crate::store::sql::{Dialect, tile_counts};
+    // Most starts find the edges written: a read, no lock.
+    if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM tile_grid)").fetch_one(&mut *c).await? {
+        return Ok(());
+    }
     let mut tx = c.begin().await?;
     sqlx::query("LOCK TABLE tile_grid IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     let written: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tile_grid)").fetch_one(&mut *tx).await?;

@@ -84,22 +84,10 @@ pub struct Split {
 }
 
 /// Whether the table can count the filter: nothing but a window and categories (the table has no
-/// status, text, term or place; a box of the caller's own is tested on the events).
+/// status, text, term or place; a box of the caller's own is tested on the events). That is what
+/// the count tables of `plan::estimate` hold, and categories besides.
 pub fn countable(f: &EventFilter) -> bool {
-    f.bbox.as_ref().is_none_or(|b| b.is_world())
-        && f.near.is_none()
-        && f.place.is_none()
-        && f.countries.is_empty()
-        && f.admin1.is_empty()
-        && f.tags.is_empty()
-        && f.actors.is_empty()
-        && f.statuses.is_empty()
-        && f.fatalities_min.is_none()
-        && f.q.is_none()
-        && f.source_domains.is_empty()
-        && f.updated_since.is_none()
-        && !f.include_deleted
-        && f.geometry_types.is_empty()
+    !super::is_spatial(f) && super::plan::estimable(&EventFilter { categories: Vec::new(), ..f.clone() })
 }
 
 /// The blocks of `[lo, hi)` (days), longest first where they fit.
