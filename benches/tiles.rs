@@ -6,6 +6,8 @@
 //! week, 30 days, a year, all time) centred on real events: p50 and p99 per zoom, and for the
 //! zooms the count table serves (0 to 6) the same cells counted from the events alone, as the
 //! baseline. Then the MVT encoder on the basemap's and the events' tiles, against the `mvt` crate.
+//! On PostgreSQL with `EVENTMAP_BENCH_MARTIN=/path/to/martin`, the same tiles over HTTP beside
+//! Martin serving the same events from PostGIS (`martin/mod.rs`).
 //!
 //! cargo bench --bench tiles
 //! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench tiles
@@ -17,6 +19,7 @@
 #[allow(dead_code)]
 mod common;
 mod encoders;
+mod martin;
 
 use std::time::{Duration, Instant};
 
@@ -179,7 +182,48 @@ async fn main() {
             kinds[1]
         );
     }
+    beside_martin(server.is_some(), &url, &centres, &mut rng).await;
     encoder(tiles_seen);
+}
+
+/// The same tiles from eventmap's server and from Martin's, when on PostgreSQL and
+/// `EVENTMAP_BENCH_MARTIN` names Martin's binary (`cargo install martin@1.14.0 --locked
+/// --no-default-features --features postgres,mbtiles`).
+async fn beside_martin(postgres: bool, url: &str, centres: &[(f64, f64)], rng: &mut Rng) {
+    let Some(binary) = std::env::var("EVENTMAP_BENCH_MARTIN").ok().filter(|b| !b.is_empty()) else {
+        println!("\nMartin: skipped (set EVENTMAP_BENCH_MARTIN to the martin binary, on PostgreSQL)");
+        return;
+    };
+    if !postgres {
+        println!("\nMartin: skipped (it serves PostGIS: set EVENTMAP_BENCH_DATABASE too)");
+        return;
+    }
+    let per_zoom = 20;
+    let mut tiles = Vec::new();
+    for z in 0..=14u8 {
+        for _ in 0..per_zoom {
+            let [mx, my] = eventmap::domain::tile::mercator(place(rng, centres).into());
+            let side = f64::from(1u32 << z);
+            tiles.push(TileId {
+                z,
+                x: ((mx * side) as u32).min((1 << z) - 1),
+                y: ((my * side) as u32).min((1 << z) - 1),
+            });
+        }
+    }
+    let pool = sqlx::PgPool::connect(url).await.expect("the bench database");
+    martin::prepare(&pool).await;
+    let client = reqwest::Client::new();
+    let (mut ours, base, _) = common::serve(url, &client).await;
+    let theirs = martin::start(&binary, url, &client).await;
+    // One pass each to warm both servers' connections and the database's cache.
+    for t in tiles.iter().step_by(5) {
+        let _ = client.get(format!("{base}/api/events/tiles/{}/{}/{}.mvt", t.z, t.x, t.y)).send().await;
+        let _ = client.get(format!("{}/events/{}/{}/{}", theirs.base, t.z, t.x, t.y)).send().await;
+    }
+    martin::compare(&client, &base, &theirs.base, &tiles).await;
+    let _ = ours.kill();
+    let _ = ours.wait();
 }
 
 /// Times the hand-written MVT encoder on the basemap's tiles (cut and encoded), then against the
