@@ -1,8 +1,10 @@
 //! Web Mercator tiles of events: which tile a position lies in, a tile's bounds in degrees and
 //! the grid of cells an aggregated tile counts events in. Pure arithmetic, no I/O.
 //!
-//! An event's *position* is the centre of its envelope, `((min_lon + max_lon) / 2, (min_lat +
-//! max_lat) / 2)` (a point event's own point). Every position lies in exactly one tile of a
+//! An event's *position* is where the map draws its dot and the tile that counts it: the last
+//! point of its line when its geometry is a LineString (a movement's destination), else the
+//! centre of its envelope, `((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)` (a point
+//! event's own point). It always lies in the envelope. Every position lies in exactly one tile of a
 //! zoom: a tile holds its west and north edges and not its east and south ones, except that
 //! the last column reaches 180° and the top and bottom rows reach the poles (Web Mercator stops
 //! at ±85.0511°, events beyond it are counted in the edge rows). The store counts with exactly
@@ -125,9 +127,19 @@ pub fn mercator([lon, lat]: [f64; 2]) -> [f64; 2] {
     [(lon + 180.0) / 360.0, (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0]
 }
 
-/// The position of an envelope `[min_lon, min_lat, max_lon, max_lat]` (as the store computes it).
+/// The centre of an envelope `[min_lon, min_lat, max_lon, max_lat]` (as the store computes it):
+/// the position of an event whose geometry is not a LineString.
 pub fn position(e: [f64; 4]) -> [f64; 2] {
     [(e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0]
+}
+
+/// The position of an event with envelope `e` and, when its geometry is a LineString, that
+/// line's `last` point (as the store computes it, `store::sql::tiles::position`).
+pub fn position_of(e: [f64; 4], last: Option<[f64; 2]>) -> [f64; 2] {
+    match last {
+        Some(p) if !(e[0] == e[2] && e[1] == e[3]) => p,
+        _ => position(e),
+    }
 }
 
 /// Matching events of one category in one cell of a tile: the cell's column and row (0..CELLS,
@@ -144,11 +156,12 @@ pub struct CellCount {
 }
 
 /// A matching event near a tile, as the store gives it for a tile of events: its Feature JSON,
-/// its envelope and whether its position lies in the tile.
+/// its envelope, its position and whether that lies in the tile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TileEvent {
     pub feature: String,
     pub envelope: [f64; 4],
+    pub position: [f64; 2],
     pub in_tile: bool,
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::clip::{self, Box2, P};
 use super::mvt::{self, EXTENT, Feature, Layer, Pt, Shapes, Value};
-use crate::domain::tile::{CellCount, TileEvent, TileId, mercator, position};
+use crate::domain::tile::{CellCount, TileEvent, TileId, mercator};
 
 /// Tiles kept beyond each edge of an events tile, so that lines meet across tiles (a fraction
 /// of a tile: 64 units of 4096).
@@ -140,7 +140,7 @@ pub fn event_layers(tile: &TileId, found: &[TileEvent]) -> Vec<Layer> {
                 ("title".to_string(), Value::Text(s.properties.title)),
             ];
             properties.extend(precision.map(|p| ("precision".to_string(), Value::Text(p))));
-            points.push(Feature { shapes: Shapes::Points(vec![to_pt(tile, position(e.envelope))]), properties });
+            points.push(Feature { shapes: Shapes::Points(vec![to_pt(tile, e.position)]), properties });
         }
         let mut lines = Vec::new();
         if let Some(g) = &s.geometry {
@@ -210,18 +210,20 @@ mod tests {
         let t = TileId { z: 6, x: 38, y: 25 };
         let feature = r#"{"type":"Feature","id":"e1","geometry":{"type":"LineString","coordinates":[[36.2,35.9],[38.9,36.1]]},
             "properties":{"title":"Convoy","category":"movement","status":"reported","places":[{"role":"origin","precision":"settlement"},{"role":"location","precision":"exact"}]}}"#;
-        let envelope = [36.2, 35.9, 38.9, 36.1];
-        let tile = events(&t, &[TileEvent { feature: feature.into(), envelope, in_tile: true }]);
+        let (envelope, destination) = ([36.2, 35.9, 38.9, 36.1], [38.9, 36.1]);
+        let tile = events(&t, &[TileEvent { feature: feature.into(), envelope, position: destination, in_tile: true }]);
         let layers = read::features(&tile);
         let points = &layers.iter().find(|l| l.0 == "events").unwrap().1;
         assert_eq!(points.len(), 1);
+        assert_eq!(points[0].paths[0][0], to_pt(&t, destination), "the dot at the destination");
         let p = &points[0].properties;
         assert_eq!((p["id"].as_str(), p["title"].as_str(), p["precision"].as_str()), ("e1", "Convoy", "exact"));
         let lines = &layers.iter().find(|l| l.0 == "shapes").unwrap().1;
         assert_eq!(lines[0].kind, 2);
         assert!(lines[0].paths[0].iter().all(|q| q.iter().all(|&c| (-65..=4161).contains(&c))), "cut at the buffer");
         // Not its tile: the line only.
-        let tile = events(&t, &[TileEvent { feature: feature.into(), envelope, in_tile: false }]);
+        let tile =
+            events(&t, &[TileEvent { feature: feature.into(), envelope, position: destination, in_tile: false }]);
         let layers = read::features(&tile);
         assert!(layers.iter().all(|l| l.0 != "events"));
     }

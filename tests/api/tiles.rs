@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use eventmap::domain::tile::{TileId, mercator, position};
+use eventmap::domain::tile::{TileId, mercator, position_of};
 use eventmap::domain::{EventInput, Vocabulary};
 use eventmap::store::{Actor, ImportItem};
 use eventmap::web::mvt::read;
@@ -27,9 +27,32 @@ impl Rng {
 
 const CATEGORIES: [&str; 3] = ["protest", "armed_clash", "shelling"];
 
+/// Movements (origin, destination) whose envelope's centre and destination lie in different
+/// tiles at every zoom: across the prime meridian and the equator both ways, and across the
+/// antimeridian (an envelope round the world, centred on the prime meridian).
+const CROSSING: [((f64, f64), (f64, f64)); 5] = [
+    ((-0.9, -0.7), (0.3, 0.2)),
+    ((0.8, 0.6), (-0.2, -0.3)),
+    ((-0.4, 0.5), (0.6, -0.9)),
+    ((179.6, -16.5), (-179.7, -17.2)),
+    ((35.0, 34.0), (36.3, 35.2)),
+];
+
+/// An event's position as `domain::tile` states it, from its GeoJSON geometry.
+fn position_of_geometry(g: &Value) -> [f64; 2] {
+    let mut pts = Vec::new();
+    coords(g, &mut pts);
+    let env = pts.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, p| {
+        [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]
+    });
+    position_of(env, if g["type"] == "LineString" { pts.last().copied() } else { None })
+}
+
 /// 400 events: most clustered round three places (one on the antimeridian, one on the
 /// equator and the prime meridian, where tiles meet at every zoom), some anywhere, one in ten
-/// a movement between two places.
+/// a movement between two places; and movements across the edges of tiles at every zoom (the
+/// prime meridian and the equator, the antimeridian), whose destination lies in another tile
+/// than the centre of their envelope.
 async fn seed(app: &TestApp) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let centres = [(36.2, 35.1), (0.0, 0.0), (179.9, -17.0)];
@@ -50,6 +73,15 @@ async fn seed(app: &TestApp) {
         let input = EventInput::from_json(json!({
             "title": format!("Event {i}"), "category": CATEGORIES[i % 3],
             "start": format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28), "places": places,
+        }))
+        .unwrap();
+        items.push(ImportItem { id: uuid::Uuid::now_v7(), data: input.validate(&vocab).unwrap() });
+    }
+    for (i, (from, to)) in CROSSING.iter().enumerate() {
+        let input = EventInput::from_json(json!({
+            "title": format!("Crossing {i}"), "category": CATEGORIES[i % 3], "start": "2024-05-05",
+            "places": [{"name": "From", "role": "origin", "lon": from.0, "lat": from.1, "precision": "exact"},
+                       {"name": "To", "role": "destination", "lon": to.0, "lat": to.1, "precision": "exact"}],
         }))
         .unwrap();
         items.push(ImportItem { id: uuid::Uuid::now_v7(), data: input.validate(&vocab).unwrap() });
@@ -85,6 +117,20 @@ fn coords(g: &Value, out: &mut Vec<[f64; 2]>) {
     }
 }
 
+/// The tile of zoom `z` holding a position: by arithmetic, then the one of it and its
+/// neighbours that holds the position by the server's own comparisons.
+fn holder(z: u8, [lon, lat]: [f64; 2]) -> TileId {
+    let n = f64::from(1u32 << z);
+    let [mx, my] = mercator([lon, lat]);
+    let (cx, cy) = ((mx * n) as i64, (my * n) as i64);
+    (-1..=1)
+        .flat_map(|dx| (-1..=1).map(move |dy| (cx + dx, cy + dy)))
+        .filter(|&(x, y)| (0..n as i64).contains(&x) && (0..n as i64).contains(&y))
+        .map(|(x, y)| TileId { z, x: x as u32, y: y as u32 })
+        .find(|t| t.bounds().holds(lon, lat))
+        .expect("every position lies in a tile")
+}
+
 /// The matching events by the tile of zoom `z` holding their position, by brute force over
 /// the list: (tile → (category → count)), and the ids per tile.
 /// Counts by category, and ids, per tile (x, y).
@@ -95,23 +141,7 @@ async fn brute(app: &TestApp, query: &str, z: u8) -> PerTile {
     g.expect(200);
     let (mut counts, mut ids) = (BTreeMap::new(), BTreeMap::new());
     for f in g.json()["features"].as_array().unwrap() {
-        let mut pts = Vec::new();
-        coords(&f["geometry"], &mut pts);
-        let env = pts.iter().fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, p| {
-            [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]
-        });
-        let [lon, lat] = position(env);
-        // The tile by arithmetic, then the one of it and its neighbours that holds the position
-        // by the server's own comparisons.
-        let n = f64::from(1u32 << z);
-        let [mx, my] = mercator([lon, lat]);
-        let (cx, cy) = ((mx * n) as i64, (my * n) as i64);
-        let holder = (-1..=1)
-            .flat_map(|dx| (-1..=1).map(move |dy| (cx + dx, cy + dy)))
-            .filter(|&(x, y)| (0..n as i64).contains(&x) && (0..n as i64).contains(&y))
-            .map(|(x, y)| TileId { z, x: x as u32, y: y as u32 })
-            .find(|t| t.bounds().holds(lon, lat))
-            .expect("every position lies in a tile");
+        let holder = holder(z, position_of_geometry(&f["geometry"]));
         let category = f["properties"]["category"].as_str().unwrap().to_string();
         *counts.entry((holder.x, holder.y)).or_insert_with(BTreeMap::new).entry(category).or_insert(0) += 1;
         ids.entry((holder.x, holder.y)).or_insert_with(BTreeSet::new).insert(f["id"].as_str().unwrap().to_string());
@@ -204,6 +234,42 @@ async fn close_in_a_tile_holds_the_events_themselves_and_their_lines() {
         let layers = read::features(&body);
         let shapes = &layers.iter().find(|l| l.0 == "shapes").expect("a shapes layer").1;
         assert!(shapes.iter().any(|f| f.kind == 2 && f.properties["id"] == id), "{backend:?}: {movement}");
+        // The movements across tiles' edges: a dot at the destination, in the tile holding it;
+        // none in the tile holding the envelope's centre.
+        for f in list["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["properties"]["title"].as_str().unwrap().starts_with("Crossing"))
+        {
+            let id = f["id"].as_str().unwrap();
+            let mut pts = Vec::new();
+            coords(&f["geometry"], &mut pts);
+            let (first, last) = (pts[0], pts[pts.len() - 1]);
+            let centre = [
+                (first[0].min(last[0]) + first[0].max(last[0])) / 2.0,
+                (first[1].min(last[1]) + first[1].max(last[1])) / 2.0,
+            ];
+            let (at, off) = (holder(z, last), holder(z, centre));
+            assert_ne!((at.x, at.y), (off.x, off.y), "{f}");
+            let (body, _) = tile(&app, &format!("/api/events/tiles/{z}/{}/{}.mvt", at.x, at.y), 200).await;
+            let layers = read::features(&body);
+            let dot =
+                layers.iter().filter(|l| l.0 == "events").flat_map(|l| l.1.iter()).find(|p| p.properties["id"] == id);
+            let dot = dot.unwrap_or_else(|| panic!("{backend:?}: no dot for {f} in {at:?}"));
+            let [x, y] = at.to_tile(mercator(last), 4096.0);
+            assert_eq!(
+                dot.paths[0][0],
+                [x.round() as i32, y.round() as i32],
+                "{backend:?}: the dot at the destination"
+            );
+            let (body, _) = tile(&app, &format!("/api/events/tiles/{z}/{}/{}.mvt", off.x, off.y), 200).await;
+            let layers = read::features(&body);
+            assert!(
+                !layers.iter().filter(|l| l.0 == "events").flat_map(|l| l.1.iter()).any(|p| p.properties["id"] == id),
+                "{backend:?}: {f} drawn at its envelope's centre"
+            );
+        }
     }
 }
 
@@ -240,19 +306,26 @@ async fn bad_tiles_and_filters_are_problems_and_an_unchanged_tile_is_not_sent_ag
     assert_eq!(r.status().as_u16(), 200);
 }
 
-/// An event's input: at (lon, lat), starting `start` (RFC 3339) and lasting `days`.
+/// An event's input: at (lon, lat), or moving from there to `to`, starting `start` (RFC 3339)
+/// and lasting `days`.
 fn input(
     i: usize,
-    lon: f64,
-    lat: f64,
+    (lon, lat): (f64, f64),
+    to: Option<(f64, f64)>,
     start: chrono::DateTime<chrono::Utc>,
     days: i64,
 ) -> eventmap::domain::event::EventData {
     let end = start + chrono::Duration::days(days);
+    let mut places = vec![json!({"name": format!("Place {i}"), "lon": lon, "lat": lat, "precision": "exact"})];
+    if let Some((x, y)) = to {
+        places[0]["role"] = json!("origin");
+        places.push(
+            json!({"name": format!("Goal {i}"), "role": "destination", "lon": x, "lat": y, "precision": "exact"}),
+        );
+    }
     EventInput::from_json(json!({
         "title": format!("Event {i}"), "category": CATEGORIES[i % 3],
-        "start": start.to_rfc3339(), "end": end.to_rfc3339(),
-        "places": [{"name": format!("Place {i}"), "lon": lon, "lat": lat, "precision": "exact"}],
+        "start": start.to_rfc3339(), "end": end.to_rfc3339(), "places": places,
     }))
     .unwrap()
     .validate(&Vocabulary::default())
@@ -265,10 +338,11 @@ async fn tiles_counted_from_the_count_table_stay_exact_through_edits_deletes_and
         let app = TestApp::on(&backend).await;
         let mut rng = Rng(0x0123_4567_89ab_cdef);
         // Eight years (across a block of 3,600 days, which ends on 13 April 2019), at any hour,
-        // one in four lasting up to 40 days; one in eight exactly on an edge of the grid's cells.
+        // one in four lasting up to 40 days; one in eight exactly on an edge of the grid's cells;
+        // one in six a movement of a few degrees (across tiles of zoom 6), counted at its
+        // destination.
         let origin = chrono::DateTime::parse_from_rfc3339("2018-01-01T00:00:00Z").unwrap().to_utc();
-        let mut ids = Vec::new();
-        let mut items = Vec::new();
+        let (mut ids, mut items, mut moves) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..360 {
             let t = TileId { z: 6, x: (rng.f() * 64.0) as u32, y: 16 + (rng.f() * 32.0) as u32 };
             let (lon, lat) = if i % 8 == 0 {
@@ -278,17 +352,24 @@ async fn tiles_counted_from_the_count_table_stay_exact_through_edits_deletes_and
             };
             let start = origin + chrono::Duration::minutes((rng.f() * 8.0 * 365.0 * 1440.0) as i64);
             let days = if i % 4 == 0 { (rng.f() * 40.0) as i64 } else { 0 };
+            let to = (i % 6 == 1).then(|| (lon + 2.0 + rng.f() * 6.0, lat - 1.0 - rng.f() * 6.0));
             let id = uuid::Uuid::now_v7();
             ids.push(id);
-            items.push(ImportItem { id, data: input(i, lon, lat, start, days) });
+            moves.push((i, (lon, lat), to, start, days));
+            items.push(ImportItem { id, data: input(i, (lon, lat), to, start, days) });
         }
         app.store.import(items, &Actor::new("tiles test")).await.unwrap();
         // Edits move some events in space, time and category; deletes take some away.
         let actor = Actor::new("tiles test");
         for (n, id) in ids.iter().enumerate().filter(|(n, _)| n % 9 == 4) {
             let start = origin + chrono::Duration::hours((rng.f() * 8.0 * 365.0 * 24.0) as i64);
-            let data = input(n + 1, -60.0 + rng.f() * 120.0, -40.0 + rng.f() * 80.0, start, 2);
+            let data = input(n + 1, (-60.0 + rng.f() * 120.0, -40.0 + rng.f() * 80.0), None, start, 2);
             app.store.update(*id, None, data, &actor, Some("moved")).await.unwrap();
+        }
+        // Movements turned round: the same envelope, the destination at the other end.
+        for (i, from, to, start, days) in moves.iter().filter(|m| m.2.is_some() && m.0 % 9 != 4).step_by(2) {
+            let data = input(*i, to.unwrap(), Some(*from), *start, *days);
+            app.store.update(ids[*i], None, data, &actor, Some("turned round")).await.unwrap();
         }
         for id in ids.iter().skip(7).step_by(11) {
             app.store.delete(*id, None, &actor, "gone").await.unwrap();

@@ -164,7 +164,7 @@ async fn russian_reads_in_russian_with_its_plural_forms() {
         assert_eq!(p["filters"], "Фильтры", "{p}");
         assert_eq!(p["timeline"], "Все даты", "{p}");
         let status = p["status"].as_str().unwrap();
-        assert!(status.contains(" событи") && status.ends_with("на карте"), "a Russian count: {p}");
+        assert!(status.contains(" событи") && status.ends_with("в поле зрения"), "a Russian count: {p}");
         let n = |k: &str, i: usize| p[k][i].as_f64().unwrap();
         assert!(n("sidebar", 1) <= n("map", 0) + 1.0, "the sidebar stays on the left: {p}");
         let month =

@@ -1,7 +1,9 @@
 //! The map drawn from the event tiles with more events than one page of the API could hold
 //! (25,000, beyond the 10,000 the map once showed at most): at the world view the cells count
 //! every match, a filter redraws the tiles and the count, an event is clickable close up, and
-//! the list pages. Screenshots in English and Arabic, desk and phone, world and close up.
+//! the list pages. Screenshots in English and Arabic, desk and phone, world and close up. A
+//! movement is drawn and counted at its destination at every zoom; the legend counts the dots
+//! in view, as the list counts the events in view, in English and Arabic.
 
 use std::path::Path;
 use std::time::Duration;
@@ -255,6 +257,144 @@ async fn close_up_an_event_opens_its_panel_and_the_list_pages_through_every_matc
         .await;
         assert_eq!(title, target[2]);
         assert_no_console_errors(&c, "paging and clicking with 25,000 events").await;
+    })
+}
+
+/// A movement far from every other event (the Southern Ocean): origin, destination.
+const CONVOY: ([f64; 2], [f64; 2]) = ([-140.0, -62.0], [-118.5, -60.5]);
+
+async fn add_convoy(app: &App) -> String {
+    let input: eventmap::domain::EventInput = serde_json::from_value(json!({
+        "title": "Synthetic convoy", "category": "military_movement", "start": "2024-05-05",
+        "places": [{"name": "From", "role": "origin", "lon": CONVOY.0[0], "lat": CONVOY.0[1], "precision": "exact"},
+                   {"name": "To", "role": "destination", "lon": CONVOY.1[0], "lat": CONVOY.1[1], "precision": "exact"}]
+    }))
+    .unwrap();
+    let id = uuid::Uuid::now_v7();
+    let data = input.validate(&Vocabulary::default()).unwrap();
+    app._store
+        .import(vec![eventmap::store::ImportItem { id, data }], &eventmap::store::Actor::new("browser test"))
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+/// The cells and events drawn within `tolerance` degrees of `at`: [[count or 1, id or null]].
+async fn drawn_near(c: &Client, at: [f64; 2], tolerance: f64) -> Vec<Value> {
+    js(
+        c,
+        &format!(
+            "const [x, y] = [{}, {}];
+             return window.eventmap.map.queryRenderedFeatures({{layers: ['ev-cells', 'ev-points']}})
+               .filter((f) => Math.abs(f.geometry.coordinates[0] - x) <= {tolerance} && Math.abs(f.geometry.coordinates[1] - y) <= {tolerance})
+               .map((f) => [Number(f.properties.count || 1), f.properties.id === undefined ? null : String(f.properties.id)]);",
+            at[0], at[1]
+        ),
+    )
+    .await
+    .as_array()
+    .unwrap()
+    .clone()
+}
+
+/// The legend's counts added up, read from the page (Arabic or Latin digits).
+async fn legend_total(c: &Client) -> u64 {
+    let texts =
+        js(c, "return [...document.querySelectorAll('#legend-cats .legend-count')].map((e) => e.textContent);").await;
+    texts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let digits: String = t
+                .as_str()
+                .unwrap()
+                .chars()
+                .filter_map(|ch| match ch {
+                    '0'..='9' => Some(ch),
+                    '٠'..='٩' => char::from_digit(ch as u32 - '٠' as u32, 10),
+                    _ => None,
+                })
+                .collect();
+            digits.parse::<u64>().unwrap()
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_movement_is_drawn_and_counted_at_its_destination_and_the_legend_counts_the_view_as_the_list_does() {
+    with_browser!(|app, c| {
+        add_worldwide(&app, 8000).await;
+        let convoy = add_convoy(&app).await;
+        let (origin, dest) = CONVOY;
+        let centre = [(origin[0] + dest[0]) / 2.0, (origin[1] + dest[1]) / 2.0];
+        viewport(&c, 1366, 800, false).await;
+        // Counted by cell (zoom 4): a cell of one event at the destination, none at the centre of
+        // the line's envelope, nor at its origin.
+        c.goto(&format!("{}/?map=4/{}/{}", app.base, centre[1], centre[0])).await.unwrap();
+        ready(&c).await;
+        wait_drawn(&c, "the convoy's cell").await;
+        assert_eq!(
+            drawn_near(&c, dest, 0.05).await,
+            vec![json!([1, null])],
+            "one cell of one event at the destination"
+        );
+        assert!(drawn_near(&c, centre, 1.0).await.is_empty(), "nothing at the envelope's centre");
+        assert!(drawn_near(&c, origin, 1.0).await.is_empty(), "nothing at the origin");
+        std::fs::write(shot("tiles-convoy-cell-en.png"), c.screenshot().await.unwrap()).unwrap();
+        // One by one (zoom 12): the convoy's dot at its destination, not at its envelope's centre.
+        for (at, want) in [(dest, true), (centre, false)] {
+            c.goto(&format!("{}/?map=12/{}/{}", app.base, at[1], at[0])).await.unwrap();
+            wait_for(
+                &c,
+                "the close view drawn",
+                "const m = window.eventmap && window.eventmap.map;
+                 return !!m && document.body.classList.contains('ready') && !m.isMoving() && m.loaded() && m.isSourceLoaded('ev-tiles');",
+            )
+            .await;
+            let dots = drawn_near(&c, at, 0.001).await;
+            let found = dots.iter().any(|d| d[1] == json!(convoy));
+            assert_eq!(found, want, "the convoy's dot at {at:?}: {dots:?}");
+        }
+
+        // The legend and the list count the same events in a view whose edge runs through a
+        // place's events: the events of its third column have their dot's centre 3 pixels beyond
+        // the view's west edge, so their dots reach in but they are not in view.
+        for lang in ["en", "ar"] {
+            c.goto(&format!("{}/?lang={lang}&map=10.5/-44.95/-169.5", app.base)).await.unwrap();
+            ready(&c).await;
+            js(
+                &c,
+                "const m = window.eventmap.map; const p = m.project([-169.85, -44.95]);
+                 m.panBy([p.x + 3, 0], {animate: false}); return true;",
+            )
+            .await;
+            wait_drawn(&c, "the view cut through a place's events").await;
+            wait_for(
+                &c,
+                "the list of the view",
+                "return !document.body.classList.contains('loading') && window.eventmap.data.info().key !== null;",
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let (status, info) = list_status(&c).await;
+            assert_eq!(info["exact"], true, "{info}");
+            let listed = info["matched"].as_u64().unwrap();
+            let legend = legend_total(&c).await;
+            let reaching = js(&c, DRAWN).await.as_u64().unwrap();
+            assert_eq!(legend, listed, "{lang}: the legend counts the events in view as the list does ({status})");
+            assert!(
+                reaching > legend,
+                "{lang}: dots beyond the edge reach into the view ({reaching} drawn, {legend} in view)"
+            );
+            let head = js(&c, "return document.querySelector('#legend-cats .legend-head').textContent;").await;
+            assert_eq!(head, if lang == "en" { "On the map:" } else { "على الخريطة:" });
+            if lang == "en" {
+                assert_eq!(status, format!("{} events in view", en(listed)));
+            }
+            std::fs::write(shot(&format!("tiles-legend-edge-{lang}.png")), c.screenshot().await.unwrap()).unwrap();
+        }
+        assert_no_console_errors(&c, "a movement and the legend at the view's edge").await;
     })
 }
 

@@ -1,5 +1,8 @@
 // legend.js: what the colours and symbols on the map mean. The types of event in view are
-// listed with their counts (of what the map draws, tiles.tally) along the top of the map; the symbols fold away under "Symbols".
+// listed with their counts along the top of the map, headed "On the map": the events of the
+// dots and bubbles whose centre lies in view (tiles.tally), a movement at its destination; the
+// list counts the events that reach into the view, so the two are labelled apart. The symbols
+// fold away under "Symbols", with a line saying what the counts count.
 
 import { h, narrow } from './dom.js';
 import { number } from './format.js';
@@ -23,6 +26,7 @@ export function update(counts) {
     h('span', { class: 'dot', 'data-color': c.color, 'aria-hidden': 'true' }),
     h('span', { class: 'legend-label' }, c.label),
     h('span', { class: 'legend-count', 'aria-label': tn('legend.count', counts.get(c.value)) }, number(counts.get(c.value))))));
-  if (!shown.length) ul.append(h('li', { class: 'legend-cat legend-none' }, t('legend.none')));
+  if (shown.length) ul.prepend(h('li', { class: 'legend-head' }, t('legend.head')));
+  else ul.append(h('li', { class: 'legend-cat legend-none' }, t('legend.none')));
   paintDots(ul);
 }

@@ -168,10 +168,21 @@ async function start() {
     performance.measure('eventmap:in-view', { start: t0, end: performance.now() });
     return inView;
   };
-  // The legend counts what the map draws: every match in view, by cell or one by one.
+  // The legend counts what the map draws in view, by cell or one by one: the cells and events
+  // whose dot lies in view (an event's dot is where the tiles count it), not a bubble whose edge
+  // reaches in from beyond. The list counts the events that reach into the view; the two agree
+  // on every point event close in, and each is labelled for what it counts.
   const countDrawn = () => {
     if (!map.getLayer('ev-cells')) return;
-    legend.update(tally(map.queryRenderedFeatures({ layers: ['ev-cells', 'ev-points'] })));
+    const c = map.getCanvas();
+    const [w, hgt] = [c.clientWidth, c.clientHeight];
+    // A feature of a copy of the world may come with its longitude in -180..180: each copy of
+    // its dot is tried (the tally counts it once).
+    const inside = ([lon, lat]) => [0, -360, 360].some((d) => {
+      const p = map.project([lon + d, lat]);
+      return p.x >= 0 && p.y >= 0 && p.x < w && p.y < hgt;
+    });
+    legend.update(tally(map.queryRenderedFeatures({ layers: ['ev-cells', 'ev-points'] }), inside));
   };
   let firstData = !initial.view;
   data.on((kind, detail) => {

@@ -30,16 +30,21 @@ const PREFIX = 'count:';
 
 /**
  * How many events of each category the drawn features hold: a cell counts its `count:<category>`
- * values, an event one for its category. `features` are {properties, layer} as MapLibre's
+ * values, an event one for its category. `features` are {properties, geometry} as MapLibre's
  * queries give them, where a feature may come more than once (a tile drawn in two copies of
- * the world, a line cut over tiles): cells are told apart by position, events by id.
+ * the world, a line cut over tiles): cells are told apart by position, events by id. With
+ * `inside([lon, lat])`, only the features whose dot it holds count: the view's own events by
+ * the position the tiles count them at (a movement's destination), not a bubble whose edge
+ * reaches into the view from a cell beyond it (a bubble counts its events whole).
  */
-export function tally(features) {
+export function tally(features, inside = () => true) {
   const counts = new Map();
   const seen = new Set();
   const add = (cat, n) => counts.set(cat, (counts.get(cat) || 0) + n);
   for (const f of features) {
     const p = f.properties || {};
+    const at = f.geometry && f.geometry.coordinates;
+    if (!Array.isArray(at) || !inside(at)) continue;
     if (p.count !== undefined) {
       const key = `c${cellKey(f)}`;
       if (seen.has(key)) continue;

@@ -27,7 +27,7 @@ const cell = (lon, lat, counts) => ({
   geometry: { type: 'Point', coordinates: [lon, lat] },
   properties: { count: Object.values(counts).reduce((a, b) => a + b, 0), ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [`count:${k}`, v])) },
 });
-const event = (id, category) => ({ geometry: { type: 'Point', coordinates: [0, 0] }, properties: { id, category } });
+const event = (id, category, at = [0, 0]) => ({ geometry: { type: 'Point', coordinates: at }, properties: { id, category } });
 
 test('the tally adds the cells by category and an event once, however often each is drawn', () => {
   const a = cell(36.5, 35.1, { protest: 3, arrest: 1 });
@@ -38,4 +38,18 @@ test('the tally adds the cells by category and an event once, however often each
   assert.deepEqual(Object.fromEntries(counts), { protest: 5, arrest: 2, shelling: 1 });
   assert.equal(total(counts), 8);
   assert.equal(total(tally([])), 0);
+});
+
+test('the tally counts only the dots inside the view: a bubble reaching in from beyond is left out', () => {
+  const inView = cell(10, 10, { protest: 4 });
+  const beyond = cell(31, 10, { protest: 900 });
+  // A movement's dot (its destination) beyond the view, another's inside.
+  const gone = event('m1', 'arrest', [40, 10]);
+  const here = event('m2', 'arrest', [20, 12]);
+  const inside = ([lon]) => lon >= 0 && lon < 30;
+  const counts = tally([inView, beyond, gone, here, cell(10 + 360, 10, { protest: 4 })], inside);
+  assert.deepEqual(Object.fromEntries(counts), { protest: 4, arrest: 1 });
+  // A copy of the world beyond the view does not hide the copy inside it.
+  const wrapped = tally([cell(-350, 10, { shelling: 2 }), cell(10, 10, { shelling: 2 })], inside);
+  assert.deepEqual(Object.fromEntries(wrapped), { shelling: 2 });
 });

@@ -400,6 +400,7 @@ impl crate::store::EventStore for PgStore {
                 feature: r.try_get(0)?,
                 envelope: [r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?],
                 in_tile: r.try_get::<i64, _>(5)? != 0,
+                position: [r.try_get(6)?, r.try_get(7)?],
             });
         }
         Ok(out)

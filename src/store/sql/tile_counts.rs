@@ -45,29 +45,40 @@ pub fn grid_edges() -> Vec<(i64, f64, i64)> {
 }
 
 /// The SQL that counts the events already stored into `event_tile_counts` (once, when the grid's
-/// edges are first written).
+/// edges are first written), each in the cell of its position (`tiles::position`).
 pub fn rebuild(dialect: Dialect) -> &'static str {
+    static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| rebuild_sql(Dialect::Sqlite));
+    static POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| rebuild_sql(Dialect::Postgres));
     match dialect {
-        Dialect::Sqlite => {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
+    }
+}
+
+fn rebuild_sql(dialect: Dialect) -> String {
+    let (lon, lat) = super::tiles::position(dialect);
+    match dialect {
+        Dialect::Sqlite => format!(
             "INSERT INTO event_tile_counts (days, block, cell, category, n, sum_lon, sum_lat) \
              SELECT l.days, (c.t_day - ((c.t_day % l.days) + l.days) % l.days) / l.days AS b, c.cell, c.category, \
                     count(*), sum(c.lon), sum(c.lat) \
-             FROM (SELECT e.t_day, e.category, (e.min_lon + e.max_lon) / 2 AS lon, (e.min_lat + e.max_lat) / 2 AS lat, \
-                     coalesce((SELECT k FROM tile_grid WHERE axis = 1 AND edge > (e.min_lat + e.max_lat) / 2 ORDER BY edge LIMIT 1), 0) * 512 \
-                     + coalesce((SELECT k FROM tile_grid WHERE axis = 0 AND edge <= (e.min_lon + e.max_lon) / 2 ORDER BY edge DESC LIMIT 1), 0) AS cell \
-                   FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL) c, \
+             FROM (SELECT p.t_day, p.category, p.lon, p.lat, \
+                     coalesce((SELECT k FROM tile_grid WHERE axis = 1 AND edge > p.lat ORDER BY edge LIMIT 1), 0) * 512 \
+                     + coalesce((SELECT k FROM tile_grid WHERE axis = 0 AND edge <= p.lon ORDER BY edge DESC LIMIT 1), 0) AS cell \
+                   FROM (SELECT e.t_day, e.category, {lon} AS lon, {lat} AS lat \
+                         FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL LIMIT -1 OFFSET 0) p) c, \
                   (SELECT 1 AS days UNION ALL SELECT 30 UNION ALL SELECT 360 UNION ALL SELECT 3600) l \
              GROUP BY l.days, b, c.cell, c.category"
-        }
-        Dialect::Postgres => {
+        ),
+        Dialect::Postgres => format!(
             "INSERT INTO event_tile_counts (days, block, cell, category, n, sum_lon, sum_lat) \
              SELECT l.days, floor(c.t_day::float8 / l.days)::bigint AS b, c.cell, c.category, count(*), sum(c.lon), sum(c.lat) \
-             FROM (SELECT e.t_day, e.category, (e.min_lon + e.max_lon) / 2 AS lon, (e.min_lat + e.max_lat) / 2 AS lat, \
-                     event_tile_cell((e.min_lon + e.max_lon) / 2, (e.min_lat + e.max_lat) / 2) AS cell \
-                   FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL) c, \
+             FROM (SELECT p.t_day, p.category, p.lon, p.lat, event_tile_cell(p.lon, p.lat) AS cell \
+                   FROM (SELECT e.t_day, e.category, {lon} AS lon, {lat} AS lat \
+                         FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL OFFSET 0) p OFFSET 0) c, \
                   (VALUES (1), (30), (360), (3600)) l(days) \
              GROUP BY l.days, b, c.cell, c.category"
-        }
+        ),
     }
 }
 

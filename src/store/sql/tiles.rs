@@ -1,16 +1,38 @@
 //! SQL for tiles of events: the matching events of a tile counted by cell and category, and
 //! the matching events near a tile. The tile's own box drives the query (the R*Tree on SQLite,
-//! the space-time GiST on PostgreSQL) and the position test is the one `domain::tile` states,
-//! with bound values, so both backends count exactly the same events.
+//! the space-time GiST on PostgreSQL: an event's position lies in its envelope) and the position
+//! test is the one `domain::tile` states, with bound values, so both backends count exactly the
+//! same events.
 
 use crate::domain::EventFilter;
 use crate::domain::tile::TileId;
 
 use super::{Dialect, Sql, bbox_condition, from_clause, where_clause};
 
-/// An event's position: the centre of its envelope.
-const LON: &str = "((e.min_lon + e.max_lon) / 2)";
-const LAT: &str = "((e.min_lat + e.max_lat) / 2)";
+/// An event's position (`domain::tile`): a line's last point (a movement's destination), else the
+/// centre of its envelope (a point's own point, tested first so that points read no JSON).
+/// The count tables' triggers (migrations sqlite/0014, postgres/0013) and
+/// `tile_counts::rebuild` repeat these expressions word for word.
+pub fn position(dialect: Dialect) -> (&'static str, &'static str) {
+    match dialect {
+        Dialect::Sqlite => (
+            "(CASE WHEN e.min_lon = e.max_lon AND e.min_lat = e.max_lat THEN e.min_lon \
+             WHEN e.feature ->> '$.geometry.type' = 'LineString' THEN e.feature ->> '$.geometry.coordinates[#-1][0]' \
+             ELSE (e.min_lon + e.max_lon) / 2 END)",
+            "(CASE WHEN e.min_lon = e.max_lon AND e.min_lat = e.max_lat THEN e.min_lat \
+             WHEN e.feature ->> '$.geometry.type' = 'LineString' THEN e.feature ->> '$.geometry.coordinates[#-1][1]' \
+             ELSE (e.min_lat + e.max_lat) / 2 END)",
+        ),
+        Dialect::Postgres => (
+            "(CASE WHEN e.min_lon = e.max_lon AND e.min_lat = e.max_lat THEN e.min_lon \
+             WHEN ST_GeometryType(e.geom) = 'ST_LineString' THEN ST_X(ST_EndPoint(e.geom)) \
+             ELSE (e.min_lon + e.max_lon) / 2 END)",
+            "(CASE WHEN e.min_lon = e.max_lon AND e.min_lat = e.max_lat THEN e.min_lat \
+             WHEN ST_GeometryType(e.geom) = 'ST_LineString' THEN ST_Y(ST_EndPoint(e.geom)) \
+             ELSE (e.min_lat + e.max_lat) / 2 END)",
+        ),
+    }
+}
 
 /// The filter a tile query runs with: the caller's, for live events only, driven by `bbox`
 /// (the tile's box); the caller's own box, if any, is kept to be tested on its own.
@@ -21,16 +43,17 @@ fn driven(f: &EventFilter, bbox: crate::domain::filter::BBox) -> (EventFilter, O
 
 /// Appends `AND` the position lies in tile `t`.
 fn position_in(sql: &mut Sql, t: &TileId) {
+    let (lon, lat) = position(sql.dialect);
     let b = t.bounds();
-    sql.push(" AND ").push(LON).push(" >= ").real(b.west);
+    sql.push(" AND ").push(lon).push(" >= ").real(b.west);
     if let Some(e) = b.east {
-        sql.push(" AND ").push(LON).push(" < ").real(e);
+        sql.push(" AND ").push(lon).push(" < ").real(e);
     }
     if let Some(s) = b.south {
-        sql.push(" AND ").push(LAT).push(" >= ").real(s);
+        sql.push(" AND ").push(lat).push(" >= ").real(s);
     }
     if let Some(n) = b.north {
-        sql.push(" AND ").push(LAT).push(" < ").real(n);
+        sql.push(" AND ").push(lat).push(" < ").real(n);
     }
 }
 
@@ -62,11 +85,12 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, b
     let mut sql = Sql::new(dialect);
     let (f, own) = driven(f, t.bbox(0.0));
     let (lons, lats) = t.cell_edges();
+    let (lon, lat) = position(dialect);
     sql.push("SELECT ");
-    cell_index(&mut sql, LON, " >= ", &lons);
+    cell_index(&mut sql, lon, " >= ", &lons);
     sql.push(", ");
-    cell_index(&mut sql, LAT, " < ", &lats);
-    sql.push(&format!(", e.category, count(*), sum({LON}), sum({LAT})"));
+    cell_index(&mut sql, lat, " < ", &lats);
+    sql.push(&format!(", e.category, count(*), sum({lon}), sum({lat})"));
     from_clause(&mut sql, &f);
     where_clause(&mut sql, &f);
     if let Some(b) = own {
@@ -83,7 +107,8 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, b
     sql
 }
 
-/// Rows of (Feature JSON, min_lon, min_lat, max_lon, max_lat, position in the tile as 0 or 1)
+/// Rows of (Feature JSON, min_lon, min_lat, max_lon, max_lat, position in the tile as 0 or 1,
+/// the position's longitude and latitude)
 /// of at most `limit` matching live events whose envelope overlaps tile `t` widened by `pad`
 /// tiles, in no particular order.
 pub fn events(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u32) -> Sql {
@@ -92,7 +117,8 @@ pub fn events(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u3
     let feature = if dialect == Dialect::Postgres { "e.feature::text" } else { "e.feature" };
     sql.push(&format!("SELECT {feature}, e.min_lon, e.min_lat, e.max_lon, e.max_lat, CAST(CASE WHEN true"));
     position_in(&mut sql, t);
-    sql.push(" THEN 1 ELSE 0 END AS BIGINT)");
+    let (lon, lat) = position(dialect);
+    sql.push(&format!(" THEN 1 ELSE 0 END AS BIGINT), {lon}, {lat}"));
     from_clause(&mut sql, &f);
     where_clause(&mut sql, &f);
     if let Some(b) = own {
@@ -113,9 +139,30 @@ mod tests {
         assert!(sql.text.contains("FROM events_rtree"), "{}", sql.text);
         assert_eq!(sql.text.matches('?').count(), sql.binds.len());
         assert!(!sql.text.contains("35."), "no value in the text: {}", sql.text);
-        assert_eq!(sql.text.matches("CASE WHEN").count(), 14, "seven edges a side, each tested once");
+        assert_eq!(sql.text.matches("CASE WHEN (CASE").count(), 14, "seven edges a side, each tested once");
         let sql = events(Dialect::Postgres, &EventFilter::default(), &t, 0.1, 100);
         assert!(sql.text.contains("&&&"), "{}", sql.text);
+    }
+
+    #[test]
+    fn a_line_is_placed_at_its_last_point_and_anything_else_at_its_envelopes_centre() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let (lon, lat) = position(Dialect::Sqlite);
+        let at = |feature: &str, env: [f64; 4]| -> (f64, f64) {
+            conn.query_row(
+                &format!(
+                    "SELECT {lon}, {lat} FROM (SELECT ?1 AS feature, ?2 AS min_lon, ?3 AS min_lat, ?4 AS max_lon, ?5 AS max_lat) e"
+                ),
+                rusqlite::params![feature, env[0], env[1], env[2], env[3]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        let line = r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":[[36.2,35.9],[39.5,33.1],[38.9,36.1]]}}"#;
+        assert_eq!(at(line, [36.2, 33.1, 39.5, 36.1]), (38.9, 36.1), "the destination");
+        let many = r#"{"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[[36,35],[38,37]]}}"#;
+        assert_eq!(at(many, [36.0, 35.0, 38.0, 37.0]), (37.0, 36.0), "the envelope's centre");
+        assert_eq!(at("not read: a point", [36.5, 35.5, 36.5, 35.5]), (36.5, 35.5), "a point reads no JSON");
     }
 
     #[test]

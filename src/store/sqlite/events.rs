@@ -269,6 +269,7 @@ impl crate::store::EventStore for SqliteStore {
                     feature: r.get(0)?,
                     envelope: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
                     in_tile: r.get::<_, i64>(5)? != 0,
+                    position: [r.get(6)?, r.get(7)?],
                 })
             })
             .await
