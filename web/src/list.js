@@ -98,8 +98,16 @@ export function render(features, info) {
   status(info);
 }
 
-/** The count of every match in view: "about N" when the server estimated it. */
+/** Up to this many matches the server counts exactly (`plan::EXACT_BOUND`, docs/API.md). */
+export const EXACT_BOUND = 10000;
+
+/**
+ * The count of every match in view: "about N" when the server estimated it, "more than 10,000"
+ * when its estimate fell below what it had already counted (the estimate then only says that
+ * the exact count passed the bound: long movements whose boxes cross a small view, say).
+ */
 export function countText(info) {
+  if (info.exact === false && info.matched <= EXACT_BOUND + 1) return tn('list.in_view_more', EXACT_BOUND);
   return info.exact === false
     ? tn('list.in_view_about', info.matched)
     : tn('list.in_view', info.matched);

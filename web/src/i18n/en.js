@@ -211,6 +211,7 @@ export default {
   "list.handle": "Show or hide the list:",
   "list.in_view": { one: "{n} event in view", other: "{n} events in view" },
   "list.in_view_about": { one: "about {n} event in view", other: "about {n} events in view" },
+  "list.in_view_more": { one: "more than {n} event in view", other: "more than {n} events in view" },
   "list.loading": "Loading events…",
   "list.more": { one: "Show {n} more", other: "Show {n} more" },
   "list.title": "Events in view",

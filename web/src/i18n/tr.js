@@ -210,6 +210,7 @@ export default {
   "list.handle": "Listeyi göster veya gizle:",
   "list.in_view": { one: "{n} olay görünüyor", other: "{n} olay görünüyor" },
   "list.in_view_about": { one: "yaklaşık {n} olay görünüyor", other: "yaklaşık {n} olay görünüyor" },
+  "list.in_view_more": { one: "{n} olaydan fazlası görünüyor", other: "{n} olaydan fazlası görünüyor" },
   "list.loading": "Olaylar yükleniyor…",
   "list.more": { one: "{n} tane daha göster", other: "{n} tane daha göster" },
   "list.title": "Görünen olaylar",
