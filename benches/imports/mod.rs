@@ -1,6 +1,7 @@
 //! The import comparison of issue 20: the same synthetic events streamed into SQLite, into
-//! PostgreSQL by `COPY` (the road imports take) and into PostgreSQL by bound arrays (the road
-//! they took before), each into a new database, in one run. The events are made before the clock
+//! PostgreSQL opened as `eventmap import` opens it (`COPY`, the indexes built at the end of a
+//! first load), by `COPY` with every index kept up to date (a server's imports) and by bound
+//! arrays (the road they took before), each into a new database, in one run. The events are made before the clock
 //! starts, in batches of 10,000, and handed to `import_stream` as `eventmap import` hands its
 //! batches (one transaction, the store opened as `eventmap import` opens it); the time runs from
 //! the first batch to the commit.
@@ -18,6 +19,8 @@ const BATCH: usize = 10_000;
 #[derive(Clone, Copy, PartialEq)]
 enum Target {
     Sqlite,
+    /// `PgStore::open_for_import`: a first load builds its indexes at its end.
+    PostgresLoad,
     Postgres(ImportRoad),
 }
 
@@ -25,7 +28,8 @@ impl Target {
     fn label(self) -> &'static str {
         match self {
             Target::Sqlite => "SQLite",
-            Target::Postgres(ImportRoad::Copy) => "PostgreSQL, COPY",
+            Target::PostgresLoad => "PostgreSQL, COPY, indexes at the end",
+            Target::Postgres(ImportRoad::Copy) => "PostgreSQL, COPY, indexes kept",
             Target::Postgres(ImportRoad::Arrays) => "PostgreSQL, arrays (before)",
         }
     }
@@ -37,7 +41,11 @@ impl Target {
 pub async fn compare(sizes: &[usize], admin: Option<&str>, mut make: impl FnMut(usize) -> EventData) {
     let mut targets = vec![Target::Sqlite];
     match admin {
-        Some(_) => targets.extend([Target::Postgres(ImportRoad::Copy), Target::Postgres(ImportRoad::Arrays)]),
+        Some(_) => targets.extend([
+            Target::PostgresLoad,
+            Target::Postgres(ImportRoad::Copy),
+            Target::Postgres(ImportRoad::Arrays),
+        ]),
         None => println!("PostgreSQL skipped: set EVENTMAP_BENCH_DATABASE=postgres://… to compare it"),
     }
     let mut table = Vec::new();
@@ -67,11 +75,11 @@ pub async fn compare(sizes: &[usize], admin: Option<&str>, mut make: impl FnMut(
     }
     println!();
     let heads: Vec<&str> = targets.iter().map(|t| t.label()).collect();
-    let ratios = targets.len() == 3;
+    let ratios = targets.len() == 4;
     println!(
         "| events | {} |{}",
         heads.iter().map(|h| format!("{h}, events/s")).collect::<Vec<_>>().join(" | "),
-        if ratios { " COPY / arrays | COPY / SQLite |" } else { "" }
+        if ratios { " load / COPY kept | load / SQLite |" } else { "" }
     );
     println!("|---|{}{}", "---|".repeat(heads.len()), if ratios { "---|---|" } else { "" });
     for (n, rates) in &table {
@@ -104,14 +112,19 @@ async fn fresh(target: Target, n: usize, admin: Option<&str>) -> (DynStore, Opti
             let store = eventmap::store::connect_for_import(&format!("sqlite://{}", file.display())).await.unwrap();
             (store, None)
         }
-        Target::Postgres(road) => {
+        Target::PostgresLoad | Target::Postgres(_) => {
             let admin = admin.expect("PostgreSQL");
             let name = "eventmap_bench_import";
             drop_database(admin, name).await;
             run(admin, &format!("CREATE DATABASE {name}")).await;
             let mut url = url::Url::parse(admin).expect("EVENTMAP_BENCH_DATABASE is a URL");
             url.set_path(&format!("/{name}"));
-            let store = PgStore::open(url.as_str()).await.expect("bench database").with_import_road(road);
+            let store = match target {
+                Target::Postgres(road) => {
+                    PgStore::open(url.as_str()).await.expect("bench database").with_import_road(road)
+                }
+                _ => PgStore::open_for_import(url.as_str()).await.expect("bench database"),
+            };
             (Arc::new(store), Some(name.to_string()))
         }
     }

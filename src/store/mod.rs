@@ -381,11 +381,14 @@ pub async fn connect(url: &str) -> Result<DynStore, StoreError> {
 
 /// Opens the store for `eventmap import`, a process that does nothing else meanwhile: a first
 /// load into an empty SQLite database may then take the database to itself
-/// ([`SqliteStore::open_for_import`](sqlite::SqliteStore::open_for_import)). PostgreSQL opens as
-/// with [`connect`].
+/// ([`SqliteStore::open_for_import`](sqlite::SqliteStore::open_for_import)), and one into an
+/// empty PostgreSQL database may build its indexes at its end
+/// ([`PgStore::open_for_import`](postgres::PgStore::open_for_import)).
 pub async fn connect_for_import(url: &str) -> Result<DynStore, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open_for_import(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open_for_import(url).await?))
     } else {
         connect(url).await
     }

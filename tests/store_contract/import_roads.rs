@@ -4,10 +4,13 @@
 //! compared row for row (write times aside) and the counts, histograms and searches asked of both.
 //! Text that COPY's format must escape (tabs, newlines, backslashes, quotes) and every kind of
 //! geometry are among the events. A COPY that the server refuses half-way leaves nothing behind.
+//! A first load that builds its indexes at its end (`PgStore::open_for_import`) stores the same
+//! as the array road and leaves the indexes and constraints as they were defined; it keeps them
+//! up to date as it goes while another session is connected, and a failed one leaves them alone.
 
 use eventmap::domain::Bucket;
 use eventmap::store::postgres::{ImportRoad, PgStore};
-use eventmap::store::{Actor, DynStore, ImportChunk, ImportItem};
+use eventmap::store::{Actor, DynStore, EventStore, ImportChunk, ImportItem};
 use serde_json::json;
 
 use crate::both_backends::{run_script, script};
@@ -190,4 +193,137 @@ async fn a_copy_the_server_refuses_half_way_leaves_nothing_and_the_store_keeps_w
     assert_eq!(c.created, 700);
     let (f, _) = query("bbox=0,1,2,3&start=2025-01-01&end=2025-01-01");
     assert_eq!(store.count(&f).await.unwrap(), 700, "found by place and time");
+}
+
+/// The object ids of the indexes of the tables a first load may take to itself, by name: an
+/// index dropped and built again has a new one.
+async fn index_oids(store: &PgStore) -> Vec<String> {
+    strings(
+        store,
+        "SELECT concat_ws(' | ', c.relname, c.oid, pg_get_indexdef(c.oid)) FROM pg_index i JOIN pg_class c \
+         ON c.oid = i.indexrelid WHERE i.indrelid IN ('events'::regclass, 'event_terms'::regclass, \
+         'event_sources'::regclass, 'revisions'::regclass) ORDER BY c.relname",
+    )
+    .await
+}
+
+/// The constraints of those tables, as they are defined.
+async fn constraints(store: &PgStore) -> Vec<String> {
+    strings(
+        store,
+        "SELECT concat_ws(' | ', conrelid::regclass, conname, pg_get_constraintdef(oid), convalidated) FROM pg_constraint \
+         WHERE conrelid IN ('events'::regclass, 'event_terms'::regclass, 'event_sources'::regclass, \
+         'revisions'::regclass) ORDER BY 1",
+    )
+    .await
+}
+
+/// A first load's batches: the awkward events and 1,500 plain ones, then some of them again
+/// (a third of them changed) with 300 new ones, whose sources gain a title.
+fn first_load() -> Vec<Vec<ImportItem>> {
+    let plain = |i: u128| {
+        let mut source = json!({"url": format!("https://example.org/p/{}", i % 11)});
+        if i >= 1700 {
+            // The sources gain a title: the events of the first batch citing them are rendered again.
+            source["title"] = json!("Filled in later");
+        }
+        let category = ["protest", "riot"][i as usize % 2];
+        ImportItem {
+            id: synthetic_id(i),
+            data: data(json!({"title": format!("row {i}"), "start": format!("2025-01-{:02}", 1 + i % 28),
+                              "tags": [format!("t{}", i % 7)], "category": category,
+                              "places": [{"name": "Here", "lon": (i % 90) as f64, "lat": (i % 40) as f64}],
+                              "sources": [source]})),
+        }
+    };
+    let first: Vec<ImportItem> = (0..12).map(awkward).chain((0..1500).map(plain)).collect();
+    let mut again: Vec<ImportItem> = (0..12).map(awkward).chain((1400..1800).map(plain)).collect();
+    for it in again.iter_mut().step_by(3) {
+        it.data.title.push_str(" (corrected)");
+    }
+    vec![first, again]
+}
+
+/// The batches as a streamed import's chunks, with the commit.
+fn chunks(batches: &[Vec<ImportItem>]) -> Vec<ImportChunk> {
+    batches.iter().cloned().map(ImportChunk::Rows).chain([ImportChunk::Commit]).collect()
+}
+
+#[tokio::test]
+async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_road_stores() {
+    let Some(admin) = postgres_url() else { return };
+    let backend = Backend::Postgres(admin);
+    let dbs = [TestDb::on(&backend).await, TestDb::on(&backend).await];
+    let load = PgStore::open_for_import(&dbs[0].url).await.expect("opens for import");
+    let arrays = open(&dbs[1], ImportRoad::Arrays).await;
+    let (oids, defined) = (index_oids(&load).await, constraints(&load).await);
+    // The same items (their sources' ids are made when they are read) into both.
+    let batches = first_load();
+    for s in [&load, &arrays] {
+        let (rx, feed) = stream_of(chunks(&batches));
+        let c = s.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
+        feed.await.unwrap();
+        assert_eq!((c.created, c.updated, c.unchanged), (1812, 104, 8));
+    }
+    // The load took the tables: every index of `events` that backs no constraint, and the
+    // primary keys of `event_terms` and `revisions`, were built again, the rest kept.
+    let after = index_oids(&load).await;
+    let rebuilt: Vec<&str> =
+        after.iter().filter(|row| !oids.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect();
+    assert_eq!(
+        rebuilt,
+        ["event_terms_pkey", "events_by_time", "events_geom", "events_search", "events_space_time", "revisions_pkey"]
+    );
+    let strip_oid = |rows: &[String]| -> Vec<String> {
+        rows.iter().map(|r| r.split(" | ").enumerate().filter(|(i, _)| *i != 1).map(|(_, p)| p).collect()).collect()
+    };
+    assert_eq!(strip_oid(&after), strip_oid(&oids), "the same indexes, defined the same");
+    assert_eq!(constraints(&load).await, defined, "the same constraints, validated");
+    let (a, b) = (tables(&load).await, tables(&arrays).await);
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(!x.is_empty(), "{name} has rows");
+        if let Some(i) = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i)) {
+            panic!("{name}: row {i} differs\n load:   {:?}\n arrays: {:?}", x.get(i), y.get(i));
+        }
+    }
+    counts_agree(&load).await;
+    let tiles =
+        "SELECT concat_ws(' | ', days, block, cell, category, n) FROM event_tile_counts WHERE n <> 0 ORDER BY 1";
+    assert_eq!(strings(&load, tiles).await, strings(&arrays, tiles).await, "event_tile_counts");
+    let stores: [DynStore; 2] = [std::sync::Arc::new(load.clone()), std::sync::Arc::new(arrays.clone())];
+    let q = "q=quotes";
+    assert_eq!(ids(&stores[0], q).await, ids(&stores[1], q).await);
+    assert_eq!(ids(&stores[0], "tag=t3&bbox=0,0,50,50").await, ids(&stores[1], "tag=t3&bbox=0,0,50,50").await);
+    // A second import into it keeps its indexes up to date as it goes.
+    let (rx, feed) =
+        stream_of(vec![ImportChunk::Rows((0..12).map(|i| awkward(100 + i)).collect()), ImportChunk::Commit]);
+    load.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
+    feed.await.unwrap();
+    assert_eq!(index_oids(&load).await, after);
+}
+
+#[tokio::test]
+async fn a_first_load_keeps_its_indexes_while_another_session_is_connected_or_when_it_fails() {
+    let Some(admin) = postgres_url() else { return };
+    let db = TestDb::on(&Backend::Postgres(admin)).await;
+    let load = PgStore::open_for_import(&db.url).await.expect("opens for import");
+    let oids = index_oids(&load).await;
+    // A load the server refuses half-way (a NUL in the second batch) leaves every index as it was.
+    let mut batches = first_load();
+    batches[1][300].data.category = "protest\u{0}".into();
+    let (rx, feed) = stream_of(chunks(&batches));
+    load.import_stream(rx, &Actor::new("import")).await.expect_err("the server refuses the row");
+    feed.await.unwrap();
+    assert_eq!(index_oids(&load).await, oids);
+    assert_eq!(load.live_count().await.unwrap(), 0);
+    // Someone else connected (a server, psql): the load keeps every index up to date.
+    let other = open(&db, ImportRoad::Copy).await;
+    let mut held = other.pool().acquire().await.unwrap();
+    sqlx::query("SELECT 1").execute(&mut *held).await.unwrap();
+    let (rx, feed) = stream_of(chunks(&first_load()));
+    load.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
+    feed.await.unwrap();
+    assert_eq!(index_oids(&load).await, oids);
+    assert_eq!(load.live_count().await.unwrap(), 1812);
+    drop(held);
 }

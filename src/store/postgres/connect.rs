@@ -187,10 +187,25 @@ impl PgStore {
     /// Connects (retrying an unreachable server for up to `settings.wait`), makes sure PostGIS
     /// is available, runs the migrations and opens the pool.
     pub async fn open_with(url: &str, settings: Settings) -> Result<Self, StoreError> {
+        Self::open_named(url, settings, "eventmap").await
+    }
+
+    /// Opens the database for `eventmap import`, a process that does nothing else meanwhile: a
+    /// streamed import into an empty database may then defer its indexes (`bulk`) when no other
+    /// session is connected. Its connections are named `eventmap import <pid>`, so that it can
+    /// tell them from everyone else's.
+    pub async fn open_for_import(url: &str) -> Result<Self, StoreError> {
+        let name = format!("eventmap import {}", std::process::id());
+        let mut store = Self::open_named(url, Settings::from_env(), &name).await?;
+        store.exclusive_loads = Some(name);
+        Ok(store)
+    }
+
+    async fn open_named(url: &str, settings: Settings, application: &str) -> Result<Self, StoreError> {
         let shown = crate::store::redact_url(url);
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("`{shown}` is not a PostgreSQL URL: {e}")))?
-            .application_name("eventmap");
+            .application_name(application);
         let mut c = connect_with_retry(&opts, &shown, settings.wait).await?;
         // A hot standby (read replica), or a database made read-only, serves reads only.
         let read_only: bool =
@@ -211,7 +226,7 @@ impl PgStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .idle_timeout(Duration::from_secs(300))
             .connect_lazy_with(opts);
-        Ok(Self { pool, read_only, import_road: ImportRoad::default() })
+        Ok(Self { pool, read_only, import_road: ImportRoad::default(), exclusive_loads: None })
     }
 }
 

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use sqlx::PgConnection;
 
+use super::bulk::KeptTerms;
 use super::copy_text::CopyText;
 use super::ewkb;
 use super::write::{self as w, lexeme_list};
@@ -146,7 +147,13 @@ fn encode(slice: &mut Slice, rows: &mut CopyText, ev: NewEvent, actor: &str) {
 
 /// Writes `new` (events the database does not hold, their sources already resolved and stored),
 /// their derived rows and their count per day; returns the longest interval among them (ms).
-pub async fn copy_new(c: &mut PgConnection, new: Vec<NewEvent>, actor: &Actor) -> Result<i64, StoreError> {
+/// With `kept`, a first load's, the terms are kept for its end instead of sent.
+pub async fn copy_new(
+    c: &mut PgConnection,
+    new: Vec<NewEvent>,
+    actor: &Actor,
+    kept: Option<&mut KeptTerms>,
+) -> Result<i64, StoreError> {
     if new.is_empty() {
         return Ok(0);
     }
@@ -196,7 +203,10 @@ pub async fn copy_new(c: &mut PgConnection, new: Vec<NewEvent>, actor: &Actor) -
             return Err(e);
         }
     }
-    send(c, TERMS_COPY, rest.terms).await?;
+    match kept {
+        Some(k) => k.add(c, rest.terms).await?,
+        None => send(c, TERMS_COPY, rest.terms).await?,
+    }
     send(c, POINTS_COPY, rest.points).await?;
     send(c, LINKS_COPY, rest.links).await?;
     send(c, REVISIONS_COPY, rest.revisions).await?;

@@ -422,7 +422,7 @@ impl crate::store::EventStore for PgStore {
 
     async fn import(&self, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
         let mut tx = self.begin_write().await?;
-        let counts = super::import::import_batch(&mut tx, items, actor, self.import_road).await?;
+        let counts = super::import::import_batch(&mut tx, items, actor, self.import_road, None).await?;
         tx.commit().await?;
         Ok(counts)
     }
@@ -433,13 +433,20 @@ impl crate::store::EventStore for PgStore {
         actor: &Actor,
     ) -> Result<Option<ImportCounts>, StoreError> {
         let mut tx = self.begin_write().await?;
+        let mut deferred = self.defer_indexes(&mut tx).await?;
         let mut counts = ImportCounts::default();
         while let Some(chunk) = chunks.recv().await {
             match chunk {
                 ImportChunk::Rows(items) => {
-                    counts += super::import::import_batch(&mut tx, items, actor, self.import_road).await?
+                    let kept = deferred.as_mut().map(|d| &mut d.terms);
+                    counts += super::import::import_batch(&mut tx, items, actor, self.import_road, kept).await?
                 }
                 ImportChunk::Commit => {
+                    if let Some(d) = deferred {
+                        let t = std::time::Instant::now();
+                        super::bulk::finish(&mut tx, d).await?;
+                        tracing::debug!(took = ?t.elapsed(), "indexes built");
+                    }
                     tx.commit().await?;
                     return Ok(Some(counts));
                 }

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::Postgres;
 use uuid::Uuid;
 
+use super::bulk::KeptTerms;
 use super::copy_rows::{self, NewEvent};
 use super::write::{self as w, EventWrite, RevisionWrite};
 use crate::domain::Event;
@@ -69,12 +70,14 @@ fn plan_import(events: Vec<Event>, existing: &HashMap<Uuid, Current>, mut seq: i
 }
 
 /// Writes one batch of an import inside `tx`: new ids created, changed ones revised, identical
-/// ones left alone.
+/// ones left alone. With `kept` (a first load, `bulk`), the terms of new events are kept for its
+/// end.
 pub(super) async fn import_batch(
     tx: &mut sqlx::Transaction<'static, Postgres>,
     items: Vec<ImportItem>,
     actor: &Actor,
     road: ImportRoad,
+    mut kept: Option<&mut KeptTerms>,
 ) -> Result<ImportCounts, StoreError> {
     let mut seen: HashSet<Uuid> = HashSet::with_capacity(items.len());
     for it in &items {
@@ -93,8 +96,11 @@ pub(super) async fn import_batch(
     let seq = w::next_seq(tx).await?;
     // Rendering and indexing values is CPU work: keep it off the async threads.
     let plan = blocking(move || plan_import(events, &existing, seq, change)).await?;
+    if let Some(k) = kept.as_deref_mut() {
+        k.forget(plan.changed.iter().map(|(seq, ..)| *seq));
+    }
     let longest = match road {
-        ImportRoad::Copy => copy_rows::copy_new(tx, plan.new, actor).await?,
+        ImportRoad::Copy => copy_rows::copy_new(tx, plan.new, actor, kept.as_deref_mut()).await?,
         ImportRoad::Arrays => insert_arrays(tx, plan.new, actor).await?,
     };
     let changed: Vec<EventWrite<'_>> =
@@ -114,7 +120,10 @@ pub(super) async fn import_batch(
         .collect();
     w::record_revisions(tx, actor, &revs).await?;
     w::bump_max_duration(tx, longest).await?;
-    w::refresh_citing(tx, &filled, &plan.touched).await?;
+    let refreshed = w::refresh_citing(tx, &filled, &plan.touched).await?;
+    if let Some(k) = kept {
+        k.forget(refreshed);
+    }
     Ok(plan.counts)
 }
 

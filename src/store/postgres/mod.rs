@@ -14,11 +14,13 @@
 //! (a hot-standby replica) is served read-only: no migrations, and writes refused.
 //!
 //! The room: `connect` (reaching the server, PostGIS, migrations), `write` (one write's rows, in
-//! batches), `events`, `import`, `accounts` and `captures` (the traits), `load` (a copy written into an empty
-//! database), and the COPY road of imports and copies: `copy_rows` (the rows), `copy_text` (COPY's
-//! text format) and `ewkb` (a geometry as PostGIS reads it).
+//! batches), `events`, `import`, `accounts` and `captures` (the traits), `load` (a copy written
+//! into an empty database), `bulk` (the indexes a first import builds at its end), and the COPY
+//! road of imports and copies: `copy_rows` (the rows), `copy_text` (COPY's text format) and
+//! `ewkb` (a geometry as PostGIS reads it).
 
 mod accounts;
+mod bulk;
 mod captures;
 mod connect;
 mod copy_rows;
@@ -83,6 +85,9 @@ pub struct PgStore {
     pool: PgPool,
     read_only: bool,
     import_road: ImportRoad,
+    /// Opened for `eventmap import` ([`PgStore::open_for_import`]): the application name of this
+    /// process's connections, with which a load into an empty database may defer its indexes.
+    exclusive_loads: Option<String>,
 }
 
 impl PgStore {
@@ -104,6 +109,29 @@ impl PgStore {
         let mut tx = self.pool.begin().await?;
         w::lock_writers(&mut tx).await?;
         Ok(tx)
+    }
+
+    /// Drops the indexes a streamed import builds at its end (`bulk`), when it may: the store
+    /// was opened for `eventmap import`, it writes by COPY, the database holds no event and no
+    /// other session is connected to it.
+    async fn defer_indexes(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+    ) -> Result<Option<bulk::Deferred>, StoreError> {
+        let Some(ours) = &self.exclusive_loads else { return Ok(None) };
+        if self.import_road != ImportRoad::Copy {
+            return Ok(None);
+        }
+        if let Some(why) = bulk::refused(tx, ours).await? {
+            tracing::info!("the import keeps every index up to date as it goes: {why}");
+            return Ok(None);
+        }
+        let deferred = bulk::begin(tx).await?;
+        match &deferred {
+            Some(_) => tracing::info!("a first load: the indexes are built when every row is in"),
+            None => tracing::info!("the import keeps every index up to date as it goes: a table is in use"),
+        }
+        Ok(deferred)
     }
 
     /// The same store, writing the new events of imports by `road` (tests and the benchmark

@@ -453,8 +453,13 @@ pub async fn record_revisions(
 }
 
 /// Re-renders live events that cite sources which gained fields (not a revision: the event's
-/// own fields are unchanged, but its Feature shows the source's fields).
-pub async fn refresh_citing(c: &mut PgConnection, source_ids: &[Uuid], skip: &HashSet<i64>) -> Result<(), StoreError> {
+/// own fields are unchanged, but its Feature shows the source's fields). Returns their numbers.
+pub async fn refresh_citing(
+    c: &mut PgConnection,
+    source_ids: &[Uuid],
+    skip: &HashSet<i64>,
+) -> Result<Vec<i64>, StoreError> {
+    let mut refreshed = Vec::new();
     for sid in source_ids {
         let rows = sqlx::query(
             "SELECT e.seq, e.feature::text, e.geometry_explicit FROM event_sources es JOIN events e ON e.seq = es.seq \
@@ -477,7 +482,8 @@ pub async fn refresh_citing(c: &mut PgConnection, source_ids: &[Uuid], skip: &Ha
             ev.updated_at = now;
             let p = Prepared::new(ev);
             replace_events(c, &[EventWrite { seq, change, p: &p }], &[&old]).await?;
+            refreshed.push(seq);
         }
     }
-    Ok(())
+    Ok(refreshed)
 }

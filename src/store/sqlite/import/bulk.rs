@@ -7,9 +7,7 @@
 //! bottom up instead. Readers see none of this: the drop, the rows and the new indexes become
 //! visible together at the commit, and a rollback brings the old indexes back with the old rows.
 //!
-//! The tile count triggers (`events_tile_counted_*`, four upserts per event row: they made a load
-//! 2.8 times as long) are dropped the same way, and the load's events are counted once, set-based,
-//! before they are created again.
+//! The tile counts are deferred for every import alike (`counts`).
 //!
 //! Only a database without events qualifies. In one that holds events an import must look them
 //! up by id as it goes, and rebuilding the indexes of every stored event for the sake of a few
@@ -23,8 +21,6 @@ use crate::store::StoreError;
 #[derive(Debug, Default)]
 pub struct Deferred {
     create: Vec<String>,
-    /// The tile count triggers, as the statements that create them.
-    triggers: Vec<String>,
 }
 
 /// Drops the secondary indexes of `events` inside `tx`; [`finish`] builds them again. Only for a
@@ -40,17 +36,7 @@ pub fn begin(tx: &Transaction<'_>) -> Result<Deferred, StoreError> {
     for (name, _) in &indexes {
         tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
     }
-    let triggers: Vec<(String, String)> = tx
-        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'events_tile_counted_%'")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (name, _) in &triggers {
-        tx.execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))?;
-    }
-    Ok(Deferred {
-        create: indexes.into_iter().map(|(_, sql)| sql).collect(),
-        triggers: triggers.into_iter().map(|(_, sql)| sql).collect(),
-    })
+    Ok(Deferred { create: indexes.into_iter().map(|(_, sql)| sql).collect() })
 }
 
 /// Builds the indexes that [`begin`] dropped, over every row now in `events`. A unique index
@@ -58,13 +44,6 @@ pub fn begin(tx: &Transaction<'_>) -> Result<Deferred, StoreError> {
 pub fn finish(tx: &Transaction<'_>, d: Deferred) -> Result<(), StoreError> {
     for sql in d.create {
         tx.execute_batch(&sql)?;
-    }
-    if !d.triggers.is_empty() {
-        tx.execute_batch("DELETE FROM event_tile_counts")?;
-        tx.execute_batch(crate::store::sql::tile_counts::rebuild(crate::store::sql::Dialect::Sqlite))?;
-        for sql in d.triggers {
-            tx.execute_batch(&sql)?;
-        }
     }
     Ok(())
 }

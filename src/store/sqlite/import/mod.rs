@@ -9,6 +9,7 @@
 
 pub(super) mod append;
 mod bulk;
+mod counts;
 pub(super) mod journal;
 mod render;
 mod rtree;
@@ -100,6 +101,7 @@ fn stream_in_transaction(
         ?wrote,
         terms = ?finished.terms,
         indexes = ?finished.indexes,
+        tile_counts = ?finished.counts,
         rtree = ?finished.rtree,
         finish = ?t_commit.duration_since(t),
         commit = ?t_commit.elapsed(),
@@ -126,13 +128,15 @@ fn thread_cpu() -> Option<Duration> {
 struct Finished {
     terms: Duration,
     indexes: Duration,
+    counts: Duration,
     rtree: Duration,
 }
 
-/// What an import defers to its end: the R*Tree entries of new events and, in a database that
-/// held no event, the indexes of `events`.
+/// What an import defers to its end: the R*Tree entries of new events, the tile counts and, in a
+/// database that held no event, the indexes of `events`.
 struct Load {
     rtree: rtree::Deferred,
+    counts: counts::Deferred,
     indexes: Option<bulk::Deferred>,
     /// The filter terms of new events, in a database that held no event.
     terms: Option<KeptTerms>,
@@ -151,14 +155,16 @@ const TERMS_KEPT: usize = 8 << 20;
 impl Load {
     fn begin(tx: &Transaction<'_>) -> Result<Self, StoreError> {
         let rtree = rtree::begin(tx)?;
+        let counts = counts::begin(tx, w::next_seq(tx)?)?;
         let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
         let any_source: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sources)", [], |r| r.get(0))?;
         let sources = (!any_source).then(w::SourcesSeen::default);
         Ok(if any {
-            Self { rtree, indexes: None, terms: None, sources, stored: Stored::Some }
+            Self { rtree, counts, indexes: None, terms: None, sources, stored: Stored::Some }
         } else {
             Self {
                 rtree,
+                counts,
                 indexes: Some(bulk::begin(tx)?),
                 terms: Some(KeptTerms::default()),
                 sources,
@@ -179,8 +185,11 @@ impl Load {
         }
         let indexes = t.elapsed();
         let t = Instant::now();
+        counts::finish(tx, self.counts)?;
+        let counts = t.elapsed();
+        let t = Instant::now();
         rtree::finish(tx, self.rtree)?;
-        Ok(Finished { terms, indexes, rtree: t.elapsed() })
+        Ok(Finished { terms, indexes, counts, rtree: t.elapsed() })
     }
 }
 

@@ -1,0 +1,212 @@
+//! Loads into an empty PostgreSQL database by a process that has the database to itself
+//! (`eventmap import`, [`PgStore::open_for_import`](super::PgStore::open_for_import)): the
+//! indexes and constraints that cost the most per row are dropped inside the load's transaction
+//! and built again from all the rows at its end, as SQLite's first load does.
+//!
+//! Measured with psql on 200,000 made-up events (`docs/PERFORMANCE.md`): inserting a row into
+//! two GiST indexes, a GIN index and the time index, about eight `event_terms` rows into their
+//! B-tree at random places and checking two foreign keys per source link was most of an
+//! import's time; building the same indexes once from sorted keys takes a fraction of it.
+//! Deferred: every index of `events` that backs no constraint, the primary keys of
+//! `event_terms` and `revisions`, the foreign keys of `event_sources`. Kept: the primary key and
+//! the unique ids and change numbers of `events` (an import looks events up by id as it goes),
+//! the indexes of `event_sources` (re-rendering the events citing a source finds them by it).
+//!
+//! Dropping an index takes its table to the transaction (ACCESS EXCLUSIVE) until the commit:
+//! anyone else reading the database would wait for the whole load. So a load takes this road
+//! only when no other session is connected to the database and the tables' locks are granted at
+//! once; otherwise it takes the ordinary road, saying why. A rollback (an error, a crash, an
+//! import stopped) brings every index and constraint back as it was with the old rows.
+
+use std::collections::HashSet;
+
+use sqlx::{PgConnection, Row as _};
+
+use super::copy_text::CopyText;
+use crate::store::StoreError;
+
+/// The memory each index build may sort in (PostgreSQL's default is 64 MB): the GIN index
+/// over the search words and the primary key of `event_terms` are built from millions of keys.
+const BUILD_MEMORY: &str = "512MB";
+
+/// The tables whose indexes a load takes to itself.
+const TABLES: &str = "events, event_terms, event_sources, revisions";
+
+/// What a load dropped, as the statements that create it again, in order.
+#[derive(Debug)]
+pub struct Deferred {
+    create: Vec<String>,
+    /// The terms of the load's events, sent at its end in key order.
+    pub terms: KeptTerms,
+}
+
+/// Why a load cannot defer its indexes, or `None` when it can: the database holds events, or
+/// another session is connected to it (`ours`: the application name of this process's own
+/// connections).
+pub async fn refused(c: &mut PgConnection, ours: &str) -> Result<Option<String>, StoreError> {
+    if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM events)").fetch_one(&mut *c).await? {
+        return Ok(Some("the database holds events".into()));
+    }
+    let others: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND backend_type = 'client backend' AND application_name IS DISTINCT FROM $1",
+    )
+    .bind(ours)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((others > 0).then(|| format!("{others} other session(s) connected to the database")))
+}
+
+/// Takes the tables and drops the deferred indexes and constraints inside the transaction on
+/// `c`; `None` (nothing changed) when a table's lock is not granted at once.
+pub async fn begin(c: &mut PgConnection) -> Result<Option<Deferred>, StoreError> {
+    sqlx::query("SAVEPOINT bulk_lock").execute(&mut *c).await?;
+    let locked = sqlx::query(&format!("LOCK TABLE {TABLES} IN ACCESS EXCLUSIVE MODE NOWAIT")).execute(&mut *c).await;
+    if let Err(e) = locked {
+        if matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03")) {
+            sqlx::query("ROLLBACK TO SAVEPOINT bulk_lock").execute(&mut *c).await?;
+            return Ok(None);
+        }
+        return Err(e.into());
+    }
+    sqlx::query("RELEASE SAVEPOINT bulk_lock").execute(&mut *c).await?;
+    // (drop, create) pairs: the plain indexes of `events`, then primary keys, then foreign keys.
+    let rows = sqlx::query(
+        "SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid), 0 AS k \
+         FROM pg_index i \
+         WHERE i.indrelid = 'events'::regclass \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \
+         UNION ALL \
+         SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname), \
+                format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)), \
+                CASE k.contype WHEN 'p' THEN 1 ELSE 2 END \
+         FROM pg_constraint k \
+         WHERE (k.conrelid IN ('event_terms'::regclass, 'revisions'::regclass) AND k.contype = 'p') \
+            OR (k.conrelid = 'event_sources'::regclass AND k.contype = 'f') \
+         ORDER BY 3, 1",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    let mut create = Vec::with_capacity(rows.len());
+    // Foreign keys go first: a primary key cannot be dropped while one refers to it.
+    for r in rows.iter().rev() {
+        sqlx::query(r.try_get::<&str, _>(0)?).execute(&mut *c).await?;
+    }
+    for r in &rows {
+        create.push(r.try_get::<String, _>(1)?);
+    }
+    Ok(Some(Deferred { create, terms: KeptTerms::default() }))
+}
+
+/// Builds what [`begin`] dropped, over every row now in the tables; a constraint the rows break
+/// fails the load (the import checks them as it goes: this is a safeguard).
+pub async fn finish(c: &mut PgConnection, mut d: Deferred) -> Result<(), StoreError> {
+    let t = std::time::Instant::now();
+    d.terms.send(c).await?;
+    tracing::debug!(took = ?t.elapsed(), "terms sent");
+    sqlx::query(&format!("SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")).execute(&mut *c).await?;
+    for sql in &d.create {
+        let t = std::time::Instant::now();
+        sqlx::query(sql).execute(&mut *c).await?;
+        tracing::debug!(took = ?t.elapsed(), "{sql}");
+    }
+    Ok(())
+}
+
+/// The `event_terms` rows of a first load's new events, kept as COPY text until its end and
+/// then sent in key order, the order their primary key is built in (the build sorted them
+/// itself in 2.6–2.8 s, presorted in 0.8 s, for 1.57 million rows: `docs/PERFORMANCE.md`).
+/// Whenever more than [`KEPT_BYTES`] are kept, they are sent sorted.
+#[derive(Debug, Default)]
+pub struct KeptTerms {
+    rows: Vec<u8>,
+    /// Events written again since their rows were kept: the table holds their terms now, and
+    /// the kept rows are those of their first version.
+    stale: HashSet<i64>,
+}
+
+/// The most bytes of rows kept before they are sent (some 12 million terms).
+const KEPT_BYTES: usize = 256 << 20;
+
+const TERMS_COPY: &str = "COPY event_terms (kind, value, seq) FROM STDIN";
+
+impl KeptTerms {
+    /// Keeps the rows of `terms` (`kind`, `value`, `seq`, in COPY's text format); sends what
+    /// is kept when it is more than [`KEPT_BYTES`].
+    pub async fn add(&mut self, c: &mut PgConnection, mut terms: CopyText) -> Result<(), StoreError> {
+        self.rows.extend_from_slice(&terms.take());
+        if self.rows.len() > KEPT_BYTES {
+            self.send(c).await?;
+        }
+        Ok(())
+    }
+
+    /// Notes events written again: their kept rows are not sent.
+    pub fn forget(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        self.stale.extend(seqs);
+    }
+
+    /// Sends the kept rows in key order (kind and value as bytes, then the number) and forgets
+    /// them.
+    pub async fn send(&mut self, c: &mut PgConnection) -> Result<(), StoreError> {
+        let (rows, stale) = (std::mem::take(&mut self.rows), self.stale.clone());
+        let sorted = tokio::task::spawn_blocking(move || sorted_rows(&rows, &stale))
+            .await
+            .map_err(|e| StoreError::Internal(format!("sorting the terms failed: {e}")))??;
+        if sorted.is_empty() {
+            return Ok(());
+        }
+        let mut copy = c.copy_in_raw(TERMS_COPY).await?;
+        if let Err(e) = copy.send(sorted).await {
+            let _ = copy.abort("import stopped").await;
+            return Err(e.into());
+        }
+        copy.finish().await?;
+        Ok(())
+    }
+}
+
+/// The rows of `rows` but those of `stale` events, sorted by key. The escaped text of a kind
+/// or value sorts as the text does but for escaped characters, which only cost the index build
+/// some order.
+fn sorted_rows(rows: &[u8], stale: &HashSet<i64>) -> Result<Vec<u8>, StoreError> {
+    let mut keyed: Vec<(&[u8], i64, &[u8])> = Vec::with_capacity(rows.len() / 24);
+    for line in rows.split_inclusive(|&b| b == b'\n') {
+        let tab = line.iter().rposition(|&b| b == b'\t');
+        let seq = tab.and_then(|t| std::str::from_utf8(&line[t + 1..line.len() - 1]).ok()?.parse::<i64>().ok());
+        let (Some(tab), Some(seq)) = (tab, seq) else {
+            return Err(StoreError::Internal("a kept term row is not kind, value and number".into()));
+        };
+        if !stale.contains(&seq) {
+            keyed.push((&line[..tab], seq, line));
+        }
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    let mut out = Vec::with_capacity(rows.len());
+    for (_, _, line) in keyed {
+        out.extend_from_slice(line);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_terms_come_out_in_key_order_without_those_of_events_written_again() {
+        let mut t = CopyText::new();
+        for (k, v, seq) in [("tag", "b", 10), ("tag", "a", 9), ("actor", "x\ty", 3), ("tag", "a", 10), ("tag", "a", 2)]
+        {
+            t.text(k).text(v).int(seq).end_row();
+        }
+        t.text("tags").text("a").int(1).end_row();
+        let rows = t.take();
+        let sorted = sorted_rows(&rows, &HashSet::from([9])).unwrap();
+        assert_eq!(
+            String::from_utf8(sorted).unwrap(),
+            "actor\tx\\ty\t3\ntag\ta\t2\ntag\ta\t10\ntag\tb\t10\ntags\ta\t1\n"
+        );
+        assert!(sorted_rows(b"tag\tb\n", &HashSet::new()).is_err());
+    }
+}
