@@ -264,7 +264,7 @@ fn rtree_margin(v: f64) -> f64 {
 }
 
 /// One number: the matches of a box and window counted exactly up to `cap`, from SQLite's
-/// R*Tree alone: an entry whose stored box lies a [`rtree_margin`] inside every bound matches
+/// R*Tree alone: an entry whose stored box lies a margin (`rtree_margin`) inside every bound matches
 /// for sure; only those near a bound are looked up in `events` and tested exactly. `None` when
 /// the filter holds more than a box and a window, or its box crosses the antimeridian (an event
 /// could be a candidate of both halves).
