@@ -316,10 +316,10 @@ async fn main() {
         mix_rps.push((limit, mix::throughput(&client, mix::urls(&base, &centres, limit, 3000), 8, 10).await));
     }
     println!();
-    println!("| window class (box × span × limit) | p50 | p99 | numberMatched estimated | plan: walk |");
+    println!("| window class (box × span × limit) | p50 | p99 | numberMatched estimated | plans |");
     println!("|---|---|---|---|---|");
     for c in &figures {
-        println!("| {} | {} | {} | {}/{} | {}/{} |", c.label, ms(c.p50), ms(c.p99), c.estimated, c.n, c.walked, c.n);
+        println!("| {} | {} | {} | {}/{} | {} |", c.label, ms(c.p50), ms(c.p99), c.estimated, c.n, c.plans());
     }
     for (limit, rps) in &mix_rps {
         println!("| the whole mix, limit {limit}, 8 connections, 10 s | {rps:.0} req/s | | | |");

@@ -1,7 +1,7 @@
 //! The map windows of issue 20: boxes of 0.5°, 2°, 10°, 25°×20°, 60°×40° and the world, each
 //! with a day, a week, 30 days, a year or all time, centred on where and when events are (the
 //! generator's own distribution), with pages of 10, 100 and 1,000. Per class: p50 and p99 one
-//! request at a time, how often `numberMatched` was an estimate, and the plan the store chose
+//! request at a time, how often `numberMatched` was an estimate, and the plans the store chose
 //! (worked out with the store's own plan SQL on the same database); then the throughput of the
 //! whole mix at 8 connections.
 
@@ -135,16 +135,22 @@ impl Db {
         }
     }
 
-    /// Whether the store walks the time index for this window and page (as `list` decides).
-    pub async fn walks(&self, f: &EventFilter, limit: u32) -> bool {
+    /// The plan the store takes for this window and page (as `list` decides): index, walk or
+    /// slices for a box; the world's is `time` (the time index walked) or `all`.
+    pub async fn plan(&self, f: &EventFilter, limit: u32) -> &'static str {
         let page = eventmap::domain::filter::PageRequest { limit, ..Default::default() };
         if !plan::walkable(f, &page) {
-            return false;
+            return if f.start.is_some() || f.end.is_some() { "time" } else { "all" };
         }
         let window = self.number(&plan::window_count(self.dialect(), f)).await as u64;
-        let cap = plan::walk_threshold(limit, window);
+        let cap = plan::index_cap(limit);
         let candidates = self.number(&plan::probe(self.dialect(), f, cap)).await as u64;
-        plan::choose(limit, window, candidates) == plan::Plan::Walk
+        let estimate = if candidates < cap { 0.0 } else { self.number(&plan::estimate(self.dialect(), f)).await };
+        match plan::choose(limit, window, candidates, || Ok::<_, ()>(estimate)).expect("no error") {
+            (plan::Plan::Walk, _) => "walk",
+            (plan::Plan::Slices, _) => "slices",
+            _ => "index",
+        }
     }
 }
 
@@ -154,8 +160,16 @@ pub struct ClassFigures {
     pub p50: Duration,
     pub p99: Duration,
     pub estimated: usize,
-    pub walked: usize,
+    /// The plans taken, each with how many windows took it.
+    pub plans: Vec<(&'static str, usize)>,
     pub n: usize,
+}
+
+impl ClassFigures {
+    /// The plans taken, as `walk 7, slices 3`.
+    pub fn plans(&self) -> String {
+        self.plans.iter().map(|(p, n)| format!("{p} {n}")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -190,7 +204,8 @@ pub async fn classes(
         for (span, (span_label, _)) in SPANS.iter().enumerate() {
             for &limit in &LIMITS {
                 let mut times = Vec::with_capacity(per_class);
-                let (mut estimated, mut walked) = (0, 0);
+                let mut estimated = 0;
+                let mut plans: Vec<(&'static str, usize)> = Vec::new();
                 for _ in 0..per_class {
                     let (lon, lat, at) = centres[k % centres.len()];
                     k += 1;
@@ -200,7 +215,11 @@ pub async fn classes(
                     let (d, est) = get(client, &url).await;
                     times.push(d);
                     estimated += usize::from(est);
-                    walked += usize::from(db.walks(&w.filter, limit).await);
+                    let p = db.plan(&w.filter, limit).await;
+                    match plans.iter_mut().find(|(q, _)| *q == p) {
+                        Some((_, n)) => *n += 1,
+                        None => plans.push((p, 1)),
+                    }
                 }
                 times.sort();
                 out.push(ClassFigures {
@@ -208,7 +227,7 @@ pub async fn classes(
                     p50: percentile(&times, 0.5),
                     p99: percentile(&times, 0.99),
                     estimated,
-                    walked,
+                    plans,
                     n: per_class,
                 });
             }

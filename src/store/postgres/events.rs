@@ -19,6 +19,7 @@ use crate::domain::revision::Action;
 use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
+use crate::store::sql::slices::{Slices, Span};
 use crate::store::sql::{self, Bind, Dialect, Sql, plan};
 use crate::store::stored::{self, REVISION_COLUMNS};
 use crate::store::{
@@ -79,19 +80,39 @@ async fn read_page(
         .fetch_one(&mut *tx)
         .await?;
     *pid = Some(r.try_get(0)?);
-    let how = if plan::walkable(f, p) {
+    let (how, expected) = if plan::walkable(f, p) {
         let w = plan::window_count(Dialect::Postgres, f);
         let window: i64 = bind_all(sqlx::query(&w.text), &w.binds).fetch_one(&mut *tx).await?.try_get(0)?;
-        let cap = plan::walk_threshold(p.limit, window as u64);
+        let cap = plan::index_cap(p.limit);
         let candidates = number(&mut tx, &plan::probe(Dialect::Postgres, f, cap)).await? as u64;
-        plan::choose(p.limit, window as u64, candidates)
+        let estimate =
+            if candidates < cap { 0.0 } else { number(&mut tx, &plan::estimate(Dialect::Postgres, f)).await? };
+        plan::choose(p.limit, window as u64, candidates, || Ok::<_, StoreError>(estimate))?
     } else {
-        plan::Plan::Index
+        (plan::Plan::Index, 0.0)
     };
     // The page itself is planned with bitmap scans allowed again.
     sqlx::query("SELECT set_config('enable_bitmapscan', 'on', true)").execute(&mut *tx).await?;
-    let sql = sql::list_planned(Dialect::Postgres, f, p, how);
-    let rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
+    let mut rows = Vec::new();
+    if how == plan::Plan::Slices {
+        let s = bind_all(sqlx::query(&plan::span(Dialect::Postgres).text), &[]).fetch_one(&mut *tx).await?;
+        let span = Span {
+            first_day: s.try_get(0)?,
+            last_day: s.try_get(1)?,
+            max_duration_ms: s.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+        };
+        let mut slices = Slices::new(f, p, span, expected);
+        while let Some((from, to)) = slices.next_slice() {
+            let page = PageRequest { limit: slices.wanted() as u32 - 1, ..*p };
+            let sql = sql::list_planned(Dialect::Postgres, f, &page, plan::Plan::Slice { from, to });
+            let got = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
+            slices.found(got.len() as u64);
+            rows.extend(got);
+        }
+    } else {
+        let sql = sql::list_planned(Dialect::Postgres, f, p, how);
+        rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()?)
 }

@@ -411,7 +411,7 @@ fn area_term(area: &Area) -> (&'static str, &str) {
 }
 
 /// Appends an R*Tree candidate query for one box and an optional time window (SQLite only).
-fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter) {
+pub(super) fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter) {
     sql.push("SELECT id FROM events_rtree WHERE max_x >= ")
         .real(b.min_lon)
         .push(" AND min_x <= ")
@@ -572,6 +572,7 @@ pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
 /// [`list`] by the given plan: [`plan::Plan::Walk`] walks the time index for a box,
 /// [`plan::Plan::TextWalk`] for a common word.
 pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: plan::Plan) -> Sql {
+    let f = &*plan::narrowed(f, how);
     let mut sql = Sql::new(dialect);
     sql.walk = how == plan::Plan::Walk;
     sql.fts_each = how == plan::Plan::TextWalk && dialect == Dialect::Sqlite;
@@ -587,10 +588,13 @@ pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: 
     // all visited anyway); otherwise it would have to visit every match where an ordered walk
     // of the time index stops at a page.
     let driven = from_clause(&mut sql, f) || (dialect == Dialect::Postgres && is_spatial(f) && !sql.walk);
-    if page.cursor.is_none() && driven {
+    if page.cursor.is_none() && driven && !matches!(how, plan::Plan::Slice { .. }) {
         sql.text.replace_range(mark..mark + ", NULL AS n".len(), ", count(*) OVER () AS n");
     }
     where_clause(&mut sql, f);
+    if let plan::Plan::Slice { from, to } = how {
+        sql.push(" AND e.t_start >= ").int(from).push(" AND e.t_start < ").int(to);
+    }
     let (cmp, dir) = if page.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
     if let Some(c) = &page.cursor {
         match page.sort {
@@ -681,6 +685,7 @@ pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
 }
 
 pub mod plan;
+pub mod slices;
 pub mod tile_counts;
 pub mod tiles;
 

@@ -2,14 +2,19 @@
 //! counts (a probe of the space index, the events of a time window, an estimate of a box's
 //! events) and the choice itself. Both backends ask the same questions in their own dialect.
 //!
-//! A box query can start from two places. The space index (SQLite's R*Tree, PostgreSQL's
-//! space-time GiST) yields every event in the box and window, which are then sorted: its cost
-//! grows with the matches, `m`. The time index, walked newest first with the box tested on each
-//! entry (the index holds the envelope, so no row is read), stops when the page is full: its cost
-//! grows with the entries walked, about `limit × n / m` for `n` events in the window. The walk
-//! wins when `m² > limit × n × WALK_COST`, where `WALK_COST` is the cost of a walked entry against
-//! that of a sorted match; the probe counts the space index's candidates only up to that point,
-//! so it never costs more than the cheaper plan.
+//! A box query can start from three places. The space index (SQLite's R*Tree, PostgreSQL's
+//! space-time GiST) yields every event in the box and window, which are then sorted: the index
+//! plan, whose cost grows with the matches `m`, and which counts them in the same pass. The
+//! same index asked one slice of start times at a time, newest first, each slice sorted, until
+//! the page is full: the slices plan, whose cost grows with the page. The time index, walked
+//! newest first with the box tested on each entry (the index holds the envelope, so no row is
+//! read), stopping when the page is full: the walk, whose cost grows with the entries walked,
+//! about `limit × n / m` for `n` events in the window, so it pays when the box holds a good
+//! share of the window. The probe counts the space index's candidates only up to a few pages
+//! ([`index_cap`]), so it never costs more than the index plan would; beyond, the count tables
+//! say which share of the window the box holds.
+
+use std::borrow::Cow;
 
 #[cfg(test)]
 use super::Bind;
@@ -17,10 +22,15 @@ use super::{Dialect, Sql, is_spatial};
 use crate::domain::EventFilter;
 use crate::domain::filter::{BBox, PageRequest, Sort, day_of};
 
-/// The cost of walking one entry of the time index against that of fetching and sorting one
-/// candidate of the space index (about 0.15 µs against 1.5 µs on SQLite, measured by
-/// `cargo bench --bench eventmap`, window classes).
-pub const WALK_COST: f64 = 0.1;
+/// Up to this many times the page's rows (`limit + 1`) in the space index, the index plan
+/// collects and sorts them all (and counts them in the same pass); beyond, the slices plan or
+/// the walk is cheaper.
+pub const INDEX_ROWS: u64 = 4;
+
+/// The share of the window's events in the box from which walking the time index costs less
+/// than asking the space index slice by slice: a walked entry against a fetched and sorted
+/// candidate.
+pub const WALK_SHARE: f64 = 0.05;
 
 /// The number of matches up to which `numberMatched` is counted exactly by default.
 pub const EXACT_BOUND: u64 = 10_000;
@@ -33,9 +43,43 @@ pub enum Plan {
     Index,
     /// Walking the time index in the requested order, testing the box, stopping at the page.
     Walk,
+    /// Asking the space index for one slice of start times after another, newest first, each
+    /// sorted, until the page is full ([`super::slices`]): run as [`Plan::Slice`] queries.
+    Slices,
+    /// One slice `[from, to)` of start times (ms) of [`Plan::Slices`].
+    Slice { from: i64, to: i64 },
     /// Walking the time index in the requested order, testing each event against the text
     /// index, stopping at the page (a common word, SQLite).
     TextWalk,
+}
+
+/// The filter of a query by `how`: for one slice `[from, to)` of start times, its time window
+/// narrowed to the slice, so that the space index is asked for the slice alone (an event
+/// starting in the slice ends in or after it; [`super::list_planned`] adds the exact bounds on
+/// the start); the filter itself otherwise.
+pub fn narrowed(f: &EventFilter, how: Plan) -> Cow<'_, EventFilter> {
+    let Plan::Slice { from, to } = how else {
+        return Cow::Borrowed(f);
+    };
+    let start = f.start.map_or(from, |s| s.timestamp_millis().max(from));
+    let end = f.end.map_or(to - 1, |e| e.timestamp_millis().min(to - 1));
+    Cow::Owned(EventFilter {
+        start: chrono::DateTime::from_timestamp_millis(start),
+        end: chrono::DateTime::from_timestamp_millis(end),
+        ..f.clone()
+    })
+}
+
+/// One row: the first and last day holding live events and the longest interval of any event
+/// ([`super::slices::Span`]).
+pub fn span(dialect: Dialect) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let cast = if dialect == Dialect::Postgres { "::bigint" } else { "" };
+    sql.push(&format!(
+        "SELECT coalesce(min(t_day), 0){cast}, coalesce(max(t_day), -1){cast}, \
+         (SELECT value FROM meta WHERE key = 'max_duration_ms'){cast} FROM event_days WHERE n > 0"
+    ));
+    sql
 }
 
 /// The cost of testing one walked event against the text index against that of collecting one
@@ -95,15 +139,26 @@ pub fn walkable(f: &EventFilter, page: &PageRequest) -> bool {
         && f.fatalities_min.is_none()
 }
 
-/// The number of space-index candidates above which the walk is cheaper, for a page of `limit`
-/// in a window of `window` events.
-pub fn walk_threshold(limit: u32, window: u64) -> u64 {
-    ((f64::from(limit.max(1)) * window as f64 * WALK_COST).sqrt().ceil() as u64).max(1)
+/// The space-index candidates to count for the choice of a page of `limit`: up to
+/// [`INDEX_ROWS`] times its rows.
+pub fn index_cap(limit: u32) -> u64 {
+    (u64::from(limit) + 1) * INDEX_ROWS
 }
 
-/// The plan for a box whose space index holds `candidates` (counted up to [`walk_threshold`]).
-pub fn choose(limit: u32, window: u64, candidates: u64) -> Plan {
-    if candidates >= walk_threshold(limit, window) { Plan::Walk } else { Plan::Index }
+/// The plan for a box whose space index holds `candidates` (counted up to [`index_cap`]) in a
+/// window of `window` events, and the matches expected; `estimate` gives the box's matches from
+/// the count tables, asked only when the index plan is out.
+pub fn choose<E>(
+    limit: u32,
+    window: u64,
+    candidates: u64,
+    estimate: impl FnOnce() -> Result<f64, E>,
+) -> Result<(Plan, f64), E> {
+    if candidates < index_cap(limit) {
+        return Ok((Plan::Index, candidates as f64));
+    }
+    let matches = estimate()?.max(candidates as f64);
+    Ok((if matches >= WALK_SHARE * window as f64 { Plan::Walk } else { Plan::Slices }, matches))
 }
 
 /// The first and last day of the filter's window (open ends far away).
@@ -201,6 +256,58 @@ pub fn estimate(dialect: Dialect, f: &EventFilter) -> Sql {
     sql
 }
 
+/// How far a bound may be from a value stored in SQLite's R*Tree, whose single-precision
+/// coordinates are rounded outwards (by at most about 2.4e-7 of the value): a stored value this
+/// far inside a bound is inside it exactly.
+fn rtree_margin(v: f64) -> f64 {
+    v.abs() * 1e-6 + 1e-30
+}
+
+/// One number: the matches of a box and window counted exactly up to `cap`, from SQLite's
+/// R*Tree alone: an entry whose stored box lies a margin (`rtree_margin`) inside every bound matches
+/// for sure; only those near a bound are looked up in `events` and tested exactly. `None` when
+/// the filter holds more than a box and a window, or its box crosses the antimeridian (an event
+/// could be a candidate of both halves).
+pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
+    let boxes = f.bbox.filter(|b| !b.is_world())?.split();
+    if !estimable(f) || boxes.len() != 1 {
+        return None;
+    }
+    let b = boxes[0];
+    let days = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_millis() as f64 / 86_400_000.0);
+    let (from, to) = (days(f.start), days(f.end));
+    // The R*Tree's entries within the bounds moved by `m` inwards (0: the bounds themselves).
+    let within = |sql: &mut Sql, m: &dyn Fn(f64) -> f64| {
+        sql.push("r.max_x >= ").real(b.min_lon + m(b.min_lon)).push(" AND r.min_x <= ").real(b.max_lon - m(b.max_lon));
+        sql.push(" AND r.max_y >= ")
+            .real(b.min_lat + m(b.min_lat))
+            .push(" AND r.min_y <= ")
+            .real(b.max_lat - m(b.max_lat));
+        if let Some(t) = from {
+            sql.push(" AND r.max_t >= ").real(t + m(t));
+        }
+        if let Some(t) = to {
+            sql.push(" AND r.min_t <= ").real(t - m(t));
+        }
+    };
+    let mut sql = Sql::new(Dialect::Sqlite);
+    sql.push("SELECT count(*) FROM (SELECT 1 FROM events_rtree r WHERE ");
+    within(&mut sql, &|_| 0.0);
+    sql.push(" AND ((");
+    within(&mut sql, &rtree_margin);
+    sql.push(") OR EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
+    sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
+    sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
+    if let Some(t) = f.start {
+        sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+    }
+    if let Some(t) = f.end {
+        sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
+    }
+    sql.push(")) LIMIT ").int(cap as i64).push(") c");
+    Some(sql)
+}
+
 /// Whether the filter keeps only what the count tables describe (a box, a window, or neither),
 /// so that [`estimate`] applies.
 pub fn estimable(f: &EventFilter) -> bool {
@@ -233,13 +340,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_walk_is_chosen_when_the_box_holds_many_of_the_windows_events() {
-        // 1,000,000 events in the window, a page of 1,000: the walk pays from 10,000 candidates.
-        assert_eq!(walk_threshold(1000, 1_000_000), 10_000);
-        assert_eq!(choose(1000, 1_000_000, 9_999), Plan::Index);
-        assert_eq!(choose(1000, 1_000_000, 10_000), Plan::Walk);
-        // An empty store never walks for nothing: one candidate is already the threshold.
-        assert_eq!(walk_threshold(10, 0), 1);
+    fn the_index_serves_few_candidates_slices_a_small_share_and_the_walk_a_large_one() {
+        let never = || -> Result<f64, ()> { panic!("the estimate is not needed") };
+        let plan = |r: Result<(Plan, f64), ()>| r.unwrap().0;
+        assert_eq!(index_cap(99), 400);
+        assert_eq!(plan(choose(99, 1_000_000, 399, never)), Plan::Index);
+        assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(10_000.0))), Plan::Slices);
+        assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(50_000.0))), Plan::Walk);
+        // The candidates counted are matches too, whatever the estimate says.
+        assert_eq!(choose(9, 500, 40, || Ok::<_, ()>(0.0)), Ok((Plan::Walk, 40.0)));
     }
 
     #[test]

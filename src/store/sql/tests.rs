@@ -149,3 +149,19 @@ fn a_walk_tests_the_box_on_the_time_index_and_never_starts_from_the_space_index(
     let i = list_planned(Dialect::Postgres, &f, &PageRequest::default(), plan::Plan::Index);
     assert!(i.text.contains("&&&") && i.text.contains("count(*) OVER"), "{}", i.text);
 }
+
+#[test]
+fn a_slice_asks_the_space_index_for_its_start_times_alone_and_never_counts() {
+    let f = EventFilter { bbox: Some(BBox::parse("0,30,2,32").unwrap()), ..Default::default() };
+    let day = 86_400_000;
+    let how = plan::Plan::Slice { from: 100 * day, to: 110 * day };
+    for d in [Dialect::Sqlite, Dialect::Postgres] {
+        let s = list_planned(d, &f, &PageRequest::default(), how);
+        assert!(s.text.contains("AND e.t_start >= ") && s.text.contains(" AND e.t_start < "), "{}", s.text);
+        assert!(!s.text.contains("count(*) OVER"), "a slice's count is not the window's: {}", s.text);
+        // The index is asked for the slice's days: the window's ends are the slice's.
+        assert!(s.binds.contains(&Bind::Real(100.0)) && s.binds.contains(&Bind::Int(110 * day - 1)), "{:?}", s.binds);
+    }
+    let s = list_planned(Dialect::Sqlite, &f, &PageRequest::default(), how);
+    assert!(s.text.contains("FROM events_rtree WHERE") && s.text.contains("max_t >= ?"), "{}", s.text);
+}

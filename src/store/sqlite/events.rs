@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::import;
-use super::read::numbers;
+use super::read::{numbers, page_rows};
 use super::write as w;
 use super::{BUSY_TIMEOUT, SqliteStore, join_error};
 use crate::domain::event::EventData;
@@ -19,10 +19,28 @@ use crate::domain::revision::Action;
 use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
+use crate::store::sql::slices::{Slices, Span};
 use crate::store::sql::{self, Dialect, plan};
 use crate::store::stored::{self, REVISION_COLUMNS};
-use crate::store::{Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, RowStream, StoreError, Tombstone};
+use crate::store::{
+    Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, Row, RowStream, StoreError, Tombstone,
+};
 use crate::store::{CountNext, Matched, after_bounded, estimated};
+
+/// A page by the slices plan: one query per slice of start times until the page is full.
+fn sliced(conn: &Connection, f: &EventFilter, p: &PageRequest, expected: f64) -> Result<Vec<Row>, StoreError> {
+    let s = numbers(conn, &plan::span(Dialect::Sqlite))?;
+    let span = Span { first_day: s[0] as i64, last_day: s[1] as i64, max_duration_ms: s[2] as i64 };
+    let mut slices = Slices::new(f, p, span, expected);
+    let mut rows = Vec::new();
+    while let Some((from, to)) = slices.next_slice() {
+        let page = PageRequest { limit: slices.wanted() as u32 - 1, ..*p };
+        let got = page_rows(conn, &sql::list_planned(Dialect::Sqlite, f, &page, plan::Plan::Slice { from, to }))?;
+        slices.found(got.len() as u64);
+        rows.extend(got);
+    }
+    Ok(rows)
+}
 
 #[async_trait]
 impl crate::store::EventStore for SqliteStore {
@@ -162,9 +180,13 @@ impl crate::store::EventStore for SqliteStore {
             let by_start = matches!(p.sort, Sort::StartAsc | Sort::StartDesc);
             let how = if plan::walkable(&f, &p) {
                 let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
-                let cap = plan::walk_threshold(p.limit, window);
+                let cap = plan::index_cap(p.limit);
                 let candidates = numbers(conn, &plan::probe(Dialect::Sqlite, &f, cap))?[0] as u64;
-                plan::choose(p.limit, window, candidates)
+                let estimate = || Ok::<_, StoreError>(numbers(conn, &plan::estimate(Dialect::Sqlite, &f))?[0]);
+                match plan::choose(p.limit, window, candidates, estimate)? {
+                    (plan::Plan::Slices, expected) => return sliced(conn, &f, &p, expected),
+                    (how, _) => how,
+                }
             } else if by_start && plan::walkable_text(&f) {
                 // A common word walks the time index; a rare one collects its few matches.
                 let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
@@ -176,7 +198,7 @@ impl crate::store::EventStore for SqliteStore {
             } else {
                 plan::Plan::Index
             };
-            Ok(sql::list_planned(Dialect::Sqlite, &f, &p, how))
+            page_rows(conn, &sql::list_planned(Dialect::Sqlite, &f, &p, how))
         })
     }
 
@@ -197,7 +219,10 @@ impl crate::store::EventStore for SqliteStore {
                 // A box holding more candidates than the bound is estimated without counting.
                 let bound = plan::EXACT_BOUND;
                 let page = PageRequest::default();
-                let upto = if plan::walkable(&f, &page)
+                let upto = if let Some(count) = plan::rtree_count(&f, bound + 1) {
+                    // A box and a window: counted exactly on the R*Tree, stopping past the bound.
+                    numbers(conn, &count)?[0] as u64
+                } else if plan::walkable(&f, &page)
                     && numbers(conn, &plan::probe(Dialect::Sqlite, &f, bound + 1))?[0] as u64 > bound
                 {
                     bound + 1

@@ -269,32 +269,18 @@ impl Readers {
     /// The rows are read whole (a list query returns one page, at most 10,001 rows) and the
     /// connection goes back to the pool before the first is handed over: a client that reads its
     /// response slowly, or never, must not hold one of the few readers while it waits.
-    /// The query is written by `make` on the connection that runs it (after whatever cheap
-    /// counts choose its plan).
-    pub fn rows_with(&self, make: impl FnOnce(&Connection) -> Result<Sql, StoreError> + Send + 'static) -> RowStream {
+    /// The rows are read by `read` on the connection (after whatever cheap counts choose its
+    /// plan, and in as many queries as the plan takes: [`page_rows`] reads one).
+    pub fn rows_with(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<Vec<Row>, StoreError> + Send + 'static,
+    ) -> RowStream {
         let readers = self.clone();
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Row>, StoreError>>(4);
         tokio::spawn(async move {
             let watch = Watched::default();
             let interrupter = Interrupter(watch.clone());
-            let read = tokio::task::spawn_blocking(move || {
-                readers.with_watched(&watch, |conn| -> Result<Vec<Row>, StoreError> {
-                    let sql = make(conn)?;
-                    let mut stmt = conn.prepare_cached(&sql.text)?;
-                    let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
-                    let mut all = Vec::new();
-                    while let Some(r) = rows.next()? {
-                        all.push(Row {
-                            feature: r.get(0)?,
-                            key: r.get(1)?,
-                            seq: r.get(2)?,
-                            geometry_explicit: r.get::<_, i64>(3)? != 0,
-                            matched: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
-                        });
-                    }
-                    Ok(all)
-                })
-            });
+            let read = tokio::task::spawn_blocking(move || readers.with_watched(&watch, read));
             // A response dropped before its rows are read (the client left, the time limit
             // ended the request) interrupts the query through `interrupter`.
             let read = tokio::select! {
@@ -371,6 +357,23 @@ impl Readers {
     }
 }
 
+/// The rows `(feature, key, seq, geometry_explicit, matched)` of a list query.
+pub fn page_rows(conn: &Connection, sql: &Sql) -> Result<Vec<Row>, StoreError> {
+    let mut stmt = conn.prepare_cached(&sql.text)?;
+    let mut rows = stmt.query(params_from_iter(values(&sql.binds)))?;
+    let mut all = Vec::new();
+    while let Some(r) = rows.next()? {
+        all.push(Row {
+            feature: r.get(0)?,
+            key: r.get(1)?,
+            seq: r.get(2)?,
+            geometry_explicit: r.get::<_, i64>(3)? != 0,
+            matched: r.get::<_, Option<i64>>(4)?.map(|n| n as u64),
+        });
+    }
+    Ok(all)
+}
+
 /// The first row of a query, its columns as numbers (integers read as reals too).
 pub fn numbers(conn: &Connection, sql: &Sql) -> Result<Vec<f64>, StoreError> {
     let mut stmt = conn.prepare_cached(&sql.text)?;
@@ -411,7 +414,7 @@ mod tests {
 
         // The same for a streamed list whose response is dropped.
         let endless = sql(&format!("SELECT '', 0, 0, 0, NULL FROM ({ENDLESS})"));
-        let rows = readers.rows_with(move |_| Ok(endless));
+        let rows = readers.rows_with(move |c| page_rows(c, &endless));
         tokio::time::sleep(Duration::from_millis(200)).await;
         drop(rows);
         let n = tokio::time::timeout(Duration::from_secs(5), readers.scalar(sql("SELECT 7"))).await;
