@@ -164,11 +164,16 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, counted: &[(i64, i64
     sql
 }
 
-/// Tiles of this zoom or less are always counted from the table: a short window over a quarter
-/// of the world or more is a thin slab of time that the space index cannot narrow (at 1,000,000
-/// events, `cargo bench --bench tiles`, the world tile's median was 15 ms through the table and
-/// 49 ms when windows under 50,000 events were counted from the events).
-pub const TABLE_ALWAYS_ZOOM: u8 = 2;
+/// Tiles of this zoom or less (the world tile) are always counted from the table: a short
+/// window over the whole world is a thin slab of time that the space index cannot narrow (at
+/// 1,000,000 events, `cargo bench --bench tiles`, the world tile's median was 15 ms through the
+/// table and 49 ms when windows under 50,000 events were counted from the events on SQLite; 52
+/// against 269 ms on PostgreSQL). Zooms 1 and 2 follow the rule of zooms 3 to 6: their medians
+/// were lower from the events than through the table in every run on both backends (SQLite
+/// 16 against 26 ms at zoom 1; PostgreSQL 42–73 against 51–148 ms at zoom 1 and 12–44 against
+/// 23–93 at zoom 2, three runs at loads 7 to 17), while their widest windows, which the table
+/// serves best, pass [`TABLE_MIN_EVENTS`].
+pub const TABLE_ALWAYS_ZOOM: u8 = 0;
 
 /// Closer in, the live events starting in a window from which a tile is counted from the table
 /// whatever share of all events they are: below it, the few events of the window cost about as

@@ -113,8 +113,9 @@ fn a_counted_tile_reads_its_own_cells_of_the_grid_and_the_partial_days_from_the_
     let close = queries(Dialect::Postgres, &f, &TileId { z: 7, x: 70, y: 50 }, Some((1 << 30, 1 << 30)));
     // A store of few events: a window of a twentieth of them or more.
     assert!(table_pays(4, 50, 1000) && !table_pays(4, 49, 1000) && table_pays(4, 1000, 1000) && !table_pays(4, 0, 0));
-    // A quarter of the world or more: always.
-    assert!(table_pays(2, 1, 1 << 30) && !table_pays(3, 1, 1 << 30));
+    // The world tile: always; a quarter of the world, as closer in.
+    assert!(table_pays(0, 1, 1 << 30) && !table_pays(1, 1, 1 << 30) && !table_pays(2, 1, 1 << 30));
+    assert!(table_pays(1, TABLE_MIN_EVENTS, 1 << 30));
     assert_eq!(close.len(), 1);
     assert!(!close[0].text.contains("event_tile_counts"));
 }
