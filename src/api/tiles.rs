@@ -37,7 +37,7 @@ fn bad(field: &str, message: &str) -> ApiError {
 #[utoipa::path(get, path = "/api/events/tiles/{z}/{x}/{y}.mvt", tag = "events",
     params(("z" = u8, Path, description = "Zoom, 0 to 18"), ("x" = u32, Path, description = "Column from the west, below 2^z"),
            ("y" = u32, Path, description = "Row from the north, below 2^z"), super::events::ListParams),
-    responses((status = 200, description = "A Mapbox Vector Tile: layer `cells` (points with `count` and `count:<category>`) up to zoom 9 and wherever more than 3,000 events reach into a tile; else layers `events` (points with `id`, `category`, `status`, `precision`, `title`) and `shapes` (lines with `id`, `category`). Every filter of /api/events applies; an event is counted in the tile holding the centre of its bounding box.", content_type = "application/vnd.mapbox-vector-tile"),
+    responses((status = 200, description = "A Mapbox Vector Tile: layer `cells` (points with `count` and `count:<category>`) up to zoom 9 and wherever more than 3,000 events reach into a tile; else layers `events` (points with `id`, `category`, `status`, `precision`, `title`) and `shapes` (lines with `id`, `category`). Every filter of /api/events applies; an event is counted in the tile holding its position: a movement's destination (the last point of its line), else the centre of its bounding box.", content_type = "application/vnd.mapbox-vector-tile"),
               (status = 304, description = "The tile is unchanged (If-None-Match)"),
               (status = 400, description = "Not a tile, or a bad filter", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn events(
