@@ -358,6 +358,6 @@ mod tests {
         assert!(s.text.contains("UNION ALL") && s.text.ends_with("LIMIT ?) c"), "{}", s.text);
         assert_eq!(ints(&s), vec![77]);
         let p = probe(Dialect::Postgres, &f, 77);
-        assert!(p.text.contains(" OR ") && p.text.contains("&&&"), "{}", p.text);
+        assert!(p.text.contains(" OR ") && p.text.contains("e.geom && ST_MakeEnvelope("), "{}", p.text);
     }
 }
