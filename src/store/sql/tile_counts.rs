@@ -188,7 +188,7 @@ pub const TABLE_MIN_SHARE: f64 = 0.05;
 /// Whether a tile of zoom `z` with a window of `window` live events among `all` is counted from
 /// the table.
 pub fn table_pays(z: u8, window: u64, all: u64) -> bool {
-    z <= TABLE_ALWAYS_ZOOM
+    (0..=TABLE_ALWAYS_ZOOM).contains(&z)
         || window >= TABLE_MIN_EVENTS
         || (window > 0 && window as f64 >= all as f64 * TABLE_MIN_SHARE)
 }
