@@ -196,7 +196,7 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
                 if i > 0 {
                     sql.push(" UNION ALL ");
                 }
-                super::rtree_select(&mut sql, b, f);
+                super::rtree_select(&mut sql, b, f, " UNION ALL ");
             }
         }
         Dialect::Postgres => {
@@ -291,20 +291,28 @@ pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
         }
     };
     let mut sql = Sql::new(Dialect::Sqlite);
-    sql.push("SELECT count(*) FROM (SELECT 1 FROM events_rtree r WHERE ");
-    within(&mut sql, &|_| 0.0);
-    sql.push(" AND ((");
-    within(&mut sql, &rtree_margin);
-    sql.push(") OR EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
-    sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
-    sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
-    if let Some(t) = f.start {
-        sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+    sql.push("SELECT count(*) FROM (");
+    // Both trees, the main one and the wide envelopes' (their ids are disjoint).
+    for (i, tree) in ["events_rtree", "events_rtree_wide"].into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("SELECT 1 FROM {tree} r WHERE "));
+        within(&mut sql, &|_| 0.0);
+        sql.push(" AND ((");
+        within(&mut sql, &rtree_margin);
+        sql.push(") OR EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
+        sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
+        sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
+        if let Some(t) = f.start {
+            sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+        }
+        if let Some(t) = f.end {
+            sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
+        }
+        sql.push("))");
     }
-    if let Some(t) = f.end {
-        sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
-    }
-    sql.push(")) LIMIT ").int(cap as i64).push(") c");
+    sql.push(" LIMIT ").int(cap as i64).push(") c");
     Some(sql)
 }
 
