@@ -214,6 +214,34 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
     sql
 }
 
+/// One number: the events of the filter's box (not the world) starting in the slice
+/// `[from, to)` of start times (ms), counted on SQLite's R*Trees alone up to `cap`, for
+/// [`super::slices::Slices::crowded`]. Only starts are counted (the R*Tree's `min_t`, in days):
+/// an event that started before the slice and lasts into it belongs to an earlier one, and
+/// counting it would call every slice crowded while long events overlap it. The bounds are
+/// those of the R*Tree's single-precision days (minutes apart), enough for an estimate.
+pub fn slice_probe(f: &EventFilter, from: i64, to: i64, cap: u64) -> Sql {
+    let b = f.bbox.expect("a box");
+    let mut sql = Sql::new(Dialect::Sqlite);
+    sql.push("SELECT count(*) FROM (");
+    let mut first = true;
+    for b in b.split() {
+        for tree in ["events_rtree", "events_rtree_wide"] {
+            if !first {
+                sql.push(" UNION ALL ");
+            }
+            first = false;
+            sql.push(&format!("SELECT 1 FROM {tree} WHERE max_x >= ")).real(b.min_lon);
+            sql.push(" AND min_x <= ").real(b.max_lon).push(" AND max_y >= ").real(b.min_lat);
+            sql.push(" AND min_y <= ").real(b.max_lat);
+            sql.push(" AND min_t >= ").real(from as f64 / 86_400_000.0);
+            sql.push(" AND min_t < ").real(to as f64 / 86_400_000.0);
+        }
+    }
+    sql.push(" LIMIT ").int(cap as i64).push(") c");
+    sql
+}
+
 /// One number: the estimated matches of a box and window, from the events per cell of the box
 /// (a cell on the box's edge counted by the part of it inside) times the share of all events
 /// that the window holds. Space and time are taken as independent: an estimate, marked so.
@@ -357,6 +385,17 @@ mod tests {
         assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(50_000.0))), Plan::Walk);
         // The candidates counted are matches too, whatever the estimate says.
         assert_eq!(choose(9, 500, 40, || Ok::<_, ()>(0.0)), Ok((Plan::Walk, 40.0)));
+    }
+
+    #[test]
+    fn a_slice_probe_counts_starts_in_the_slice_on_both_trees_of_each_half() {
+        let f = EventFilter { bbox: Some(BBox::parse("170,-20,-170,-10").unwrap()), ..Default::default() };
+        let s = slice_probe(&f, 86_400_000, 2 * 86_400_000, 9);
+        assert_eq!(s.text.matches("FROM events_rtree WHERE").count(), 2, "{}", s.text);
+        assert_eq!(s.text.matches("FROM events_rtree_wide WHERE").count(), 2, "{}", s.text);
+        assert_eq!(s.text.matches("min_t >= ? AND min_t < ?").count(), 4, "{}", s.text);
+        assert!(!s.text.contains("max_t"), "an event lasting into the slice is not counted: {}", s.text);
+        assert_eq!(ints(&s), vec![9]);
     }
 
     #[test]

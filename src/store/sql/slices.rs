@@ -23,6 +23,11 @@ const GROWTH: f64 = 8.0;
 /// How much a slice narrows when the space index says it is crowded ([`Slices::crowded`]).
 const SHRINK: f64 = 8.0;
 
+/// The narrowest slice that [`Slices::crowded`] gives back, in milliseconds: an hour, well
+/// above the R*Tree's resolution in time (single-precision days, minutes apart), so that
+/// narrowing ends after a few probes.
+const NARROWEST_CROWDED: i64 = 3_600_000;
+
 /// A slice whose space index holds this many times the rows the page still wants is crowded:
 /// fetching and sorting them all would cost more than asking again for a narrower slice.
 pub const CROWDED: u64 = 2;
@@ -118,9 +123,9 @@ impl Slices {
     /// [`Slices::probe_cap`] candidates, and narrows the next one: the expected matches of the
     /// window (the count tables' estimate) were too few, as they are for a small box that long
     /// movements cross (an envelope is counted in the cell of its centre only). `false` when the
-    /// slice is a single millisecond and cannot narrow: then it is fetched as it is.
+    /// slice is an hour or less ([`NARROWEST_CROWDED`]): then it is fetched as it is.
     pub fn crowded(&mut self, from: i64, to: i64) -> bool {
-        if to - from <= 1 {
+        if to - from <= NARROWEST_CROWDED {
             return false;
         }
         if self.descending {
@@ -223,8 +228,9 @@ mod tests {
         let (from2, to2) = s.next_slice().unwrap();
         assert_eq!(to2, to, "the newest end is asked again");
         assert_eq!(to2 - from2, (to - from) / 8);
-        // Narrowed to one millisecond, a slice cannot be given back.
-        assert!(!s.crowded(to2 - 1, to2));
+        // An hour or less, a slice is not given back.
+        assert!(!s.crowded(to2 - NARROWEST_CROWDED, to2));
+        assert!(s.crowded(to2 - NARROWEST_CROWDED - 1, to2));
         // Ascending: the oldest end is asked again.
         let page = PageRequest { sort: Sort::StartAsc, ..page };
         let mut s = Slices::new(&EventFilter::default(), &page, span(), 100.0);
