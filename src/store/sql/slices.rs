@@ -123,7 +123,7 @@ impl Slices {
     /// [`Slices::probe_cap`] candidates, and narrows the next one: the expected matches of the
     /// window (the count tables' estimate) were too few, as they are for a small box that long
     /// movements cross (an envelope is counted in the cell of its centre only). `false` when the
-    /// slice is an hour or less ([`NARROWEST_CROWDED`]): then it is fetched as it is.
+    /// slice is an hour or less (`NARROWEST_CROWDED`): then it is fetched as it is.
     pub fn crowded(&mut self, from: i64, to: i64) -> bool {
         if to - from <= NARROWEST_CROWDED {
             return false;

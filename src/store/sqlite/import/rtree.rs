@@ -36,7 +36,7 @@ const CELL: usize = 8 + 6 * 4;
 const MAX_CELLS: usize = 51;
 
 /// What an import defers: the boxes of the events it creates, and how many live events each
-/// tree ([`TREES`]) held before it.
+/// tree (`TREES`) held before it.
 #[derive(Debug, Clone)]
 pub struct Deferred {
     first_seq: i64,
@@ -79,7 +79,7 @@ pub enum Finished {
 }
 
 /// Adds the R*Tree entries of the events noted with [`Deferred::add`] to each tree, the main
-/// one and the one of wide envelopes, as [`finish_tree`] does.
+/// one and the one of wide envelopes, as `finish_tree` does.
 pub fn finish(tx: &Transaction<'_>, d: Deferred) -> Result<[Finished; 2], StoreError> {
     let [main, wide] = d.pending;
     Ok([
