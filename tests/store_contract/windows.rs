@@ -2,7 +2,8 @@
 //! from half a degree to the world, spans from a day to all time, pages of 10 to 1,000), each
 //! answered by the store (which picks the space index or the walk of the time index per query,
 //! `store::sql::plan`) and by a scan of every event in memory: the same features in the same
-//! order, pages joined by their cursors, and the same count.
+//! order, pages joined by their cursors, and the same count. One event in twenty is a movement
+//! between clusters, whose envelope crosses windows far from both its ends.
 
 use chrono::{DateTime, Duration, Utc};
 use eventmap::domain::filter::{BBox, PageRequest, Sort};
@@ -55,7 +56,12 @@ fn event(rng: &mut Rng, i: usize) -> eventmap::domain::event::EventData {
         )
     };
     let (a, b) = (at(rng), at(rng));
-    let places = if rng.below(10) == 0 {
+    let places = if rng.below(20) == 0 {
+        // A long movement to another cluster: its envelope, up to the whole world wide, crosses
+        // boxes far from both its ends (SQLite keeps such envelopes in an R*Tree of their own).
+        let (lon, lat) = CENTRES[rng.below(CENTRES.len())];
+        json!([{"name": "A", "role": "origin", "lon": a.0, "lat": a.1}, {"name": "B", "role": "destination", "lon": lon, "lat": lat}])
+    } else if rng.below(10) == 0 {
         json!([{"name": "A", "role": "origin", "lon": a.0, "lat": a.1}, {"name": "B", "role": "destination", "lon": b.0, "lat": b.1}])
     } else {
         json!([{"name": "A", "lon": a.0, "lat": a.1}])

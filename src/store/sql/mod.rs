@@ -380,21 +380,30 @@ fn area_term(area: &Area) -> (&'static str, &str) {
     }
 }
 
-/// Appends an R*Tree candidate query for one box and an optional time window (SQLite only).
-pub(super) fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter) {
-    sql.push("SELECT id FROM events_rtree WHERE max_x >= ")
-        .real(b.min_lon)
-        .push(" AND min_x <= ")
-        .real(b.max_lon)
-        .push(" AND max_y >= ")
-        .real(b.min_lat)
-        .push(" AND min_y <= ")
-        .real(b.max_lat);
-    if let Some(s) = f.start {
-        sql.push(" AND max_t >= ").real(s.timestamp_millis() as f64 / DAY_MS);
-    }
-    if let Some(e) = f.end {
-        sql.push(" AND min_t <= ").real(e.timestamp_millis() as f64 / DAY_MS);
+/// Appends an R*Tree candidate query for one box and an optional time window (SQLite only):
+/// the main tree's and the wide envelopes' (`events_rtree_wide`, migration 0015), joined by
+/// `join`. Their ids are disjoint, so `UNION ALL` is exact when nothing comes before it in the
+/// compound; after a `UNION`, pass `UNION` (SQLite applies compound operators left to right, and a
+/// later `UNION ALL` would keep duplicates of what came before).
+pub(super) fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter, join: &str) {
+    for (i, tree) in ["events_rtree", "events_rtree_wide"].into_iter().enumerate() {
+        if i > 0 {
+            sql.push(join);
+        }
+        sql.push(&format!("SELECT id FROM {tree} WHERE max_x >= "))
+            .real(b.min_lon)
+            .push(" AND min_x <= ")
+            .real(b.max_lon)
+            .push(" AND max_y >= ")
+            .real(b.min_lat)
+            .push(" AND min_y <= ")
+            .real(b.max_lat);
+        if let Some(s) = f.start {
+            sql.push(" AND max_t >= ").real(s.timestamp_millis() as f64 / DAY_MS);
+        }
+        if let Some(e) = f.end {
+            sql.push(" AND min_t <= ").real(e.timestamp_millis() as f64 / DAY_MS);
+        }
     }
 }
 
@@ -426,7 +435,7 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
                 if i > 0 {
                     sql.push(" UNION ");
                 }
-                rtree_select(sql, b, f);
+                rtree_select(sql, b, f, if i == 0 { " UNION ALL " } else { " UNION " });
             }
             return true;
         }
@@ -442,8 +451,8 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
                         .push(" UNION ");
                 }
                 None => {
-                    for b in p.near.bbox().split() {
-                        rtree_select(sql, &b, f);
+                    for (i, b) in p.near.bbox().split().iter().enumerate() {
+                        rtree_select(sql, b, f, if i == 0 { " UNION ALL " } else { " UNION " });
                         sql.push(" UNION ");
                     }
                 }

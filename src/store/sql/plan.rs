@@ -196,7 +196,7 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
                 if i > 0 {
                     sql.push(" UNION ALL ");
                 }
-                super::rtree_select(&mut sql, b, f);
+                super::rtree_select(&mut sql, b, f, " UNION ALL ");
             }
         }
         Dialect::Postgres => {
@@ -208,6 +208,34 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
                 super::space_time_overlaps(&mut sql, b, f);
             }
             sql.push(")");
+        }
+    }
+    sql.push(" LIMIT ").int(cap as i64).push(") c");
+    sql
+}
+
+/// One number: the events of the filter's box (not the world) starting in the slice
+/// `[from, to)` of start times (ms), counted on SQLite's R*Trees alone up to `cap`, for
+/// [`super::slices::Slices::crowded`]. Only starts are counted (the R*Tree's `min_t`, in days):
+/// an event that started before the slice and lasts into it belongs to an earlier one, and
+/// counting it would call every slice crowded while long events overlap it. The bounds are
+/// those of the R*Tree's single-precision days (minutes apart), enough for an estimate.
+pub fn slice_probe(f: &EventFilter, from: i64, to: i64, cap: u64) -> Sql {
+    let b = f.bbox.expect("a box");
+    let mut sql = Sql::new(Dialect::Sqlite);
+    sql.push("SELECT count(*) FROM (");
+    let mut first = true;
+    for b in b.split() {
+        for tree in ["events_rtree", "events_rtree_wide"] {
+            if !first {
+                sql.push(" UNION ALL ");
+            }
+            first = false;
+            sql.push(&format!("SELECT 1 FROM {tree} WHERE max_x >= ")).real(b.min_lon);
+            sql.push(" AND min_x <= ").real(b.max_lon).push(" AND max_y >= ").real(b.min_lat);
+            sql.push(" AND min_y <= ").real(b.max_lat);
+            sql.push(" AND min_t >= ").real(from as f64 / 86_400_000.0);
+            sql.push(" AND min_t < ").real(to as f64 / 86_400_000.0);
         }
     }
     sql.push(" LIMIT ").int(cap as i64).push(") c");
@@ -291,20 +319,28 @@ pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
         }
     };
     let mut sql = Sql::new(Dialect::Sqlite);
-    sql.push("SELECT count(*) FROM (SELECT 1 FROM events_rtree r WHERE ");
-    within(&mut sql, &|_| 0.0);
-    sql.push(" AND ((");
-    within(&mut sql, &rtree_margin);
-    sql.push(") OR EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
-    sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
-    sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
-    if let Some(t) = f.start {
-        sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+    sql.push("SELECT count(*) FROM (");
+    // Both trees, the main one and the wide envelopes' (their ids are disjoint).
+    for (i, tree) in ["events_rtree", "events_rtree_wide"].into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("SELECT 1 FROM {tree} r WHERE "));
+        within(&mut sql, &|_| 0.0);
+        sql.push(" AND ((");
+        within(&mut sql, &rtree_margin);
+        sql.push(") OR EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
+        sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
+        sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
+        if let Some(t) = f.start {
+            sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+        }
+        if let Some(t) = f.end {
+            sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
+        }
+        sql.push("))");
     }
-    if let Some(t) = f.end {
-        sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
-    }
-    sql.push(")) LIMIT ").int(cap as i64).push(") c");
+    sql.push(" LIMIT ").int(cap as i64).push(") c");
     Some(sql)
 }
 
@@ -349,6 +385,17 @@ mod tests {
         assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(50_000.0))), Plan::Walk);
         // The candidates counted are matches too, whatever the estimate says.
         assert_eq!(choose(9, 500, 40, || Ok::<_, ()>(0.0)), Ok((Plan::Walk, 40.0)));
+    }
+
+    #[test]
+    fn a_slice_probe_counts_starts_in_the_slice_on_both_trees_of_each_half() {
+        let f = EventFilter { bbox: Some(BBox::parse("170,-20,-170,-10").unwrap()), ..Default::default() };
+        let s = slice_probe(&f, 86_400_000, 2 * 86_400_000, 9);
+        assert_eq!(s.text.matches("FROM events_rtree WHERE").count(), 2, "{}", s.text);
+        assert_eq!(s.text.matches("FROM events_rtree_wide WHERE").count(), 2, "{}", s.text);
+        assert_eq!(s.text.matches("min_t >= ? AND min_t < ?").count(), 4, "{}", s.text);
+        assert!(!s.text.contains("max_t"), "an event lasting into the slice is not counted: {}", s.text);
+        assert_eq!(ints(&s), vec![9]);
     }
 
     #[test]

@@ -20,6 +20,18 @@ const MARGIN: f64 = 1.5;
 /// The most a slice may widen over the last one when it found nothing to go by.
 const GROWTH: f64 = 8.0;
 
+/// How much a slice narrows when the space index says it is crowded ([`Slices::crowded`]).
+const SHRINK: f64 = 8.0;
+
+/// The narrowest slice that [`Slices::crowded`] gives back, in milliseconds: an hour, well
+/// above the R*Tree's resolution in time (single-precision days, minutes apart), so that
+/// narrowing ends after a few probes.
+const NARROWEST_CROWDED: i64 = 3_600_000;
+
+/// A slice whose space index holds this many times the rows the page still wants is crowded:
+/// fetching and sorting them all would cost more than asking again for a narrower slice.
+pub const CROWDED: u64 = 2;
+
 /// The start times a window's matches can have, from the counts kept by writes: the first and
 /// last day holding live events, and the longest interval of any event.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +113,31 @@ impl Slices {
         self.want.saturating_sub(self.got)
     }
 
+    /// The space index's candidates to count in a slice before fetching it: beyond this many,
+    /// the slice is [`Slices::crowded`].
+    pub fn probe_cap(&self) -> u64 {
+        self.wanted() * CROWDED
+    }
+
+    /// Gives back the slice `[from, to)` just taken, whose space index holds at least
+    /// [`Slices::probe_cap`] candidates, and narrows the next one: the expected matches of the
+    /// window (the count tables' estimate) were too few, as they are for a small box that long
+    /// movements cross (an envelope is counted in the cell of its centre only). `false` when the
+    /// slice is an hour or less (`NARROWEST_CROWDED`): then it is fetched as it is.
+    pub fn crowded(&mut self, from: i64, to: i64) -> bool {
+        if to - from <= NARROWEST_CROWDED {
+            return false;
+        }
+        if self.descending {
+            self.hi = to - 1;
+        } else {
+            self.lo = from;
+        }
+        self.seen -= (to - from) as f64;
+        self.width = ((to - from) as f64 / SHRINK).max(1.0);
+        true
+    }
+
     /// Records that the last slice gave `rows` rows, and sizes the next from what was seen.
     pub fn found(&mut self, rows: u64) {
         self.got += rows;
@@ -177,6 +214,29 @@ mod tests {
         let slices = walk(Slices::new(&f, &page, span(), 10.0), 1.0);
         assert_eq!(slices[0].1, 60 * DAY_MS + 1);
         assert_eq!(slices.last().unwrap().0, 49 * DAY_MS);
+    }
+
+    #[test]
+    fn a_crowded_slice_is_given_back_and_asked_again_narrower_without_gap() {
+        let page = PageRequest { limit: 99, sort: Sort::StartDesc, cursor: None };
+        // Told a hundred times too few matches: the first slice is the whole window.
+        let mut s = Slices::new(&EventFilter::default(), &page, span(), 100.0);
+        assert_eq!(s.probe_cap(), 200);
+        let (from, to) = s.next_slice().unwrap();
+        assert_eq!((from, to), (0, 100 * DAY_MS));
+        assert!(s.crowded(from, to));
+        let (from2, to2) = s.next_slice().unwrap();
+        assert_eq!(to2, to, "the newest end is asked again");
+        assert_eq!(to2 - from2, (to - from) / 8);
+        // An hour or less, a slice is not given back.
+        assert!(!s.crowded(to2 - NARROWEST_CROWDED, to2));
+        assert!(s.crowded(to2 - NARROWEST_CROWDED - 1, to2));
+        // Ascending: the oldest end is asked again.
+        let page = PageRequest { sort: Sort::StartAsc, ..page };
+        let mut s = Slices::new(&EventFilter::default(), &page, span(), 100.0);
+        let (from, to) = s.next_slice().unwrap();
+        assert!(s.crowded(from, to));
+        assert_eq!(s.next_slice().unwrap().0, from);
     }
 
     #[test]

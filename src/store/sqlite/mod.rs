@@ -3,7 +3,8 @@
 //! connections used from blocking threads (see `read` for why): one writer, each write a
 //! single `BEGIN IMMEDIATE` transaction, and a small pool of read-only connections.
 //!
-//! Spatial and time filters go through an R*Tree over (longitude, latitude, day), text search
+//! Spatial and time filters go through an R*Tree over (longitude, latitude, day) (two: one
+//! for envelopes over a degree wide, one for the rest; `write::rtree_of`), text search
 //! through FTS5, and multi-valued filters through `event_terms`; see `store::sql` for the queries.
 //!
 //! The room: `open` (the file, the connections), `migrate` (the schema, one process at a time),
@@ -20,6 +21,8 @@ mod import;
 mod migrate;
 mod open;
 mod read;
+#[cfg(test)]
+mod trees_tests;
 mod wal;
 mod write;
 

@@ -209,6 +209,17 @@ fn bind_event(st: &mut Statement<'_>, at: usize, seq: i64, change: i64, p: &Prep
     Ok(())
 }
 
+/// Degrees of width or height beyond which an envelope goes to `events_rtree_wide` rather than
+/// `events_rtree` (migration 0015, which moved the stored ones by the same test): a movement
+/// between places far apart, whose box would widen every node of the main tree it fell in.
+pub const WIDE_DEGREES: f64 = 1.0;
+
+/// The R*Tree that holds an envelope `[min_lon, min_lat, max_lon, max_lat]`.
+pub fn rtree_of(envelope: [f64; 4]) -> &'static str {
+    let [a, b, c, d] = envelope;
+    if c - a > WIDE_DEGREES || d - b > WIDE_DEGREES { "events_rtree_wide" } else { "events_rtree" }
+}
+
 /// The statements that write events and their derived rows, prepared once and used
 /// for every event of a transaction (looking each statement up in the cache by its text, for
 /// every row, cost a bulk import several percent of its time).
@@ -217,6 +228,7 @@ pub struct Inserts<'t> {
     term: CachedStatement<'t>,
     point: CachedStatement<'t>,
     rtree: CachedStatement<'t>,
+    rtree_wide: CachedStatement<'t>,
     fts: CachedStatement<'t>,
     link: CachedStatement<'t>,
 }
@@ -233,6 +245,10 @@ impl<'t> Inserts<'t> {
             point: tx.prepare_cached("INSERT INTO event_points (seq, x, y, z) VALUES (?1, ?2, ?3, ?4)")?,
             rtree: tx.prepare_cached(
                 "INSERT INTO events_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            rtree_wide: tx.prepare_cached(
+                "INSERT INTO events_rtree_wide (id, min_x, max_x, min_y, max_y, min_t, max_t) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             fts: tx.prepare_cached("INSERT INTO events_fts (rowid, body) VALUES (?1, ?2)")?,
@@ -276,7 +292,8 @@ impl<'t> Inserts<'t> {
         }
         let [a, b, c, d] = p.envelope;
         let (t0, t1) = (p.t_start as f64 / 86_400_000.0, p.t_max as f64 / 86_400_000.0);
-        self.rtree.execute(params![seq, a, c, b, d, t0, t1])?;
+        let rtree = if rtree_of(p.envelope) == "events_rtree" { &mut self.rtree } else { &mut self.rtree_wide };
+        rtree.execute(params![seq, a, c, b, d, t0, t1])?;
         for [x, y, z] in &p.points {
             self.point.execute(params![seq, x, y, z])?;
         }
@@ -315,7 +332,9 @@ fn delete_index(tx: &Transaction<'_>, seq: i64, old: &EventData, links: bool) ->
         term.execute(params![kind, value, seq])?;
     }
     tx.prepare_cached("DELETE FROM event_points WHERE seq = ?1")?.execute([seq])?;
+    // From both trees: the entry is in the one its old envelope belonged to.
     tx.prepare_cached("DELETE FROM events_rtree WHERE id = ?1")?.execute([seq])?;
+    tx.prepare_cached("DELETE FROM events_rtree_wide WHERE id = ?1")?.execute([seq])?;
     tx.prepare_cached("DELETE FROM events_fts WHERE rowid = ?1")?.execute([seq])?;
     if links {
         tx.prepare_cached("DELETE FROM event_sources WHERE seq = ?1")?.execute([seq])?;

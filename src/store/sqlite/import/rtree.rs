@@ -16,10 +16,17 @@
 //! Coordinates are rounded to `f32` as `rtree.c` rounds them (minima down, maxima up), so a
 //! packed tree holds exactly the boxes that inserts would have stored; `rtreecheck()` accepts it
 //! and later inserts and deletes go through SQLite as usual.
+//!
+//! There are two trees (migration 0015): wide envelopes (`write::rtree_of`) in
+//! `events_rtree_wide`, the rest in `events_rtree`; each is finished on its own.
 
 use rusqlite::{Transaction, params};
 
 use crate::store::StoreError;
+use crate::store::sqlite::write::rtree_of;
+
+/// The two R*Trees: the main one, and the one of wide envelopes.
+const TREES: [&str; 2] = ["events_rtree", "events_rtree_wide"];
 
 /// Milliseconds in a day: the R*Tree's time axis is in days.
 const DAY_MS: f64 = 86_400_000.0;
@@ -28,21 +35,24 @@ const CELL: usize = 8 + 6 * 4;
 /// The most cells `rtree.c` puts in a node, whatever the page size.
 const MAX_CELLS: usize = 51;
 
-/// What an import defers: the boxes of the events it creates, and how many live events the
-/// tree held before it.
+/// What an import defers: the boxes of the events it creates, and how many live events each
+/// tree (`TREES`) held before it.
 #[derive(Debug, Clone)]
 pub struct Deferred {
     first_seq: i64,
-    live_before: i64,
-    pending: Vec<Cell>,
+    live_before: [i64; 2],
+    pending: [Vec<Cell>; 2],
 }
 
 /// Notes the state before an import; the events it creates are handed to [`Deferred::add`] and
 /// get their R*Tree entries from [`finish`].
 pub fn begin(tx: &Transaction<'_>) -> Result<Deferred, StoreError> {
     let first_seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) + 1 FROM events", [], |r| r.get(0))?;
-    let live_before: i64 = tx.query_row("SELECT count(*) FROM events_rtree_rowid", [], |r| r.get(0))?;
-    Ok(Deferred { first_seq, live_before, pending: Vec::new() })
+    let mut live_before = [0; 2];
+    for (n, tree) in live_before.iter_mut().zip(TREES) {
+        *n = tx.query_row(&format!("SELECT count(*) FROM {tree}_rowid"), [], |r| r.get(0))?;
+    }
+    Ok(Deferred { first_seq, live_before, pending: [Vec::new(), Vec::new()] })
 }
 
 impl Deferred {
@@ -52,7 +62,8 @@ impl Deferred {
     pub fn add(&mut self, seq: i64, envelope: [f64; 4], t_start: i64, t_max: i64) {
         let [a, b, c, d] = envelope;
         let (t0, t1) = (t_start as f64 / DAY_MS, t_max as f64 / DAY_MS);
-        self.pending.push(Cell { id: seq, b: [down(a), up(c), down(b), up(d), down(t0), up(t1)] });
+        let tree = usize::from(rtree_of(envelope) != TREES[0]);
+        self.pending[tree].push(Cell { id: seq, b: [down(a), up(c), down(b), up(d), down(t0), up(t1)] });
     }
 }
 
@@ -67,32 +78,52 @@ pub enum Finished {
     Inserted,
 }
 
-/// Adds the R*Tree entries of the events noted with [`Deferred::add`], but for those that got
-/// one while the import ran (an event re-rendered after its creation): the tree is packed anew
-/// when they are at least a tenth of all live events (packing costs well under a microsecond an
-/// event, inserting about seven), and they are inserted otherwise.
-pub fn finish(tx: &Transaction<'_>, mut d: Deferred) -> Result<Finished, StoreError> {
-    if !d.pending.is_empty() {
-        let entered: std::collections::HashSet<i64> = tx
-            .prepare("SELECT rowid FROM events_rtree_rowid WHERE rowid >= ?1")?
-            .query_map([d.first_seq], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+/// Adds the R*Tree entries of the events noted with [`Deferred::add`] to each tree, the main
+/// one and the one of wide envelopes, as `finish_tree` does.
+pub fn finish(tx: &Transaction<'_>, d: Deferred) -> Result<[Finished; 2], StoreError> {
+    let [main, wide] = d.pending;
+    Ok([
+        finish_tree(tx, TREES[0], d.first_seq, d.live_before[0], main)?,
+        finish_tree(tx, TREES[1], d.first_seq, d.live_before[1], wide)?,
+    ])
+}
+
+/// Adds the entries `pending` to `tree`, which held `live_before` before the import, but for
+/// those that got one while the import ran (an event re-rendered after its creation): the tree
+/// is packed anew when they are at least a tenth of its entries (packing costs well under a
+/// microsecond an event, inserting about seven), and they are inserted otherwise.
+fn finish_tree(
+    tx: &Transaction<'_>,
+    tree: &str,
+    first_seq: i64,
+    live_before: i64,
+    mut pending: Vec<Cell>,
+) -> Result<Finished, StoreError> {
+    if !pending.is_empty() {
+        // An event re-rendered may have moved to the other tree: either one's entry counts.
+        let mut entered = std::collections::HashSet::new();
+        for t in TREES {
+            let mut st = tx.prepare(&format!("SELECT rowid FROM {t}_rowid WHERE rowid >= ?1"))?;
+            for id in st.query_map([first_seq], |r| r.get::<_, i64>(0))? {
+                entered.insert(id?);
+            }
+        }
         if !entered.is_empty() {
-            d.pending.retain(|c| !entered.contains(&c.id));
+            pending.retain(|c| !entered.contains(&c.id));
         }
     }
-    let missing = d.pending.len() as i64;
+    let missing = pending.len() as i64;
     if missing == 0 {
         return Ok(Finished::Nothing);
     }
-    if missing * 10 >= d.live_before + missing {
-        rebuild(tx, d.pending)?;
+    if missing * 10 >= live_before + missing {
+        rebuild(tx, tree, pending)?;
         return Ok(Finished::Packed);
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO events_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for c in &d.pending {
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT INTO {tree} (id, min_x, max_x, min_y, max_y, min_t, max_t) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    ))?;
+    for c in &pending {
         let b = c.b.map(f64::from);
         insert.execute(params![c.id, b[0], b[1], b[2], b[3], b[4], b[5]])?;
     }
@@ -133,17 +164,17 @@ fn up(d: f64) -> f32 {
     }
 }
 
-/// Replaces the whole R*Tree with one packed from its entries and the `new` ones.
-fn rebuild(tx: &Transaction<'_>, new: Vec<Cell>) -> Result<(), StoreError> {
+/// Replaces the whole R*Tree `tree` with one packed from its entries and the `new` ones.
+fn rebuild(tx: &Transaction<'_>, tree: &str, new: Vec<Cell>) -> Result<(), StoreError> {
     // Nodes keep the size the table was created with (rtree.c reads it from the root).
     let node_size: usize = tx
-        .query_row("SELECT length(data) FROM events_rtree_node WHERE nodeno = 1", [], |r| r.get::<_, i64>(0))?
+        .query_row(&format!("SELECT length(data) FROM {tree}_node WHERE nodeno = 1"), [], |r| r.get::<_, i64>(0))?
         as usize;
     let capacity = ((node_size - 4) / CELL).min(MAX_CELLS);
     // The stored entries come back as the `f32` values they are stored as, which the rounding
     // keeps as they are.
     let mut cells: Vec<Cell> = tx
-        .prepare("SELECT id, min_x, max_x, min_y, max_y, min_t, max_t FROM events_rtree")?
+        .prepare(&format!("SELECT id, min_x, max_x, min_y, max_y, min_t, max_t FROM {tree}"))?
         .query_map([], |r| {
             Ok(Cell {
                 id: r.get(0)?,
@@ -152,20 +183,18 @@ fn rebuild(tx: &Transaction<'_>, new: Vec<Cell>) -> Result<(), StoreError> {
         })?
         .collect::<Result<_, _>>()?;
     cells.extend(new);
-    tx.execute_batch(
-        "DELETE FROM events_rtree_node; DELETE FROM events_rtree_rowid; DELETE FROM events_rtree_parent;",
-    )?;
-    let tree = pack(cells, capacity);
-    let mut node = tx.prepare_cached("INSERT INTO events_rtree_node (nodeno, data) VALUES (?1, ?2)")?;
-    for (no, blob) in tree.nodes(node_size) {
+    tx.execute_batch(&format!("DELETE FROM {tree}_node; DELETE FROM {tree}_rowid; DELETE FROM {tree}_parent;"))?;
+    let packed = pack(cells, capacity);
+    let mut node = tx.prepare_cached(&format!("INSERT INTO {tree}_node (nodeno, data) VALUES (?1, ?2)"))?;
+    for (no, blob) in packed.nodes(node_size) {
         node.execute(params![no, blob])?;
     }
-    let mut rowid = tx.prepare_cached("INSERT INTO events_rtree_rowid (rowid, nodeno) VALUES (?1, ?2)")?;
-    for (id, leaf) in tree.leaf_of {
+    let mut rowid = tx.prepare_cached(&format!("INSERT INTO {tree}_rowid (rowid, nodeno) VALUES (?1, ?2)"))?;
+    for (id, leaf) in packed.leaf_of {
         rowid.execute([id, leaf])?;
     }
-    let mut parent = tx.prepare_cached("INSERT INTO events_rtree_parent (nodeno, parentnode) VALUES (?1, ?2)")?;
-    for (child, of) in tree.parent_of {
+    let mut parent = tx.prepare_cached(&format!("INSERT INTO {tree}_parent (nodeno, parentnode) VALUES (?1, ?2)"))?;
+    for (child, of) in packed.parent_of {
         parent.execute([child, of])?;
     }
     Ok(())
@@ -272,7 +301,8 @@ mod tests {
             "PRAGMA page_size = {page_size};
              CREATE TABLE events (seq INTEGER PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, min_lon REAL, min_lat REAL,
                  max_lon REAL, max_lat REAL, t_start INTEGER NOT NULL, t_max INTEGER NOT NULL);
-             CREATE VIRTUAL TABLE events_rtree USING rtree (id, min_x, max_x, min_y, max_y, min_t, max_t);"
+             CREATE VIRTUAL TABLE events_rtree USING rtree (id, min_x, max_x, min_y, max_y, min_t, max_t);
+             CREATE VIRTUAL TABLE events_rtree_wide USING rtree (id, min_x, max_x, min_y, max_y, min_t, max_t);"
         ))
         .unwrap();
         c
@@ -280,10 +310,15 @@ mod tests {
 
     /// `n` events from `first`: points and boxes spread over the world and over fifteen years.
     fn add(c: &Connection, first: i64, n: i64) {
+        add_sized(c, first, n, 0.37);
+    }
+
+    /// `n` events from `first`, every fifth a box `w` degrees wide and tall.
+    fn add_sized(c: &Connection, first: i64, n: i64, w: f64) {
         let mut st = c.prepare("INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").unwrap();
         for seq in first..first + n {
             let (x, y) = ((seq * 7919 % 36_000) as f64 / 100.0 - 180.0, (seq * 104_729 % 17_000) as f64 / 100.0 - 85.0);
-            let w = if seq % 5 == 0 { 0.37 } else { 0.0 };
+            let w = if seq % 5 == 0 { w } else { 0.0 };
             let t = 1_420_070_400_000 + (seq * 3_331 % 5_000) * 86_400_000 + seq % 1000;
             let deleted = i64::from(seq % 97 == 0);
             st.execute(params![seq, deleted, x, y - w, x + w, y, t, t + (seq % 3) * 86_400_000 + 86_399_999]).unwrap();
@@ -302,7 +337,7 @@ mod tests {
 
     /// The boxes of the live events numbered from `first` on, as an import notes them.
     fn noted(c: &Connection, first: i64) -> Deferred {
-        let mut d = Deferred { first_seq: first, live_before: 0, pending: Vec::new() };
+        let mut d = Deferred { first_seq: first, live_before: [0; 2], pending: [Vec::new(), Vec::new()] };
         let mut st = c
             .prepare(
                 "SELECT seq, min_lon, min_lat, max_lon, max_lat, t_start, t_max FROM events \
@@ -329,8 +364,10 @@ mod tests {
     }
 
     fn check(c: &Connection) {
-        let ok: String = c.query_row("SELECT rtreecheck('events_rtree')", [], |r| r.get(0)).unwrap();
-        assert_eq!(ok, "ok");
+        for tree in TREES {
+            let ok: String = c.query_row(&format!("SELECT rtreecheck('{tree}')"), [], |r| r.get(0)).unwrap();
+            assert_eq!(ok, "ok", "{tree}");
+        }
     }
 
     fn search(c: &Connection, q: [f64; 6]) -> Vec<i64> {
@@ -362,7 +399,8 @@ mod tests {
                 }
                 insert_all(&one_by_one);
                 let tx = packed.unchecked_transaction().unwrap();
-                rebuild(&tx, noted(&tx, 1).pending).unwrap();
+                let [main, _] = noted(&tx, 1).pending;
+                rebuild(&tx, TREES[0], main).unwrap();
                 tx.commit().unwrap();
                 check(&packed);
                 assert_eq!(entries(&packed), entries(&one_by_one), "{n} entries, page size {page_size}");
@@ -378,7 +416,8 @@ mod tests {
         let c = db(32_768);
         add(&c, 1, 20_000);
         let tx = c.unchecked_transaction().unwrap();
-        rebuild(&tx, noted(&tx, 1).pending).unwrap();
+        let [main, _] = noted(&tx, 1).pending;
+        rebuild(&tx, TREES[0], main).unwrap();
         tx.commit().unwrap();
         add(&c, 20_001, 3_000);
         c.execute(
@@ -416,7 +455,8 @@ mod tests {
                 )
                 .unwrap();
             }
-            let how = finish(&tx, d).unwrap();
+            let [how, wide] = finish(&tx, d).unwrap();
+            assert_eq!(wide, Finished::Nothing, "no envelope is wider than a degree");
             tx.commit().unwrap();
             check(&c);
             how
@@ -434,6 +474,36 @@ mod tests {
         for q in QUERIES {
             assert_eq!(search(&c, q), search(&reference, q));
         }
+    }
+
+    #[test]
+    fn wide_envelopes_get_a_tree_of_their_own_whether_packed_or_inserted() {
+        let c = db(4096);
+        let import = |first: i64, n: i64| {
+            let tx = c.unchecked_transaction().unwrap();
+            let mut d = begin(&tx).unwrap();
+            // Every fifth event a box 30 degrees wide and tall, the rest points.
+            add_sized(&tx, first, n, 30.0);
+            d.pending = noted(&tx, first).pending;
+            let how = finish(&tx, d).unwrap();
+            tx.commit().unwrap();
+            check(&c);
+            how
+        };
+        assert_eq!(import(1, 2_000), [Finished::Packed; 2]);
+        assert_eq!(import(2_001, 50), [Finished::Inserted; 2]);
+        let ids = |sql: &str| -> Vec<i64> {
+            c.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+        };
+        assert_eq!(ids("SELECT id FROM events_rtree WHERE max_x - min_x > 1 OR max_y - min_y > 1"), Vec::<i64>::new());
+        assert_eq!(
+            ids("SELECT id FROM events_rtree_wide WHERE max_x - min_x <= 1 AND max_y - min_y <= 1"),
+            Vec::<i64>::new()
+        );
+        let wide = ids("SELECT id FROM events_rtree_wide ORDER BY id");
+        assert_eq!(wide, ids("SELECT seq FROM events WHERE deleted = 0 AND seq % 5 = 0 ORDER BY seq"));
+        let all = ids("SELECT id FROM events_rtree UNION ALL SELECT id FROM events_rtree_wide ORDER BY 1");
+        assert_eq!(all, ids("SELECT seq FROM events WHERE deleted = 0 ORDER BY seq"));
     }
 
     #[test]
