@@ -39,16 +39,21 @@ pub struct Evidence {
     pub uncased: bool,
     /// Resolved with the help of a container ("X, Y", "X in Y").
     pub contained: bool,
+    /// The word is also a US given name or surname of the census lists ("Jackson", "Marion").
+    pub person_name: bool,
+    /// A word that introduces a place comes before it ("in", "near", "from", a comma).
+    pub locative: bool,
 }
 
 impl Evidence {
     /// The features the model weighs, in the order of its weights (after the intercept).
-    pub fn features(&self) -> [f64; 14] {
+    pub fn features(&self) -> [f64; 17] {
         let b = |x: bool| if x { 1.0 } else { 0.0 };
         let kind = self.kind.unwrap_or(Kind::Site);
+        let population = (self.population as f64 + 1.0).log10() / 7.0;
         [
             self.share,
-            (self.population as f64 + 1.0).log10() / 7.0,
+            population,
             b(kind == Kind::Country),
             b(kind == Kind::Region),
             b(kind == Kind::Settlement),
@@ -61,6 +66,11 @@ impl Evidence {
             self.word_zipf / 7.0,
             b(self.repeated),
             b(self.uncased || self.contained),
+            b(self.person_name),
+            b(self.locative),
+            // A clear winner counts for more when it is a large place: a clear hamlet is often
+            // a name that is no place at all.
+            self.share * population,
         ]
     }
 }
@@ -69,8 +79,12 @@ impl Evidence {
 /// `data/scripts/fit_confidence.py` printed them (logistic regression, L2 0.01 per row), fitted
 /// on the half of LGL's and GeoVirus's documents whose id has an even CRC-32 (and the whole
 /// multilingual set, weighted 20); the other half is held out for the calibration table.
-const WEIGHTS: [f64; 15] =
-    [0.31, 0.60, 0.64, -0.33, 0.07, -0.01, -0.69, -1.02, -0.57, 0.02, 0.60, -0.65, 0.04, -0.64, 0.43];
+/// Refitted 2026-12-07 with the person-name, locative and share × population features: of the
+/// mentions given at least 0.9, 95.4 % are right on LGL (90.3 % on its held-out half) and
+/// 93.3 % on GeoVirus (94.7 %).
+const WEIGHTS: [f64; 18] = [
+    0.34, 0.43, 0.40, -0.41, 0.00, 0.08, -0.77, -0.89, -0.50, -0.03, 0.56, -0.53, 0.06, -0.62, 0.46, -0.58, -0.01, 0.53,
+];
 
 /// The calibrated confidence, 0 to 1, rounded to three decimals.
 pub fn confidence(e: &Evidence) -> f64 {

@@ -96,6 +96,42 @@ pub struct MentionRow {
 /// The lower edges of the calibration bins; the last bin includes 1.0.
 const BIN_EDGES: [f64; 6] = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95];
 
+/// The confidence from which a mention is called near-certain, and the share of such mentions
+/// that must be right for the confidence to mean what it says (issue 18).
+pub const CONFIDENT_FROM: f64 = 0.9;
+pub const CONFIDENT_MIN_SHARE: f64 = 0.9;
+
+/// The check of the calibration: of the mentions given at least [`CONFIDENT_FROM`], how many
+/// are right, and whether that is at least [`CONFIDENT_MIN_SHARE`].
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CalibrationCheck {
+    pub from: f64,
+    pub mentions: usize,
+    pub right: usize,
+    pub share_right: f64,
+    /// `true` when the share reaches the bar (or no mention is that confident).
+    pub meets_bar: bool,
+}
+
+impl CalibrationCheck {
+    /// The check over the bins' (mentions, right) counts, in the order of `BIN_EDGES`.
+    fn of(bins: &[(usize, usize); BIN_EDGES.len()]) -> Self {
+        let (mentions, right) = bins
+            .iter()
+            .zip(BIN_EDGES)
+            .filter(|(_, from)| *from >= CONFIDENT_FROM)
+            .fold((0, 0), |(m, r), (b, _)| (m + b.0, r + b.1));
+        let share = if mentions == 0 { 0.0 } else { right as f64 / mentions as f64 };
+        CalibrationCheck {
+            from: CONFIDENT_FROM,
+            mentions,
+            right,
+            share_right: (share * 10_000.0).round() / 10_000.0,
+            meets_bar: mentions == 0 || share >= CONFIDENT_MIN_SHARE,
+        }
+    }
+}
+
 /// The measures.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
@@ -119,6 +155,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<LanguageReport>,
     pub calibration: Vec<CalibrationBin>,
+    pub calibration_check: CalibrationCheck,
 }
 
 /// Reads the JSON-lines corpus; a bad line is an error naming its number.
@@ -345,6 +382,7 @@ pub fn evaluate_with_rows(g: &Gazetteer, docs: &[Doc]) -> (Report, Vec<MentionRo
                 false_places: l.false_places,
             })
             .collect(),
+        calibration_check: CalibrationCheck::of(&t.bins),
         calibration: t
             .bins
             .iter()
@@ -416,6 +454,16 @@ impl Report {
                 b.share_right
             ));
         }
+        let c = &self.calibration_check;
+        s.push_str(&format!(
+            "confidence >= {:.2}: {} of {} right ({:.3}; bar {:.2}): {}\n",
+            c.from,
+            c.right,
+            c.mentions,
+            c.share_right,
+            CONFIDENT_MIN_SHARE,
+            if c.meets_bar { "meets the bar" } else { "BELOW THE BAR" }
+        ));
         s
     }
 }
@@ -437,6 +485,16 @@ mod tests {
     }
 
     #[test]
+    fn the_calibration_check_counts_the_confident_bins_and_fails_below_nine_in_ten() {
+        // Bins [0, .5) [.5, .7) [.7, .8) [.8, .9) [.9, .95) [.95, 1]: only the last two count.
+        let ok = CalibrationCheck::of(&[(100, 0), (10, 5), (10, 7), (10, 8), (10, 9), (10, 10)]);
+        assert_eq!((ok.mentions, ok.right, ok.meets_bar), (20, 19, true), "{ok:?}");
+        let low = CalibrationCheck::of(&[(0, 0), (0, 0), (0, 0), (0, 0), (10, 8), (10, 9)]);
+        assert_eq!((low.mentions, low.right, low.meets_bar), (20, 17, false), "{low:?}");
+        assert!(CalibrationCheck::of(&[(0, 0); 6]).meets_bar, "no confident mention: nothing to fail");
+    }
+
+    #[test]
     fn the_multilingual_set_meets_its_bars_in_every_language() {
         let docs = read_corpus(include_str!("../../tests/fixtures/geoparse/multilingual.jsonl")).unwrap();
         let r = evaluate(gazetteer(), &docs);
@@ -447,5 +505,6 @@ mod tests {
             assert!(l.false_places.is_empty(), "no everyday word is a place: {l:?}");
         }
         assert_eq!(r.calibration.iter().map(|b| b.mentions).sum::<usize>(), r.predicted);
+        assert!(r.calibration_check.meets_bar, "{:?}", r.calibration_check);
     }
 }

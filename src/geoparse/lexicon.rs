@@ -16,7 +16,7 @@ const PERSON_NAMES: &str = include_str!("../../data/geoparse/person-names.tsv");
 /// Generic heads that make the capitalised word before them part of another name: a street, a
 /// river or a firm is not the town it is named after ("Lebanon Street", "Marburg virus").
 /// Folded; the head follows the name in English and Turkish.
-pub const HEADS_AFTER: [&str; 41] = [
+pub const HEADS_AFTER: [&str; 49] = [
     "road",
     "rd",
     "street",
@@ -52,6 +52,18 @@ pub const HEADS_AFTER: [&str; 41] = [
     "heights",
     "virus",
     "ebolavirus",
+    // What is named after a person or a place without standing there: "the Obama
+    // administration", "New York Times", "Agence France-Presse", «Obama yönetimi». An
+    // institution that stands at the place it is named after ("Idlib University", "Tulsa Zoo")
+    // keeps the place: an event there happened there.
+    "administration",
+    "times",
+    "daily",
+    "tribune",
+    "herald",
+    "gazette",
+    "presse",
+    "yonetimi",
     // Turkish: street, avenue, boulevard, university, river.
     "caddesi",
     "sokak",
@@ -84,6 +96,28 @@ pub const HEADS_BEFORE: [&str; 19] = [
     "جامعة",
     "نهر",
 ];
+/// Institutions whose name goes on with "of" and a name that is not where they are: "Chamber of
+/// Commerce", "Department of Commerce", "Bank of America". A university or museum "of" a place
+/// stands there ("University of Aleppo") and is not listed.
+pub const HEADS_OF: [&str; 16] = [
+    "chamber",
+    "department",
+    "dept",
+    "secretary",
+    "bank",
+    "corporation",
+    "council",
+    "board",
+    "pastor",
+    "institute",
+    "cathedral",
+    "bureau",
+    "commission",
+    "committee",
+    "society",
+    "association",
+];
+
 /// Verbs of saying: a bare name right before one is a person ("Jones said").
 pub const SAYING: [&str; 14] = [
     "said",
@@ -103,7 +137,9 @@ pub const SAYING: [&str; 14] = [
 ];
 
 /// Titles and roles that put a person's name after them ("Gov. Perdue", "President Jackson").
-const TITLES: [&str; 44] = [
+const TITLES: [&str; 46] = [
+    "sens",
+    "reps",
     "mr",
     "mrs",
     "ms",
@@ -152,7 +188,7 @@ const TITLES: [&str; 44] = [
 
 /// Words that never start a place name on their own in running text, whatever the gazetteer
 /// holds: calendar words and the commonest sentence openers.
-const NEVER_ALONE: [&str; 70] = [
+const NEVER_ALONE: [&str; 75] = [
     "january",
     "february",
     "march",
@@ -223,6 +259,13 @@ const NEVER_ALONE: [&str; 70] = [
     "metro",
     "human",
     "leader",
+    // Generic nouns of places and institutions, capitalised in a longer name ("City of
+    // Athens", "Village of Glen Carbon", "Chamber of Commerce").
+    "city",
+    "village",
+    "town",
+    "cathedral",
+    "chamber",
 ];
 
 /// Lower-case words that may stand inside a multi-word name ("Bay of Pigs", "Rio de Janeiro").

@@ -9,6 +9,7 @@ pub mod category;
 pub mod eval;
 pub mod language;
 mod lexicon;
+mod person;
 pub mod report;
 mod resolve;
 pub mod roundup;
@@ -76,6 +77,9 @@ const SURNAME_MIN_POPULATION: u64 = 50_000;
 /// A surname at least this common (per 100,000 people: Moore 312, Flores 115) is a person
 /// even after "in" when it names only a small place.
 const COMMON_SURNAME_FREQ: u32 = 100;
+/// A given name at least this common (per 100,000 people: Charlotte 36, Norman 50) standing
+/// alone is a person unless the text introduces it as a place.
+const COMMON_GIVEN_FREQ: u32 = 20;
 
 /// A word of two to four letters, all capitals ("HIV", "NATO"; not "U.S.", "Ohio").
 fn is_acronym(surface: &str) -> bool {
@@ -204,6 +208,17 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         {
             continue;
         }
+        // A common given name alone ("Tim and Kristina said", "Norman's Welding") is a person
+        // when it names only a small place and nothing ("in", a comma, "X, Y") makes it one.
+        let common_given = s.given_freq >= COMMON_GIVEN_FREQ && !s.locative;
+        if !team
+            && !area
+            && common_given
+            && best.place.population < SURNAME_MIN_POPULATION * 2
+            && it.container.is_none()
+        {
+            continue;
+        }
         let evidence = calibrate::Evidence {
             share: it.confidence,
             population: best.place.population,
@@ -221,6 +236,8 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
             repeated: repeats.get(s.key.as_str()).is_some_and(|n| *n > 1),
             uncased: s.word_lang.is_some_and(language::uncased),
             contained: it.container.is_some(),
+            person_name: s.given_freq > 0 || s.surname_freq > 0,
+            locative: s.locative,
         };
         out.push(Mention {
             start: s.start,
@@ -371,5 +388,34 @@ mod tests {
         assert_eq!(texts("HIV vakaları Kenya'da arttı, dedi UN."), ["Kenya"]);
         let m = texts("Troops from the US and UK landed in the DRC.");
         assert_eq!(m, ["US", "UK", "DRC"]);
+    }
+
+    #[test]
+    fn a_title_with_its_dot_is_not_a_town_in_english_and_turkish() {
+        let m = texts("U.S. Sens. Harmon and Whitfield visited Atlanta on Monday.");
+        assert!(!m.contains(&"Sens".to_string()) && m.contains(&"Atlanta".to_string()), "{m:?}");
+        let m = texts("ABD'li Sens. Harmon ve Whitfield dün Ankara'yı ziyaret etti.");
+        assert!(!m.contains(&"Sens".to_string()) && m.contains(&"Ankara".to_string()), "{m:?}");
+    }
+
+    #[test]
+    fn what_is_named_after_a_person_or_a_place_elsewhere_is_not_that_place() {
+        assert_eq!(texts("The Obama administration sent tents to Haiti."), ["Haiti"]);
+        assert_eq!(texts("Obama yönetimi Haiti'ye çadır gönderdi."), ["Haiti"]);
+        assert_eq!(texts("The Chamber of Commerce in Atlanta met the Department of Commerce on Friday."), ["Atlanta"]);
+        let m = texts("The City of Athens and the Village of Glen Carbon both voted.");
+        assert!(!m.iter().any(|t| t == "City" || t == "Village"), "{m:?}");
+        // An institution standing where it is named keeps its place: the strike was there.
+        assert!(texts("An air strike hit Idlib University on Monday.").contains(&"Idlib".to_string()));
+    }
+
+    #[test]
+    fn a_given_name_before_a_surname_or_alone_is_a_person_in_english_and_turkish() {
+        assert_eq!(texts("Iola Whitfield flew to Atlanta on Monday."), ["Atlanta"]);
+        assert_eq!(texts("Dün Iola Whitfield Ankara'ya uçtu."), ["Ankara"]);
+        assert_eq!(texts("Alma and her brother moved to Atlanta in May."), ["Atlanta"]);
+        assert_eq!(texts("Dün Alma ve kardeşi Ankara'ya taşındı."), ["Ankara"]);
+        // Introduced as a place, the same name is one.
+        assert_eq!(texts("Flooding closed two roads in Alma on Monday."), ["Alma"]);
     }
 }

@@ -9,7 +9,8 @@ use crate::fold::Folded;
 use crate::gazetteer::{Gazetteer, NameRef};
 
 use super::language::{self, Lang};
-use super::lexicon::{CONNECTORS, HEADS_AFTER, HEADS_BEFORE, Lexicon};
+use super::lexicon::{CONNECTORS, HEADS_AFTER, HEADS_BEFORE, HEADS_OF, Lexicon};
+use super::person::GIVEN_MIN_FREQ;
 
 /// A span of text that names a place (or a country, by its demonym).
 #[derive(Debug, Clone)]
@@ -41,6 +42,8 @@ pub struct Spot {
     pub given_first: bool,
     /// How common the word is as a US surname (per 100,000 people; 0 when it is none).
     pub surname_freq: u32,
+    /// How common the word is as a US given name (per 100,000 people; 0 when it is none).
+    pub given_freq: u32,
     /// Right after a word that introduces a place ("in", "near", "from", a comma).
     pub locative: bool,
 }
@@ -252,74 +255,9 @@ pub fn looks_turkic(text: &str, language: Option<&str>) -> bool {
     text.chars().filter(|c| matches!(c, 'ı' | 'ğ' | 'ş' | 'ə' | 'İ' | 'Ş' | 'Ğ' | 'Ə')).take(2).count() >= 2
 }
 
-/// Words the text uses as people's surnames, so that a later bare "Jones" is not taken for a
-/// town: the second word of "First Last" where First is a given name, a title with its dot, or
-/// any capitalised word that is neither a place name nor an everyday word ("Kristina Moore",
-/// "Mahmoud Abbas").
-pub fn person_words(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon) -> HashSet<String> {
-    let mut out = HashSet::default();
-    let words: Vec<(usize, usize)> = {
-        let mut v = Vec::new();
-        let mut i = 0;
-        let c = &src.chars;
-        while i < c.len() {
-            if c[i].is_alphabetic() {
-                let s = i;
-                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '\'' || c[i] == '’') {
-                    i += 1;
-                }
-                v.push((s, i));
-            } else {
-                i += 1;
-            }
-        }
-        v
-    };
-    for w in words.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let gap: String = src.chars[a.1..b.0].iter().collect();
-        if gap != " " && gap != ". " {
-            continue;
-        }
-        let first = crate::fold::fold(&src.surface(a.0, a.1));
-        let cap_b = src.chars[b.0].is_uppercase();
-        let titled = lex.titles.contains(first.as_str()) && src.chars.get(a.1) == Some(&'.');
-        let cap_a = src.chars[a.0].is_uppercase() && src.chars[a.0 + 1..a.1].iter().any(|c| c.is_lowercase());
-        let given = gap == " "
-            && cap_a
-            && a.1 - a.0 >= 3
-            && !lex.common.contains(&first)
-            && !lex.never_alone.contains(first.as_str())
-            && !lex.titles.contains(first.as_str())
-            && !lex.demonyms.contains_key(&first)
-            && g.name(&first).is_empty();
-        let census_given = lex.given.get(&first).is_some_and(|f| *f >= GIVEN_MIN_FREQ);
-        if cap_b && cap_a && (lex.first_names.contains(&first) || census_given || titled || given) {
-            let last = src.surface(b.0, b.1);
-            let last = last.trim_end_matches("'s").trim_end_matches("’s");
-            out.insert(crate::fold::fold(last));
-        }
-    }
-    // "Robert M. Perez": a given name, an initial, a capitalised word.
-    for w in words.windows(3) {
-        let (a, m, b) = (w[0], w[1], w[2]);
-        let initial = m.1 - m.0 == 1 && src.chars[m.0].is_uppercase() && src.surface(m.1, b.0) == ". ";
-        if !initial {
-            continue;
-        }
-        let first = crate::fold::fold(&src.surface(a.0, a.1));
-        let given = lex.given.get(&first).is_some_and(|f| *f >= GIVEN_MIN_FREQ) || lex.first_names.contains(&first);
-        if given && src.surface(a.1, m.0) == " " && src.chars[b.0].is_uppercase() {
-            let last = src.surface(b.0, b.1);
-            out.insert(crate::fold::fold(last.trim_end_matches("'s").trim_end_matches("’s")));
-        }
-    }
-    out
-}
-
 /// Finds the spots of a text.
 pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool, lang: Option<Lang>) -> Vec<Spot> {
-    let persons = person_words(g, src, lex);
+    let persons = super::person::person_words(g, src, lex);
     let text = &src.folded.text;
     let bytes = text.as_bytes();
     let mut out: Vec<Spot> = Vec::new();
@@ -479,6 +417,10 @@ fn judge(
     if lex.not_places.contains(&key) {
         return None;
     }
+    // A title written with its dot ("Sen.", "U.S. Sens. Boxer") is not Sens in France.
+    if one_word && lex.titles.contains(key.as_str()) && src.chars.get(end) == Some(&'.') {
+        return None;
+    }
     let letters = src.chars[start..end].iter().filter(|c| c.is_alphabetic()).count();
     if letters < 2 {
         return None;
@@ -543,8 +485,10 @@ fn judge(
         weak = true;
     }
     let person_evidence = one_word && demonym.is_none();
-    let given_first = person_evidence
-        && lex.given.get(&key).is_some_and(|f| *f >= GIVEN_MIN_FREQ)
+    let given_freq = if person_evidence { lex.given.get(&key).copied().unwrap_or(0) } else { 0 };
+    // Any given name of the census list before a capitalised word that is no everyday word
+    // ("Nadia Moayyad", "Kate Hudson"): a person.
+    let given_first = given_freq > 0
         && src
             .word_after(end)
             .is_some_and(|(w, cap)| cap && language::zipf(Lang::En, &crate::fold::fold(&w)) < GIVEN_NEXT_MAX_ZIPF);
@@ -565,13 +509,11 @@ fn judge(
         word_lang: None,
         given_first,
         surname_freq,
+        given_freq,
         locative,
     })
 }
 
-/// A given name this common (per 100,000 people in the 1990 US census: Floyd 53, Alexis 9)
-/// before a capitalised word makes a person.
-const GIVEN_MIN_FREQ: u32 = 20;
 /// ... unless the capitalised word is an everyday one ("Madison Police", "Austin Energy").
 const GIVEN_NEXT_MAX_ZIPF: f32 = 4.5;
 
@@ -614,9 +556,27 @@ fn part_of_other_name(src: &Source<'_>, start: usize, end: usize) -> bool {
     let fold_word = |w: &str| crate::fold::fold(w.trim_end_matches('.'));
     let after = src.word_after(end).is_some_and(|(w, _)| HEADS_AFTER.contains(&fold_word(&w).as_str()));
     let before = src.word_before(start).is_some_and(|(w, _)| HEADS_BEFORE.contains(&fold_word(&w).as_str()));
+    // "Chamber of Commerce", "University of Hull": a name after an institution's "X of".
+    let of_head = word_start_before(src, start).is_some_and(|of| {
+        src.surface(of, start).trim_end() == "of"
+            && src.word_before(of).is_some_and(|(w, cap)| cap && HEADS_OF.contains(&fold_word(&w).as_str()))
+    });
     let firm = src.surface(end, (end + 3).min(src.chars.len())) == " & "
         || start >= 2 && src.surface(start - 2, start) == "& ";
-    after || before || firm
+    after || before || of_head || firm
+}
+
+/// Where the word before `start` (after spaces) begins.
+fn word_start_before(src: &Source<'_>, start: usize) -> Option<usize> {
+    let mut i = start;
+    while i > 0 && src.chars[i - 1] == ' ' {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0 && src.chars[i - 1].is_alphanumeric() {
+        i -= 1;
+    }
+    (i < end && end < start).then_some(i)
 }
 
 #[cfg(test)]
