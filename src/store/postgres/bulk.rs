@@ -38,6 +38,10 @@ use crate::store::sql::{Dialect, tile_counts};
 /// over the search words and the primary key of `event_terms` are built from millions of keys.
 const BUILD_MEMORY: &str = "512MB";
 
+/// The memory the counts by cell at the end of a load may hash in: with the default (4 MB) the
+/// grouping of 200,000 events' 593,152 sums spilled to disk in 33 batches (2.0 s, psql).
+const COUNT_MEMORY: &str = "256MB";
+
 /// The tables whose indexes a load takes to itself.
 const TABLES: &str = "events, event_terms, event_sources, revisions, event_cells, event_tile_counts";
 
@@ -138,6 +142,8 @@ pub async fn finish(c: &mut PgConnection, mut d: Deferred) -> Result<(), StoreEr
     d.terms.send(c).await?;
     tracing::debug!(took = ?t.elapsed(), "terms sent");
     let t = std::time::Instant::now();
+    // Some 600,000 sums for 200,000 events: hashed in memory rather than in 33 batches on disk.
+    sqlx::query(&format!("SET LOCAL work_mem = '{COUNT_MEMORY}'")).execute(&mut *c).await?;
     sqlx::query(CELLS_SQL).execute(&mut *c).await?;
     sqlx::query(tile_counts::rebuild(Dialect::Postgres)).execute(&mut *c).await?;
     tracing::debug!(took = ?t.elapsed(), "cells counted");
