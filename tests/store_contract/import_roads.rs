@@ -202,7 +202,7 @@ async fn index_oids(store: &PgStore) -> Vec<String> {
         store,
         "SELECT concat_ws(' | ', c.relname, c.oid, pg_get_indexdef(c.oid)) FROM pg_index i JOIN pg_class c \
          ON c.oid = i.indexrelid WHERE i.indrelid IN ('events'::regclass, 'event_terms'::regclass, \
-         'event_sources'::regclass, 'revisions'::regclass) ORDER BY c.relname",
+         'event_sources'::regclass, 'revisions'::regclass, 'event_tile_counts'::regclass) ORDER BY c.relname",
     )
     .await
 }
@@ -213,7 +213,17 @@ async fn constraints(store: &PgStore) -> Vec<String> {
         store,
         "SELECT concat_ws(' | ', conrelid::regclass, conname, pg_get_constraintdef(oid), convalidated) FROM pg_constraint \
          WHERE conrelid IN ('events'::regclass, 'event_terms'::regclass, 'event_sources'::regclass, \
-         'revisions'::regclass) ORDER BY 1",
+         'revisions'::regclass, 'event_tile_counts'::regclass) ORDER BY 1",
+    )
+    .await
+}
+
+/// The triggers on `events` that are not enabled (a load disables those that count cells).
+async fn disabled_triggers(store: &PgStore) -> Vec<String> {
+    strings(
+        store,
+        "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal \
+         AND tgenabled <> 'O' ORDER BY 1",
     )
     .await
 }
@@ -257,6 +267,7 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
     let load = PgStore::open_for_import(&dbs[0].url).await.expect("opens for import");
     let arrays = open(&dbs[1], ImportRoad::Arrays).await;
     let (oids, defined) = (index_oids(&load).await, constraints(&load).await);
+    assert_eq!(disabled_triggers(&load).await, Vec::<String>::new());
     // The same items (their sources' ids are made when they are read) into both.
     let batches = first_load();
     for s in [&load, &arrays] {
@@ -266,14 +277,24 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
         assert_eq!((c.created, c.updated, c.unchanged), (1812, 104, 8));
     }
     // The load took the tables: every index of `events` that backs no constraint, and the
-    // primary keys of `event_terms` and `revisions`, were built again, the rest kept.
+    // primary keys of `event_terms`, `revisions` and `event_tile_counts`, were built again, the
+    // rest kept; the triggers that count cells, disabled during the load, count again.
     let after = index_oids(&load).await;
     let rebuilt: Vec<&str> =
         after.iter().filter(|row| !oids.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect();
     assert_eq!(
         rebuilt,
-        ["event_terms_pkey", "events_by_time", "events_geom", "events_search", "events_space_time", "revisions_pkey"]
+        [
+            "event_terms_pkey",
+            "event_tile_counts_pkey",
+            "events_by_time",
+            "events_geom",
+            "events_search",
+            "events_space_time",
+            "revisions_pkey"
+        ]
     );
+    assert_eq!(disabled_triggers(&load).await, Vec::<String>::new(), "every trigger enabled again");
     let strip_oid = |rows: &[String]| -> Vec<String> {
         rows.iter().map(|r| r.split(" | ").enumerate().filter(|(i, _)| *i != 1).map(|(_, p)| p).collect()).collect()
     };
@@ -300,6 +321,40 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
     load.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
     feed.await.unwrap();
     assert_eq!(index_oids(&load).await, after);
+    counts_agree(&load).await;
+    let counted = "SELECT sum(n)::text FROM event_tile_counts WHERE days = 1";
+    let live = "SELECT count(*)::text FROM events WHERE deleted = 0";
+    assert_eq!(
+        strings(&load, counted).await,
+        strings(&load, live).await,
+        "the triggers counted the second import's events"
+    );
+}
+
+#[tokio::test]
+async fn the_cell_found_by_bucket_is_the_cell_found_by_lookup_at_every_edge_and_between() {
+    let Some(admin) = postgres_url() else { return };
+    let db = TestDb::on(&Backend::Postgres(admin)).await;
+    let store = open(&db, ImportRoad::Copy).await;
+    // Every edge of both axes, a hair either side of it, the poles and the antimeridian, and
+    // a spread of positions between.
+    let checked: Vec<String> = strings(
+        &store,
+        "WITH v AS (SELECT edge AS x FROM tile_grid UNION ALL SELECT edge - 1e-9 FROM tile_grid \
+                    UNION ALL SELECT edge + 1e-9 FROM tile_grid \
+                    UNION ALL SELECT unnest(ARRAY[-180, 180, -90, 90, 0, -85.0511287798066, 85.0511287798066]::float8[]) \
+                    UNION ALL SELECT -180 + i * 0.0731 FROM generate_series(0, 4924) i), \
+              n AS (SELECT x, row_number() OVER (ORDER BY x) AS r, count(*) OVER () AS m FROM v), \
+              p AS (SELECT a.x AS lon, b.x AS lat FROM n a JOIN n b ON b.r = (a.r * 7919) % a.m + 1 \
+                    UNION ALL SELECT x, x FROM v UNION ALL SELECT x, -x FROM v) \
+         SELECT concat_ws(' | ', count(*), count(*) FILTER (WHERE event_tile_cell(p.lon, p.lat) \
+                <> event_tile_cell_in(p.lon, p.lat, g.lons, g.lon_k, g.lats, g.lat_k))) \
+         FROM p, event_tile_grid() g",
+    )
+    .await;
+    let (n, differ) = checked[0].split_once(" | ").unwrap();
+    assert!(n.parse::<u64>().unwrap() > 20_000, "{n} positions checked");
+    assert_eq!(differ, "0", "positions whose cells differ");
 }
 
 #[tokio::test]
@@ -315,6 +370,7 @@ async fn a_first_load_keeps_its_indexes_while_another_session_is_connected_or_wh
     load.import_stream(rx, &Actor::new("import")).await.expect_err("the server refuses the row");
     feed.await.unwrap();
     assert_eq!(index_oids(&load).await, oids);
+    assert_eq!(disabled_triggers(&load).await, Vec::<String>::new());
     assert_eq!(load.live_count().await.unwrap(), 0);
     // Someone else connected (a server, psql): the load keeps every index up to date.
     let other = open(&db, ImportRoad::Copy).await;

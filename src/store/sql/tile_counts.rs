@@ -45,7 +45,8 @@ pub fn grid_edges() -> Vec<(i64, f64, i64)> {
 }
 
 /// The SQL that counts the events already stored into `event_tile_counts` (once, when the grid's
-/// edges are first written), each in the cell of its position (`tiles::position`).
+/// edges are first written, and at the end of a first load into PostgreSQL), each in the cell of
+/// its position (`tiles::position`; on PostgreSQL found by `event_tile_cell_in`, migration 0015).
 pub fn rebuild(dialect: Dialect) -> &'static str {
     static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| rebuild_sql(Dialect::Sqlite));
     static POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| rebuild_sql(Dialect::Postgres));
@@ -73,9 +74,11 @@ fn rebuild_sql(dialect: Dialect) -> String {
         Dialect::Postgres => format!(
             "INSERT INTO event_tile_counts (days, block, cell, category, n, sum_lon, sum_lat) \
              SELECT l.days, floor(c.t_day::float8 / l.days)::bigint AS b, c.cell, c.category, count(*), sum(c.lon), sum(c.lat) \
-             FROM (SELECT p.t_day, p.category, p.lon, p.lat, event_tile_cell(p.lon, p.lat) AS cell \
+             FROM (SELECT p.t_day, p.category, p.lon, p.lat, \
+                          event_tile_cell_in(p.lon, p.lat, g.lons, g.lon_k, g.lats, g.lat_k) AS cell \
                    FROM (SELECT e.t_day, e.category, {lon} AS lon, {lat} AS lat \
-                         FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL OFFSET 0) p OFFSET 0) c, \
+                         FROM events e WHERE e.deleted = 0 AND e.min_lon IS NOT NULL OFFSET 0) p, \
+                        event_tile_grid() g OFFSET 0) c, \
                   (VALUES (1), (30), (360), (3600)) l(days) \
              GROUP BY l.days, b, c.cell, c.category"
         ),
