@@ -199,21 +199,13 @@ pub fn geoparse(g: &Gazetteer, text: &str, opts: &Options) -> Vec<Mention> {
         if !team && !area && s.given_first {
             continue;
         }
+        // A common given name alone ("Tim and Kristina said", "Norman's Welding") likewise, when
+        // nothing ("in", a comma, "X, Y") makes it a place.
         let common_surname = s.surname_freq >= COMMON_SURNAME_FREQ || (s.surname_freq > 0 && !s.locative);
-        if !team
-            && !area
-            && common_surname
-            && best.place.population < SURNAME_MIN_POPULATION * 2
-            && it.container.is_none()
-        {
-            continue;
-        }
-        // A common given name alone ("Tim and Kristina said", "Norman's Welding") is a person
-        // when it names only a small place and nothing ("in", a comma, "X, Y") makes it one.
         let common_given = s.given_freq >= COMMON_GIVEN_FREQ && !s.locative;
         if !team
             && !area
-            && common_given
+            && (common_surname || common_given)
             && best.place.population < SURNAME_MIN_POPULATION * 2
             && it.container.is_none()
         {
