@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench geoparse` reads the development corpora of `../shared/eval/geoparse/`
 //! (or the JSON-lines files named in `EVENTMAP_BENCH_CORPUS`, comma-separated) and prints its
-//! figures; the targets are over 5 MB/s per core and a p50 under 5 ms.
+//! figures; the targets are over 5 MB/s per core, a p50 under 5 ms and the gazetteer loaded
+//! (the bulk of a start) in under a second.
 
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let t = Instant::now();
     let g = Gazetteer::load_embedded().expect("gazetteer");
-    println!("gazetteer loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+    println!("gazetteer loaded in {:.0} ms (start-up target < 1,000 ms)", t.elapsed().as_secs_f64() * 1000.0);
     let texts = corpus();
     let bytes: usize = texts.iter().map(String::len).sum();
     println!("corpus: {} documents, {:.2} MB", texts.len(), bytes as f64 / 1e6);
