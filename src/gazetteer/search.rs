@@ -67,9 +67,10 @@ enum Origin {
     Custom(u32),
 }
 
-struct Hit {
+struct Hit<'a> {
     origin: Origin,
-    name: String,
+    /// The name as written: borrowed from the embedded index, owned for a team's place.
+    name: std::borrow::Cow<'a, str>,
     quality: f64,
     match_type: MatchType,
 }
@@ -88,13 +89,40 @@ pub fn population_prior(population: u64) -> f64 {
     ((population as f64 + 1.0).log10() / 7.0).min(1.0)
 }
 
-fn score(info: &PlaceInfo, quality: f64, team_place: bool, opts: &SearchOptions) -> f64 {
+/// What a hit is scored on, read from the place without building its [`PlaceInfo`].
+struct Facts<'a> {
+    population: u64,
+    kind: Kind,
+    country: Option<&'a str>,
+    lon: f64,
+    lat: f64,
+}
+
+/// Which place a hit stands for: a GeoNames id (of the embedded index, or of a team's place
+/// imported from GeoNames), else a team place's own id; as `PlaceInfo::gazetteer_id` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PlaceKey<'a> {
+    GeoNames(u32),
+    Other(&'a str),
+}
+
+impl<'a> PlaceKey<'a> {
+    fn of_id(id: &'a str) -> Self {
+        match id.strip_prefix("geonames:").and_then(|n| n.parse::<u32>().ok()) {
+            // Only the id as the embedded index writes it: "geonames:0173" is another id.
+            Some(n) if id.len() == "geonames:".len() + n.to_string().len() => Self::GeoNames(n),
+            _ => Self::Other(id),
+        }
+    }
+}
+
+fn score(info: &Facts<'_>, quality: f64, team_place: bool, opts: &SearchOptions) -> f64 {
     let mut s = 0.55 * quality + 0.35 * population_prior(info.population) + kind_prior(info.kind);
     if team_place {
         s += 0.25;
     }
     if let Some(cc) = &opts.country {
-        if info.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(cc)) {
+        if info.country.is_some_and(|c| c.eq_ignore_ascii_case(cc)) {
             s += 0.3;
         } else {
             s -= 0.3;
@@ -106,18 +134,26 @@ fn score(info: &PlaceInfo, quality: f64, team_place: bool, opts: &SearchOptions)
     (s * 1000.0).round() / 1000.0
 }
 
-fn base_hits(base: &Base, key: &str, offset: u64, quality_if_name: f64, hits: &mut Vec<Hit>, mt: Option<MatchType>) {
+fn base_hits<'a>(
+    base: &'a Base,
+    key: &str,
+    offset: u64,
+    quality_if_name: f64,
+    hits: &mut Vec<Hit<'a>>,
+    mt: Option<MatchType>,
+) {
     for (place, sidx) in base.posting(offset) {
         let name = base.string(sidx);
         let primary = base.string(base.places[place as usize].name);
-        let is_main = sidx == base.places[place as usize].name || fold::fold(primary) == fold::fold(name);
+        let is_main =
+            sidx == base.places[place as usize].name || primary == name || fold::fold(primary) == fold::fold(name);
         let (quality, match_type) = match mt {
             Some(t) => (quality_if_name, t),
             None if is_main => (1.0, MatchType::Name),
             None => (0.92, MatchType::AlternateName),
         };
         let _ = key;
-        hits.push(Hit { origin: Origin::Base(place), name: name.to_string(), quality, match_type });
+        hits.push(Hit { origin: Origin::Base(place), name: name.into(), quality, match_type });
     }
 }
 
@@ -181,7 +217,7 @@ pub fn search(g: &Gazetteer, query: &str, opts: &SearchOptions) -> Vec<Candidate
             let name = overlay.name(*pi, *ni).to_string();
             let main = *ni == 0 || fold::fold(&name) == fold::fold(&overlay.places[*pi as usize].name);
             let (quality, match_type) = if main { (1.0, MatchType::Name) } else { (0.92, MatchType::AlternateName) };
-            hits.push(Hit { origin: Origin::Custom(*pi), name, quality, match_type });
+            hits.push(Hit { origin: Origin::Custom(*pi), name: name.into(), quality, match_type });
         }
     }
     let qlen = folded.chars().count();
@@ -208,7 +244,7 @@ pub fn search(g: &Gazetteer, query: &str, opts: &SearchOptions) -> Vec<Candidate
             let coverage = qlen as f64 / k.chars().count() as f64;
             hits.push(Hit {
                 origin: Origin::Custom(*pi),
-                name: overlay.name(*pi, *ni).to_string(),
+                name: overlay.name(*pi, *ni).to_string().into(),
                 quality: 0.6 + 0.3 * coverage,
                 match_type: MatchType::Prefix,
             });
@@ -226,7 +262,7 @@ pub fn search(g: &Gazetteer, query: &str, opts: &SearchOptions) -> Vec<Candidate
             if d <= k_chars as usize && k.chars().next() == folded.chars().next() {
                 hits.push(Hit {
                     origin: Origin::Custom(*pi),
-                    name: overlay.name(*pi, *ni).to_string(),
+                    name: overlay.name(*pi, *ni).to_string().into(),
                     quality: 0.8 - 0.1 * d as f64,
                     match_type: MatchType::Fuzzy,
                 });
@@ -236,32 +272,63 @@ pub fn search(g: &Gazetteer, query: &str, opts: &SearchOptions) -> Vec<Candidate
     rank(g, &overlay, hits, opts)
 }
 
-/// Scores hits, keeps the best per place, sorts and truncates.
-fn rank(g: &Gazetteer, overlay: &super::overlay::Overlay, hits: Vec<Hit>, opts: &SearchOptions) -> Vec<Candidate> {
+/// Scores hits, keeps the best per place, sorts and truncates. Hits are scored on the place's
+/// facts alone; only the candidates kept are written out (a name like "Springfield" has dozens
+/// of places, and a geoparse asks for every capitalised word of a text).
+fn rank(g: &Gazetteer, overlay: &super::overlay::Overlay, hits: Vec<Hit<'_>>, opts: &SearchOptions) -> Vec<Candidate> {
     let base = &g.base;
-    let mut out: Vec<Candidate> = Vec::with_capacity(hits.len());
-    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::with_capacity(hits.len());
-    for h in hits {
-        let (info, team) = match h.origin {
-            Origin::Base(i) => (base.info(i), false),
+    // (score, population, hit) per place, in the order places were first hit.
+    let mut best: Vec<(f64, u64, usize)> = Vec::with_capacity(hits.len());
+    let mut at: rustc_hash::FxHashMap<PlaceKey<'_>, usize> = Default::default();
+    for (hi, h) in hits.iter().enumerate() {
+        let (facts, key, team) = match h.origin {
+            Origin::Base(i) => {
+                let p = &base.places[i as usize];
+                let cc = std::str::from_utf8(&p.country).unwrap_or("").trim();
+                let facts = Facts {
+                    population: u64::from(p.population),
+                    kind: p.kind,
+                    country: (!cc.is_empty()).then_some(cc),
+                    lon: super::round5(p.lon),
+                    lat: super::round5(p.lat),
+                };
+                (facts, PlaceKey::GeoNames(p.geonames_id), false)
+            }
             Origin::Custom(i) => {
                 let c = &overlay.places[i as usize];
-                (c.info(), c.is_team_place())
+                let facts = Facts {
+                    population: c.population,
+                    kind: c.kind,
+                    country: c.country.as_deref(),
+                    lon: c.lon,
+                    lat: c.lat,
+                };
+                (facts, PlaceKey::of_id(&c.id), c.is_team_place())
             }
         };
-        let s = score(&info, h.quality, team, opts);
-        match at.get(&info.gazetteer_id) {
-            Some(&i) if out[i].score >= s => {}
-            Some(&i) => out[i] = Candidate { place: info, matched_name: h.name, match_type: h.match_type, score: s },
+        let s = score(&facts, h.quality, team, opts);
+        match at.get(&key) {
+            Some(&i) if best[i].0 >= s => {}
+            Some(&i) => best[i] = (s, facts.population, hi),
             None => {
-                at.insert(info.gazetteer_id.clone(), out.len());
-                out.push(Candidate { place: info, matched_name: h.name, match_type: h.match_type, score: s });
+                at.insert(key, best.len());
+                best.push((s, facts.population, hi));
             }
         }
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.place.population.cmp(&a.place.population)));
-    out.truncate(opts.limit);
-    out
+    best.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    best.truncate(opts.limit);
+    let mut hits: Vec<Option<Hit<'_>>> = hits.into_iter().map(Some).collect();
+    best.into_iter()
+        .filter_map(|(score, _, hi)| {
+            let h = hits[hi].take()?;
+            let place = match h.origin {
+                Origin::Base(i) => base.info(i),
+                Origin::Custom(i) => overlay.places[i as usize].info(),
+            };
+            Some(Candidate { place, matched_name: h.name.into_owned(), match_type: h.match_type, score })
+        })
+        .collect()
 }
 
 /// The candidates that exact names stand for, ranked.
@@ -276,7 +343,7 @@ pub fn rank_names(g: &Gazetteer, names: &[NameRef], opts: &SearchOptions) -> Vec
                 let main = ni == 0 || fold::fold(&name) == fold::fold(&overlay.places[pi as usize].name);
                 let (quality, match_type) =
                     if main { (1.0, MatchType::Name) } else { (0.92, MatchType::AlternateName) };
-                hits.push(Hit { origin: Origin::Custom(pi), name, quality, match_type });
+                hits.push(Hit { origin: Origin::Custom(pi), name: name.into(), quality, match_type });
             }
         }
     }
@@ -387,5 +454,35 @@ mod tests {
     fn the_levenshtein_distance_counts_characters() {
         assert_eq!(levenshtein("tartus", "tartouss"), 2);
         assert_eq!(levenshtein("طرطوس", "طرطس"), 1);
+    }
+
+    #[test]
+    fn a_place_imported_from_geonames_is_one_candidate_with_the_embedded_one() {
+        let g = gazetteer().fresh();
+        let imported = |id: &str, population: u64| crate::gazetteer::CustomPlace {
+            id: id.into(),
+            name: "Tartus".into(),
+            kind: Kind::Settlement,
+            country: Some("SY".into()),
+            admin1: None,
+            lon: 35.886,
+            lat: 34.889,
+            population,
+            names: vec!["Tartus".into()],
+        };
+        // The same GeoNames id as the embedded Tartus, and an id written otherwise ("0163345"),
+        // which is another place.
+        g.set_custom(vec![imported(TARTUS, 1), imported("geonames:0163345", 2)]);
+        let all = g.search("Tartus", &SearchOptions { limit: 48, ..Default::default() });
+        let ids: Vec<&str> = all.iter().map(|c| c.place.gazetteer_id.as_str()).collect();
+        assert_eq!(ids.iter().filter(|i| **i == TARTUS).count(), 1, "{ids:?}");
+        assert_eq!(ids.iter().filter(|i| **i == "geonames:0163345").count(), 1, "{ids:?}");
+        // The better-scored reading of the one place stays: the embedded city, not the import
+        // of population 1.
+        let tartus = all.iter().find(|c| c.place.gazetteer_id == TARTUS).unwrap();
+        assert!(tartus.place.population > 50_000, "{tartus:?}");
+        // Ranked best first, as many as asked.
+        assert!(all.windows(2).all(|w| w[0].score >= w[1].score), "{all:?}");
+        assert_eq!(g.search("Tartus", &SearchOptions { limit: 1, ..Default::default() }).len(), 1);
     }
 }

@@ -94,24 +94,24 @@ pub fn resolve(items: &mut [Item], country_hint: Option<&str>) {
         // The current best reading of each mention, with its confidence.
         let tops: Vec<Option<(usize, f64)>> =
             items.iter().map(|it| (!it.cands.is_empty()).then(|| softmax_top(&it.scores))).collect();
-        let mut countries: HashMap<String, f64> = HashMap::default();
-        let mut regions: HashMap<(String, String), f64> = HashMap::default();
+        let mut countries: HashMap<&str, f64> = HashMap::default();
+        let mut regions: HashMap<(&str, &str), f64> = HashMap::default();
         let mut points: Vec<(usize, f64, f64, f64)> = Vec::new();
         let mut by_key: HashMap<&str, usize> = HashMap::default();
         for (m, it) in items.iter().enumerate() {
             let Some((t, conf)) = tops[m] else { continue };
             let p = &it.cands[t].place;
-            let Some(cc) = p.country.clone() else { continue };
+            let Some(cc) = p.country.as_deref() else { continue };
             let w = match p.kind {
                 Kind::Country => conf,
                 _ => 0.3 * conf,
             };
-            *countries.entry(cc.clone()).or_default() += w;
+            *countries.entry(cc).or_default() += w;
             match p.kind {
-                Kind::Region => *regions.entry((cc, p.name.clone())).or_default() += conf,
+                Kind::Region => *regions.entry((cc, p.name.as_str())).or_default() += conf,
                 _ => {
                     if let Some(a) = &p.admin1 {
-                        *regions.entry((cc, a.clone())).or_default() += 0.5 * conf;
+                        *regions.entry((cc, a.as_str())).or_default() += 0.5 * conf;
                     }
                 }
             }
@@ -130,7 +130,7 @@ pub fn resolve(items: &mut [Item], country_hint: Option<&str>) {
                 let p = &c.place;
                 let mut ctx = 0.0;
                 if let Some(cc) = &p.country {
-                    let mut w = countries.get(cc).copied().unwrap_or(0.0);
+                    let mut w = countries.get(cc.as_str()).copied().unwrap_or(0.0);
                     if let Some((op, conf)) = own {
                         if op.country.as_ref() == Some(cc) {
                             w -= if op.kind == Kind::Country { conf } else { 0.3 * conf };
@@ -138,14 +138,15 @@ pub fn resolve(items: &mut [Item], country_hint: Option<&str>) {
                     }
                     ctx += COUNTRY_WEIGHT * w.clamp(0.0, 1.0);
                     let region = match p.kind {
-                        Kind::Region => Some(p.name.clone()),
-                        _ => p.admin1.clone(),
+                        Kind::Region => Some(p.name.as_str()),
+                        _ => p.admin1.as_deref(),
                     };
                     if let Some(r) = region {
-                        let mut w = regions.get(&(cc.clone(), r.clone())).copied().unwrap_or(0.0);
+                        let mut w = regions.get(&(cc.as_str(), r)).copied().unwrap_or(0.0);
                         if let Some((op, conf)) = own {
-                            let own_region = if op.kind == Kind::Region { Some(&op.name) } else { op.admin1.as_ref() };
-                            if op.country.as_ref() == Some(cc) && own_region == Some(&r) {
+                            let own_region =
+                                if op.kind == Kind::Region { Some(op.name.as_str()) } else { op.admin1.as_deref() };
+                            if op.country.as_ref() == Some(cc) && own_region == Some(r) {
                                 w -= if op.kind == Kind::Region { conf } else { 0.5 * conf };
                             }
                         }

@@ -264,6 +264,13 @@ pub fn spot(g: &Gazetteer, src: &Source<'_>, lex: &Lexicon, turkic: bool, lang: 
     let mut ws = 0;
     while ws < bytes.len() {
         let we = bytes[ws..].iter().position(|b| *b == b' ').map_or(bytes.len(), |p| ws + p);
+        // No name starts with a lower-case letter (`Source::written_as_name` refuses every span
+        // that does), so such a word is passed over unlooked-up: most words of a text in a
+        // script with case.
+        if src.chars.get(src.folded.origin[ws] as usize).is_some_and(|c| c.is_lowercase()) {
+            ws = we + 1;
+            continue;
+        }
         // Candidate spans at this word, longest first: (folded end, names, demonym).
         let mut spans: Vec<(usize, Vec<NameRef>, Option<String>)> = Vec::new();
         let found = g.names_at(text, ws, &src.folded.soft_ends);
