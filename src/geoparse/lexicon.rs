@@ -16,7 +16,7 @@ const PERSON_NAMES: &str = include_str!("../../data/geoparse/person-names.tsv");
 /// Generic heads that make the capitalised word before them part of another name: a street, a
 /// river or a firm is not the town it is named after ("Lebanon Street", "Marburg virus").
 /// Folded; the head follows the name in English and Turkish.
-pub const HEADS_AFTER: [&str; 49] = [
+pub const HEADS_AFTER: [&str; 48] = [
     "road",
     "rd",
     "street",
@@ -64,18 +64,19 @@ pub const HEADS_AFTER: [&str; 49] = [
     "gazette",
     "presse",
     "yonetimi",
-    // Turkish: street, avenue, boulevard, university, river.
+    // Turkish: street, avenue, boulevard, river. (A university keeps its place, «İdlib
+    // Üniversitesi» as "Idlib University".)
     "caddesi",
     "sokak",
     "sokagi",
     "bulvari",
-    "universitesi",
     "nehri",
 ];
 
 /// Heads written before the name they belong to (Russian, Ukrainian, Arabic): «улица Ленина»,
-/// «вулиця Київська», «شارع بغداد» name a street, not the town.
-pub const HEADS_BEFORE: [&str; 19] = [
+/// «вулиця Київська», «شارع بغداد» name a street, not the town. A university keeps its place
+/// («جامعة حلب» as "University of Aleppo").
+pub const HEADS_BEFORE: [&str; 18] = [
     "улица",
     "улице",
     "улицы",
@@ -93,7 +94,6 @@ pub const HEADS_BEFORE: [&str; 19] = [
     "проспекті",
     "провулок",
     "شارع",
-    "جامعة",
     "نهر",
 ];
 /// Institutions whose name goes on with "of" and a name that is not where they are: "Chamber of

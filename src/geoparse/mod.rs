@@ -399,6 +399,10 @@ mod tests {
         assert!(!m.iter().any(|t| t == "City" || t == "Village"), "{m:?}");
         // An institution standing where it is named keeps its place: the strike was there.
         assert!(texts("An air strike hit Idlib University on Monday.").contains(&"Idlib".to_string()));
+        // The same in Turkish and Arabic, where the street before or after the name is not.
+        assert!(texts("Hava saldırısı İdlib Üniversitesi'ni vurdu.").contains(&"İdlib".to_string()));
+        assert!(texts("قصفت طائرات حربية جامعة حلب يوم الاثنين").contains(&"حلب".to_string()));
+        assert!(!texts("أغلقت الشرطة شارع بغداد في دمشق").contains(&"بغداد".to_string()));
     }
 
     #[test]
