@@ -26,5 +26,6 @@ mod imports;
 mod lists;
 mod merges;
 mod sources;
+mod text_counts;
 mod tokens_and_places;
 mod windows;

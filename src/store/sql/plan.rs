@@ -119,6 +119,15 @@ pub fn fts_probe(f: &EventFilter, cap: u64) -> Option<Sql> {
     Some(sql)
 }
 
+/// Whether the text index alone says how many events a text search matches: the text names no
+/// place (`q_places` would add the events at it) and nothing else filters but a time window
+/// ([`walkable_text`]). Without a window the count of the text index is exact, since a deletion
+/// takes its event out of the index; with one it is an estimate: that count times the window's
+/// share of all events (text and time taken as independent).
+pub fn text_counted(f: &EventFilter) -> bool {
+    walkable_text(f) && f.q_places.is_empty()
+}
+
 /// Whether a filter and page may be answered by the walk: a box (not the world) and a time
 /// window or none, sorted by start, with no filter that the time index cannot test (a term, a
 /// text, a radius, a place: those start from their own index, as before).
