@@ -12,6 +12,10 @@
 //! cargo bench --bench tiles
 //! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench tiles
 //!
+//! Options: `EVENTMAP_BENCH_ZOOMS=7-14` times only those zooms (the tiles of the others are
+//! still drawn, so a zoom gets the same tiles and windows whatever the range), and
+//! `EVENTMAP_BENCH_DBNAME` names the PostgreSQL database instead of `eventmap_tiles_<events>`.
+//!
 //! Synthetic events cluster round 500 places worldwide over ten years; one in twenty is a
 //! movement (a line to another place). The SQLite file is kept in `target/bench/`; either
 //! database is reused when it holds the events asked for.
@@ -72,7 +76,10 @@ async fn main() {
         }
         Some(admin) => {
             use sqlx::Connection;
-            let name = format!("eventmap_tiles_{n}");
+            let name = std::env::var("EVENTMAP_BENCH_DBNAME")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| format!("eventmap_tiles_{n}"));
             let mut c = sqlx::PgConnection::connect(admin).await.expect("EVENTMAP_BENCH_DATABASE reachable");
             let _ = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await;
             let mut u = url::Url::parse(admin).expect("a URL");
@@ -109,11 +116,15 @@ async fn main() {
         "| zoom | tiles | p50 ms | p99 ms | mean bytes | cells or events | from the events alone: p50 ms | p99 ms |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let zooms = std::env::var("EVENTMAP_BENCH_ZOOMS").ok().and_then(|v| {
+        let (a, b) = v.split_once('-').unwrap_or((&v, &v));
+        Some(a.trim().parse::<u8>().ok()?..=b.trim().parse::<u8>().ok()?)
+    });
     let spans = [1i64, 7, 30, 365, 0];
     let per_zoom = 60;
     let mut tiles_seen: Vec<(String, Vec<eventmap::web::mvt::Layer>)> = Vec::new();
     for z in 0..=14u8 {
-        let (mut times, mut alone) = (Vec::new(), Vec::new());
+        let (mut times, mut alone, mut all_time) = (Vec::new(), Vec::new(), Vec::new());
         let (mut bytes, mut kinds) = (0usize, [0usize; 2]);
         for k in 0..per_zoom {
             // A tile round a place events cluster at (some tiles hold few), a window round a day.
@@ -129,9 +140,14 @@ async fn main() {
                 filter.start = chrono::DateTime::from_timestamp(mid - span * 43_200, 0);
                 filter.end = chrono::DateTime::from_timestamp(mid + span * 43_200, 0);
             }
+            if zooms.as_ref().is_some_and(|r| !r.contains(&z)) {
+                continue;
+            }
             let t = Instant::now();
             let mut found = None;
-            if z >= EVENTS_ZOOM {
+            let full = z >= EVENTS_ZOOM
+                && store.tile_surely_full(&filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await.unwrap();
+            if z >= EVENTS_ZOOM && !full {
                 let ev = store.tile_events(&filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await.unwrap();
                 if ev.len() <= MAX_EVENTS as usize {
                     found = Some(ev);
@@ -146,6 +162,9 @@ async fn main() {
                 }
             };
             times.push(t.elapsed());
+            if span == 0 {
+                all_time.push(t.elapsed());
+            }
             if found.is_none() && z <= eventmap::store::sql::tile_counts::GRID_ZOOM {
                 // The baseline: the same cells counted from the events alone (every status is
                 // asked for, which the count table does not hold), checked to be the same.
@@ -166,17 +185,24 @@ async fn main() {
                 tiles_seen.push((format!("events {}/{}/{}", tile.z, tile.x, tile.y), layers));
             }
         }
+        if times.is_empty() {
+            continue;
+        }
         times.sort();
         alone.sort();
+        all_time.sort();
         let base = if alone.is_empty() {
             "| |".to_string()
         } else {
             format!("{:.1} | {:.1} |", pct(&alone, 0.5), pct(&alone, 0.99))
         };
         println!(
-            "| {z} | {per_zoom} | {:.1} | {:.1} | {} | {} cells, {} events | {base}",
+            "| {z} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} cells, {} events | {base}",
+            times.len(),
             pct(&times, 0.5),
             pct(&times, 0.99),
+            pct(&all_time, 0.5),
+            pct(&all_time, 1.0),
             bytes / per_zoom,
             kinds[0],
             kinds[1]

@@ -53,7 +53,9 @@ pub async fn events(
     let q = list_query(&state, &pairs, &[])?;
     let store = &state.store;
     let mut found = None;
-    if tile.z >= EVENTS_ZOOM {
+    let full =
+        tile.z >= EVENTS_ZOOM && store.tile_surely_full(&q.filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await?;
+    if tile.z >= EVENTS_ZOOM && !full {
         let events = store.tile_events(&q.filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await?;
         if events.len() <= MAX_EVENTS as usize {
             found = Some(events);

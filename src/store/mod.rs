@@ -271,6 +271,21 @@ pub trait EventStore: Send + Sync + 'static {
     /// by category (see [`crate::domain::tile`]).
     async fn tile_cells(&self, filter: &EventFilter, tile: &TileId) -> Result<Vec<CellCount>, StoreError>;
 
+    /// Whether [`EventStore::tile_events`] with these arguments would surely find `limit`
+    /// events, when the store can tell it without reading them (PostgreSQL, from the index of
+    /// the position: `sql::tiles::positions_near`); `false` when it cannot tell or they are
+    /// fewer. A tile that would find `limit` is counted by cell instead, so this saves fetching
+    /// them.
+    async fn tile_surely_full(
+        &self,
+        _filter: &EventFilter,
+        _tile: &TileId,
+        _pad: f64,
+        _limit: u32,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     /// At most `limit` matching live events whose envelope overlaps `tile` widened by `pad`
     /// tiles on each side, in no particular order.
     async fn tile_events(

@@ -9,7 +9,7 @@
 //! streamed imports), `import_roads` (PostgreSQL's COPY road against its array road), `merges` (a
 //! duplicate merged into its survivor), `sources` (sources shared by URL), `captures` (the capture
 //! queue, leases, outcomes and content-addressed bytes) and `tokens_and_places` (API tokens and
-//! custom places). `both_backends` loads the same synthetic events into both backends and checks
+//! custom places), `tiles` (whether a tile close in is surely too full to list). `both_backends` loads the same synthetic events into both backends and checks
 //! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
 //! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
 
@@ -27,5 +27,6 @@ mod lists;
 mod merges;
 mod sources;
 mod text_counts;
+mod tiles;
 mod tokens_and_places;
 mod windows;

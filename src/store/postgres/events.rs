@@ -406,6 +406,21 @@ impl crate::store::EventStore for PgStore {
         Ok(sql::tile_counts::merge(out))
     }
 
+    async fn tile_surely_full(
+        &self,
+        filter: &EventFilter,
+        tile: &TileId,
+        pad: f64,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        if !sql::tiles::indexed(filter) {
+            return Ok(false);
+        }
+        let sql = sql::tiles::positions_near(Dialect::Postgres, filter, tile, pad, limit);
+        let n: i64 = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(n >= i64::from(limit))
+    }
+
     async fn tile_events(
         &self,
         filter: &EventFilter,

@@ -1,8 +1,9 @@
 //! SQL for tiles of events: the matching events of a tile counted by cell and category, and
-//! the matching events near a tile. The tile's own box drives the query (the R*Tree on SQLite,
-//! the space-time GiST on PostgreSQL: an event's position lies in its envelope) and the position
-//! test is the one `domain::tile` states, with bound values, so both backends count exactly the
-//! same events.
+//! the matching events near a tile. On SQLite the tile's own box drives the query (the R*Tree:
+//! an event's position lies in its envelope); on PostgreSQL a tile's cells are counted from the
+//! index of the stored position (`events_by_position`, migration 0016) without reading the
+//! rows. The position test is the one `domain::tile` states, with bound values, so both
+//! backends count exactly the same events.
 
 use crate::domain::EventFilter;
 use crate::domain::tile::TileId;
@@ -11,8 +12,8 @@ use super::{Dialect, Sql, bbox_condition, from_clause, where_clause};
 
 /// An event's position (`domain::tile`): a line's last point (a movement's destination), else the
 /// centre of its envelope (a point's own point, tested first so that points read no JSON).
-/// The count tables' triggers (migrations sqlite/0014, postgres/0013) and
-/// `tile_counts::rebuild` repeat these expressions word for word.
+/// The count tables' triggers (migrations sqlite/0014, postgres/0013), the stored columns of
+/// [`stored_position`] and `tile_counts::rebuild` repeat these expressions word for word.
 pub fn position(dialect: Dialect) -> (&'static str, &'static str) {
     match dialect {
         Dialect::Sqlite => (
@@ -34,16 +35,30 @@ pub fn position(dialect: Dialect) -> (&'static str, &'static str) {
     }
 }
 
-/// The filter a tile query runs with: the caller's, for live events only, driven by `bbox`
-/// (the tile's box); the caller's own box, if any, is kept to be tested on its own.
-fn driven(f: &EventFilter, bbox: crate::domain::filter::BBox) -> (EventFilter, Option<crate::domain::filter::BBox>) {
-    let own = f.bbox.filter(|b| !b.is_world());
-    (EventFilter { include_deleted: false, bbox: Some(bbox), ..f.clone() }, own)
+/// [`position`] as stored: on PostgreSQL the columns `pos_lon` and `pos_lat` that migration 0016
+/// generates from the same expressions (the same values, to the bit), which the index
+/// `events_by_position` holds. Queries that should not be driven by that index test
+/// [`position`] itself, which the planner cannot take to the index.
+pub fn stored_position(dialect: Dialect) -> (&'static str, &'static str) {
+    match dialect {
+        Dialect::Sqlite => position(dialect),
+        Dialect::Postgres => ("e.pos_lon", "e.pos_lat"),
+    }
 }
 
-/// Appends `AND` the position lies in tile `t`.
-fn position_in(sql: &mut Sql, t: &TileId) {
-    let (lon, lat) = position(sql.dialect);
+/// The filter a tile query runs with: the caller's, for live events only, driven by `bbox`
+/// (the tile's box) or, with `None`, by the position test alone; the caller's own box, if any,
+/// is kept to be tested on its own.
+fn driven(
+    f: &EventFilter,
+    bbox: Option<crate::domain::filter::BBox>,
+) -> (EventFilter, Option<crate::domain::filter::BBox>) {
+    let own = f.bbox.filter(|b| !b.is_world());
+    (EventFilter { include_deleted: false, bbox, ..f.clone() }, own)
+}
+
+/// Appends `AND` the position (`lon`, `lat`) lies in tile `t`.
+fn position_in(sql: &mut Sql, t: &TileId, (lon, lat): (&str, &str)) {
     let b = t.bounds();
     sql.push(" AND ").push(lon).push(" >= ").real(b.west);
     if let Some(e) = b.east {
@@ -78,14 +93,26 @@ fn cell_index(sql: &mut Sql, expr: &str, op: &str, edges: &[f64]) {
     sql.push(" AS BIGINT)");
 }
 
+/// From this zoom PostgreSQL counts a tile's cells from the index of the position
+/// (`events_by_position`), a range of the tile's longitudes over every latitude: at zoom 7 a
+/// tile is 2.8° wide. Below it a tile spans too many longitudes for that (a short window over
+/// a tile of zoom 2 would scan a quarter of the index), so the envelope's space-time index
+/// finds its events as before (zooms 0 to 6 are mostly counted from `event_tile_counts`).
+pub const POSITION_ZOOM: u8 = super::tile_counts::GRID_ZOOM + 1;
+
 /// Rows of (column, row, category, count, sum of longitudes, sum of latitudes) of the matching
 /// live events whose position lies in tile `t`, of those starting at or after `from` and before
 /// `before` (ms) when given (the rest being counted by `tile_counts`).
+///
+/// On PostgreSQL from zoom [`POSITION_ZOOM`] the envelope's overlap with the tile is not
+/// tested: a position lies in its envelope, so every event positioned in the tile passes it,
+/// and leaving it out lets the position's index (which holds no envelope) answer alone.
 pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, before: Option<i64>) -> Sql {
     let mut sql = Sql::new(dialect);
-    let (f, own) = driven(f, t.bbox(0.0));
+    let by_position = dialect == Dialect::Postgres && t.z >= POSITION_ZOOM;
+    let (f, own) = driven(f, (!by_position).then(|| t.bbox(0.0)));
     let (lons, lats) = t.cell_edges();
-    let (lon, lat) = position(dialect);
+    let (lon, lat) = if by_position { stored_position(dialect) } else { position(dialect) };
     sql.push("SELECT ");
     cell_index(&mut sql, lon, " >= ", &lons);
     sql.push(", ");
@@ -96,7 +123,7 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, b
     if let Some(b) = own {
         bbox_condition(&mut sql, &b, &f);
     }
-    position_in(&mut sql, t);
+    position_in(&mut sql, t, (lon, lat));
     if let Some(ms) = from {
         sql.push(" AND e.t_start >= ").int(ms);
     }
@@ -113,11 +140,12 @@ pub fn cells(dialect: Dialect, f: &EventFilter, t: &TileId, from: Option<i64>, b
 /// tiles, in no particular order.
 pub fn events(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u32) -> Sql {
     let mut sql = Sql::new(dialect);
-    let (f, own) = driven(f, t.bbox(pad));
+    let (f, own) = driven(f, Some(t.bbox(pad)));
     let feature = if dialect == Dialect::Postgres { "e.feature::text" } else { "e.feature" };
     sql.push(&format!("SELECT {feature}, e.min_lon, e.min_lat, e.max_lon, e.max_lat, CAST(CASE WHEN true"));
-    position_in(&mut sql, t);
-    let (lon, lat) = position(dialect);
+    // The stored position: read from the row, not worked out from its geometry.
+    let (lon, lat) = stored_position(dialect);
+    position_in(&mut sql, t, (lon, lat));
     sql.push(&format!(" THEN 1 ELSE 0 END AS BIGINT), {lon}, {lat}"));
     from_clause(&mut sql, &f);
     where_clause(&mut sql, &f);
@@ -125,6 +153,33 @@ pub fn events(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u3
         bbox_condition(&mut sql, &b, &f);
     }
     sql.push(" AND e.min_lon IS NOT NULL LIMIT ").int(i64::from(limit));
+    sql
+}
+
+/// Whether the index of the position holds all that filter `f` tests (a window, categories,
+/// statuses), so that [`positions_near`] reads no row.
+pub fn indexed(f: &EventFilter) -> bool {
+    super::tile_counts::countable(&EventFilter { statuses: Vec::new(), ..f.clone() })
+}
+
+/// One row: how many (at most `limit`) matching live events have their position in tile `t`
+/// widened by `pad` tiles, bounds included (PostgreSQL: from the position's index alone). Each
+/// such event's envelope overlaps the widened tile, so when the count reaches `limit`,
+/// [`events`] with the same `pad` and `limit` finds `limit` events too, without their rows read.
+pub fn positions_near(dialect: Dialect, f: &EventFilter, t: &TileId, pad: f64, limit: u32) -> Sql {
+    let mut sql = Sql::new(dialect);
+    let b = t.bbox(pad);
+    let (f, own) = driven(f, None);
+    let (lon, lat) = stored_position(dialect);
+    sql.push("SELECT count(*) FROM (SELECT 1");
+    from_clause(&mut sql, &f);
+    where_clause(&mut sql, &f);
+    if let Some(b) = own {
+        bbox_condition(&mut sql, &b, &f);
+    }
+    sql.push(&format!(" AND {lon} >= ")).real(b.min_lon).push(&format!(" AND {lon} <= ")).real(b.max_lon);
+    sql.push(&format!(" AND {lat} >= ")).real(b.min_lat).push(&format!(" AND {lat} <= ")).real(b.max_lat);
+    sql.push(" LIMIT ").int(i64::from(limit)).push(") n");
     sql
 }
 
