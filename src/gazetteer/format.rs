@@ -6,7 +6,7 @@
 //!
 //! Layout of the decompressed bytes (integers are LEB128 varints unless sized; columns hold one
 //! value per place, places sorted by GeoNames id):
-//! `EMGAZ004`, fold version (u32 LE); strings: count, then (length, UTF-8) each; places: count,
+//! `EMGAZ005`, fold version (u32 LE); strings: count, then (length, UTF-8) each; places: count,
 //! id deltas, kinds (u8), countries (2 bytes), latitudes and longitudes (i32 LE, 1e-5 degrees),
 //! populations, name, local name + 1 (0 = none), admin1 + 1, admin1 code + 1, bbox flags (u8)
 //! then 4 × i32 per flagged place, name counts, name string indexes; the FST: its length, then
