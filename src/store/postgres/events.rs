@@ -478,12 +478,16 @@ impl crate::store::EventStore for PgStore {
                     counts += super::import::import_batch(&mut tx, items, actor, self.import_road, kept).await?
                 }
                 ImportChunk::Commit => {
+                    let first_load = deferred.is_some();
                     if let Some(d) = deferred {
                         let t = std::time::Instant::now();
                         super::bulk::finish(&mut tx, d).await?;
                         tracing::debug!(took = ?t.elapsed(), "indexes built");
                     }
                     tx.commit().await?;
+                    if first_load {
+                        self.vacuum_after_first_load().await;
+                    }
                     return Ok(Some(counts));
                 }
             }
