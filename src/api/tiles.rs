@@ -53,9 +53,8 @@ pub async fn events(
     let q = list_query(&state, &pairs, &[])?;
     let store = &state.store;
     let mut found = None;
-    let full =
-        tile.z >= EVENTS_ZOOM && store.tile_surely_full(&q.filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await?;
-    if tile.z >= EVENTS_ZOOM && !full {
+    // A tile that surely holds more events than it may draw is counted by cell without them.
+    if tile.z >= EVENTS_ZOOM && !store.tile_surely_full(&q.filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await? {
         let events = store.tile_events(&q.filter, &tile, event_tiles::BUFFER, MAX_EVENTS + 1).await?;
         if events.len() <= MAX_EVENTS as usize {
             found = Some(events);
