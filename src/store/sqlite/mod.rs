@@ -20,6 +20,8 @@ mod follow;
 mod import;
 mod migrate;
 mod open;
+#[cfg(test)]
+mod plans_tests;
 mod read;
 #[cfg(test)]
 mod trees_tests;
