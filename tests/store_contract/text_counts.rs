@@ -1,9 +1,12 @@
 //! How many events a text search matches, past the bound up to which every count is exact:
 //! SQLite counts the words in its text index alone, which must leave out deleted events and
-//! agree with PostgreSQL's count of its own rows.
+//! agree with PostgreSQL's count of its own rows, and past the numbers it samples estimates
+//! them from a sample of that index, within a few percent; any other filter is counted on the
+//! events themselves.
 
 use eventmap::domain::EventFilter;
-use eventmap::store::ImportItem;
+use eventmap::store::sql::text_estimate::SAMPLED;
+use eventmap::store::{EventStore, ImportItem};
 use serde_json::json;
 
 use crate::common::{TestDb, backends};
@@ -28,7 +31,9 @@ async fn a_common_word_is_counted_exactly_past_the_bound_without_deleted_events(
                         title.push_str(" checkpoint");
                     }
                     let start = chrono::DateTime::from_timestamp(1_640_995_200 + (i as i64) * 600, 0).unwrap();
+                    let category = if i % 4 == 0 { "protest" } else { "other" };
                     let v = json!({"title": title, "start": start.to_rfc3339(), "time_precision": "exact",
+                        "category": category,
                         "places": [{"name": "A", "lon": 36.0 + (i % 50) as f64 * 0.01, "lat": 35.0}]});
                     ImportItem { id: synthetic_id(i), data: data(v) }
                 })
@@ -63,5 +68,73 @@ async fn a_common_word_is_counted_exactly_past_the_bound_without_deleted_events(
         let in_window = (0..=6000u128).filter(|i| i % 12 != 0).count() - 50;
         let m = store.matched(&window, false).await.unwrap();
         assert!(m.exact && m.n as usize == in_window, "{}: {m:?}, want {in_window}", backend.name());
+        // A category besides the word is counted on the events: the text index knows no category.
+        let protests = EventFilter { categories: vec!["protest".into()], ..words("convoy") };
+        let want = (0..n).filter(|i| i % 12 != 0 && i % 4 == 0).count()
+            - (1..=600u128).filter(|i| i % 12 != 0).take(50).filter(|i| i % 4 == 0).count();
+        let m = store.matched(&protests, false).await.unwrap();
+        assert!(m.exact && m.n as usize == want, "{}: {m:?}, want {want}", backend.name());
+    }
+}
+
+/// Writes `n` events from number `from` on: three in four name a convoy, every tenth is at the
+/// place `geonames:1`, whose events never name one, and six in seven are protests.
+async fn convoys(store: &dyn EventStore, from: u128, n: u128) {
+    for chunk in (from..from + n).collect::<Vec<_>>().chunks(5000) {
+        let items = chunk
+            .iter()
+            .map(|&i| {
+                let at_place = i % 10 == 0;
+                let title = if i % 4 != 0 && !at_place { format!("convoy {i}") } else { format!("event {i}") };
+                let start = chrono::DateTime::from_timestamp(1_640_995_200 + (i as i64) * 60, 0).unwrap();
+                let place = if at_place {
+                    json!({"name": "Somewhere", "gazetteer_id": "geonames:1", "lon": 36.0, "lat": 35.0})
+                } else {
+                    json!({"name": "A", "lon": 36.0 + (i % 50) as f64 * 0.01, "lat": 35.0})
+                };
+                let category = if i % 7 != 0 { "protest" } else { "other" };
+                let v = json!({"title": title, "start": start.to_rfc3339(), "time_precision": "exact",
+                    "category": category, "places": [place]});
+                ImportItem { id: synthetic_id(i), data: data(v) }
+            })
+            .collect();
+        store.import(items, &editor()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn past_the_numbers_sampled_a_text_is_estimated_within_a_few_percent() {
+    // SQLite samples its text index past SAMPLED events; PostgreSQL counts its rows.
+    let n = SAMPLED as u128 + 7_232;
+    for backend in backends().into_iter().filter(|b| b.name() == "sqlite") {
+        let db = TestDb::on(&backend).await;
+        let store = db.store().await;
+        convoys(store.as_ref(), 0, n).await;
+        let gone: Vec<u128> = (1..n).step_by(97).take(200).collect();
+        for &i in &gone {
+            store.delete(synthetic_id(i), None, &editor(), "duplicate").await.unwrap();
+        }
+        let live = |i: &u128| !gone.contains(i);
+        let names = |i: &u128| i % 4 != 0 && i % 10 != 0;
+        let words = EventFilter { q: Some("convoy".into()), ..Default::default() };
+        let truth = (0..n).filter(|i| names(i) && live(i)).count() as f64;
+        let m = store.matched(&words, false).await.unwrap();
+        assert!(!m.exact && (m.n as f64 - truth).abs() < 0.03 * truth, "{m:?}, want about {truth}");
+        let m = store.matched(&words, true).await.unwrap();
+        assert!(m.exact && m.n as f64 == truth, "count=exact: {m:?}, want {truth}");
+        // The text names the place: its events count too, though none names a convoy.
+        let named = EventFilter { q_places: vec!["geonames:1".into()], ..words.clone() };
+        let truth = (0..n).filter(|i| (names(i) || i % 10 == 0) && live(i)).count() as f64;
+        let m = store.matched(&named, false).await.unwrap();
+        assert!(!m.exact && (m.n as f64 - truth).abs() < 0.03 * truth, "{m:?}, want about {truth}");
+        let m = store.matched(&named, true).await.unwrap();
+        assert!(m.exact && m.n as f64 == truth, "count=exact: {m:?}, want {truth}");
+        // A category: the text's estimate times the category's share of all events.
+        let protests = EventFilter { categories: vec!["protest".into()], ..words.clone() };
+        let truth = (0..n).filter(|i| names(i) && i % 7 != 0 && live(i)).count() as f64;
+        let m = store.matched(&protests, false).await.unwrap();
+        assert!(!m.exact && (m.n as f64 - truth).abs() < 0.03 * truth, "{m:?}, want about {truth}");
+        let m = store.matched(&protests, true).await.unwrap();
+        assert!(m.exact && m.n as f64 == truth, "count=exact: {m:?}, want {truth}");
     }
 }

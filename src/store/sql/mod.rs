@@ -666,6 +666,7 @@ pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
 mod gist;
 pub mod plan;
 pub mod slices;
+pub mod text_estimate;
 pub mod tile_counts;
 pub mod tiles;
 

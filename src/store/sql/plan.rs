@@ -119,13 +119,14 @@ pub fn fts_probe(f: &EventFilter, cap: u64) -> Option<Sql> {
     Some(sql)
 }
 
-/// Whether the text index alone says how many events a text search matches: the text names no
-/// place (`q_places` would add the events at it) and nothing else filters but a time window
-/// ([`walkable_text`]). Without a window the count of the text index is exact, since a deletion
-/// takes its event out of the index; with one it is an estimate: that count times the window's
-/// share of all events (text and time taken as independent).
+/// Whether the text index (with the events at the places the text names) and the count of the
+/// categories alone say how many events a text search matches: nothing else filters but a time
+/// window and categories ([`walkable_text`] lets a walk test statuses, fatalities and geometry
+/// types on each event; a count cannot). Without a window or category the count is the text
+/// index's, since a deletion takes its event out of it; with them it is an estimate: that count
+/// times the window's and the categories' shares of all events (taken as independent).
 pub fn text_counted(f: &EventFilter) -> bool {
-    walkable_text(f) && f.q_places.is_empty()
+    walkable_text(f) && f.statuses.is_empty() && f.fatalities_min.is_none() && f.geometry_types.is_empty()
 }
 
 /// Whether a filter and page may be answered by the walk: a box (not the world) and a time

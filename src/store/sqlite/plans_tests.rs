@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use crate::domain::Status;
 use crate::domain::filter::EventFilter;
 use crate::store::DynStore;
-use crate::store::sql::{self, Bind, Dialect};
+use crate::store::sql::{self, Bind, Dialect, text_estimate};
 
 /// SQLite's plan of `q`, one step a line.
 fn plan(c: &Connection, q: &sql::Sql) -> String {
@@ -42,6 +42,7 @@ async fn categories_and_statuses_are_counted_on_their_index_alone() {
         ("a category", sql::count(Dialect::Sqlite, &protests)),
         ("a category over a year", sql::count(Dialect::Sqlite, &in_2020)),
         ("a status", sql::count(Dialect::Sqlite, &verified)),
+        ("a category's share", text_estimate::categories(&protests).unwrap()),
     ] {
         let p = plan(&c, &q);
         assert!(p.contains("COVERING INDEX events_by_category"), "{what}: {p}");
