@@ -14,6 +14,7 @@ pub(super) mod journal;
 mod render;
 mod rtree;
 mod terms;
+mod text;
 
 use std::collections::{HashMap, HashSet};
 
@@ -91,7 +92,7 @@ fn stream_in_transaction(
         return Ok(None);
     }
     let t = Instant::now();
-    let finished = load.finish(&tx)?;
+    let finished = load.finish(&tx, counts.created + counts.updated)?;
     let t_commit = Instant::now();
     tx.commit()?;
     tracing::debug!(
@@ -103,6 +104,7 @@ fn stream_in_transaction(
         indexes = ?finished.indexes,
         tile_counts = ?finished.counts,
         rtree = ?finished.rtree,
+        text_merged = ?finished.text,
         finish = ?t_commit.duration_since(t),
         commit = ?t_commit.elapsed(),
         "import written"
@@ -114,7 +116,7 @@ fn stream_in_transaction(
 pub fn import(tx: &Transaction<'_>, items: Vec<ImportItem>, actor: &Actor) -> Result<ImportCounts, StoreError> {
     let mut load = Load::begin(tx)?;
     let counts = std::thread::scope(|scope| batch(tx, items, actor, &mut load, &Workers::start(scope)))?;
-    load.finish(tx)?;
+    load.finish(tx, counts.created + counts.updated)?;
     Ok(counts)
 }
 
@@ -130,6 +132,8 @@ struct Finished {
     indexes: Duration,
     counts: Duration,
     rtree: Duration,
+    /// The merge of the text index, when it was due ([`text`]).
+    text: Option<Duration>,
 }
 
 /// What an import defers to its end: the R*Tree entries of new events, the tile counts and, in a
@@ -173,7 +177,8 @@ impl Load {
         })
     }
 
-    fn finish(mut self, tx: &Transaction<'_>) -> Result<Finished, StoreError> {
+    /// Ends the load of `written` events (created or changed).
+    fn finish(mut self, tx: &Transaction<'_>, written: u64) -> Result<Finished, StoreError> {
         let t = Instant::now();
         if let Some(kept) = self.terms.as_mut() {
             kept.write(tx)?;
@@ -189,7 +194,9 @@ impl Load {
         let counts = t.elapsed();
         let t = Instant::now();
         rtree::finish(tx, self.rtree)?;
-        Ok(Finished { terms, indexes, counts, rtree: t.elapsed() })
+        let rtree = t.elapsed();
+        let text = text::finish(tx, written)?;
+        Ok(Finished { terms, indexes, counts, rtree, text })
     }
 }
 
