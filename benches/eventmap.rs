@@ -366,6 +366,17 @@ async fn main() {
         text.push(timed_get(&client, &format!("{base}/api/events?q={w}%20convoy&limit=100")).await.0);
     }
     text.sort();
+    // A category alone and over a year (its count is the cost: every event of the category).
+    let mut by_category: [Vec<Duration>; 2] = Default::default();
+    for (k, c) in gen_.categories.clone().iter().cycle().take(40).enumerate() {
+        let year = 2015 + k % 11;
+        by_category[0].push(timed_get(&client, &format!("{base}/api/events?category={c}&limit=100")).await.0);
+        let when = format!("start={year}-01-01&end={year}-12-31");
+        by_category[1].push(timed_get(&client, &format!("{base}/api/events?category={c}&{when}&limit=100")).await.0);
+    }
+    for c in &mut by_category {
+        c.sort();
+    }
     let mut hist = Vec::new();
     for _ in 0..20 {
         hist.push(timed_get(&client, &format!("{base}/api/events/histogram?bucket=day")).await.0);
@@ -466,6 +477,9 @@ async fn main() {
         ms(percentile(&text, 0.5)),
         ms(percentile(&text, 0.99))
     );
+    for (name, c) in ["category= + limit 100", "category= + year + limit 100"].iter().zip(&by_category) {
+        println!("| {name}, p50 / p99 | {} / {} | |", ms(percentile(c, 0.5)), ms(percentile(c, 0.99)));
+    }
     for (name, a) in ["bbox 1°", "country=", "admin1=", "place=<region>"].iter().zip(&area) {
         println!(
             "| {name} + year + limit 100, p50 / p99 ({} queries) | {} / {} | |",
