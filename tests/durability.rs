@@ -207,7 +207,7 @@ fn a_first_import_into_an_empty_database_killed_halfway_leaves_it_empty_and_usab
         .unwrap();
     assert_eq!(
         indexes,
-        ["events_by_change", "events_by_id", "events_by_time"],
+        ["events_by_category", "events_by_change", "events_by_id", "events_by_time"],
         "the indexes the import dropped are back"
     );
     drop(c);
