@@ -491,6 +491,15 @@ fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
                 return true;
             }
         }
+        // A text that names places: its matches and the events at those places. Tested event
+        // by event, each looked its places up (`q=Aleppo`, 840 matches: 2 s at 1,000,000).
+        let terms = f.q.as_deref().map(search_terms).unwrap_or_default();
+        if !terms.is_empty() && !f.q_places.is_empty() {
+            sql.push("SELECT rowid AS id FROM events_fts WHERE events_fts MATCH ").str(fts_match(&terms));
+            sql.push(" UNION SELECT seq FROM event_terms WHERE kind = ").str(prepare::PLACE).push(" AND value IN ");
+            sql.list(f.q_places.iter().cloned());
+            return true;
+        }
         false
     };
     let mark = sql.text.len();
