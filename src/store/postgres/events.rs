@@ -339,7 +339,12 @@ impl crate::store::EventStore for PgStore {
         }
         let bound = plan::EXACT_BOUND;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
+        // Bitmap scans off so that a bounded count stops at its cap on a box's GiST. Not for a
+        // text: its GIN index is read by bitmap scans only, and without them a rare word was
+        // counted by reading every event (2.3 s at 1,000,000 events for a word in none).
+        if f.q.is_none() {
+            sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
+        }
         let page = PageRequest::default();
         let upto = if plan::walkable(f, &page)
             && number(&mut tx, &plan::probe(Dialect::Postgres, f, bound + 1)).await? as u64 > bound
