@@ -114,7 +114,8 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-fn values(binds: &[Bind]) -> Vec<Value> {
+/// The values bound to a statement, in placeholder order.
+pub(super) fn values(binds: &[Bind]) -> Vec<Value> {
     binds
         .iter()
         .map(|b| match b {
