@@ -79,18 +79,6 @@ pub fn places(f: &EventFilter) -> Option<Sql> {
     Some(sql)
 }
 
-/// One row: the live events of the filter's categories (their index's entries alone), and all
-/// live events. `None` without categories.
-pub fn categories(f: &EventFilter) -> Option<Sql> {
-    if f.categories.is_empty() {
-        return None;
-    }
-    let mut sql = Sql::new(Dialect::Sqlite);
-    sql.push("SELECT (SELECT count(*) FROM events INDEXED BY events_by_category WHERE deleted = 0 AND category IN ");
-    sql.list(f.categories.iter().cloned()).push("), (SELECT coalesce(sum(n), 0) FROM event_days)");
-    Some(sql)
-}
-
 /// The estimated live events a text matches, with no other filter: `matches` counted in
 /// `sampled` event numbers of `1..=last`, and from [`places`] its three figures (`None` when
 /// the text names no place).

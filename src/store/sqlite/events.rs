@@ -53,13 +53,15 @@ fn text_matched(conn: &Connection, f: &EventFilter) -> Result<Option<Matched>, S
         None => None,
     };
     let mut all = text_estimate::matches(in_sample, sampled, last, places);
-    if let Some(sql) = text_estimate::categories(f) {
-        // Few events of the categories: the bounded count is exact and cheap.
-        let c = numbers(conn, &sql)?;
-        if c[0] <= bound as f64 {
+    if !f.categories.is_empty() {
+        // The categories' events (counted on their index) and all events (`event_days`); few
+        // of the categories: the bounded count is exact and cheap.
+        let only = EventFilter { categories: f.categories.clone(), ..EventFilter::default() };
+        let of_them = numbers(conn, &sql::count(Dialect::Sqlite, &only))?[0];
+        if of_them <= bound as f64 {
             return Ok(None);
         }
-        all *= c[0] / c[1].max(1.0);
+        all *= of_them / numbers(conn, &sql::count(Dialect::Sqlite, &EventFilter::default()))?[0].max(1.0);
     } else if !windowed {
         // A store small enough to be sampled whole has its text counted exactly.
         let whole = sampled >= last && f.q_places.is_empty();
