@@ -14,13 +14,13 @@ use uuid::Uuid;
 use super::write::{self as w, EventWrite, RevisionWrite};
 use super::{BATCH, PING_TIMEOUT, PgStore};
 use crate::domain::event::EventData;
-use crate::domain::filter::{Bucket, PageRequest};
+use crate::domain::filter::{Bucket, PageRequest, Sort};
 use crate::domain::revision::Action;
 use crate::domain::tile::{CellCount, TileEvent, TileId};
 use crate::domain::{Event, EventFilter, Revision};
 use crate::store::rules::{self, check_revision, tombstone_from_json};
 use crate::store::sql::slices::{Slices, Span};
-use crate::store::sql::{self, Bind, Dialect, Sql, plan};
+use crate::store::sql::{self, Bind, Dialect, Sql, plan, text_estimate};
 use crate::store::stored::{self, REVISION_COLUMNS};
 use crate::store::{
     Actor, ImportChunk, ImportCounts, ImportItem, Lookup, Prepared, Row, RowStream, StoreError, Tombstone,
@@ -64,6 +64,21 @@ async fn number(c: &mut sqlx::PgConnection, sql: &Sql) -> Result<f64, StoreError
     })
 }
 
+/// The numbers of the first row of a query, read on the pool.
+///
+/// Not kept prepared: each is planned for its own words (a common word's bounded count reads
+/// the table in order and stops, a rare one's reads its GIN entries), where a plan kept for
+/// the statement may have been made for any.
+async fn numbers(pool: sqlx::PgPool, sql: Sql) -> Result<Vec<f64>, StoreError> {
+    let r = bind_all(sqlx::query(&sql.text), &sql.binds).persistent(false).fetch_one(&pool).await?;
+    (0..r.len())
+        .map(|i| match r.try_get::<Option<i64>, _>(i) {
+            Ok(v) => Ok(v.unwrap_or(0) as f64),
+            Err(_) => Ok(r.try_get::<Option<f64>, _>(i)?.unwrap_or(0.0)),
+        })
+        .collect()
+}
+
 /// Reads a page on `c`: for a box, the cheap counts that choose the plan
 /// (`store::sql::plan`) first, in one read-only transaction with bitmap scans off (a bitmap
 /// scan collects every candidate before the first, where the probe wants to stop at its cap).
@@ -88,11 +103,18 @@ async fn read_page(
         let estimate =
             if candidates < cap { 0.0 } else { number(&mut tx, &plan::estimate(Dialect::Postgres, f)).await? };
         plan::choose(p.limit, window as u64, candidates, || Ok::<_, StoreError>(estimate))?
+    } else if matches!(p.sort, Sort::StartAsc | Sort::StartDesc) && plan::walkable_text(f) {
+        (text_plan(&mut tx, f, p).await?, 0.0)
     } else {
         (plan::Plan::Index, 0.0)
     };
-    // The page itself is planned with bitmap scans allowed again.
-    sqlx::query("SELECT set_config('enable_bitmapscan', 'on', true)").execute(&mut *tx).await?;
+    // The page itself is planned with bitmap scans allowed again, but for a common word: the
+    // planner, which cannot tell how many events a window holds (its lower bound is a subquery),
+    // took a year's 91,633 events from a bitmap of the time index and sorted them (520 ms
+    // at 1,000,000 events) where the ordered walk stops after 242 (3 ms).
+    if how != plan::Plan::TextWalk {
+        sqlx::query("SELECT set_config('enable_bitmapscan', 'on', true)").execute(&mut *tx).await?;
+    }
     let mut rows = Vec::new();
     if how == plan::Plan::Slices {
         let s = bind_all(sqlx::query(&plan::span(Dialect::Postgres).text), &[]).fetch_one(&mut *tx).await?;
@@ -115,6 +137,21 @@ async fn read_page(
     }
     tx.commit().await?;
     Ok(rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The plan of a text search's page: [`plan::Plan::TextWalk`] (the time index walked in order,
+/// each event's words tested) when the words are common enough that a page is found sooner so
+/// than by collecting every match from the GIN index, as on SQLite; the share of events the
+/// text matches comes from a sample of [`text_estimate::SHARE_SAMPLED`] event numbers.
+async fn text_plan(c: &mut sqlx::PgConnection, f: &EventFilter, p: &PageRequest) -> Result<plan::Plan, StoreError> {
+    let w = plan::window_count(Dialect::Postgres, f);
+    let window = number(&mut *c, &w).await?;
+    let last = number(&mut *c, &text_estimate::last_number(Dialect::Postgres)).await?;
+    let ranges = text_estimate::share(last as i64);
+    let Some(sample) = text_estimate::sample(Dialect::Postgres, f, &ranges) else { return Ok(plan::Plan::Index) };
+    let share = number(&mut *c, &sample).await? / (text_estimate::sampled(&ranges) as f64).max(1.0);
+    let common = share * window >= plan::text_threshold(p.limit, window as u64) as f64;
+    Ok(if common { plan::Plan::TextWalk } else { plan::Plan::Index })
 }
 
 /// Asks the server to cancel what its process `pid` runs (a statement whose request has gone).
@@ -336,6 +373,12 @@ impl crate::store::EventStore for PgStore {
         let f = filter;
         if exact || sql::counted_by_table(f) {
             return Ok(Matched { n: self.count(f).await?, exact: true });
+        }
+        if plan::text_counted(f) {
+            let pool = &self.pool;
+            if let Some(m) = text_estimate::matched(Dialect::Postgres, f, |sql| numbers(pool.clone(), sql)).await? {
+                return Ok(m);
+            }
         }
         let bound = plan::EXACT_BOUND;
         let mut tx = self.pool.begin().await?;

@@ -27,52 +27,11 @@ use crate::store::{
 };
 use crate::store::{CountNext, Matched, after_bounded, estimated};
 
-/// The matches of a text search with no filter but a time window, from the text index alone
-/// (with the events at the places the text names), or `None` when the bounded count decides:
-/// a window expected to hold about the bound or fewer. Counting every match of a common word
-/// costs 40–85 ms at 1,000,000 events; past the bound the matches are estimated from a sample
-/// of the text index ([`text_estimate`]), 1–3 ms.
+/// [`text_estimate::matched`] on a connection: its questions answered one after another.
 fn text_matched(conn: &Connection, f: &EventFilter) -> Result<Option<Matched>, StoreError> {
-    let bound = plan::EXACT_BOUND;
-    let Some(probe) = plan::fts_probe(f, bound + 1) else { return Ok(None) };
-    let windowed = f.start.is_some() || f.end.is_some();
-    let upto = numbers(conn, &probe)?[0] as u64;
-    if upto <= bound {
-        // Few matches: exact, unless a window, categories or the named places' events must be
-        // counted too.
-        let alone = !windowed && f.q_places.is_empty() && f.categories.is_empty();
-        return Ok(alone.then_some(Matched { n: upto, exact: true }));
-    }
-    let last = numbers(conn, &text_estimate::last_number())?[0];
-    let ranges = text_estimate::ranges(last as i64);
-    let sampled = text_estimate::sampled(&ranges) as f64;
-    let Some(sample) = text_estimate::sample(f, &ranges) else { return Ok(None) };
-    let in_sample = numbers(conn, &sample)?[0];
-    let places = match text_estimate::places(f) {
-        Some(sql) => numbers(conn, &sql)?.get(..3).map(|r| [r[0], r[1], r[2]]),
-        None => None,
-    };
-    let mut all = text_estimate::matches(in_sample, sampled, last, places);
-    if !f.categories.is_empty() {
-        // The categories' events (counted on their index) and all events (`event_days`); few
-        // of the categories: the bounded count is exact and cheap.
-        let only = EventFilter { categories: f.categories.clone(), ..EventFilter::default() };
-        let of_them = numbers(conn, &sql::count(Dialect::Sqlite, &only))?[0];
-        if of_them <= bound as f64 {
-            return Ok(None);
-        }
-        all *= of_them / numbers(conn, &sql::count(Dialect::Sqlite, &EventFilter::default()))?[0].max(1.0);
-    } else if !windowed {
-        // A store small enough to be sampled whole has its text counted exactly.
-        let whole = sampled >= last && f.q_places.is_empty();
-        return Ok(Some(if whole { Matched { n: all.round() as u64, exact: true } } else { estimated(all) }));
-    }
-    if !windowed {
-        return Ok(Some(estimated(all)).filter(|_| all > 2.0 * bound as f64));
-    }
-    let w = numbers(conn, &plan::window_count(Dialect::Sqlite, f))?;
-    let expected = all * w[0] / w[1].max(1.0);
-    Ok((expected > 2.0 * bound as f64).then(|| estimated(expected)))
+    futures::executor::block_on(text_estimate::matched(Dialect::Sqlite, f, |sql| {
+        std::future::ready(numbers(conn, &sql))
+    }))
 }
 
 /// A page by the slices plan: one query per slice of start times until the page is full.
