@@ -270,7 +270,16 @@ fn text_condition(sql: &mut Sql, q: &str, places: &[String]) -> bool {
             }
         }
     }
-    if !places.is_empty() {
+    if places.is_empty() {
+        return true;
+    }
+    if sql.dialect == Dialect::Postgres {
+        // The places' events as an array computed once, which the primary key serves beside
+        // the text's GIN index (a bitmap of each, OR-ed): tested event by event, `q=Aleppo`
+        // walked every event (1.2–2.6 s at 1,000,000).
+        sql.push(" OR e.seq = ANY (ARRAY (SELECT seq FROM event_terms WHERE kind = ").str(prepare::PLACE);
+        sql.push(" AND value IN ").list(places.iter().cloned()).push(")))");
+    } else {
         sql.push(" OR EXISTS (SELECT 1 FROM event_terms t WHERE t.seq = e.seq AND t.kind = ")
             .str(prepare::PLACE)
             .push(" AND t.value IN ")
