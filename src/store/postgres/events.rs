@@ -389,10 +389,12 @@ impl crate::store::EventStore for PgStore {
             sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
         }
         let page = PageRequest::default();
-        let upto = if plan::walkable(f, &page)
-            && number(&mut tx, &plan::probe(Dialect::Postgres, f, bound + 1)).await? as u64 > bound
-        {
-            bound + 1
+        let upto = if plan::walkable(f, &page) {
+            // The box's candidates in the space-time index, and those matching, in one scan.
+            let sql = plan::probe_counted(f, bound + 1);
+            let r = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *tx).await?;
+            let (candidates, matching) = (r.try_get::<i64, _>(0)? as u64, r.try_get::<i64, _>(1)? as u64);
+            if candidates > bound { bound + 1 } else { matching }
         } else {
             number(&mut tx, &sql::count_upto(Dialect::Postgres, f, bound)).await? as u64
         };

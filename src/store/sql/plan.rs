@@ -224,6 +224,30 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
     sql
 }
 
+/// One row (PostgreSQL): the space-time index's candidates for the filter's box and window,
+/// counted up to `cap`, and how many of them match the whole filter (for [`walkable`] filters):
+/// below `cap` the second is the exact count. One scan of the index where a probe and a bounded
+/// count made two (9–14 ms each for a 0.5° box over a year at 1,000,000 events: the index's
+/// three-dimensional boxes are compared page by page, whatever few events match).
+pub fn probe_counted(f: &EventFilter, cap: u64) -> Sql {
+    let mut sql = Sql::new(Dialect::Postgres);
+    sql.push("SELECT count(*), count(*) FILTER (WHERE true");
+    // The exact tests alone: the index's own condition chose the candidates.
+    sql.walk = true;
+    super::live_conditions(&mut sql, f);
+    sql.walk = false;
+    sql.push(") FROM (SELECT e.seq, e.t_start, e.t_max, e.t_day, e.min_lon, e.max_lon, e.min_lat, e.max_lat, ");
+    sql.push("e.category, e.status FROM events e WHERE e.deleted = 0 AND (");
+    for (i, b) in f.bbox.expect("a box").split().iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        super::space_time_overlaps(&mut sql, b, f);
+    }
+    sql.push(") LIMIT ").int(cap as i64).push(") e");
+    sql
+}
+
 /// One number: the events of the filter's box (not the world) starting in the slice
 /// `[from, to)` of start times (ms), counted on SQLite's R*Trees alone up to `cap`, for
 /// [`super::slices::Slices::crowded`]. Only starts are counted (the R*Tree's `min_t`, in days):
