@@ -3,7 +3,7 @@
 //! and past the numbers it samples estimates them from a sample of that index, within a few
 //! percent; any other filter is counted on the events themselves.
 
-use eventmap::domain::EventFilter;
+use eventmap::domain::{EventFilter, Status};
 use eventmap::store::sql::text_estimate::SAMPLED;
 use eventmap::store::{EventStore, ImportItem};
 use serde_json::json;
@@ -76,8 +76,18 @@ async fn a_common_word_is_counted_exactly_past_the_bound_without_deleted_events(
     }
 }
 
+/// The status of event `i` of [`convoys`]: one in ten disputed, a third of the rest verified.
+fn status_of(i: u128) -> Status {
+    match i {
+        i if i % 10 == 3 => Status::Disputed,
+        i if i % 3 == 0 => Status::Verified,
+        _ => Status::Reported,
+    }
+}
+
 /// Writes `n` events from number `from` on: three in four name a convoy, every tenth is at the
-/// place `geonames:1`, whose events never name one, and six in seven are protests.
+/// place `geonames:1`, whose events never name one, six in seven are protests, and each has its
+/// [`status_of`].
 async fn convoys(store: &dyn EventStore, from: u128, n: u128) {
     for chunk in (from..from + n).collect::<Vec<_>>().chunks(5000) {
         let items = chunk
@@ -92,8 +102,9 @@ async fn convoys(store: &dyn EventStore, from: u128, n: u128) {
                     json!({"name": "A", "lon": 36.0 + (i % 50) as f64 * 0.01, "lat": 35.0})
                 };
                 let category = if i % 7 != 0 { "protest" } else { "other" };
+                let status = status_of(i).as_str();
                 let v = json!({"title": title, "start": start.to_rfc3339(), "time_precision": "exact",
-                    "category": category, "places": [place]});
+                    "category": category, "status": status, "places": [place]});
                 ImportItem { id: synthetic_id(i), data: data(v) }
             })
             .collect();
@@ -135,5 +146,23 @@ async fn past_the_numbers_sampled_a_text_is_estimated_within_a_few_percent() {
         assert!(!m.exact && (m.n as f64 - truth).abs() < 0.03 * truth, "{}: {m:?}, want about {truth}", backend.name());
         let m = store.matched(&protests, true).await.unwrap();
         assert!(m.exact && m.n as f64 == truth, "{} count=exact: {m:?}, want {truth}", backend.name());
+        // Statuses, read from each sampled event; with the place, its events of those statuses.
+        let undisputed = vec![Status::Reported, Status::Verified];
+        let at_place = EventFilter { statuses: undisputed.clone(), ..named };
+        for (f, place) in [(EventFilter { statuses: undisputed, ..words.clone() }, false), (at_place, true)] {
+            let keeps = |i: &u128| (names(i) || (place && i % 10 == 0)) && status_of(*i) != Status::Disputed;
+            let (truth, name) = ((0..n).filter(|i| keeps(i) && live(i)).count() as f64, backend.name());
+            let m = store.matched(&f, false).await.unwrap();
+            assert!(!m.exact && (m.n as f64 - truth).abs() < 0.03 * truth, "{name} {f:?}: {m:?}, want about {truth}");
+            let m = store.matched(&f, true).await.unwrap();
+            assert!(m.exact && m.n as f64 == truth, "{name} count=exact: {m:?}, want {truth}");
+        }
+        // A status that keeps fewer than twice the bound is counted, not estimated.
+        for status in [Status::Verified, Status::Disputed] {
+            let f = EventFilter { statuses: vec![status], ..words.clone() };
+            let truth = (0..n).filter(|i| names(i) && live(i) && status_of(*i) == status).count();
+            let m = store.matched(&f, false).await.unwrap();
+            assert!(m.exact && m.n as usize == truth, "{} {status:?}: {m:?}, want {truth}", backend.name());
+        }
     }
 }

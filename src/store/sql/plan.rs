@@ -121,12 +121,13 @@ pub fn fts_probe(f: &EventFilter, cap: u64) -> Option<Sql> {
 
 /// Whether the text index (with the events at the places the text names) and the count of the
 /// categories alone say how many events a text search matches: nothing else filters but a time
-/// window and categories ([`walkable_text`] lets a walk test statuses, fatalities and geometry
+/// window, categories and statuses ([`walkable_text`] lets a walk test fatalities and geometry
 /// types on each event; a count cannot). Without a window or category the count is the text
-/// index's, since a deletion takes its event out of it; with them it is an estimate: that count
-/// times the window's and the categories' shares of all events (taken as independent).
+/// index's (its sample's, with statuses read from each sampled event), since a deletion takes
+/// its event out of it; with them it is an estimate: that count times the window's and the
+/// categories' shares of all events (taken as independent).
 pub fn text_counted(f: &EventFilter) -> bool {
-    walkable_text(f) && f.statuses.is_empty() && f.fatalities_min.is_none() && f.geometry_types.is_empty()
+    walkable_text(f) && f.fatalities_min.is_none() && f.geometry_types.is_empty()
 }
 
 /// Whether a filter and page may be answered by the walk: a box (not the world) and a time

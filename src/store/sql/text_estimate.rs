@@ -13,7 +13,7 @@
 use std::future::Future;
 
 use super::{Dialect, Sql, fts_match, search_terms, text_condition};
-use crate::domain::EventFilter;
+use crate::domain::{EventFilter, Status};
 use crate::store::sql::plan;
 use crate::store::{Matched, StoreError, estimated, prepare};
 
@@ -111,8 +111,15 @@ fn matches_text(sql: &mut Sql, seq: &str, q: &str) {
     }
 }
 
-/// One row: the text index's matches for the filter's words in each of `ranges`, summed. `None`
-/// without searchable words.
+/// Appends ` AND e.status IN (…)` for the filter's statuses (nothing without).
+fn statuses(sql: &mut Sql, f: &EventFilter) {
+    if !f.statuses.is_empty() {
+        sql.push(" AND e.status IN ").list(f.statuses.iter().map(|s| Status::as_str(*s).to_string()));
+    }
+}
+
+/// One row: the text index's matches for the filter's words (and statuses) in each of
+/// `ranges`, summed. `None` without searchable words.
 ///
 /// On PostgreSQL each range is read along the primary key and the text tested as an aggregate's
 /// filter, which no index can serve: asked as a condition, the planner may read the whole of a
@@ -126,13 +133,21 @@ pub fn sample(dialect: Dialect, f: &EventFilter, ranges: &[(i64, i64)]) -> Optio
     sql.push("SELECT 0");
     for &(from, to) in ranges {
         match dialect {
-            Dialect::Sqlite => {
+            Dialect::Sqlite if f.statuses.is_empty() => {
                 sql.push(" + (SELECT count(*) FROM events_fts WHERE events_fts MATCH ");
                 sql.str(fts_match(&search_terms(q))).push(" AND rowid BETWEEN ");
+            }
+            Dialect::Sqlite => {
+                // Each match's status read from its event.
+                sql.push(" + (SELECT count(*) FROM events_fts JOIN events e ON e.seq = events_fts.rowid");
+                sql.push(" WHERE events_fts MATCH ").str(fts_match(&search_terms(q)));
+                statuses(&mut sql, f);
+                sql.push(" AND events_fts.rowid BETWEEN ");
             }
             Dialect::Postgres => {
                 sql.push(" + (SELECT count(*) FILTER (WHERE e.deleted = 0");
                 text_condition(&mut sql, q, &[]);
+                statuses(&mut sql, f);
                 sql.push(") FROM events e WHERE e.seq BETWEEN ");
             }
         }
@@ -143,7 +158,8 @@ pub fn sample(dialect: Dialect, f: &EventFilter, ranges: &[(i64, i64)]) -> Optio
 
 /// One row: the place terms among the filter's `q_places` (an event at two of them counted
 /// twice), the events among the first [`PLACE_TESTS`] of them tested, and how many of those the
-/// text does not match. `None` when the text names no place or has no searchable words.
+/// text does not match (and that have one of the filter's statuses). `None` when the text names
+/// no place or has no searchable words.
 pub fn places(dialect: Dialect, f: &EventFilter) -> Option<Sql> {
     let q = f.q.as_deref()?;
     if search_terms(q).is_empty() || f.q_places.is_empty() {
@@ -154,7 +170,14 @@ pub fn places(dialect: Dialect, f: &EventFilter) -> Option<Sql> {
     sql.push(" AND value IN ").list(f.q_places.iter().cloned()).push("), count(*), ");
     sql.push("coalesce(sum(CASE WHEN ");
     matches_text(&mut sql, "s.seq", q);
-    sql.push(" THEN 0 ELSE 1 END), 0) FROM (SELECT DISTINCT seq FROM event_terms WHERE kind = ").str(prepare::PLACE);
+    if f.statuses.is_empty() {
+        sql.push(" THEN 0 ELSE 1 END");
+    } else {
+        sql.push(" THEN 0 WHEN EXISTS (SELECT 1 FROM events e WHERE e.seq = s.seq AND e.deleted = 0");
+        statuses(&mut sql, f);
+        sql.push(") THEN 1 ELSE 0 END");
+    }
+    sql.push("), 0) FROM (SELECT DISTINCT seq FROM event_terms WHERE kind = ").str(prepare::PLACE);
     sql.push(" AND value IN ").list(f.q_places.iter().cloned()).push(" LIMIT ").int(PLACE_TESTS).push(") s");
     Some(sql)
 }
@@ -176,7 +199,7 @@ pub fn sampled(ranges: &[(i64, i64)]) -> i64 {
     ranges.iter().map(|(from, to)| to - from + 1).sum()
 }
 
-/// The matches of a text search with no filter but a time window and categories
+/// The matches of a text search with no filter but a time window, categories and statuses
 /// ([`plan::text_counted`]), from the text index alone (with the events at the places the text
 /// names), or `None` when the bounded count decides: a window or categories expected to hold
 /// about the bound or fewer. `ask` runs a query and gives its first row's numbers.
@@ -221,9 +244,10 @@ where
     if !common {
         let upto = first(ask(probe).await?);
         if upto <= bound {
-            // Few matches: exact, unless a window, categories or the named places' events
-            // must be counted too.
-            let alone = window_share.is_none() && f.q_places.is_empty() && of_categories.is_none();
+            // Few matches: exact, unless a window, categories, statuses or the named places'
+            // events must be counted too.
+            let alone =
+                window_share.is_none() && f.q_places.is_empty() && of_categories.is_none() && f.statuses.is_empty();
             return Ok(alone.then_some(Matched { n: upto as u64, exact: true }));
         }
     }
@@ -236,9 +260,9 @@ where
         None => None,
     };
     let mut all = matches(in_sample, sampled, last, places);
-    if common && all <= 2.0 * bound {
-        // The small sample misled (a word whose events were written together): the bounded
-        // count decides.
+    if (common || !f.statuses.is_empty()) && all <= 2.0 * bound {
+        // The small sample misled (a word whose events were written together), or the statuses
+        // keep few of the text's matches: the bounded count decides.
         return Ok(None);
     }
     match (of_categories, window_share) {
