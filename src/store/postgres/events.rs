@@ -139,10 +139,10 @@ async fn read_page(
     Ok(rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()?)
 }
 
-/// The plan of a text search's page: [`plan::Plan::TextWalk`] (the time index walked in order,
-/// each event's words tested) when the words are common enough that a page is found sooner so
-/// than by collecting every match from the GIN index, as on SQLite; the share of events the
-/// text matches comes from a sample of [`text_estimate::SHARE_SAMPLED`] event numbers.
+/// The plan of a text search's page, as on SQLite: [`plan::Plan::TextWalk`] (the time index
+/// walked in order, each event's words tested) when the words are common enough that a page is
+/// found sooner that way than by collecting every match from the GIN index. The share of events
+/// the text matches comes from a sample of [`text_estimate::SHARE_SAMPLED`] event numbers.
 async fn text_plan(c: &mut sqlx::PgConnection, f: &EventFilter, p: &PageRequest) -> Result<plan::Plan, StoreError> {
     let w = plan::window_count(Dialect::Postgres, f);
     let window = number(&mut *c, &w).await?;
