@@ -55,13 +55,17 @@ fn decode_row(r: &sqlx::postgres::PgRow) -> Result<Row, sqlx::Error> {
     })
 }
 
+/// Column `i` of a row, a count or a real, as a number (NULL as 0).
+fn as_number(r: &sqlx::postgres::PgRow, i: usize) -> Result<f64, StoreError> {
+    Ok(match r.try_get::<Option<f64>, _>(i) {
+        Ok(v) => v.unwrap_or(0.0),
+        Err(_) => r.try_get::<Option<i64>, _>(i)?.unwrap_or(0) as f64,
+    })
+}
+
 /// The first column of the first row of a query, as a number.
 async fn number(c: &mut sqlx::PgConnection, sql: &Sql) -> Result<f64, StoreError> {
-    let r = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *c).await?;
-    Ok(match r.try_get::<Option<f64>, _>(0) {
-        Ok(v) => v.unwrap_or(0.0),
-        Err(_) => r.try_get::<Option<i64>, _>(0)?.unwrap_or(0) as f64,
-    })
+    as_number(&bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *c).await?, 0)
 }
 
 /// The numbers of the first row of a query, read on the pool.
@@ -71,12 +75,7 @@ async fn number(c: &mut sqlx::PgConnection, sql: &Sql) -> Result<f64, StoreError
 /// the statement may have been made for any.
 async fn numbers(pool: sqlx::PgPool, sql: Sql) -> Result<Vec<f64>, StoreError> {
     let r = bind_all(sqlx::query(&sql.text), &sql.binds).persistent(false).fetch_one(&pool).await?;
-    (0..r.len())
-        .map(|i| match r.try_get::<Option<i64>, _>(i) {
-            Ok(v) => Ok(v.unwrap_or(0) as f64),
-            Err(_) => Ok(r.try_get::<Option<f64>, _>(i)?.unwrap_or(0.0)),
-        })
-        .collect()
+    (0..r.len()).map(|i| as_number(&r, i)).collect()
 }
 
 /// Reads a page on `c`: for a box, the cheap counts that choose the plan

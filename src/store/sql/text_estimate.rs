@@ -4,11 +4,12 @@
 //!
 //! Counting every match of a common word costs about 0.1 µs a match in FTS5 (40–85 ms for the
 //! 400,000–635,000 matches of one or two common words among 1,000,000 events) and about 2 µs in
-//! PostgreSQL (0.8–1.4 s); the same count over 32,768 event numbers (16,384 on PostgreSQL)
-//! costs 1–3 ms in FTS5 and 10–20 ms in PostgreSQL, and is within a few percent. A deletion takes its event out of the text index and leaves a gap in
-//! the numbers, so the matches per number sampled, times the highest number, estimate the live
-//! matches. [`matched`] decides, asking its questions through a callback, so that one decision
-//! serves SQLite's blocking connections and PostgreSQL's pool.
+//! PostgreSQL (0.8–1.4 s); the same count over 32,768 event numbers (16,384 on PostgreSQL) costs
+//! 1–3 ms in FTS5 and about 10 ms in PostgreSQL, and is within a few percent. A deletion takes
+//! its event out of the text index and leaves a gap in the numbers, so the matches per number
+//! sampled, times the highest number, estimate the live matches. [`matched`] decides, asking its
+//! questions through a callback, so that one decision serves SQLite's blocking connections and
+//! PostgreSQL's pool.
 
 use std::future::Future;
 
@@ -29,7 +30,8 @@ pub const RANGES: i64 = 16;
 pub const PLACE_TESTS: i64 = 100;
 
 /// Event numbers sampled in all on PostgreSQL, which reads each sampled event's row to test
-/// its words (16,384 rows: 10–20 ms at 1,000,000 events, twice that for [`SAMPLED`]).
+/// its words (16,384 rows: about 10 ms at 1,000,000 events, 20–30 ms for [`SAMPLED`], in the
+/// server's log).
 pub const SAMPLED_POSTGRES: i64 = 16_384;
 
 /// The event numbers sampled in all on `dialect`.
@@ -86,13 +88,11 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Option<Sql> {
     if dialect == Dialect::Sqlite {
         return plan::fts_probe(f, cap);
     }
-    let mut sql = Sql::new(dialect);
-    sql.push("SELECT count(*) FROM (SELECT 1 FROM events e WHERE e.deleted = 0");
-    if !text_condition(&mut sql, f.q.as_deref()?, &[]) {
+    if search_terms(f.q.as_deref()?).is_empty() {
         return None;
     }
-    sql.push(" LIMIT ").int(cap as i64).push(") c");
-    Some(sql)
+    let words = EventFilter { q: f.q.clone(), ..EventFilter::default() };
+    Some(super::count_upto(dialect, &words, cap.saturating_sub(1)))
 }
 
 /// Appends the test that the event numbered `seq` (an SQL expression) is live and matches the
