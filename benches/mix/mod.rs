@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use eventmap::domain::EventFilter;
 use eventmap::domain::filter::BBox;
-use eventmap::store::sql::{Bind, Dialect, Sql, plan};
+use eventmap::store::sql::{Bind, Dialect, Gist, Sql, plan};
 
 /// Box sizes in degrees (width, height); 360 is the world.
 pub const SIZES: [(&str, f64, f64); 6] = [
@@ -136,7 +136,9 @@ impl Db {
     }
 
     /// The plan the store takes for this window and page (as `list` decides): index, walk or
-    /// slices for a box; the world's is `time` (the time index walked) or `all`.
+    /// slices for a box, with `+2` where PostgreSQL takes a small box's narrow and wide
+    /// envelopes from two indexes (`sql::Gist`); the world's is `time` (the time index walked)
+    /// or `all`.
     pub async fn plan(&self, f: &EventFilter, limit: u32) -> &'static str {
         let page = eventmap::domain::filter::PageRequest { limit, ..Default::default() };
         if !plan::walkable(f, &page) {
@@ -144,11 +146,18 @@ impl Db {
         }
         let window = self.number(&plan::window_count(self.dialect(), f)).await as u64;
         let cap = plan::index_cap(limit);
-        let candidates = self.number(&plan::probe(self.dialect(), f, cap)).await as u64;
+        let gist = if self.dialect() == Dialect::Postgres && Gist::worth_asking(f) {
+            Gist::choose(f, self.number(&plan::box_events(self.dialect(), f)).await)
+        } else {
+            Gist::Whole
+        };
+        let candidates = self.number(&plan::probe(self.dialect(), f, cap, gist)).await as u64;
         let estimate = if candidates < cap { 0.0 } else { self.number(&plan::estimate(self.dialect(), f)).await };
-        match plan::choose(limit, window, candidates, || Ok::<_, ()>(estimate)).expect("no error") {
-            (plan::Plan::Walk, _) => "walk",
-            (plan::Plan::Slices, _) => "slices",
+        match (plan::choose(limit, window, candidates, || Ok::<_, ()>(estimate)).expect("no error"), gist) {
+            ((plan::Plan::Walk, _), _) => "walk",
+            ((plan::Plan::Slices, _), Gist::Split) => "slices+2",
+            ((plan::Plan::Slices, _), _) => "slices",
+            (_, Gist::Split) if gist.splits(f) => "index+2",
             _ => "index",
         }
     }

@@ -287,12 +287,14 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
         [
             "event_terms_pkey",
             "event_tile_counts_pkey",
+            "events_area",
             "events_by_category",
             "events_by_position",
             "events_by_time",
-            "events_geom",
+            "events_narrow_area",
             "events_search",
             "events_space_time",
+            "events_wide_space_time",
             "revisions_pkey"
         ]
     );

@@ -216,7 +216,7 @@ async fn every_window_answers_as_a_scan_of_every_event_does() {
 
 /// The plan SQLite's store takes for a window and page, asked with its own plan SQL.
 fn plan_of(c: &rusqlite::Connection, f: &EventFilter, limit: u32) -> &'static str {
-    use eventmap::store::sql::{Bind, Dialect, Sql, plan};
+    use eventmap::store::sql::{Bind, Dialect, Gist, Sql, plan};
     let number = |sql: &Sql| -> f64 {
         let binds: Vec<rusqlite::types::Value> = sql
             .binds
@@ -236,7 +236,7 @@ fn plan_of(c: &rusqlite::Connection, f: &EventFilter, limit: u32) -> &'static st
         return "world";
     }
     let window = number(&plan::window_count(Dialect::Sqlite, f)) as u64;
-    let candidates = number(&plan::probe(Dialect::Sqlite, f, plan::index_cap(limit))) as u64;
+    let candidates = number(&plan::probe(Dialect::Sqlite, f, plan::index_cap(limit), Gist::Whole)) as u64;
     match plan::choose(limit, window, candidates, || Ok::<_, ()>(number(&plan::estimate(Dialect::Sqlite, f)))) {
         Ok((plan::Plan::Walk, _)) => "walk",
         Ok((plan::Plan::Slices, _)) => "slices",

@@ -94,11 +94,13 @@ async fn read_page(
         .fetch_one(&mut *tx)
         .await?;
     *pid = Some(r.try_get(0)?);
+    let mut gist = sql::Gist::Whole;
     let (how, expected) = if plan::walkable(f, p) {
         let w = plan::window_count(Dialect::Postgres, f);
         let window: i64 = bind_all(sqlx::query(&w.text), &w.binds).fetch_one(&mut *tx).await?.try_get(0)?;
         let cap = plan::index_cap(p.limit);
-        let candidates = number(&mut tx, &plan::probe(Dialect::Postgres, f, cap)).await? as u64;
+        gist = gist_for(&mut tx, f).await?;
+        let candidates = number(&mut tx, &plan::probe(Dialect::Postgres, f, cap, gist)).await? as u64;
         let estimate =
             if candidates < cap { 0.0 } else { number(&mut tx, &plan::estimate(Dialect::Postgres, f)).await? };
         plan::choose(p.limit, window as u64, candidates, || Ok::<_, StoreError>(estimate))?
@@ -125,17 +127,26 @@ async fn read_page(
         let mut slices = Slices::new(f, p, span, expected);
         while let Some((from, to)) = slices.next_slice() {
             let page = PageRequest { limit: slices.wanted() as u32 - 1, ..*p };
-            let sql = sql::list_planned(Dialect::Postgres, f, &page, plan::Plan::Slice { from, to });
+            let sql = sql::list_planned(Dialect::Postgres, f, &page, plan::Plan::Slice { from, to }, gist);
             let got = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
             slices.found(got.len() as u64);
             rows.extend(got);
         }
     } else {
-        let sql = sql::list_planned(Dialect::Postgres, f, p, how);
+        let sql = sql::list_planned(Dialect::Postgres, f, p, how, gist);
         rows = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_all(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(rows.iter().map(decode_row).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Where a box query finds its candidates ([`sql::Gist`]), from the box's events over all time
+/// in the count by cell when two indexes could serve it.
+async fn gist_for(c: &mut sqlx::PgConnection, f: &EventFilter) -> Result<sql::Gist, StoreError> {
+    if !sql::Gist::worth_asking(f) {
+        return Ok(sql::Gist::Whole);
+    }
+    Ok(sql::Gist::choose(f, number(c, &plan::box_events(Dialect::Postgres, f)).await?))
 }
 
 /// The plan of a text search's page, as on SQLite: [`plan::Plan::TextWalk`] (the time index
@@ -390,7 +401,9 @@ impl crate::store::EventStore for PgStore {
         let page = PageRequest::default();
         let upto = if plan::walkable(f, &page) {
             // The box's candidates in the space-time index, and those matching, in one scan.
-            let sql = plan::probe_counted(f, bound + 1);
+            // Two indexes only where this filter itself would take them (not for its slices).
+            let gist = if sql::Gist::Split.splits(f) { gist_for(&mut tx, f).await? } else { sql::Gist::Whole };
+            let sql = plan::probe_counted(f, bound + 1, gist);
             let r = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *tx).await?;
             let (candidates, matching) = (r.try_get::<i64, _>(0)? as u64, r.try_get::<i64, _>(1)? as u64);
             if candidates > bound { bound + 1 } else { matching }

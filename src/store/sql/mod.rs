@@ -9,8 +9,8 @@
 
 use crate::domain::filter::{Area, BBox, Bucket, Near, PageRequest, Sort, unit_vector};
 use crate::domain::{EventFilter, Status};
-pub use gist::SPACE_TIME;
-use gist::space_time_overlaps;
+pub use gist::{Gist, SPACE_TIME};
+use gist::{near_candidates, space_time_overlaps};
 
 use super::prepare::{self, search_terms};
 
@@ -48,11 +48,20 @@ pub struct Sql {
     /// Text search tests each walked event against the text index (a common word) instead of
     /// collecting every match first (a rare one): SQLite only, see [`plan::fts_probe`].
     pub fts_each: bool,
+    /// PostgreSQL takes a small box's candidates from two indexes ([`Gist::Split`]).
+    pub split: bool,
 }
 
 impl Sql {
     pub fn new(dialect: Dialect) -> Self {
-        Self { dialect, text: String::with_capacity(512), binds: Vec::new(), walk: false, fts_each: false }
+        Self {
+            dialect,
+            text: String::with_capacity(512),
+            binds: Vec::new(),
+            walk: false,
+            fts_each: false,
+            split: false,
+        }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {
@@ -116,34 +125,13 @@ fn bbox_condition(sql: &mut Sql, bbox: &BBox, f: &EventFilter) {
             sql.push(" OR ");
         }
         sql.push("(");
-        if sql.dialect == Dialect::Postgres && !sql.walk {
+        if sql.dialect == Dialect::Postgres && !sql.walk && !sql.split {
             space_time_overlaps(sql, b, f);
             sql.push(" AND ");
         }
         sql.push("e.max_lon >= ").real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon).push(")");
     }
     sql.push(") AND e.max_lat >= ").real(bbox.min_lat).push(" AND e.min_lat <= ").real(bbox.max_lat);
-}
-
-/// Appends, on PostgreSQL, an index-answerable condition that holds for every event with a
-/// position within the radius: its envelope overlaps the box around the circle within the time
-/// window (the same candidates SQLite takes from its R*Tree). Nothing on SQLite.
-fn near_candidates(sql: &mut Sql, near: &Near, f: &EventFilter) {
-    if sql.dialect != Dialect::Postgres {
-        return;
-    }
-    let b = near.bbox();
-    if b.is_world() {
-        return;
-    }
-    sql.push("(");
-    for (i, b) in b.split().iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        space_time_overlaps(sql, b, f);
-    }
-    sql.push(") AND ");
 }
 
 /// Whether a filter has a place in space, so that the space-time index yields few candidates.
@@ -420,7 +408,9 @@ pub(super) fn rtree_select(sql: &mut Sql, b: &BBox, f: &EventFilter, join: &str)
 /// index for a search, a term for a tag, actor, country or source, else the events table itself.
 fn from_clause(sql: &mut Sql, f: &EventFilter) -> bool {
     if sql.dialect == Dialect::Postgres || f.include_deleted {
-        sql.push(" FROM events e WHERE ");
+        sql.push(" FROM ");
+        gist::source(sql, f);
+        sql.push(" WHERE ");
         return false;
     }
     if sql.walk {
@@ -563,15 +553,16 @@ fn where_clause(sql: &mut Sql, f: &EventFilter) {
 /// visited anyway (candidates from an index, to be sorted; or PostgreSQL), `count(*) OVER ()`
 /// counts them in the same pass; otherwise the caller counts separately if it needs to.
 pub fn list(dialect: Dialect, f: &EventFilter, page: &PageRequest) -> Sql {
-    list_planned(dialect, f, page, plan::Plan::Index)
+    list_planned(dialect, f, page, plan::Plan::Index, Gist::Whole)
 }
 
 /// [`list`] by the given plan: [`plan::Plan::Walk`] walks the time index for a box,
-/// [`plan::Plan::TextWalk`] for a common word.
-pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: plan::Plan) -> Sql {
+/// [`plan::Plan::TextWalk`] for a common word; `gist` says where PostgreSQL finds a box's candidates.
+pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: plan::Plan, gist: Gist) -> Sql {
     let f = &*plan::narrowed(f, how);
     let mut sql = Sql::new(dialect);
     sql.walk = how == plan::Plan::Walk;
+    sql.split = dialect == Dialect::Postgres && !sql.walk && gist.splits(f);
     sql.fts_each = how == plan::Plan::TextWalk && dialect == Dialect::Sqlite;
     let key = match page.sort {
         Sort::StartAsc | Sort::StartDesc => "e.t_start",

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 #[cfg(test)]
 use super::Bind;
-use super::{Dialect, Sql, is_spatial};
+use super::{Dialect, Gist, Sql, is_spatial};
 use crate::domain::EventFilter;
 use crate::domain::filter::{BBox, PageRequest, Sort, day_of};
 
@@ -196,8 +196,8 @@ pub fn window_count(dialect: Dialect, f: &EventFilter) -> Sql {
 }
 
 /// One number: the space index's candidates for the filter's box and window, counted up to
-/// `cap` (the box must not be the world).
-pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
+/// `cap` (the box must not be the world); `gist` says where PostgreSQL finds them.
+pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64, gist: Gist) -> Sql {
     let mut sql = Sql::new(dialect);
     let b = f.bbox.expect("a box");
     sql.push("SELECT count(*) FROM (");
@@ -211,18 +211,28 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
             }
         }
         Dialect::Postgres => {
-            sql.push("SELECT 1 FROM events e WHERE e.deleted = 0 AND (");
-            for (i, b) in b.split().iter().enumerate() {
-                if i > 0 {
-                    sql.push(" OR ");
-                }
-                super::space_time_overlaps(&mut sql, b, f);
+            sql.split = gist.splits(f);
+            sql.push("SELECT 1 FROM ");
+            super::gist::source(&mut sql, f);
+            if !sql.split {
+                space_condition(&mut sql, f);
             }
-            sql.push(")");
         }
     }
     sql.push(" LIMIT ").int(cap as i64).push(") c");
     sql
+}
+
+/// Appends ` WHERE e.deleted = 0 AND (…)`, the box of `f` in its GiST index (PostgreSQL).
+fn space_condition(sql: &mut Sql, f: &EventFilter) {
+    sql.push(" WHERE e.deleted = 0 AND (");
+    for (i, b) in f.bbox.expect("a box").split().iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        super::space_time_overlaps(sql, b, f);
+    }
+    sql.push(")");
 }
 
 /// One row (PostgreSQL): the space-time index's candidates for the filter's box and window,
@@ -230,7 +240,7 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64) -> Sql {
 /// below `cap` the second is the exact count. One scan of the index where a probe and a bounded
 /// count made two (9–14 ms each for a 0.5° box over a year at 1,000,000 events: the index's
 /// three-dimensional boxes are compared page by page, whatever few events match).
-pub fn probe_counted(f: &EventFilter, cap: u64) -> Sql {
+pub fn probe_counted(f: &EventFilter, cap: u64, gist: Gist) -> Sql {
     let mut sql = Sql::new(Dialect::Postgres);
     sql.push("SELECT count(*), count(*) FILTER (WHERE true");
     // The exact tests alone: the index's own condition chose the candidates.
@@ -238,14 +248,13 @@ pub fn probe_counted(f: &EventFilter, cap: u64) -> Sql {
     super::live_conditions(&mut sql, f);
     sql.walk = false;
     sql.push(") FROM (SELECT e.seq, e.t_start, e.t_max, e.t_day, e.min_lon, e.max_lon, e.min_lat, e.max_lat, ");
-    sql.push("e.category, e.status FROM events e WHERE e.deleted = 0 AND (");
-    for (i, b) in f.bbox.expect("a box").split().iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
-        super::space_time_overlaps(&mut sql, b, f);
+    sql.push("e.category, e.status FROM ");
+    sql.split = gist.splits(f);
+    super::gist::source(&mut sql, f);
+    if !sql.split {
+        space_condition(&mut sql, f);
     }
-    sql.push(") LIMIT ").int(cap as i64).push(") e");
+    sql.push(" LIMIT ").int(cap as i64).push(") e");
     sql
 }
 
@@ -283,12 +292,31 @@ pub fn slice_probe(f: &EventFilter, from: i64, to: i64, cap: u64) -> Sql {
 pub fn estimate(dialect: Dialect, f: &EventFilter) -> Sql {
     let (from, to) = days(f);
     let mut sql = Sql::new(dialect);
-    let (lo, hi, real) = match dialect {
-        Dialect::Sqlite => ("max", "min", "1.0 * "),
-        Dialect::Postgres => ("greatest", "least", "1.0::float8 * "),
-    };
+    let real = if dialect == Dialect::Postgres { "1.0::float8 * " } else { "1.0 * " };
     sql.push("SELECT coalesce((SELECT ").push(real).push("sum(n) FROM event_days WHERE t_day >= ").int(from);
     sql.push(" AND t_day <= ").int(to).push(") / nullif((SELECT sum(n) FROM event_days), 0), 0) * (");
+    cells(&mut sql, f);
+    sql.push(")");
+    sql
+}
+
+/// One number: the events of the filter's box over all time, estimated from the events per
+/// cell as [`estimate`] does (PostgreSQL's choice of [`Gist`]).
+pub fn box_events(dialect: Dialect, f: &EventFilter) -> Sql {
+    let mut sql = Sql::new(dialect);
+    sql.push("SELECT ");
+    cells(&mut sql, f);
+    sql
+}
+
+/// Appends the sum over the box's cells of their events, each cell counted by the part of it
+/// inside the box.
+fn cells(sql: &mut Sql, f: &EventFilter) {
+    let dialect = sql.dialect;
+    let (lo, hi) = match dialect {
+        Dialect::Sqlite => ("max", "min"),
+        Dialect::Postgres => ("greatest", "least"),
+    };
     let boxes = f.bbox.map_or_else(|| vec![BBox::parse("-180,-90,180,90").expect("world")], |b| b.split());
     for (i, b) in boxes.iter().enumerate() {
         if i > 0 {
@@ -305,18 +333,16 @@ pub fn estimate(dialect: Dialect, f: &EventFilter) -> Sql {
             };
         };
         sql.push("coalesce((SELECT sum(n * ").push(lo).push("(0, ").push(hi).push("(");
-        corner(&mut sql, "lon");
+        corner(sql, "lon");
         sql.push(" + 1, ").real(b.max_lon).push(") - ").push(lo).push("(");
-        corner(&mut sql, "lon");
+        corner(sql, "lon");
         sql.push(", ").real(b.min_lon).push(")) * ").push(lo).push("(0, ").push(hi).push("(");
-        corner(&mut sql, "lat");
+        corner(sql, "lat");
         sql.push(" + 1, ").real(b.max_lat).push(") - ").push(lo).push("(");
-        corner(&mut sql, "lat");
+        corner(sql, "lat");
         sql.push(", ").real(b.min_lat).push("))) FROM event_cells WHERE cell >= ").int(row_lo * 360);
         sql.push(" AND cell <= ").int(row_hi * 360 + 359).push("), 0)");
     }
-    sql.push(")");
-    sql
 }
 
 /// How far a bound may be from a value stored in SQLite's R*Tree, whose single-precision
@@ -436,10 +462,15 @@ mod tests {
     #[test]
     fn a_probe_counts_candidates_only_up_to_its_cap() {
         let f = EventFilter { bbox: Some(BBox::parse("170,-20,-170,-10").unwrap()), ..Default::default() };
-        let s = probe(Dialect::Sqlite, &f, 77);
+        let s = probe(Dialect::Sqlite, &f, 77, Gist::Whole);
         assert!(s.text.contains("UNION ALL") && s.text.ends_with("LIMIT ?) c"), "{}", s.text);
         assert_eq!(ints(&s), vec![77]);
-        let p = probe(Dialect::Postgres, &f, 77);
-        assert!(p.text.contains(" OR ") && p.text.contains("e.geom && ST_MakeEnvelope("), "{}", p.text);
+        let p = probe(Dialect::Postgres, &f, 77, Gist::Whole);
+        assert!(
+            p.text.contains(" OR ")
+                && p.text.contains("ST_MakeEnvelope(e.min_lon, e.min_lat, e.max_lon, e.max_lat) && ST_MakeEnvelope("),
+            "{}",
+            p.text
+        );
     }
 }

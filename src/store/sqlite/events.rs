@@ -49,7 +49,7 @@ fn sliced(conn: &Connection, f: &EventFilter, p: &PageRequest, expected: f64) ->
             continue;
         }
         let page = PageRequest { limit: slices.wanted() as u32 - 1, ..*p };
-        let got = page_rows(conn, &sql::list_planned(Dialect::Sqlite, f, &page, how))?;
+        let got = page_rows(conn, &sql::list_planned(Dialect::Sqlite, f, &page, how, sql::Gist::Whole))?;
         slices.found(got.len() as u64);
         rows.extend(got);
     }
@@ -195,7 +195,7 @@ impl crate::store::EventStore for SqliteStore {
             let how = if plan::walkable(&f, &p) {
                 let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
                 let cap = plan::index_cap(p.limit);
-                let candidates = numbers(conn, &plan::probe(Dialect::Sqlite, &f, cap))?[0] as u64;
+                let candidates = numbers(conn, &plan::probe(Dialect::Sqlite, &f, cap, sql::Gist::Whole))?[0] as u64;
                 let estimate = || Ok::<_, StoreError>(numbers(conn, &plan::estimate(Dialect::Sqlite, &f))?[0]);
                 match plan::choose(p.limit, window, candidates, estimate)? {
                     (plan::Plan::Slices, expected) => return sliced(conn, &f, &p, expected),
@@ -212,7 +212,7 @@ impl crate::store::EventStore for SqliteStore {
             } else {
                 plan::Plan::Index
             };
-            page_rows(conn, &sql::list_planned(Dialect::Sqlite, &f, &p, how))
+            page_rows(conn, &sql::list_planned(Dialect::Sqlite, &f, &p, how, sql::Gist::Whole))
         })
     }
 
@@ -242,7 +242,7 @@ impl crate::store::EventStore for SqliteStore {
                     // A box and a window: counted exactly on the R*Tree, stopping past the bound.
                     numbers(conn, &count)?[0] as u64
                 } else if plan::walkable(&f, &page)
-                    && numbers(conn, &plan::probe(Dialect::Sqlite, &f, bound + 1))?[0] as u64 > bound
+                    && numbers(conn, &plan::probe(Dialect::Sqlite, &f, bound + 1, sql::Gist::Whole))?[0] as u64 > bound
                 {
                     bound + 1
                 } else {
