@@ -106,12 +106,12 @@ pub const SPLIT_DAYS: f64 = 60.0;
 /// Where a box query on PostgreSQL takes its candidates from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gist {
-    /// One index for all events ([`space_time_overlaps`]).
+    /// One index for all events (`space_time_overlaps`).
     Whole,
     /// For a long window, the narrow envelopes from their 2D index (sorted when built, the
     /// window tested on the entries it includes) and the wide ones from their own space-time
     /// index, as a union of two scans; for a short or open window, as [`Gist::Whole`]. Only
-    /// for a box that holds few events ([`SPLIT_BOX_EVENTS`]): the 2D index reads all of them.
+    /// for a box that holds few events (`SPLIT_BOX_EVENTS`): the 2D index reads all of them.
     ///
     /// PostGIS builds its n-dimensional index one insertion at a time and splits a full page
     /// linearly (each entry to the nearer side of the page's box, or of the mean centre, and the
@@ -129,7 +129,7 @@ impl Gist {
     }
 
     /// Whether the box of `f` could be split: one box (not crossing the antimeridian, not the
-    /// world, at most [`SPLIT_BOX_DEGREES`]) and a window long or open at an end (an open one may
+    /// world, at most `SPLIT_BOX_DEGREES`) and a window long or open at an end (an open one may
     /// be read in long slices).
     pub fn worth_asking(f: &EventFilter) -> bool {
         let long = match (f.start, f.end) {
