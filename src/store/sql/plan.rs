@@ -211,20 +211,23 @@ pub fn probe(dialect: Dialect, f: &EventFilter, cap: u64, gist: Gist) -> Sql {
             }
         }
         Dialect::Postgres => {
-            sql.split = gist.splits(f);
             sql.push("SELECT 1 FROM ");
-            super::gist::source(&mut sql, f);
-            if !sql.split {
-                space_condition(&mut sql, f);
-            }
+            candidates(&mut sql, f, gist);
         }
     }
     sql.push(" LIMIT ").int(cap as i64).push(") c");
     sql
 }
 
-/// Appends ` WHERE e.deleted = 0 AND (…)`, the box of `f` in its GiST index (PostgreSQL).
-fn space_condition(sql: &mut Sql, f: &EventFilter) {
+/// Appends the live events that are candidates for the box of `f` (PostgreSQL): the union of
+/// two indexes where `gist` splits `f`, else `events e WHERE e.deleted = 0 AND (…)`, the box in
+/// its GiST index.
+fn candidates(sql: &mut Sql, f: &EventFilter, gist: Gist) {
+    sql.split = gist.splits(f);
+    super::gist::source(sql, f);
+    if sql.split {
+        return;
+    }
     sql.push(" WHERE e.deleted = 0 AND (");
     for (i, b) in f.bbox.expect("a box").split().iter().enumerate() {
         if i > 0 {
@@ -249,11 +252,7 @@ pub fn probe_counted(f: &EventFilter, cap: u64, gist: Gist) -> Sql {
     sql.walk = false;
     sql.push(") FROM (SELECT e.seq, e.t_start, e.t_max, e.t_day, e.min_lon, e.max_lon, e.min_lat, e.max_lat, ");
     sql.push("e.category, e.status FROM ");
-    sql.split = gist.splits(f);
-    super::gist::source(&mut sql, f);
-    if !sql.split {
-        space_condition(&mut sql, f);
-    }
+    candidates(&mut sql, f, gist);
     sql.push(" LIMIT ").int(cap as i64).push(") e");
     sql
 }
