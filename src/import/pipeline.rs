@@ -155,6 +155,14 @@ fn row_country(places: &[PlaceInput]) -> Option<String> {
     named.all(|c| c.eq_ignore_ascii_case(first)).then(|| first.to_ascii_uppercase())
 }
 
+/// About how many rows a file of `total` bytes holds, when `rows` came from the bytes read so
+/// far (a whole buffer ahead of the rows: at worst an underestimate).
+fn expect(rows: u64, bytes: &AtomicU64, total: u64) -> ImportChunk {
+    let read = bytes.load(Ordering::Relaxed).max(1);
+    let rows = u128::from(rows) * u128::from(total.max(read)) / u128::from(read);
+    ImportChunk::Expect(u64::try_from(rows).unwrap_or(u64::MAX))
+}
+
 /// Counts the bytes read through it, for progress.
 struct Counting<R> {
     inner: R,
@@ -215,6 +223,8 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     let mut failure: Option<ImportError> = None;
     // What a TimeMap rejects file keeps beside its events.
     let mut tail: Option<Vec<u8>> = None;
+    // Whether the store was told about how many rows to expect (before the first batch).
+    let mut announced = false;
     let mut sink = |row: Row<'_>, parsed: Parsed| -> ControlFlow<()> {
         let at = row.at;
         if tail.is_none() {
@@ -250,11 +260,14 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
             Ok(item) => {
                 if sending {
                     batch.push(item);
-                    if batch.len() >= job.batch_size
-                        && mode.send.blocking_send(ImportChunk::Rows(std::mem::take(&mut batch))).is_err()
-                    {
-                        // The store side stopped (and will say why).
-                        return ControlFlow::Break(());
+                    if batch.len() >= job.batch_size {
+                        let first = !std::mem::replace(&mut announced, true);
+                        let stopped = (first && mode.send.blocking_send(expect(out.rows, &bytes, total)).is_err())
+                            || mode.send.blocking_send(ImportChunk::Rows(std::mem::take(&mut batch))).is_err();
+                        if stopped {
+                            // The store side stopped (and will say why).
+                            return ControlFlow::Break(());
+                        }
                     }
                 }
             }
@@ -291,6 +304,9 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     if sending {
         // A closed channel means the store side stopped; it says why.
         if !batch.is_empty() {
+            if !announced {
+                let _ = mode.send.blocking_send(expect(out.rows, &bytes, total));
+            }
             let _ = mode.send.blocking_send(ImportChunk::Rows(batch));
         }
         let _ = mode.send.blocking_send(ImportChunk::Commit);

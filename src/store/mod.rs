@@ -155,6 +155,10 @@ impl std::ops::AddAssign for ImportCounts {
 /// A piece of a streamed import ([`EventStore::import_stream`]).
 #[derive(Debug)]
 pub enum ImportChunk {
+    /// About how many rows the stream holds in all, before its first rows: an estimate from the
+    /// bytes its first batch took (`eventmap import`), by which a store may choose how to write
+    /// them (PostgreSQL builds its indexes at the end of a load large beside the database).
+    Expect(u64),
     /// Rows to write, handled as [`EventStore::import`] handles its batch.
     Rows(Vec<ImportItem>),
     /// Every row was sent: commit. A stream that ends without it is rolled back.

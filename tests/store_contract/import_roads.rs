@@ -7,6 +7,7 @@
 //! A first load that builds its indexes at its end (`PgStore::open_for_import`) stores the same
 //! as the array road and leaves the indexes and constraints as they were defined; it keeps them
 //! up to date as it goes while another session is connected, and a failed one leaves them alone.
+//! A load into a database that holds events does the same when it announces half as many.
 
 use eventmap::domain::Bucket;
 use eventmap::store::postgres::{ImportRoad, PgStore};
@@ -228,24 +229,26 @@ async fn disabled_triggers(store: &PgStore) -> Vec<String> {
     .await
 }
 
+/// A plain event: a point, a day of January 2025, a tag, one of 11 sources, which gain a
+/// title from the 1,700th event on (the events citing them are rendered again).
+fn plain(i: u128) -> ImportItem {
+    let mut source = json!({"url": format!("https://example.org/p/{}", i % 11)});
+    if i >= 1700 {
+        source["title"] = json!("Filled in later");
+    }
+    let category = ["protest", "riot"][i as usize % 2];
+    ImportItem {
+        id: synthetic_id(i),
+        data: data(json!({"title": format!("row {i}"), "start": format!("2025-01-{:02}", 1 + i % 28),
+                          "tags": [format!("t{}", i % 7)], "category": category,
+                          "places": [{"name": "Here", "lon": (i % 90) as f64, "lat": (i % 40) as f64}],
+                          "sources": [source]})),
+    }
+}
+
 /// A first load's batches: the awkward events and 1,500 plain ones, then some of them again
 /// (a third of them changed) with 300 new ones, whose sources gain a title.
 fn first_load() -> Vec<Vec<ImportItem>> {
-    let plain = |i: u128| {
-        let mut source = json!({"url": format!("https://example.org/p/{}", i % 11)});
-        if i >= 1700 {
-            // The sources gain a title: the events of the first batch citing them are rendered again.
-            source["title"] = json!("Filled in later");
-        }
-        let category = ["protest", "riot"][i as usize % 2];
-        ImportItem {
-            id: synthetic_id(i),
-            data: data(json!({"title": format!("row {i}"), "start": format!("2025-01-{:02}", 1 + i % 28),
-                              "tags": [format!("t{}", i % 7)], "category": category,
-                              "places": [{"name": "Here", "lon": (i % 90) as f64, "lat": (i % 40) as f64}],
-                              "sources": [source]})),
-        }
-    };
     let first: Vec<ImportItem> = (0..12).map(awkward).chain((0..1500).map(plain)).collect();
     let mut again: Vec<ImportItem> = (0..12).map(awkward).chain((1400..1800).map(plain)).collect();
     for it in again.iter_mut().step_by(3) {
@@ -337,6 +340,84 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
         strings(&load, live).await,
         "the triggers counted the second import's events"
     );
+}
+
+#[tokio::test]
+async fn a_load_half_as_large_as_the_database_it_joins_builds_its_indexes_at_the_end() {
+    let Some(admin) = postgres_url() else { return };
+    let backend = Backend::Postgres(admin);
+    let dbs = [TestDb::on(&backend).await, TestDb::on(&backend).await];
+    let load = PgStore::open_for_import(&dbs[0].url).await.expect("opens for import");
+    let arrays = open(&dbs[1], ImportRoad::Arrays).await;
+    // 1,000 events held, written one batch at a time as a server writes them (the same items
+    // into both: their sources' ids are made when they are read).
+    let held: Vec<ImportItem> = (0..1000).map(plain).collect();
+    for s in [&load, &arrays] {
+        s.import(held.clone(), &Actor::new("server")).await.expect("held");
+    }
+    let (oids, defined) = (index_oids(&load).await, constraints(&load).await);
+    // A load that announces fewer than half as many keeps every index up to date.
+    let small: Vec<ImportItem> = (2000..2020).map(plain).collect();
+    for s in [&load, &arrays] {
+        let (rx, feed) =
+            stream_of(vec![ImportChunk::Expect(499), ImportChunk::Rows(small.clone()), ImportChunk::Commit]);
+        s.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
+        feed.await.unwrap();
+    }
+    assert_eq!(index_oids(&load).await, oids);
+    // One that announces 510: 60 new events, then 300 of which 100 change held ones, then
+    // awkward ones, written with the indexes built at the end.
+    let mut second: Vec<ImportItem> = (900..1200).map(plain).collect();
+    for it in second.iter_mut().take(100) {
+        it.data.title.push_str(" (corrected)");
+    }
+    let batches = vec![(1940..2000).map(plain).collect(), second, (0..12).map(awkward).collect()];
+    for s in [&load, &arrays] {
+        let announced = [ImportChunk::Expect(510)].into_iter().chain(chunks(&batches)).collect();
+        let (rx, feed) = stream_of(announced);
+        let c = s.import_stream(rx, &Actor::new("import")).await.expect("import").expect("committed");
+        feed.await.unwrap();
+        assert_eq!((c.created, c.updated, c.unchanged), (272, 100, 0));
+    }
+    let after = index_oids(&load).await;
+    let rebuilt: Vec<&str> =
+        after.iter().filter(|row| !oids.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect();
+    // As a first load's, but for the terms' key: a changed event's old terms are deleted by it.
+    assert_eq!(
+        rebuilt,
+        [
+            "event_tile_counts_pkey",
+            "events_area",
+            "events_by_category",
+            "events_by_position",
+            "events_by_time",
+            "events_narrow_area",
+            "events_search",
+            "events_space_time",
+            "events_wide_space_time",
+            "revisions_pkey"
+        ]
+    );
+    assert_eq!(disabled_triggers(&load).await, Vec::<String>::new(), "every trigger enabled again");
+    assert_eq!(constraints(&load).await, defined, "the same constraints, validated");
+    let (a, b) = (tables(&load).await, tables(&arrays).await);
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        if let Some(i) = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i)) {
+            panic!("{name}: row {i} differs\n load:   {:?}\n arrays: {:?}", x.get(i), y.get(i));
+        }
+    }
+    counts_agree(&load).await;
+    // The counts by tile of the events held before the load, counted again with the new ones.
+    let tiles =
+        "SELECT concat_ws(' | ', days, block, cell, category, n) FROM event_tile_counts WHERE n <> 0 ORDER BY 1";
+    assert_eq!(strings(&load, tiles).await, strings(&arrays, tiles).await, "event_tile_counts");
+    let counted = "SELECT sum(n)::text FROM event_tile_counts WHERE days = 30";
+    assert_eq!(strings(&load, counted).await, ["1292"]);
+    let stores: [DynStore; 2] = [std::sync::Arc::new(load.clone()), std::sync::Arc::new(arrays.clone())];
+    for q in ["q=corrected&limit=500", "tag=t3&bbox=0,0,50,50", "q=quotes"] {
+        assert_eq!(ids(&stores[0], q).await, ids(&stores[1], q).await, "{q}");
+    }
+    assert_eq!(ids(&stores[0], "q=corrected&limit=500").await.len(), 100);
 }
 
 #[tokio::test]

@@ -1,24 +1,27 @@
-//! Loads into an empty PostgreSQL database by a process that has the database to itself
-//! (`eventmap import`, [`PgStore::open_for_import`](super::PgStore::open_for_import)): the
-//! indexes and constraints that cost the most per row are dropped inside the load's transaction
-//! and built again from all the rows at its end, as SQLite's first load does.
+//! Loads by a process that has the database to itself (`eventmap import`,
+//! [`PgStore::open_for_import`](super::PgStore::open_for_import)): the indexes and constraints
+//! that cost the most per row are dropped inside the load's transaction and built again from all
+//! the rows at its end, as SQLite's first load does: into an empty database, and into one that
+//! holds events when the load announces at least half as many ([`worth_deferring`]).
 //!
 //! Measured with psql on 200,000 made-up events (`docs/PERFORMANCE.md`): inserting a row into
 //! two GiST indexes, a GIN index and the time index, about eight `event_terms` rows into their
 //! B-tree at random places and checking two foreign keys per source link was most of an
 //! import's time; building the same indexes once from sorted keys takes a fraction of it.
 //! Deferred: every index of `events` that backs no constraint, the primary keys of
-//! `event_terms` and `revisions`, the foreign keys of `event_sources`. Kept: the primary key and
-//! the unique ids and change numbers of `events` (an import looks events up by id as it goes),
-//! the indexes of `event_sources` (re-rendering the events citing a source finds them by it).
+//! `event_terms` (into an empty database only) and `revisions`, the foreign keys of
+//! `event_sources`. Kept: the primary key and the unique ids and change numbers of `events` (an
+//! import looks events up by id as it goes), the indexes of `event_sources` (re-rendering the
+//! events citing a source finds them by it), and in a database that holds events the key of
+//! `event_terms`, by which a changed event's old terms are deleted.
 //!
 //! The counts by cell (`event_cells`, `event_tile_counts`) are not kept by their triggers
 //! during such a load, which fire once per `COPY` and upserted some 40,000 rows of
 //! `event_tile_counts` for each 10,000 events: 0.75 s of the 0.9 s that 10,000 events took to
 //! insert with the indexes deferred (psql, `docs/PERFORMANCE.md`). The triggers are disabled
-//! inside the transaction and both tables counted from every stored event at its end, in one
-//! statement each, before the key of `event_tile_counts` is built again; the database held no
-//! event before, so the counts are those of the rows now stored, exactly.
+//! inside the transaction, both tables emptied, and both counted from every stored event at its
+//! end, in one statement each, before the key of `event_tile_counts` is built again: the counts
+//! are those of the rows then stored, exactly, whatever the tables held before.
 //!
 //! Dropping an index takes its table to the transaction (ACCESS EXCLUSIVE) until the commit:
 //! anyone else reading the database would wait for the whole load. So a load takes this road
@@ -66,17 +69,38 @@ const CELLS_SQL: &str = "INSERT INTO event_cells (cell, n) \
 #[derive(Debug)]
 pub struct Deferred {
     create: Vec<String>,
-    /// The terms of the load's events, sent at its end in key order.
-    pub terms: KeptTerms,
+    /// The terms of the load's new events, sent at its end in key order: into an empty database
+    /// only (otherwise the terms' key is kept and they are written as they come).
+    pub terms: Option<KeptTerms>,
 }
 
-/// Why a load cannot defer its indexes, or `None` when it can: the database holds events, or
-/// another session is connected to it (`ours`: the application name of this process's own
-/// connections).
+/// Whether a load into a database that held `held` rows of `events` when it began, announcing
+/// about `expected` rows ([`ImportChunk::Expect`](crate::store::ImportChunk::Expect)), should
+/// build its indexes at its end: into an empty database always, into one that holds events
+/// when the load is at least half as large.
+///
+/// Measured at 1,000,000 events (`docs/PERFORMANCE.md`, 200,000 NDJSON points): the ordinary
+/// road cost about 510 µs an imported event; on this road the rows cost about 130 µs each, and
+/// building every index and counting every cell again about 100 µs for each event then stored
+/// (123 s for 1,200,000, of which 52 s for the GIN index of the search words). The road pays
+/// from about a third of the database's size; half leaves room for a rougher estimate and a
+/// database whose rows cost more to index. A load that announces nothing keeps the indexes of
+/// a database that holds events.
+pub fn worth_deferring(held: i64, expected: Option<u64>) -> bool {
+    held == 0 || expected.is_some_and(|n| i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(DEFER_SHARE) >= held)
+}
+
+/// A load defers its indexes when it brings at least one event for this many the database held.
+const DEFER_SHARE: i64 = 2;
+
+/// The rows of `events` (live or not): every one of them is indexed again by a deferred load.
+pub async fn held(c: &mut PgConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&mut *c).await?)
+}
+
+/// Why a load cannot defer its indexes, or `None` when it can: another session is connected to
+/// the database (`ours`: the application name of this process's own connections).
 pub async fn refused(c: &mut PgConnection, ours: &str) -> Result<Option<String>, StoreError> {
-    if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM events)").fetch_one(&mut *c).await? {
-        return Ok(Some("the database holds events".into()));
-    }
     let others: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() \
          AND backend_type = 'client backend' AND application_name IS DISTINCT FROM $1",
@@ -88,8 +112,10 @@ pub async fn refused(c: &mut PgConnection, ours: &str) -> Result<Option<String>,
 }
 
 /// Takes the tables and drops the deferred indexes and constraints inside the transaction on
-/// `c`; `None` (nothing changed) when a table's lock is not granted at once.
-pub async fn begin(c: &mut PgConnection) -> Result<Option<Deferred>, StoreError> {
+/// `c`; `None` (nothing changed) when a table's lock is not granted at once. `empty`: the
+/// database held no event when the load began, so the terms' key is deferred too and the terms
+/// of new events kept for the end ([`Deferred::terms`]).
+pub async fn begin(c: &mut PgConnection, empty: bool) -> Result<Option<Deferred>, StoreError> {
     sqlx::query("SAVEPOINT bulk_lock").execute(&mut *c).await?;
     let locked = sqlx::query(&format!("LOCK TABLE {TABLES} IN ACCESS EXCLUSIVE MODE NOWAIT")).execute(&mut *c).await;
     if let Err(e) = locked {
@@ -111,11 +137,12 @@ pub async fn begin(c: &mut PgConnection) -> Result<Option<Deferred>, StoreError>
                 format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)), \
                 CASE k.contype WHEN 'p' THEN 1 ELSE 2 END \
          FROM pg_constraint k \
-         WHERE (k.conrelid IN ('event_terms'::regclass, 'revisions'::regclass, 'event_tile_counts'::regclass) \
-                AND k.contype = 'p') \
+         WHERE (k.conrelid IN ('revisions'::regclass, 'event_tile_counts'::regclass) AND k.contype = 'p') \
+            OR ($1 AND k.conrelid = 'event_terms'::regclass AND k.contype = 'p') \
             OR (k.conrelid = 'event_sources'::regclass AND k.contype = 'f') \
          ORDER BY 3, 1",
     )
+    .bind(empty)
     .fetch_all(&mut *c)
     .await?;
     let mut create = Vec::with_capacity(rows.len());
@@ -128,10 +155,9 @@ pub async fn begin(c: &mut PgConnection) -> Result<Option<Deferred>, StoreError>
     }
     let disable: Vec<String> = COUNT_TRIGGERS.iter().map(|t| format!("DISABLE TRIGGER {t}")).collect();
     sqlx::query(&format!("ALTER TABLE events {}", disable.join(", "))).execute(&mut *c).await?;
-    // No event is stored: whatever rows these hold count none (they are counted again at the end).
-    sqlx::query("DELETE FROM event_cells").execute(&mut *c).await?;
-    sqlx::query("DELETE FROM event_tile_counts").execute(&mut *c).await?;
-    Ok(Some(Deferred { create, terms: KeptTerms::default() }))
+    // Counted again from every stored event at the end.
+    sqlx::query("TRUNCATE event_cells, event_tile_counts").execute(&mut *c).await?;
+    Ok(Some(Deferred { create, terms: empty.then(KeptTerms::default) }))
 }
 
 /// Counts the cells of every stored event, then builds what [`begin`] dropped over every row now
@@ -139,7 +165,9 @@ pub async fn begin(c: &mut PgConnection) -> Result<Option<Deferred>, StoreError>
 /// load (the import checks them as it goes: this is a safeguard).
 pub async fn finish(c: &mut PgConnection, mut d: Deferred) -> Result<(), StoreError> {
     let t = std::time::Instant::now();
-    d.terms.send(c).await?;
+    if let Some(terms) = d.terms.as_mut() {
+        terms.send(c).await?;
+    }
     tracing::debug!(took = ?t.elapsed(), "terms sent");
     let t = std::time::Instant::now();
     // Some 600,000 sums for 200,000 events: hashed in memory rather than in 33 batches on disk.
@@ -158,7 +186,7 @@ pub async fn finish(c: &mut PgConnection, mut d: Deferred) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The `event_terms` rows of a first load's new events, kept as COPY text until its end and
+/// The `event_terms` rows of a first load's new events (into an empty database), kept as COPY text until its end and
 /// then sent in key order, the order their primary key is built in (the build sorted them
 /// itself in 2.6–2.8 s, presorted in 0.8 s, for 1.57 million rows: `docs/PERFORMANCE.md`).
 /// Whenever more than [`KEPT_BYTES`] are kept, they are sent sorted.
@@ -237,6 +265,19 @@ fn sorted_rows(rows: &[u8], stale: &HashSet<i64>) -> Result<Vec<u8>, StoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_load_defers_its_indexes_into_an_empty_database_or_when_it_is_half_as_large_as_the_one_it_joins() {
+        assert!(worth_deferring(0, None));
+        assert!(worth_deferring(0, Some(1)));
+        assert!(!worth_deferring(1_000_000, None));
+        assert!(!worth_deferring(1_000_000, Some(200_000)));
+        assert!(!worth_deferring(1_000_000, Some(499_999)));
+        assert!(worth_deferring(1_000_000, Some(500_000)));
+        assert!(worth_deferring(20_000, Some(100_000)));
+        assert!(worth_deferring(20_000, Some(u64::MAX)));
+        assert!(!worth_deferring(11, Some(5)));
+    }
 
     #[test]
     fn kept_terms_come_out_in_key_order_without_those_of_events_written_again() {

@@ -531,24 +531,30 @@ impl crate::store::EventStore for PgStore {
         actor: &Actor,
     ) -> Result<Option<ImportCounts>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut deferred = self.defer_indexes(&mut tx).await?;
+        // Whether the indexes are built at the end is decided at the first rows (`bulk`).
+        let mut may_defer = self.may_defer(&mut tx).await?;
+        let (mut deferred, mut expected) = (None, None);
         let mut counts = ImportCounts::default();
         while let Some(chunk) = chunks.recv().await {
             match chunk {
+                ImportChunk::Expect(n) => expected = Some(n),
                 ImportChunk::Rows(items) => {
-                    let kept = deferred.as_mut().map(|d| &mut d.terms);
+                    if let Some(held) = may_defer.take() {
+                        deferred = self.defer_indexes(&mut tx, held, expected).await?;
+                    }
+                    let kept = deferred.as_mut().and_then(|d| d.terms.as_mut());
                     counts += super::import::import_batch(&mut tx, items, actor, self.import_road, kept).await?
                 }
                 ImportChunk::Commit => {
-                    let first_load = deferred.is_some();
+                    let built = deferred.is_some();
                     if let Some(d) = deferred {
                         let t = std::time::Instant::now();
                         super::bulk::finish(&mut tx, d).await?;
                         tracing::debug!(took = ?t.elapsed(), "indexes built");
                     }
                     tx.commit().await?;
-                    if first_load {
-                        self.vacuum_after_first_load().await;
+                    if built {
+                        self.vacuum_after_bulk_load().await;
                     }
                     return Ok(Some(counts));
                 }

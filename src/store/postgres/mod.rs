@@ -111,42 +111,63 @@ impl PgStore {
         Ok(tx)
     }
 
-    /// Drops the indexes a streamed import builds at its end (`bulk`), when it may: the store
-    /// was opened for `eventmap import`, it writes by COPY, the database holds no event and no
-    /// other session is connected to it.
+    /// The rows `events` held when a streamed import began, when the import may defer its
+    /// indexes (`bulk`): the store was opened for `eventmap import` and writes by COPY.
+    async fn may_defer(&self, tx: &mut sqlx::Transaction<'static, Postgres>) -> Result<Option<i64>, StoreError> {
+        if self.exclusive_loads.is_none() || self.import_road != ImportRoad::Copy {
+            return Ok(None);
+        }
+        Ok(Some(bulk::held(tx).await?))
+    }
+
+    /// Drops the indexes a streamed import builds at its end (`bulk`), when that is worth it
+    /// ([`bulk::worth_deferring`]: `held`, the rows of `events` when the import began, and
+    /// `expected`, the rows it announced), no other session is connected and the tables' locks
+    /// are granted at once.
     async fn defer_indexes(
         &self,
         tx: &mut sqlx::Transaction<'static, Postgres>,
+        held: i64,
+        expected: Option<u64>,
     ) -> Result<Option<bulk::Deferred>, StoreError> {
         let Some(ours) = &self.exclusive_loads else { return Ok(None) };
-        if self.import_road != ImportRoad::Copy {
+        if !bulk::worth_deferring(held, expected) {
+            let expected = expected.map_or("an unknown number of".into(), |n| format!("about {n}"));
+            tracing::info!(
+                "the import keeps every index up to date as it goes: {expected} events into a database of {held}"
+            );
             return Ok(None);
         }
         if let Some(why) = bulk::refused(tx, ours).await? {
             tracing::info!("the import keeps every index up to date as it goes: {why}");
             return Ok(None);
         }
-        let deferred = bulk::begin(tx).await?;
-        match &deferred {
-            Some(_) => tracing::info!("a first load: the indexes are built when every row is in"),
-            None => tracing::info!("the import keeps every index up to date as it goes: a table is in use"),
+        let deferred = bulk::begin(tx, held == 0).await?;
+        match (&deferred, expected) {
+            (Some(_), _) if held == 0 => tracing::info!("a first load: the indexes are built when every row is in"),
+            (Some(_), expected) => tracing::info!(
+                "about {} events into a database of {held}: the indexes of every event are built again when every \
+                 row is in",
+                expected.unwrap_or_default()
+            ),
+            (None, _) => tracing::info!("the import keeps every index up to date as it goes: a table is in use"),
         }
         Ok(deferred)
     }
 
-    /// `VACUUM (ANALYZE) events` once a first load has committed: a tile from zoom 7 is counted
-    /// by an index-only scan (`events_by_position`), which reads the table for every page the
-    /// visibility map does not mark all-visible, and only VACUUM marks them (about 2 s for
-    /// 1,000,000 events). The load is committed whatever happens here: a failure is logged with
-    /// what it costs, and autovacuum does the same later.
-    async fn vacuum_after_first_load(&self) {
+    /// `VACUUM (ANALYZE) events` once a load that built its indexes at its end has committed: a
+    /// tile from zoom 7 is counted by an index-only scan (`events_by_position`), which reads the
+    /// table for every page the visibility map does not mark all-visible, and only VACUUM marks
+    /// them (about 2 s for 1,000,000 events). The load is committed whatever happens here: a
+    /// failure is logged with what it costs, and autovacuum does the same later.
+    async fn vacuum_after_bulk_load(&self) {
         let t = std::time::Instant::now();
         // The simple query protocol: VACUUM may not run inside a transaction block.
         match sqlx::raw_sql("VACUUM (ANALYZE) events").execute(&self.pool).await {
             Ok(_) => tracing::info!(took = ?t.elapsed(), "vacuumed the loaded events for index-only scans"),
             Err(e) => tracing::warn!(
                 cause = %e,
-                "VACUUM (ANALYZE) events after the first load failed: tiles from zoom 7 read the table until \
+                "VACUUM (ANALYZE) events after the load failed: tiles from zoom 7 read the table until \
                  autovacuum runs (or run VACUUM events)"
             ),
         }
