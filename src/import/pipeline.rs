@@ -155,11 +155,11 @@ fn row_country(places: &[PlaceInput]) -> Option<String> {
     named.all(|c| c.eq_ignore_ascii_case(first)).then(|| first.to_ascii_uppercase())
 }
 
-/// About how many rows a file of `total` bytes holds, when `rows` came from the bytes read so
-/// far (a whole buffer ahead of the rows: at worst an underestimate).
-fn expect(rows: u64, bytes: &AtomicU64, total: u64) -> ImportChunk {
-    let read = bytes.load(Ordering::Relaxed).max(1);
-    let rows = u128::from(rows) * u128::from(total.max(read)) / u128::from(read);
+/// About how many rows a file of `total` bytes holds, when its first `rows` rows took
+/// `consumed` bytes (their text and line ends; a header or a TimeMap file's sources make it
+/// more, rows longer than the first fewer).
+fn expect(rows: u64, consumed: u64, total: u64) -> ImportChunk {
+    let rows = u128::from(rows) * u128::from(total.max(consumed)) / u128::from(consumed.max(1));
     ImportChunk::Expect(u64::try_from(rows).unwrap_or(u64::MAX))
 }
 
@@ -223,8 +223,9 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
     let mut failure: Option<ImportError> = None;
     // What a TimeMap rejects file keeps beside its events.
     let mut tail: Option<Vec<u8>> = None;
-    // Whether the store was told about how many rows to expect (before the first batch).
-    let mut announced = false;
+    // Whether the store was told about how many rows to expect (before the first batch), and
+    // the bytes of the rows read so far, by which it is estimated.
+    let (mut announced, mut consumed) = (false, 0u64);
     let mut sink = |row: Row<'_>, parsed: Parsed| -> ControlFlow<()> {
         let at = row.at;
         if tail.is_none() {
@@ -237,6 +238,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
             }
         }
         out.rows += 1;
+        consumed += row.raw.len() as u64 + 1;
         if out.rows % 1024 == 0 {
             job.progress.advance(out.rows, bytes.load(Ordering::Relaxed));
         }
@@ -262,7 +264,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
                     batch.push(item);
                     if batch.len() >= job.batch_size {
                         let first = !std::mem::replace(&mut announced, true);
-                        let stopped = (first && mode.send.blocking_send(expect(out.rows, &bytes, total)).is_err())
+                        let stopped = (first && mode.send.blocking_send(expect(out.rows, consumed, total)).is_err())
                             || mode.send.blocking_send(ImportChunk::Rows(std::mem::take(&mut batch))).is_err();
                         if stopped {
                             // The store side stopped (and will say why).
@@ -305,7 +307,7 @@ fn run_pass(job: &Job, name: &str, mut mode: PassMode<'_>) -> Result<PassOutcome
         // A closed channel means the store side stopped; it says why.
         if !batch.is_empty() {
             if !announced {
-                let _ = mode.send.blocking_send(expect(out.rows, &bytes, total));
+                let _ = mode.send.blocking_send(expect(out.rows, consumed, total));
             }
             let _ = mode.send.blocking_send(ImportChunk::Rows(batch));
         }

@@ -2,7 +2,7 @@
 //! [`PgStore::open_for_import`](super::PgStore::open_for_import)): the indexes and constraints
 //! that cost the most per row are dropped inside the load's transaction and built again from all
 //! the rows at its end, as SQLite's first load does: into an empty database, and into one that
-//! holds events when the load announces at least half as many ([`worth_deferring`]).
+//! holds events when the load will write at least half as many ([`worth_deferring`]).
 //!
 //! Measured with psql on 200,000 made-up events (`docs/PERFORMANCE.md`): inserting a row into
 //! two GiST indexes, a GIN index and the time index, about eight `event_terms` rows into their
@@ -74,10 +74,11 @@ pub struct Deferred {
     pub terms: Option<KeptTerms>,
 }
 
-/// Whether a load into a database that held `held` rows of `events` when it began, announcing
-/// about `expected` rows ([`ImportChunk::Expect`](crate::store::ImportChunk::Expect)), should
-/// build its indexes at its end: into an empty database always, into one that holds events
-/// when the load is at least half as large.
+/// Whether a load into a database that held `held` rows of `events` when it began, expected to
+/// write about `expected` events (from the rows it announced,
+/// [`ImportChunk::Expect`](crate::store::ImportChunk::Expect), and the share of its first batch
+/// it wrote), should build its indexes at its end: into an empty database always, into one that
+/// holds events when the load writes at least half as many.
 ///
 /// Measured at 1,000,000 events (`docs/PERFORMANCE.md`, 200,000 NDJSON points): the ordinary
 /// road cost about 510 µs an imported event; on this road the rows cost about 130 µs each, and
@@ -186,9 +187,10 @@ pub async fn finish(c: &mut PgConnection, mut d: Deferred) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The `event_terms` rows of a first load's new events (into an empty database), kept as COPY text until its end and
-/// then sent in key order, the order their primary key is built in (the build sorted them
-/// itself in 2.6–2.8 s, presorted in 0.8 s, for 1.57 million rows: `docs/PERFORMANCE.md`).
+/// The `event_terms` rows of a first load's new events (into an empty database), kept as COPY
+/// text until its end and then sent in key order, the order their primary key is built in (the
+/// build sorted them itself in 2.6–2.8 s, presorted in 0.8 s, for 1.57 million rows:
+/// `docs/PERFORMANCE.md`).
 /// Whenever more than [`KEPT_BYTES`] are kept, they are sent sorted.
 #[derive(Debug, Default)]
 pub struct KeptTerms {

@@ -531,17 +531,26 @@ impl crate::store::EventStore for PgStore {
         actor: &Actor,
     ) -> Result<Option<ImportCounts>, StoreError> {
         let mut tx = self.begin_write().await?;
-        // Whether the indexes are built at the end is decided at the first rows (`bulk`).
+        // Whether the indexes are built at the end (`bulk`) is decided at the first rows into an
+        // empty database, and into one that holds events at the second batch: the share of its
+        // first batch that the load wrote (new or changed) tells how many of the rows it
+        // announced it will write. A re-import of what is stored writes nothing, and never pays
+        // for building every index again.
         let mut may_defer = self.may_defer(&mut tx).await?;
-        let (mut deferred, mut expected) = (None, None);
+        let (mut deferred, mut expected, mut seen) = (None, None, 0u64);
         let mut counts = ImportCounts::default();
         while let Some(chunk) = chunks.recv().await {
             match chunk {
                 ImportChunk::Expect(n) => expected = Some(n),
                 ImportChunk::Rows(items) => {
-                    if let Some(held) = may_defer.take() {
-                        deferred = self.defer_indexes(&mut tx, held, expected).await?;
+                    if let Some(held) = may_defer.filter(|&held| held == 0 || seen > 0) {
+                        may_defer = None;
+                        let written = counts.created + counts.updated;
+                        let writes =
+                            expected.map(|n| (u128::from(n) * u128::from(written) / u128::from(seen.max(1))) as u64);
+                        deferred = self.defer_indexes(&mut tx, held, writes).await?;
                     }
+                    seen += items.len() as u64;
                     let kept = deferred.as_mut().and_then(|d| d.terms.as_mut());
                     counts += super::import::import_batch(&mut tx, items, actor, self.import_road, kept).await?
                 }

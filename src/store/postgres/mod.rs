@@ -122,8 +122,8 @@ impl PgStore {
 
     /// Drops the indexes a streamed import builds at its end (`bulk`), when that is worth it
     /// ([`bulk::worth_deferring`]: `held`, the rows of `events` when the import began, and
-    /// `expected`, the rows it announced), no other session is connected and the tables' locks
-    /// are granted at once.
+    /// `expected`, about how many events it will write), no other session is connected and the
+    /// tables' locks are granted at once.
     async fn defer_indexes(
         &self,
         tx: &mut sqlx::Transaction<'static, Postgres>,
