@@ -220,6 +220,23 @@ async fn constraints(store: &PgStore) -> Vec<String> {
 }
 
 /// The triggers on `events` that are not enabled (a load disables those that count cells).
+/// The names of the indexes in `after` that are not in `before` (rows of [`index_oids`]): those
+/// built again.
+fn rebuilt<'a>(before: &[String], after: &'a [String]) -> Vec<&'a str> {
+    after.iter().filter(|row| !before.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect()
+}
+
+/// Every table of `load` equals that of `arrays`, row for row; returns `load`'s.
+async fn same_tables(load: &PgStore, arrays: &PgStore) -> Vec<(String, Vec<String>)> {
+    let (a, b) = (tables(load).await, tables(arrays).await);
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        if let Some(i) = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i)) {
+            panic!("{name}: row {i} differs\n load:   {:?}\n arrays: {:?}", x.get(i), y.get(i));
+        }
+    }
+    a
+}
+
 async fn disabled_triggers(store: &PgStore) -> Vec<String> {
     strings(
         store,
@@ -283,8 +300,7 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
     // primary keys of `event_terms`, `revisions` and `event_tile_counts`, were built again, the
     // rest kept; the triggers that count cells, disabled during the load, count again.
     let after = index_oids(&load).await;
-    let rebuilt: Vec<&str> =
-        after.iter().filter(|row| !oids.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect();
+    let rebuilt = rebuilt(&oids, &after);
     assert_eq!(
         rebuilt,
         [
@@ -311,12 +327,8 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
     };
     assert_eq!(strip_oid(&after), strip_oid(&oids), "the same indexes, defined the same");
     assert_eq!(constraints(&load).await, defined, "the same constraints, validated");
-    let (a, b) = (tables(&load).await, tables(&arrays).await);
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(!x.is_empty(), "{name} has rows");
-        if let Some(i) = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i)) {
-            panic!("{name}: row {i} differs\n load:   {:?}\n arrays: {:?}", x.get(i), y.get(i));
-        }
+    for (name, rows) in same_tables(&load, &arrays).await {
+        assert!(!rows.is_empty(), "{name} has rows");
     }
     counts_agree(&load).await;
     let tiles =
@@ -387,8 +399,7 @@ async fn a_load_half_as_large_as_the_database_it_joins_builds_its_indexes_at_the
         assert_eq!((c.created, c.updated, c.unchanged), (272, 100, 0));
     }
     let after = index_oids(&load).await;
-    let rebuilt: Vec<&str> =
-        after.iter().filter(|row| !oids.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect();
+    let rebuilt = rebuilt(&oids, &after);
     // As a first load's, but for the terms' key: a changed event's old terms are deleted by it.
     assert_eq!(
         rebuilt,
@@ -417,12 +428,7 @@ async fn a_load_half_as_large_as_the_database_it_joins_builds_its_indexes_at_the
         assert_eq!((c.created, c.updated, c.unchanged), (0, 0, 372));
     }
     assert_eq!(index_oids(&load).await, after);
-    let (a, b) = (tables(&load).await, tables(&arrays).await);
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        if let Some(i) = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i)) {
-            panic!("{name}: row {i} differs\n load:   {:?}\n arrays: {:?}", x.get(i), y.get(i));
-        }
-    }
+    same_tables(&load, &arrays).await;
     counts_agree(&load).await;
     // The counts by tile of the events held before the load, counted again with the new ones.
     let tiles =
