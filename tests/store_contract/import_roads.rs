@@ -306,7 +306,6 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
         [
             "event_terms_pkey",
             "event_tile_counts_pkey",
-            "events_area",
             "events_by_category",
             "events_by_position",
             "events_by_time",
@@ -405,7 +404,6 @@ async fn a_load_half_as_large_as_the_database_it_joins_builds_its_indexes_at_the
         rebuilt,
         [
             "event_tile_counts_pkey",
-            "events_area",
             "events_by_category",
             "events_by_position",
             "events_by_time",

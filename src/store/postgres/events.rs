@@ -90,7 +90,11 @@ async fn read_page(
 ) -> Result<Vec<Row>, StoreError> {
     use sqlx::Connection as _;
     let mut tx = c.begin().await?;
-    let r = sqlx::query("SELECT pg_backend_pid(), set_config('enable_bitmapscan', 'off', true)")
+    // (On for the probes of a box across the antimeridian over all time, which test it by an
+    // `OR` of two indexes, `sql::Gist::needs_bitmaps`; a filter that is not walkable has none.)
+    let bitmaps = if plan::walkable(f, p) && sql::Gist::needs_bitmaps(f) { "on" } else { "off" };
+    let r = sqlx::query("SELECT pg_backend_pid(), set_config('enable_bitmapscan', $1, true)")
+        .bind(bitmaps)
         .fetch_one(&mut *tx)
         .await?;
     *pid = Some(r.try_get(0)?);
@@ -395,14 +399,17 @@ impl crate::store::EventStore for PgStore {
         // Bitmap scans off so that a bounded count stops at its cap on a box's GiST. Not for a
         // text: its GIN index is read by bitmap scans only, and without them a rare word was
         // counted by reading every event (2.3 s at 1,000,000 events for a word in none).
-        if f.q.is_none() {
+        // Nor for a box over all time tested by an `OR` of two indexes (`sql::Gist::needs_bitmaps`).
+        if f.q.is_none() && !sql::Gist::needs_bitmaps(f) {
             sqlx::query("SET LOCAL enable_bitmapscan = off").execute(&mut *tx).await?;
         }
         let page = PageRequest::default();
         let upto = if plan::walkable(f, &page) {
             // The box's candidates in the space-time index, and those matching, in one scan.
             // Two indexes only where this filter itself would take them (not for its slices).
-            let gist = if sql::Gist::Split.splits(f) { gist_for(&mut tx, f).await? } else { sql::Gist::Whole };
+            // Over all time a box takes them whatever the estimate (`Gist::splits`).
+            let ask = sql::Gist::Split.splits(f) && !sql::Gist::Whole.splits(f);
+            let gist = if ask { gist_for(&mut tx, f).await? } else { sql::Gist::Whole };
             let sql = plan::probe_counted(f, bound + 1, gist);
             let r = bind_all(sqlx::query(&sql.text), &sql.binds).fetch_one(&mut *tx).await?;
             let (candidates, matching) = (r.try_get::<i64, _>(0)? as u64, r.try_get::<i64, _>(1)? as u64);

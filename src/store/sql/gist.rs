@@ -1,6 +1,6 @@
 //! The condition that takes PostgreSQL's candidates of a box and time window from a GiST index:
-//! the space-time index for a window, the envelope's 2D index over all time, and for a small
-//! box over a long window the narrow envelopes' 2D index beside the wide ones' space-time index.
+//! the space-time index for a window, and the narrow envelopes' 2D index beside the wide ones'
+//! space-time index for a small box over a long window and for any box over all time.
 
 use super::{DAY_MS, Dialect, Sql};
 use crate::domain::EventFilter;
@@ -17,21 +17,38 @@ pub const SPACE_TIME: &str = "ST_MakeLine(ST_MakePoint(e.min_lon, e.min_lat, e.t
 /// Days far enough in the past and future to stand for an open end of a time window.
 const OPEN_DAYS: f64 = 1.0e9;
 
-/// The event's envelope as a 2D box, the expression of PostgreSQL's `events_area` index
+/// The event's envelope as a 2D box, the expression of PostgreSQL's `events_narrow_area` index
 /// (`migrations/postgres/0018_boxes_index_only.sql`).
 const AREA: &str = "ST_MakeEnvelope(e.min_lon, e.min_lat, e.max_lon, e.max_lat)";
 
+/// Whether `f` asks for all time (a window open at both ends).
+fn all_time(f: &EventFilter) -> bool {
+    f.start.is_none() && f.end.is_none()
+}
+
+/// Whether `f` has one box, not the world and not across the antimeridian.
+fn one_box(f: &EventFilter) -> bool {
+    f.bbox.is_some_and(|b| !b.is_world() && b.split().len() == 1)
+}
+
 /// Appends `SPACE_TIME &&& box` for box `b` (which must not cross the antimeridian) and the
-/// time window of `f` (PostgreSQL only); for a window open at both ends, the envelope's 2D
-/// index instead (`AREA && box`: PostGIS compares single-precision boxes rounded outward, so it
-/// passes every event the exact test after it keeps). Both indexes include the columns the
-/// tests of a box read, so candidates come from the index alone. Over all time the
-/// n-dimensional index is a poor guide: its entries, wide in time and (for movements) in space,
-/// make a search of a 0.05° box visit 4,454 pages and take 104 ms where a 2D index visits 1,508
-/// and takes 5 ms (1,000,000 events, 926 found, warm, `EXPLAIN (ANALYZE, BUFFERS)`).
+/// time window of `f` (PostgreSQL only). For a window open at both ends, where the
+/// n-dimensional index of every event is a poor guide (its entries, wide in time and, for
+/// movements, in space, made a search of a 0.05° box visit 4,454 pages and take 104 ms where a
+/// 2D index visited 1,508 and took 5 ms: 1,000,000 events, 926 found, warm, `EXPLAIN
+/// (ANALYZE, BUFFERS)`), an `OR` of the two partial indexes that hold every live envelope:
+/// the narrow ones' 2D index (`AREA && box`: PostGIS compares single-precision boxes rounded
+/// outward, so it passes every event the exact test after it keeps) and the wide ones'
+/// space-time index, which PostgreSQL reads with a bitmap scan of each
+/// ([`Gist::needs_bitmaps`]); a walkable query over all time takes the two as a union
+/// instead ([`Gist::splits`], [`source`]).
 pub(super) fn space_time_overlaps(sql: &mut Sql, b: &BBox, f: &EventFilter) {
-    if f.start.is_none() && f.end.is_none() {
+    if all_time(f) {
+        sql.push("((").push(NARROW).push(" AND ");
         area_overlaps(sql, b);
+        sql.push(") OR (NOT (").push(NARROW).push(") AND ");
+        n_dimensional(sql, b, f);
+        sql.push("))");
         return;
     }
     n_dimensional(sql, b, f);
@@ -106,12 +123,12 @@ pub const SPLIT_DAYS: f64 = 60.0;
 /// Where a box query on PostgreSQL takes its candidates from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gist {
-    /// One index for all events (`space_time_overlaps`).
+    /// For a window, one index for all events (`space_time_overlaps`).
     Whole,
     /// For a long window, the narrow envelopes from their 2D index (sorted when built, the
     /// window tested on the entries it includes) and the wide ones from their own space-time
-    /// index, as a union of two scans; for a short or open window, as [`Gist::Whole`]. Only
-    /// for a box that holds few events (`SPLIT_BOX_EVENTS`): the 2D index reads all of them.
+    /// index, as a union of two scans; for a short window, as [`Gist::Whole`]. Only for a box
+    /// that holds few events (`SPLIT_BOX_EVENTS`): the 2D index reads all of them.
     ///
     /// PostGIS builds its n-dimensional index one insertion at a time and splits a full page
     /// linearly (each entry to the nearer side of the page's box, or of the mean centre, and the
@@ -119,6 +136,10 @@ pub enum Gist {
     /// ones defeats: the count of a 0.5° box over a year (565 matches of 1,000,000) visited
     /// about 1,700 index pages, 7.2 ms, where the two indexes take 1.5 ms (10° box: 9.1 → 3.1
     /// ms; `EXPLAIN ANALYZE`, warm).
+    ///
+    /// Over all time every box takes the two indexes, whichever is chosen (the 2D index of
+    /// every envelope that served it is gone, migration postgres 0019): the choice is then the
+    /// one of the page's slices, which have windows.
     Split,
 }
 
@@ -137,12 +158,26 @@ impl Gist {
             _ => true,
         };
         let small = |b: BBox| (b.max_lon - b.min_lon) * (b.max_lat - b.min_lat) <= SPLIT_BOX_DEGREES;
-        long && f.bbox.is_some_and(|b| !b.is_world() && b.split().len() == 1 && small(b))
+        long && one_box(f) && f.bbox.is_some_and(small)
     }
 
-    /// Whether the query of filter `f` (a page's, a slice's, a count's) takes the two indexes.
+    /// Whether the query of filter `f` (a page's, a slice's, a count's; a walkable one, see
+    /// [`super::plan::walkable`]) takes the two indexes: over all time whenever `f` has one
+    /// box, else when this is [`Gist::Split`] and the box is worth asking.
     pub fn splits(self, f: &EventFilter) -> bool {
-        self == Self::Split && (f.start.is_some() || f.end.is_some()) && Self::worth_asking(f)
+        if all_time(f) {
+            return one_box(f);
+        }
+        self == Self::Split && Self::worth_asking(f)
+    }
+
+    /// Whether a query of `f` that is not walkable, or whose box crosses the antimeridian,
+    /// tests its box over all time by an `OR` of the narrow and the wide envelopes' indexes'
+    /// conditions, which PostgreSQL reads from those partial indexes by bitmap scans only
+    /// (without them it reads every event).
+    pub fn needs_bitmaps(f: &EventFilter) -> bool {
+        let spatial = f.bbox.is_some_and(|b| !b.is_world()) || f.near.is_some();
+        all_time(f) && spatial && !(one_box(f) && super::plan::walkable(f, &Default::default()))
     }
 }
 
@@ -177,6 +212,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
+    use crate::domain::filter::PageRequest;
     use crate::store::sql::{Gist, list_planned, plan};
 
     fn window(lon: f64, days: Option<i64>) -> EventFilter {
@@ -206,12 +242,53 @@ mod tests {
             ..year.clone()
         };
         assert!(!Gist::worth_asking(&wide), "25° by 20° is not asked");
-        // Over all time the envelope's 2D index serves the box, though its slices may split.
+        // Over all time every box of one piece takes the two indexes, whatever was chosen for
+        // its slices; the choice still says whether the slices do.
         let ever = window(69.26, None);
         assert_eq!(Gist::choose(&ever, 5_000.0), Gist::Split);
-        assert!(!Gist::Split.splits(&ever));
+        assert_eq!(Gist::choose(&ever, SPLIT_BOX_EVENTS + 1.0), Gist::Whole);
+        assert!(Gist::Split.splits(&ever) && Gist::Whole.splits(&ever));
+        let ever_wide = EventFilter { start: None, end: None, ..wide.clone() };
+        assert!(Gist::Whole.splits(&ever_wide), "any size over all time");
+        assert!(!Gist::needs_bitmaps(&ever) && !Gist::needs_bitmaps(&year));
+        let ever_across = EventFilter { start: None, end: None, ..across.clone() };
+        assert!(!Gist::Split.splits(&ever_across), "two boxes: the OR of the indexes");
+        assert!(Gist::needs_bitmaps(&ever_across));
+        let tagged = EventFilter { tags: vec!["convoy".into()], ..ever.clone() };
+        assert!(Gist::needs_bitmaps(&tagged), "not walkable: its box is an OR of the indexes");
         let since = EventFilter { end: None, ..year.clone() };
         assert!(Gist::Split.splits(&since), "open at one end: as long as it gets");
+        assert!(!Gist::Whole.splits(&since));
+    }
+
+    #[test]
+    fn over_all_time_a_box_is_read_from_the_narrow_and_the_wide_envelopes_indexes() {
+        let ever = window(69.26, None);
+        // A walkable page, probe and count: the union of two index-only scans.
+        let p = list_planned(Dialect::Postgres, &ever, &Default::default(), plan::Plan::Index, Gist::Whole);
+        assert!(p.text.contains(" UNION ALL ") && p.text.contains(&format!("{NARROW} AND {AREA} && ")), "{}", p.text);
+        let from = -OPEN_DAYS;
+        assert!(p.text.contains(&format!("NOT ({NARROW}) AND {SPACE_TIME} &&& ")), "{}", p.text);
+        assert!(p.binds.iter().any(|b| matches!(b, crate::store::sql::Bind::Real(x) if *x == from)), "{:?}", p.binds);
+        let probe = plan::probe(Dialect::Postgres, &ever, 5, Gist::Whole);
+        assert!(probe.text.contains(" UNION ALL "), "{}", probe.text);
+        // Any other query tests the box by an OR of the two indexes' conditions.
+        let tagged = EventFilter { tags: vec!["convoy".into()], ..ever.clone() };
+        let page = PageRequest::default();
+        let t = list_planned(Dialect::Postgres, &tagged, &page, plan::Plan::Index, Gist::Split);
+        assert!(!t.text.contains(" UNION ALL "), "{}", t.text);
+        let or = format!("(({NARROW} AND {AREA} && ST_MakeEnvelope(");
+        assert!(
+            t.text.contains(&or) && t.text.contains(&format!(") OR (NOT ({NARROW}) AND {SPACE_TIME} &&& ")),
+            "{}",
+            t.text
+        );
+        let updated = PageRequest { sort: crate::domain::filter::Sort::UpdatedDesc, ..page };
+        let u = list_planned(Dialect::Postgres, &ever, &updated, plan::Plan::Index, Gist::Split);
+        assert!(!u.text.contains(" UNION ALL ") && u.text.contains(&or), "sorted by change: {}", u.text);
+        // A window keeps the index of all events unless split.
+        let y = list_planned(Dialect::Postgres, &window(69.26, Some(7)), &page, plan::Plan::Index, Gist::Whole);
+        assert!(!y.text.contains(NARROW) && y.text.contains(&format!("{SPACE_TIME} &&& ")), "{}", y.text);
     }
 
     #[test]

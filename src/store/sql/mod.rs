@@ -562,7 +562,7 @@ pub fn list_planned(dialect: Dialect, f: &EventFilter, page: &PageRequest, how: 
     let f = &*plan::narrowed(f, how);
     let mut sql = Sql::new(dialect);
     sql.walk = how == plan::Plan::Walk;
-    sql.split = dialect == Dialect::Postgres && !sql.walk && gist.splits(f);
+    sql.split = dialect == Dialect::Postgres && !sql.walk && plan::walkable(f, page) && gist.splits(f);
     sql.fts_each = how == plan::Plan::TextWalk && dialect == Dialect::Sqlite;
     let key = match page.sort {
         Sort::StartAsc | Sort::StartDesc => "e.t_start",

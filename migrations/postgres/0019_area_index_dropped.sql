@@ -1,0 +1,11 @@
+-- One GiST index fewer for every write (issue 20, imports into a database that holds events).
+--
+-- `events_area` (0018), the 2D index of every live envelope, served boxes over all time. Every
+-- envelope it holds is also in `events_narrow_area` (those at most a degree wide and tall) or in
+-- `events_wide_space_time` (the others), so a box over all time now reads those two: as a
+-- union of two index-only scans for a page, a probe or a count (src/store/sql/gist.rs,
+-- `Gist::splits`), as an OR of the two by bitmap scans for the other queries (tiles, a radius,
+-- filters by tag or country). On the ordinary road of writes, at 1,000,000 events, the index
+-- cost 1.4-2.0 s of every 10,000 events inserted (psql, docs/PERFORMANCE.md, fifth session);
+-- a large import rebuilt it in about 7 s.
+DROP INDEX events_area;
