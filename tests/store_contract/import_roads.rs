@@ -222,6 +222,22 @@ async fn constraints(store: &PgStore) -> Vec<String> {
 /// The triggers on `events` that are not enabled (a load disables those that count cells).
 /// The names of the indexes in `after` that are not in `before` (rows of [`index_oids`]): those
 /// built again.
+/// What a load into PostgreSQL that takes the tables builds again, by name: every index of
+/// `events` that backs no constraint, and the primary keys of `event_terms`, `revisions` and
+/// `event_tile_counts`.
+const REBUILT: [&str; 10] = [
+    "event_terms_pkey",
+    "event_tile_counts_pkey",
+    "events_by_category",
+    "events_by_position",
+    "events_by_time",
+    "events_narrow_area",
+    "events_search",
+    "events_space_time",
+    "events_wide_space_time",
+    "revisions_pkey",
+];
+
 fn rebuilt<'a>(before: &[String], after: &'a [String]) -> Vec<&'a str> {
     after.iter().filter(|row| !before.contains(row)).map(|row| row.split(" | ").next().unwrap()).collect()
 }
@@ -301,21 +317,7 @@ async fn a_first_load_that_builds_its_indexes_at_the_end_stores_what_the_array_r
     // rest kept; the triggers that count cells, disabled during the load, count again.
     let after = index_oids(&load).await;
     let rebuilt = rebuilt(&oids, &after);
-    assert_eq!(
-        rebuilt,
-        [
-            "event_terms_pkey",
-            "event_tile_counts_pkey",
-            "events_by_category",
-            "events_by_position",
-            "events_by_time",
-            "events_narrow_area",
-            "events_search",
-            "events_space_time",
-            "events_wide_space_time",
-            "revisions_pkey"
-        ]
-    );
+    assert_eq!(rebuilt, REBUILT);
     assert_eq!(disabled_triggers(&load).await, Vec::<String>::new(), "every trigger enabled again");
     // Vacuumed after its commit, so that tiles count from the position's index alone.
     let visible =
@@ -400,20 +402,8 @@ async fn a_load_half_as_large_as_the_database_it_joins_builds_its_indexes_at_the
     let after = index_oids(&load).await;
     let rebuilt = rebuilt(&oids, &after);
     // As a first load's, but for the terms' key: a changed event's old terms are deleted by it.
-    assert_eq!(
-        rebuilt,
-        [
-            "event_tile_counts_pkey",
-            "events_by_category",
-            "events_by_position",
-            "events_by_time",
-            "events_narrow_area",
-            "events_search",
-            "events_space_time",
-            "events_wide_space_time",
-            "revisions_pkey"
-        ]
-    );
+    let terms_kept: Vec<&str> = REBUILT.into_iter().filter(|n| *n != "event_terms_pkey").collect();
+    assert_eq!(rebuilt, terms_kept);
     assert_eq!(disabled_triggers(&load).await, Vec::<String>::new(), "every trigger enabled again");
     assert_eq!(constraints(&load).await, defined, "the same constraints, validated");
     // The same load again, announcing as many: its first batch writes nothing, so neither will
