@@ -7,6 +7,8 @@
 //! EVENTMAP_BENCH_DATABASE=postgres://postgres@127.0.0.1/postgres cargo bench --bench eventmap
 //! EVENTMAP_BENCH_IMPORTS=200000,1000000 EVENTMAP_BENCH_DATABASE=postgres://… cargo bench --bench eventmap
 //!     # only the import comparison: SQLite, PostgreSQL by COPY and by arrays, same events
+//! EVENTMAP_BENCH_MIX_URLS=/tmp/mix.txt cargo bench --bench eventmap
+//!     # only writes the window mix's URLs (limit 100), for a profiler's own client
 //!
 //! The SQLite database is kept in `target/bench/`; on PostgreSQL the benchmark makes a database
 //! of its own, `eventmap_bench_<events>`, on the server of `EVENTMAP_BENCH_DATABASE` (whose URL
@@ -309,6 +311,15 @@ async fn main() {
         .collect();
     let per_class: usize =
         std::env::var("EVENTMAP_BENCH_MIX_PER_CLASS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    if let Ok(path) = std::env::var("EVENTMAP_BENCH_MIX_URLS") {
+        // The mix's URLs written out (limit 100, one a line) for a profiler's own client.
+        let lines: Vec<String> = mix::urls(&base, &centres, 100, 3000);
+        std::fs::write(&path, lines.join("\n") + "\n").expect("the URL file");
+        eprintln!("  wrote {} URLs to {path}", lines.len());
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
     let db = mix::Db::open(&url).await;
     for w in mix::urls(&base, &centres, 100, 60) {
         timed_get(&client, &w).await;
