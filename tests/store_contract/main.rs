@@ -8,10 +8,12 @@
 //! filter, cursors through every sort, `updated_since`, the histogram), `imports` (an import twice,
 //! streamed imports), `import_roads` (PostgreSQL's COPY road against its array road), `merges` (a
 //! duplicate merged into its survivor), `sources` (sources shared by URL), `captures` (the capture
-//! queue, leases, outcomes and content-addressed bytes) and `tokens_and_places` (API tokens and
-//! custom places), `tiles` (whether a tile close in is surely too full to list). `both_backends` loads the same synthetic events into both backends and checks
-//! that every filter, sort, page and histogram answers the same. `support` holds the helpers the
-//! tests share; `common`, shared with the other test binaries, the test databases and `backends()`.
+//! queue, leases, outcomes and content-addressed bytes), `tokens_and_places` (API tokens and
+//! custom places), `tiles` (whether a tile close in is surely too full to list), `day_counts` (time
+//! windows counted from the live events per day) and `windows` (map windows against a scan).
+//! `both_backends` loads the same synthetic events into both backends and checks that every filter,
+//! sort, page and histogram answers the same. `support` holds the helpers the tests share;
+//! `common`, shared with the other test binaries, the test databases and `backends()`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -19,6 +21,7 @@ mod support;
 
 mod both_backends;
 mod captures;
+mod day_counts;
 mod events;
 mod geometry;
 mod import_roads;

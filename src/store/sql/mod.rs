@@ -162,9 +162,12 @@ fn is_everything(f: &EventFilter) -> bool {
         && f.geometry_types.is_empty()
 }
 
-/// Whether [`count`] answers the filter from a count table (every live event).
+/// Whether [`count`] answers the filter from a count table: every live event, or every live
+/// event of a time window holding a whole day (`event_days` for its whole days, the time index
+/// for the rest). A shorter window is counted on the events, bounded where an estimate may do.
 pub fn counted_by_table(f: &EventFilter) -> bool {
     is_everything(f)
+        || (is_everything(&EventFilter { start: None, end: None, ..f.clone() }) && days::whole_days(f).is_some())
 }
 
 /// Appends `EXISTS` a position of `e` within the radius (exact great-circle test by chords).
@@ -627,6 +630,9 @@ pub fn count(dialect: Dialect, f: &EventFilter) -> Sql {
         sql.push(&format!("SELECT coalesce(sum(n), 0){cast} FROM event_days"));
         return sql;
     }
+    if let Some(days) = days::whole_days(f).filter(|_| counted_by_table(f)) {
+        return days::count_window(dialect, f, days);
+    }
     sql.push("SELECT count(*)");
     from_clause(&mut sql, f);
     where_clause(&mut sql, f);
@@ -672,6 +678,7 @@ pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
     sql
 }
 
+mod days;
 mod gist;
 pub mod plan;
 pub mod slices;
