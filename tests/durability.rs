@@ -374,3 +374,46 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     let request_lines: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"] == "request").collect();
     assert!(request_lines.iter().all(|l| l["span"]["request_id"].is_string()), "every request line has an id:\n{log}");
 }
+
+#[test]
+fn a_backup_of_a_database_with_older_larger_pages_takes_todays_page_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, copy) = (dir.path().join("old.db"), dir.path().join("copy.db"));
+    // A database made when new files took 32 KiB pages: the page size stays until a VACUUM.
+    let c = rusqlite::Connection::open(&old).unwrap();
+    c.execute_batch("PRAGMA page_size = 32768; PRAGMA journal_mode = WAL; CREATE TABLE t (x); DROP TABLE t;").unwrap();
+    drop(c);
+    let url = format!("sqlite://{}", old.display());
+    let file = dir.path().join("events.geojson");
+    let features: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.0 + f64::from(i) * 0.01, 35.0]},
+                   "properties": {"title": format!("event {i}"), "start": "2025-03-01T10:00:00Z"}})
+        })
+        .collect();
+    std::fs::write(&file, json!({"type": "FeatureCollection", "features": features}).to_string()).unwrap();
+    let out = Command::new(BIN).args(["import", file.to_str().unwrap(), "--database", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN).args(["backup", copy.to_str().unwrap(), "--database", &url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let page_size = |p: &std::path::Path| -> u32 {
+        rusqlite::Connection::open(p).unwrap().query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(page_size(&old), 32768, "the original keeps its pages");
+    assert_eq!(page_size(&copy), eventmap::store::sqlite::PAGE_SIZE, "the copy is written with today's");
+    // The same events in both.
+    let export = |p: &std::path::Path| {
+        let out = Command::new(BIN)
+            .args(["export", "--format", "ndjson", "--database", &format!("sqlite://{}", p.display())])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let (a, b) = (export(&old), export(&copy));
+    assert_eq!(String::from_utf8_lossy(&a).lines().count(), 40);
+    assert_eq!(a, b);
+    let c = rusqlite::Connection::open(&copy).unwrap();
+    assert_intact(&c);
+}

@@ -85,7 +85,7 @@ async fn the_log_stays_under_its_cap_while_readers_never_stop() {
             }
         })
     };
-    // About 3,000 writes of 6 KB events, each touching a dozen 32 KiB pages: hundreds of
+    // About 3,000 writes of 6 KB events, each touching a dozen 8 KiB pages: hundreds of
     // megabytes through the log, several times its cap.
     let actor = Actor::new("test");
     for i in 0..3_000 {

@@ -34,9 +34,8 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Unavailable(format!("cannot open `{}`: {e}", p.display())))?;
             // The busy timeout first: every statement below may meet another process's lock.
             c.busy_timeout(BUSY_TIMEOUT)?;
-            // Only a new database takes this page size (an old one keeps its own until a VACUUM).
-            // Rows of about 1.5 KB fill 32 KiB pages to 95 % against 75 % for 4 KiB ones, and
-            // B-trees are shallower: a bulk import writes 10 % faster (docs/PERFORMANCE.md).
+            // Only a new database takes this page size (an old one keeps its own until a VACUUM,
+            // or a restored `eventmap backup`). See `PAGE_SIZE` for why 8 KiB.
             c.pragma_update(None, "page_size", PAGE_SIZE)?;
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             // The log is cut back to its cap when SQLite starts it again (a large import grows it
