@@ -4,13 +4,13 @@
 //! of every live event, for windows bounded and open at either end.
 
 use chrono::{DateTime, Duration, Utc};
-use eventmap::domain::filter::{BBox, PageRequest, Sort};
-use eventmap::domain::{Cursor, EventFilter};
-use eventmap::store::{DynStore, ImportItem, Prepared};
+use eventmap::domain::EventFilter;
+use eventmap::domain::filter::BBox;
+use eventmap::store::ImportItem;
 use serde_json::json;
 
 use crate::common::{TestDb, backends};
-use crate::support::{data, editor, synthetic_id};
+use crate::support::{data, editor, every_live, synthetic_id};
 
 const DAY: i64 = 86_400_000;
 const BASE: i64 = 1_640_995_200_000; // 2022-01-01, a midnight
@@ -20,27 +20,6 @@ const OFFSETS: [i64; 4] = [-1, 0, 1, DAY / 2];
 
 fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).expect("an instant")
-}
-
-/// Every live event as a scan sees it: (t_start, t_max).
-async fn live(store: &DynStore) -> Vec<(i64, i64)> {
-    let mut all = Vec::new();
-    let mut p = PageRequest { limit: 1000, sort: Sort::StartDesc, cursor: None };
-    loop {
-        let mut rows = store.list(&EventFilter::default(), &p);
-        let mut got = Vec::new();
-        while let Some(r) = futures::StreamExt::next(&mut rows).await {
-            got.push(r.expect("row"));
-        }
-        let more = got.len() > p.limit as usize;
-        got.truncate(p.limit as usize);
-        for r in &got {
-            let prep = Prepared::new(r.event().expect("live").clone());
-            all.push((prep.t_start, prep.t_max));
-        }
-        let Some(last) = got.last().filter(|_| more) else { return all };
-        p.cursor = Some(Cursor { key: last.key, seq: last.seq, matched: None });
-    }
 }
 
 #[tokio::test]
@@ -69,7 +48,7 @@ async fn a_time_window_is_counted_exactly_from_its_whole_days_and_the_days_aroun
         for k in (0..i).filter(|k| k % 5 == 2) {
             store.delete(synthetic_id(k), None, &editor(), "duplicate").await.unwrap();
         }
-        let all = live(&store).await;
+        let all: Vec<(i64, i64)> = every_live(&store).await.iter().map(|(_, p)| (p.t_start, p.t_max)).collect();
         assert_eq!(all.len(), (0..i).filter(|k| k % 5 != 2).count(), "{}", backend.name());
         let mut bounds: Vec<Option<i64>> = vec![None];
         for day in -1..10 {

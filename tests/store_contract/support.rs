@@ -78,3 +78,26 @@ pub(crate) fn stream_of(
 pub(crate) fn synthetic_id(i: u128) -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + i)
 }
+
+/// Every live event with its storage number, newest first, read page by page through
+/// `EventStore::list` as a client would, and prepared as the store derives its columns.
+pub(crate) async fn every_live(store: &DynStore) -> Vec<(i64, eventmap::store::Prepared)> {
+    use eventmap::domain::Cursor;
+    use eventmap::domain::filter::Sort;
+    let mut all = Vec::new();
+    let mut p = PageRequest { limit: 1000, sort: Sort::StartDesc, cursor: None };
+    loop {
+        let mut rows = store.list(&EventFilter::default(), &p);
+        let mut got = Vec::new();
+        while let Some(r) = rows.next().await {
+            got.push(r.expect("row"));
+        }
+        let more = got.len() > p.limit as usize;
+        got.truncate(p.limit as usize);
+        for r in &got {
+            all.push((r.seq, eventmap::store::Prepared::new(r.event().expect("live").clone())));
+        }
+        let Some(last) = got.last().filter(|_| more) else { return all };
+        p.cursor = Some(Cursor { key: last.key, seq: last.seq, matched: None });
+    }
+}

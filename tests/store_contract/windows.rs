@@ -9,11 +9,11 @@
 use chrono::{DateTime, Duration, Utc};
 use eventmap::domain::filter::{BBox, PageRequest, Sort};
 use eventmap::domain::{Cursor, EventFilter};
-use eventmap::store::{DynStore, ImportItem, Prepared};
+use eventmap::store::{DynStore, ImportItem};
 use serde_json::json;
 
 use crate::common::{TestDb, backends};
-use crate::support::{data, editor, page, synthetic_id};
+use crate::support::{data, editor, every_live, page, synthetic_id};
 
 struct Rng(u64);
 
@@ -79,27 +79,8 @@ fn event(rng: &mut Rng, i: usize) -> eventmap::domain::event::EventData {
 
 /// Every live event as the scan sees it: (seq, t_start, t_max, envelope, id).
 async fn everything(store: &DynStore) -> Vec<(i64, i64, i64, [f64; 4], String)> {
-    let mut all = Vec::new();
-    let mut p = PageRequest { limit: 10_000, sort: Sort::StartDesc, cursor: None };
-    loop {
-        let mut rows = store.list(&EventFilter::default(), &p);
-        let mut got = Vec::new();
-        while let Some(r) = futures::StreamExt::next(&mut rows).await {
-            got.push(r.expect("row"));
-        }
-        let more = got.len() > p.limit as usize;
-        got.truncate(p.limit as usize);
-        for r in &got {
-            let e = r.event().expect("live");
-            let prep = Prepared::new(e.clone());
-            all.push((r.seq, prep.t_start, prep.t_max, prep.envelope, e.id.to_string()));
-        }
-        if !more {
-            return all;
-        }
-        let last = got.last().expect("a page");
-        p.cursor = Some(Cursor { key: last.key, seq: last.seq, matched: None });
-    }
+    let all = every_live(store).await;
+    all.into_iter().map(|(seq, p)| (seq, p.t_start, p.t_max, p.envelope, p.event.id.to_string())).collect()
 }
 
 fn overlaps(env: &[f64; 4], b: &BBox) -> bool {
