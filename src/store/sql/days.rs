@@ -3,7 +3,7 @@
 
 use crate::domain::EventFilter;
 
-use super::{Dialect, Sql};
+use super::{Dialect, LONGEST, Sql};
 
 const DAY: i64 = 86_400_000;
 
@@ -41,14 +41,13 @@ pub(super) fn count_window(dialect: Dialect, f: &EventFilter, (first, last): (Op
     if let (Some(d), Some(start)) = (first, f.start) {
         // Events of the days before the first whole one: those lasting into the window.
         let ms = start.timestamp_millis();
-        let longest = "(SELECT value FROM meta WHERE key = 'max_duration_ms')";
         sql.push(" + (SELECT count(*) FROM events e WHERE e.deleted = 0 AND e.t_day >= (")
             .int(ms)
-            .push(&format!(" - {longest}) / {DAY} - 1 AND e.t_day < "))
+            .push(&format!(" - {LONGEST}) / {DAY} - 1 AND e.t_day < "))
             .int(d)
             .push(" AND e.t_start >= ")
             .int(ms)
-            .push(&format!(" - {longest} AND e.t_start < "))
+            .push(&format!(" - {LONGEST} AND e.t_start < "))
             .int(d * DAY)
             .push(" AND e.t_max >= ")
             .int(ms)

@@ -280,6 +280,10 @@ fn text_condition(sql: &mut Sql, q: &str, places: &[String]) -> bool {
     true
 }
 
+/// The longest any stored event lasts (ms), as SQL: how far before a window an event may start
+/// and still last into it.
+const LONGEST: &str = "(SELECT value FROM meta WHERE key = 'max_duration_ms')";
+
 /// Appends the conditions on live events (every filter but `updated_since`).
 fn live_conditions(sql: &mut Sql, f: &EventFilter) {
     if let Some(start) = f.start {
@@ -287,10 +291,8 @@ fn live_conditions(sql: &mut Sql, f: &EventFilter) {
         sql.push(" AND e.t_max >= ").int(ms);
         // No event lasts longer than the longest ever stored: lower bounds on t_day and t_start
         // let the time index serve the overlap test.
-        sql.push(" AND e.t_day >= (")
-            .int(ms)
-            .push(" - (SELECT value FROM meta WHERE key = 'max_duration_ms')) / 86400000 - 1");
-        sql.push(" AND e.t_start >= ").int(ms).push(" - (SELECT value FROM meta WHERE key = 'max_duration_ms')");
+        sql.push(" AND e.t_day >= (").int(ms).push(&format!(" - {LONGEST}) / 86400000 - 1"));
+        sql.push(" AND e.t_start >= ").int(ms).push(&format!(" - {LONGEST}"));
     }
     if let Some(end) = f.end {
         let ms = end.timestamp_millis();

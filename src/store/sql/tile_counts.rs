@@ -125,17 +125,12 @@ pub fn split(f: &EventFilter) -> Option<Split> {
     if !countable(f) {
         return None;
     }
-    let from = f.start.map(|t| t.timestamp_millis());
-    let to = f.end.map(|t| t.timestamp_millis());
     // The whole days of the window: every event starting in them matches.
-    let lo = from.map_or(-FAR, |ms| ms.div_euclid(DAY_MS) + i64::from(ms.rem_euclid(DAY_MS) != 0));
-    let hi = to.map_or(FAR, |ms| (ms + 1).div_euclid(DAY_MS));
-    if lo >= hi {
-        return None;
-    }
+    let (first, last) = super::days::whole_days(f)?;
+    let (lo, hi) = (first.unwrap_or(-FAR), last.map_or(FAR, |d| d + 1));
     let mut counted = Vec::new();
     blocks(lo, hi, &LEVELS, &mut counted);
-    Some(Split { counted, before: from.map(|_| lo * DAY_MS), after: to.map(|_| hi * DAY_MS) })
+    Some(Split { counted, before: first.map(|d| d * DAY_MS), after: last.map(|d| (d + 1) * DAY_MS) })
 }
 
 /// Rows of (column, row, category, count, sum of longitudes, sum of latitudes) of the table's
