@@ -144,7 +144,7 @@ impl Db {
         if !plan::walkable(f, &page) {
             return if f.start.is_some() || f.end.is_some() { "time" } else { "all" };
         }
-        let window = self.number(&plan::window_count(self.dialect(), f)).await as u64;
+        let window = self.number(&plan::window_events(self.dialect(), f)).await as u64;
         let cap = plan::index_cap(limit);
         let gist = if self.dialect() == Dialect::Postgres && Gist::worth_asking(f) {
             Gist::choose(f, self.number(&plan::box_events(self.dialect(), f)).await)
@@ -153,7 +153,10 @@ impl Db {
         };
         let candidates = self.number(&plan::probe(self.dialect(), f, cap, gist)).await as u64;
         let estimate = if candidates < cap { 0.0 } else { self.number(&plan::estimate(self.dialect(), f)).await };
-        match (plan::choose(limit, window, candidates, || Ok::<_, ()>(estimate)).expect("no error"), gist) {
+        match (
+            plan::choose(limit, || Ok::<_, ()>(window), candidates, || Ok::<_, ()>(estimate)).expect("no error"),
+            gist,
+        ) {
             ((plan::Plan::Walk, _), _) => "walk",
             ((plan::Plan::Slices, _), Gist::Split) => "slices+2",
             ((plan::Plan::Slices, _), _) => "slices",

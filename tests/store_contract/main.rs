@@ -10,7 +10,8 @@
 //! duplicate merged into its survivor), `sources` (sources shared by URL), `captures` (the capture
 //! queue, leases, outcomes and content-addressed bytes), `tokens_and_places` (API tokens and
 //! custom places), `tiles` (whether a tile close in is surely too full to list), `day_counts` (time
-//! windows counted from the live events per day) and `windows` (map windows against a scan).
+//! windows counted from the live events per day), `box_counts` (a box past the exact bound told
+//! from the count table's cells inside it) and `windows` (map windows against a scan).
 //! `both_backends` loads the same synthetic events into both backends and checks that every filter,
 //! sort, page and histogram answers the same. `support` holds the helpers the tests share;
 //! `common`, shared with the other test binaries, the test databases and `backends()`.
@@ -20,6 +21,7 @@ mod common;
 mod support;
 
 mod both_backends;
+mod box_counts;
 mod captures;
 mod day_counts;
 mod events;

@@ -220,7 +220,7 @@ fn plan_of(c: &rusqlite::Connection, f: &EventFilter, limit: u32) -> &'static st
     if !plan::walkable(f, &PageRequest { limit, ..Default::default() }) {
         return "world";
     }
-    let window = number(&plan::window_count(Dialect::Sqlite, f)) as u64;
+    let window = || Ok::<_, ()>(number(&plan::window_events(Dialect::Sqlite, f)) as u64);
     let candidates = number(&plan::probe(Dialect::Sqlite, f, plan::index_cap(limit), Gist::Whole)) as u64;
     match plan::choose(limit, window, candidates, || Ok::<_, ()>(number(&plan::estimate(Dialect::Sqlite, f)))) {
         Ok((plan::Plan::Walk, _)) => "walk",

@@ -100,14 +100,17 @@ async fn read_page(
     *pid = Some(r.try_get(0)?);
     let mut gist = sql::Gist::Whole;
     let (how, expected) = if plan::walkable(f, p) {
-        let w = plan::window_count(Dialect::Postgres, f);
-        let window: i64 = bind_all(sqlx::query(&w.text), &w.binds).fetch_one(&mut *tx).await?.try_get(0)?;
         let cap = plan::index_cap(p.limit);
         gist = gist_for(&mut tx, f).await?;
         let candidates = number(&mut tx, &plan::probe(Dialect::Postgres, f, cap, gist)).await? as u64;
-        let estimate =
-            if candidates < cap { 0.0 } else { number(&mut tx, &plan::estimate(Dialect::Postgres, f)).await? };
-        plan::choose(p.limit, window as u64, candidates, || Ok::<_, StoreError>(estimate))?
+        // The window's events and the estimate are asked only when the index plan is out.
+        let (window, estimate) = if candidates < cap {
+            (0, 0.0)
+        } else {
+            let window = number(&mut tx, &plan::window_events(Dialect::Postgres, f)).await? as u64;
+            (window, number(&mut tx, &plan::estimate(Dialect::Postgres, f)).await?)
+        };
+        plan::choose(p.limit, || Ok::<_, StoreError>(window), candidates, || Ok::<_, StoreError>(estimate))?
     } else if matches!(p.sort, Sort::StartAsc | Sort::StartDesc) && plan::walkable_text(f) {
         (text_plan(&mut tx, f, p).await?, 0.0)
     } else {
@@ -158,8 +161,7 @@ async fn gist_for(c: &mut sqlx::PgConnection, f: &EventFilter) -> Result<sql::Gi
 /// found sooner that way than by collecting every match from the GIN index. The share of events
 /// the text matches comes from a sample of [`text_estimate::SHARE_SAMPLED`] event numbers.
 async fn text_plan(c: &mut sqlx::PgConnection, f: &EventFilter, p: &PageRequest) -> Result<plan::Plan, StoreError> {
-    let w = plan::window_count(Dialect::Postgres, f);
-    let window = number(&mut *c, &w).await?;
+    let window = number(&mut *c, &plan::window_events(Dialect::Postgres, f)).await?;
     let last = number(&mut *c, &text_estimate::last_number(Dialect::Postgres)).await?;
     let ranges = text_estimate::share(last as i64);
     let Some(sample) = text_estimate::sample(Dialect::Postgres, f, &ranges) else { return Ok(plan::Plan::Index) };
@@ -395,6 +397,18 @@ impl crate::store::EventStore for PgStore {
             }
         }
         let bound = plan::EXACT_BOUND;
+        // The events the count table places inside the box pass the bound: no count.
+        if plan::estimable(f) && sql::inside::bounds(f) {
+            let mut c = self.pool.acquire().await?;
+            let span = plan::span(Dialect::Postgres);
+            let r = bind_all(sqlx::query(&span.text), &span.binds).fetch_one(&mut *c).await?;
+            let days = (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?);
+            let lower = sql::inside::lower_bound(Dialect::Postgres, f, days).expect("the table bounds the filter");
+            let lower = number(&mut c, &lower).await?;
+            if lower > bound as f64 {
+                return Ok(estimated(number(&mut c, &plan::estimate(Dialect::Postgres, f)).await?.max(lower)));
+            }
+        }
         let mut tx = self.pool.begin().await?;
         // Bitmap scans off so that a bounded count stops at its cap on a box's GiST. Not for a
         // text: its GIN index is read by bitmap scans only, and without them a rare word was

@@ -682,6 +682,7 @@ pub fn count_upto(dialect: Dialect, f: &EventFilter, bound: u64) -> Sql {
 
 mod days;
 mod gist;
+pub mod inside;
 pub mod plan;
 pub mod slices;
 pub mod text_estimate;

@@ -71,13 +71,17 @@ pub fn narrowed(f: &EventFilter, how: Plan) -> Cow<'_, EventFilter> {
 }
 
 /// One row: the first and last day holding live events and the longest interval of any event
-/// ([`super::slices::Span`]).
+/// ([`super::slices::Span`]). Each day is found by the table's key, from either end: an
+/// aggregate over the table read every day (0.24 ms at 4,000 days, on every sliced page).
 pub fn span(dialect: Dialect) -> Sql {
     let mut sql = Sql::new(dialect);
     let cast = if dialect == Dialect::Postgres { "::bigint" } else { "" };
+    let day = |dir: &str| format!("(SELECT t_day FROM event_days WHERE n > 0 ORDER BY t_day {dir} LIMIT 1)");
     sql.push(&format!(
-        "SELECT coalesce(min(t_day), 0){cast}, coalesce(max(t_day), -1){cast}, \
-         (SELECT value FROM meta WHERE key = 'max_duration_ms'){cast} FROM event_days WHERE n > 0"
+        "SELECT coalesce({}, 0){cast}, coalesce({}, -1){cast}, \
+         (SELECT value FROM meta WHERE key = 'max_duration_ms'){cast}",
+        day("ASC"),
+        day("DESC")
     ));
     sql
 }
@@ -156,12 +160,12 @@ pub fn index_cap(limit: u32) -> u64 {
     (u64::from(limit) + 1) * INDEX_ROWS
 }
 
-/// The plan for a box whose space index holds `candidates` (counted up to [`index_cap`]) in a
-/// window of `window` events, and the matches expected; `estimate` gives the box's matches from
-/// the count tables, asked only when the index plan is out.
+/// The plan for a box whose space index holds `candidates` (counted up to [`index_cap`]), and
+/// the matches expected; `window` gives the window's events ([`window_events`]) and `estimate`
+/// the box's matches from the count tables, both asked only when the index plan is out.
 pub fn choose<E>(
     limit: u32,
-    window: u64,
+    window: impl FnOnce() -> Result<u64, E>,
     candidates: u64,
     estimate: impl FnOnce() -> Result<f64, E>,
 ) -> Result<(Plan, f64), E> {
@@ -169,7 +173,7 @@ pub fn choose<E>(
         return Ok((Plan::Index, candidates as f64));
     }
     let matches = estimate()?.max(candidates as f64);
-    Ok((if matches >= WALK_SHARE * window as f64 { Plan::Walk } else { Plan::Slices }, matches))
+    Ok((if matches >= WALK_SHARE * window()? as f64 { Plan::Walk } else { Plan::Slices }, matches))
 }
 
 /// The first and last day of the filter's window (open ends far away).
@@ -192,6 +196,18 @@ pub fn window_count(dialect: Dialect, f: &EventFilter) -> Sql {
         .push(" AND t_day <= ")
         .int(to)
         .push(&format!("), 0){cast}, coalesce(sum(n), 0){cast} FROM event_days"));
+    sql
+}
+
+/// One number: the live events whose start lies on a day of the window, from `event_days` by
+/// its key (the first column of [`window_count`], without the sum of every day's events that
+/// the second needs).
+pub fn window_events(dialect: Dialect, f: &EventFilter) -> Sql {
+    let (from, to) = days(f);
+    let mut sql = Sql::new(dialect);
+    let cast = if dialect == Dialect::Postgres { "::bigint" } else { "" };
+    sql.push("SELECT coalesce(sum(n), 0)").push(cast).push(" FROM event_days WHERE t_day >= ").int(from);
+    sql.push(" AND t_day <= ").int(to);
     sql
 }
 
@@ -463,13 +479,15 @@ mod tests {
     #[test]
     fn the_index_serves_few_candidates_slices_a_small_share_and_the_walk_a_large_one() {
         let never = || -> Result<f64, ()> { panic!("the estimate is not needed") };
+        let no_window = || -> Result<u64, ()> { panic!("the window is not needed") };
+        let million = || Ok(1_000_000);
         let plan = |r: Result<(Plan, f64), ()>| r.unwrap().0;
         assert_eq!(index_cap(99), 400);
-        assert_eq!(plan(choose(99, 1_000_000, 399, never)), Plan::Index);
-        assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(10_000.0))), Plan::Slices);
-        assert_eq!(plan(choose(99, 1_000_000, 400, || Ok(50_000.0))), Plan::Walk);
+        assert_eq!(plan(choose(99, no_window, 399, never)), Plan::Index);
+        assert_eq!(plan(choose(99, million, 400, || Ok(10_000.0))), Plan::Slices);
+        assert_eq!(plan(choose(99, million, 400, || Ok(50_000.0))), Plan::Walk);
         // The candidates counted are matches too, whatever the estimate says.
-        assert_eq!(choose(9, 500, 40, || Ok::<_, ()>(0.0)), Ok((Plan::Walk, 40.0)));
+        assert_eq!(choose(9, || Ok(500), 40, || Ok::<_, ()>(0.0)), Ok((Plan::Walk, 40.0)));
     }
 
     #[test]

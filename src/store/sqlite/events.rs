@@ -193,7 +193,8 @@ impl crate::store::EventStore for SqliteStore {
         self.readers.rows_with(move |conn| {
             let by_start = matches!(p.sort, Sort::StartAsc | Sort::StartDesc);
             let how = if plan::walkable(&f, &p) {
-                let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
+                let window =
+                    || Ok::<_, StoreError>(numbers(conn, &plan::window_events(Dialect::Sqlite, &f))?[0] as u64);
                 let cap = plan::index_cap(p.limit);
                 let candidates = numbers(conn, &plan::probe(Dialect::Sqlite, &f, cap, sql::Gist::Whole))?[0] as u64;
                 let estimate = || Ok::<_, StoreError>(numbers(conn, &plan::estimate(Dialect::Sqlite, &f))?[0]);
@@ -203,7 +204,7 @@ impl crate::store::EventStore for SqliteStore {
                 }
             } else if by_start && plan::walkable_text(&f) {
                 // A common word walks the time index; a rare one collects its few matches.
-                let window = numbers(conn, &plan::window_count(Dialect::Sqlite, &f))?[0] as u64;
+                let window = numbers(conn, &plan::window_events(Dialect::Sqlite, &f))?[0] as u64;
                 let cap = plan::text_threshold(p.limit, window);
                 match plan::fts_probe(&f, cap) {
                     Some(probe) if numbers(conn, &probe)?[0] as u64 >= cap => plan::Plan::TextWalk,
@@ -234,6 +235,16 @@ impl crate::store::EventStore for SqliteStore {
                 if plan::text_counted(&f) {
                     if let Some(m) = text_matched(conn, &f)? {
                         return Ok(m);
+                    }
+                }
+                // The events the count table places inside the box pass the bound: no count.
+                if plan::estimable(&f) && sql::inside::bounds(&f) {
+                    let span = numbers(conn, &plan::span(Dialect::Sqlite))?;
+                    let lower = sql::inside::lower_bound(Dialect::Sqlite, &f, (span[0] as i64, span[1] as i64));
+                    let lower = numbers(conn, &lower.expect("the table bounds the filter"))?[0];
+                    if lower > bound as f64 {
+                        let estimate = numbers(conn, &plan::estimate(Dialect::Sqlite, &f))?[0];
+                        return Ok(estimated(estimate.max(lower)));
                     }
                 }
                 // A box holding more candidates than the bound is estimated without counting.
