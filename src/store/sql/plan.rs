@@ -373,11 +373,13 @@ fn rtree_margin(v: f64) -> f64 {
 /// the filter holds more than a box and a window, or its box crosses the antimeridian (an event
 /// could be a candidate of both halves).
 ///
-/// Every part is asked of the R*Tree by its own constraints, which it tests while it descends,
-/// rather than by a test of each entry's columns: first the sure entries of both trees (a large
-/// window reaches `cap` there), then the entries near a bound, in bands that do not overlap
-/// (within the bounds, a margin inside the first `k - 1` of them, not a margin inside the `k`th),
-/// each looked up. At 1,000,000 events this took a 60°×40° box over a year from 6 to 3 ms.
+/// The sure entries of both trees are asked by their own constraints, which the R*Tree tests
+/// while it descends (a large window reaches `cap` there); then, in one more pass over each tree,
+/// the entries within the bounds that are not sure, each looked up. A pass costs the nodes it
+/// visits, and a tree grown by inserts has nodes thin in time and wide in space, so that a small
+/// box over all time visits most of them whatever it matches: the earlier form, a band near
+/// each bound asked apart, took five passes a tree where this takes two (a 0.5° box over all
+/// time at 1,000,000 events, 6,569 matches, 28 → 13 ms; a 10° box over a year 3.2 → 2.7 ms).
 pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
     let boxes = f.bbox.filter(|b| !b.is_world())?.split();
     if !estimable(f) || boxes.len() != 1 {
@@ -391,15 +393,10 @@ pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
     bounds.extend([("max_y", true, b.min_lat), ("min_y", false, b.max_lat)]);
     bounds.extend(from.map(|t| ("max_t", true, t)));
     bounds.extend(to.map(|t| ("min_t", false, t)));
-    // A bound moved inwards by its margin, as a condition; or the entry outside that.
-    let inside = |sql: &mut Sql, (column, above, v): (&str, bool, f64), margin: bool, outside: bool| {
+    // A bound as a condition, moved inwards by its margin or not.
+    let inside = |sql: &mut Sql, (column, above, v): (&str, bool, f64), margin: bool| {
         let m = if margin { rtree_margin(v) } else { 0.0 };
-        let op = match (above, outside) {
-            (true, false) => ">=",
-            (true, true) => "<",
-            (false, false) => "<=",
-            (false, true) => ">",
-        };
+        let op = if above { ">=" } else { "<=" };
         sql.push(&format!(" AND r.{column} {op} ")).real(if above { v + m } else { v - m });
     };
     let trees = ["events_rtree", "events_rtree_wide"];
@@ -415,31 +412,29 @@ pub fn rtree_count(f: &EventFilter, cap: u64) -> Option<Sql> {
     for tree in trees {
         part(&mut sql, tree);
         for &c in &bounds {
-            inside(&mut sql, c, true, false);
+            inside(&mut sql, c, true);
         }
     }
-    // The bands near each bound, looked up and tested exactly.
+    // The entries within the bounds that are not sure, looked up and tested exactly.
     for tree in trees {
-        for k in 0..bounds.len() {
-            part(&mut sql, tree);
-            for &c in &bounds {
-                inside(&mut sql, c, false, false);
-            }
-            for &c in &bounds[..k] {
-                inside(&mut sql, c, true, false);
-            }
-            inside(&mut sql, bounds[k], true, true);
-            sql.push(" AND EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
-            sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
-            sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
-            if let Some(t) = f.start {
-                sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
-            }
-            if let Some(t) = f.end {
-                sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
-            }
-            sql.push(")");
+        part(&mut sql, tree);
+        for &c in &bounds {
+            inside(&mut sql, c, false);
         }
+        sql.push(" AND NOT (true");
+        for &c in &bounds {
+            inside(&mut sql, c, true);
+        }
+        sql.push(") AND EXISTS (SELECT 1 FROM events e WHERE e.seq = r.id AND e.deleted = 0 AND e.max_lon >= ");
+        sql.real(b.min_lon).push(" AND e.min_lon <= ").real(b.max_lon);
+        sql.push(" AND e.max_lat >= ").real(b.min_lat).push(" AND e.min_lat <= ").real(b.max_lat);
+        if let Some(t) = f.start {
+            sql.push(" AND e.t_max >= ").int(t.timestamp_millis());
+        }
+        if let Some(t) = f.end {
+            sql.push(" AND e.t_start <= ").int(t.timestamp_millis());
+        }
+        sql.push(")");
     }
     sql.push(" LIMIT ").int(cap as i64).push(") c");
     Some(sql)
