@@ -1,8 +1,10 @@
 //! One-time repairs of stored data that need the gazetteer, so that no SQL migration can make
 //! them: overstated place precision, and places without their first-level division. Each runs
 //! once per database (the store records it), writes every change as a revision that says why,
-//! and leaves alone an event edited while it runs.
+//! and leaves alone an event edited while it runs or written since it began (this version wrote
+//! it by today's rules: a repair that revised it raced the write).
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use crate::domain::{EventFilter, LocationPrecision, Sort};
@@ -24,9 +26,14 @@ const SAME_POINT_DEG: f64 = 1e-4;
 /// Places that reference a gazetteer entry, lie on that entry's coordinates and say `exact` were
 /// stored so by a version that did not take the entry's precision (a town is not known to the
 /// metre): each gets the precision of its entry's kind, in one new revision per event. Returns
-/// how many events were corrected; 0 once the repair has run in this database.
-pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
-    run_once(store, GAZETTEER_PRECISION, GAZETTEER_PRECISION_REASON, |data| {
+/// how many events were corrected; 0 once the repair has run in this database. Only events last
+/// written before `written_before` (the server's start) are looked at.
+pub async fn gazetteer_precision(
+    store: &DynStore,
+    g: &Gazetteer,
+    written_before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    run_once(store, GAZETTEER_PRECISION, GAZETTEER_PRECISION_REASON, written_before, |data| {
         let mut changed = false;
         for p in &mut data.places {
             if p.precision != LocationPrecision::Exact {
@@ -44,12 +51,14 @@ pub async fn gazetteer_precision(store: &DynStore, g: &Gazetteer) -> Result<u64,
 }
 
 /// Runs the repair `name` once per database: `fix` changes an event's data and says whether it
-/// did; each changed event gets one revision with `reason`, unless it was edited or deleted
-/// since it was read (its editor's version stands). Returns how many events changed.
+/// did; each changed event last written before `written_before` gets one revision with
+/// `reason`, unless it was edited or deleted since it was read (its editor's version stands).
+/// Returns how many events changed.
 async fn run_once(
     store: &DynStore,
     name: &str,
     reason: &str,
+    written_before: DateTime<Utc>,
     mut fix: impl FnMut(&mut crate::domain::event::EventData) -> bool,
 ) -> Result<u64, StoreError> {
     if store.repaired(name).await? {
@@ -59,7 +68,7 @@ async fn run_once(
     let mut changed_events = 0;
     let mut rows = all_rows(store.clone(), EventFilter::default(), Sort::StartAsc, 1000);
     while let Some(row) = rows.next().await {
-        let Some(event) = row?.event() else { continue };
+        let Some(event) = row?.event().filter(|e| e.updated_at < written_before) else { continue };
         let mut data = event.data.clone();
         if !fix(&mut data) {
             continue;
@@ -86,9 +95,10 @@ pub const DIVISIONS_REASON: &str = "places linked to the gazetteer entries their
 /// Places stored before eventmap knew divisions get their `admin1_id`, and those given by a
 /// name and coordinates are linked to the entry that name stands for near there (as a new
 /// place would be), in one new revision per event. Returns how many events changed; 0 once
-/// the repair has run in this database.
-pub async fn divisions(store: &DynStore, g: &Gazetteer) -> Result<u64, StoreError> {
-    run_once(store, DIVISIONS, DIVISIONS_REASON, |data| {
+/// the repair has run in this database. Only events last written before `written_before` (when
+/// the repair begins, after the precision repair) are looked at.
+pub async fn divisions(store: &DynStore, g: &Gazetteer, written_before: DateTime<Utc>) -> Result<u64, StoreError> {
+    run_once(store, DIVISIONS, DIVISIONS_REASON, written_before, |data| {
         let mut changed = false;
         for p in &mut data.places {
             if p.gazetteer_id.is_none() {

@@ -89,3 +89,33 @@ async fn serve_gives_places_confirmed_from_the_gazetteer_their_kinds_precision_o
         assert_eq!(e["properties"]["revision"], 4, "no repair runs twice");
     }
 }
+
+/// The repairs run while the server serves: an event written after it started was written by
+/// today's rules, and a repair that revised it would race its writer (a second revision, by
+/// `eventmap`, moments after the client's). Only events last written before the start are
+/// repaired.
+#[tokio::test]
+async fn a_repair_leaves_alone_what_was_written_since_the_server_started() {
+    let g = Gazetteer::load_embedded().expect("gazetteer");
+    for backend in backends() {
+        for written_after_start in [true, false] {
+            let db = TestDb::on(&backend).await;
+            let mut started = chrono::Utc::now();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let id = stored_by_an_older_version(&db).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if !written_after_start {
+                started = chrono::Utc::now();
+            }
+            let store = db.store().await;
+            let changed = eventmap::repair::gazetteer_precision(&store, &g, started).await.unwrap();
+            let Lookup::Live(e) = store.get(id).await.unwrap() else { panic!("the event is live") };
+            let name = backend.name();
+            if written_after_start {
+                assert_eq!((changed, e.revision), (0, 1), "{name}: written after the start, left alone");
+            } else {
+                assert_eq!((changed, e.revision), (1, 2), "{name}: written before the start, repaired");
+            }
+        }
+    }
+}

@@ -42,20 +42,23 @@ pub async fn state(database: &str, args: &ServeArgs) -> anyhow::Result<AppState>
             tracing::info!(events = n, "demonstration data loaded");
         }
     }
-    // Stored data that only the gazetteer can correct, once per database, while serving.
-    let (s, g) = (store.clone(), gazetteer.clone());
+    // Stored data that only the gazetteer can correct, once per database, while serving: the
+    // events written before this start (those written since follow today's rules already; the
+    // precision repair's rule is not the write path's for a name linked at its entry's point),
+    // and for the divisions those the precision repair has just revised too.
+    let (s, g, serving_from) = (store.clone(), gazetteer.clone(), chrono::Utc::now());
     tokio::spawn(async move {
         // The division shapes load on first use: here, rather than in the first write.
         let warm = g.clone();
         let _ = tokio::task::spawn_blocking(move || warm.admin1_at(0.0, 0.0)).await;
-        match crate::repair::gazetteer_precision(&s, &g).await {
+        match crate::repair::gazetteer_precision(&s, &g, serving_from).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "place precision corrected where it was overstated"),
             Err(e) => {
                 tracing::warn!(cause = %e, "correcting overstated place precision failed; it is tried again at the next start")
             }
         }
-        match crate::repair::divisions(&s, &g).await {
+        match crate::repair::divisions(&s, &g, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "places linked to the gazetteer and given their first-level division"),
             Err(e) => {
