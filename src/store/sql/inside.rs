@@ -39,13 +39,15 @@ type Cells = ((u32, u32), (u32, u32));
 fn cells_inside(b: &BBox) -> Option<Cells> {
     let e = &*EDGES;
     let n = GRID as usize;
-    let cols = (0..n).filter(|&k| e.lons[k] >= b.min_lon && e.lons[k + 1] <= b.max_lon);
-    let rows = (0..n).filter(|&k| e.lats[k + 1] >= b.min_lat && e.lats[k] <= b.max_lat);
-    let span = |mut it: Box<dyn Iterator<Item = usize> + '_>| {
-        let first = it.next()?;
-        Some((first as u32, it.last().unwrap_or(first) as u32))
-    };
-    Some((span(Box::new(cols))?, span(Box::new(rows))?))
+    let cols = first_last((0..n).filter(|&k| e.lons[k] >= b.min_lon && e.lons[k + 1] <= b.max_lon))?;
+    let rows = first_last((0..n).filter(|&k| e.lats[k + 1] >= b.min_lat && e.lats[k] <= b.max_lat))?;
+    Some((cols, rows))
+}
+
+/// The first and last of a run of indexes, if any.
+fn first_last(mut it: impl Iterator<Item = usize>) -> Option<(u32, u32)> {
+    let first = it.next()?;
+    Some((first as u32, it.last().unwrap_or(first) as u32))
 }
 
 /// The shortest blocks [`lower_bound`] asks for, in days.
@@ -56,8 +58,8 @@ const SHORTEST: i64 = 30;
 type Blocks = Vec<(i64, i64, i64)>;
 
 /// Whether [`lower_bound`] can say anything of the filter: a box (not the world, not across the
-/// antimeridian) holding a cell of the grid, a window holding a whole day (or none), and nothing
-/// else but categories.
+/// antimeridian) holding a cell of the grid, a window holding a whole block of 30 days (or none),
+/// and nothing else (`plan::estimable`: the estimate the bound stands beside has no category).
 pub fn bounds(f: &EventFilter) -> bool {
     sure_cells(f).is_some()
 }
@@ -95,9 +97,6 @@ pub fn lower_bound(dialect: Dialect, f: &EventFilter, days: (i64, i64)) -> Optio
         }
         sql.push(&format!(") AND t.cell >= r.k * {g} + ")).int(i64::from(c0));
         sql.push(&format!(" AND t.cell <= r.k * {g} + ")).int(i64::from(c1));
-        if !f.categories.is_empty() {
-            sql.push(" AND t.category IN ").list(f.categories.iter().cloned());
-        }
         sql.push(&format!("){cast}"));
     }
     Some(sql)
@@ -105,6 +104,9 @@ pub fn lower_bound(dialect: Dialect, f: &EventFilter, days: (i64, i64)) -> Optio
 
 /// The blocks and the cells inside the box that [`lower_bound`] counts, when there are any.
 fn sure_cells(f: &EventFilter) -> Option<(Blocks, Cells)> {
+    if !super::plan::estimable(f) {
+        return None;
+    }
     let boxes = f.bbox.filter(|b| !b.is_world())?.split();
     let [b] = boxes.as_slice() else { return None };
     let split = split(&EventFilter { bbox: None, ..f.clone() })?;
@@ -171,6 +173,7 @@ mod tests {
         assert!(none(&filter("170,0,-170,10", None, None)));
         assert!(none(&filter("-180,-90,180,90", None, None)));
         assert!(none(&filter("10,10,10.5,10.5", None, None)));
-        assert!(none(&EventFilter { q: Some("convoy".into()), ..all }));
+        assert!(none(&EventFilter { q: Some("convoy".into()), ..all.clone() }));
+        assert!(none(&EventFilter { categories: vec!["protest".into()], ..all }));
     }
 }

@@ -238,7 +238,7 @@ impl crate::store::EventStore for SqliteStore {
                     }
                 }
                 // The events the count table places inside the box pass the bound: no count.
-                if plan::estimable(&f) && sql::inside::bounds(&f) {
+                if sql::inside::bounds(&f) {
                     let span = numbers(conn, &plan::span(Dialect::Sqlite))?;
                     let lower = sql::inside::lower_bound(Dialect::Sqlite, &f, (span[0] as i64, span[1] as i64));
                     let lower = numbers(conn, &lower.expect("the table bounds the filter"))?[0];
